@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-dev migrate demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Web server and a Celery worker with beat, on embedded defaults unless DATABASE_URL /
+# REDIS_URL say otherwise. Ctrl-C stops both.
+run: install
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v0
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	@DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/run.sh
+
+test: install-dev
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

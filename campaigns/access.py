@@ -1,0 +1,157 @@
+"""Who may see and do what.
+
+A user's reach comes only from their memberships: a unit in a district gives that
+district; a unit that is a city gives every district of the city. Nothing else widens it,
+not even being a Django superuser, so the ledger never shows a district to someone the
+district did not enrol.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Membership, OrgUnit, Role, Ticket, UnitKind
+
+MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+WORKER_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Scope:
+    district_ids: frozenset = frozenset()
+    roles_by_district: dict = field(default_factory=dict)
+    # Units whose tickets this person fixes (责任单位联络员), and streets they cover.
+    unit_ids: frozenset = frozenset()
+    street_ids: frozenset = frozenset()
+    city_ids: frozenset = frozenset()
+
+    def roles_in(self, district_id):
+        return self.roles_by_district.get(district_id, frozenset())
+
+    def has_role(self, district_id, roles):
+        return bool(self.roles_in(district_id) & roles)
+
+    def can_manage(self, district_id):
+        return self.has_role(district_id, MANAGER_ROLES)
+
+    def can_log(self, district_id):
+        return self.has_role(district_id, WORKER_ROLES)
+
+    @property
+    def is_city_level(self):
+        return bool(self.city_ids)
+
+    @property
+    def is_read_only(self):
+        return all(roles <= {Role.LEADER} for roles in self.roles_by_district.values())
+
+    def is_responsible_for(self, unit):
+        """A member of the responsible unit, or of the street that unit sits in."""
+        if unit is None:
+            return False
+        return unit.pk in self.unit_ids or (unit.street_id is not None and unit.street_id in self.street_ids)
+
+    def responsible_q(self, prefix="responsible_unit"):
+        return Q(**{f"{prefix}_id__in": self.unit_ids}) | Q(**{f"{prefix}__street_id__in": self.street_ids})
+
+
+EMPTY_SCOPE = Scope()
+
+
+def scope_for(user):
+    """The user's reach, computed once per request and kept on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_ledger_scope", None)
+    if cached is not None:
+        return cached
+    roles = {}
+    unit_ids, street_ids, city_ids = set(), set(), set()
+    city_roles = {}
+    for unit_id, kind, district_id, role in Membership.objects.filter(user=user, unit__is_active=True).values_list(
+        "unit_id", "unit__kind", "unit__district_id", "role"
+    ):
+        if kind == UnitKind.CITY:
+            city_ids.add(unit_id)
+            city_roles.setdefault(unit_id, set()).add(role)
+            continue
+        roles.setdefault(district_id, set()).add(role)
+        if role in WORKER_ROLES and kind != UnitKind.DISTRICT:
+            unit_ids.add(unit_id)
+            if kind in (UnitKind.STREET, UnitKind.TOWNSHIP):
+                street_ids.add(unit_id)
+    if city_ids:
+        for district_id, city_id in OrgUnit.objects.filter(
+            kind=UnitKind.DISTRICT, parent_id__in=city_ids, is_active=True
+        ).values_list("id", "parent_id"):
+            roles.setdefault(district_id, set()).update(city_roles[city_id])
+    scope = Scope(
+        district_ids=frozenset(roles),
+        roles_by_district={d: frozenset(r) for d, r in roles.items()},
+        unit_ids=frozenset(unit_ids),
+        street_ids=frozenset(street_ids),
+        city_ids=frozenset(city_ids),
+    )
+    user._ledger_scope = scope
+    return scope
+
+
+def visible_districts(user):
+    return OrgUnit.objects.filter(pk__in=scope_for(user).district_ids).order_by("order", "id")
+
+
+def get_district_for_user(user, code):
+    """A district the user may see, by code; anyone else's district does not exist for them."""
+    scope = scope_for(user)
+    district = OrgUnit.objects.filter(kind=UnitKind.DISTRICT, code=code.upper(), pk__in=scope.district_ids).first()
+    if district is None:
+        raise Http404("没有这个区，或您无权查看。")
+    return district
+
+
+def default_district(user):
+    scope = scope_for(user)
+    if not scope.district_ids:
+        return None
+    return visible_districts(user).first()
+
+
+def ticket_queryset_for_detail():
+    return Ticket.objects.select_related(
+        "district",
+        "campaign",
+        "point",
+        "point__point_type",
+        "street",
+        "area",
+        "category",
+        "reported_by",
+        "responsible_unit",
+        "work_group",
+        "finder_group",
+        "fix_submitted_by",
+        "closed_by",
+    )
+
+
+def get_ticket_for_user(request, number, *, for_action=None):
+    """Fetch and authorise in one step.
+
+    Another district's ticket (or a number that does not exist) is a 404 — the page does
+    not confirm it exists. For an action, a user who can see the ticket but whose role can
+    never do that act gets a 403.
+    """
+    from .workflow import actions_for, role_allows
+
+    ticket = (
+        ticket_queryset_for_detail()
+        .filter(number=number, district_id__in=scope_for(request.user).district_ids)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("没有这张工单，或您无权查看。")
+    if for_action is not None and not role_allows(for_action, ticket, request.user):
+        raise PermissionDenied("您的角色不能对这张工单执行此操作。")
+    return ticket, actions_for(ticket, request.user)

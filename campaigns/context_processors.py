@@ -1,0 +1,12 @@
+from .access import scope_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    return {
+        "nav_can_log": any(scope.can_log(d) for d in scope.district_ids),
+        "nav_has_tasks": bool(scope.unit_ids) or any(scope.can_manage(d) for d in scope.district_ids),
+    }

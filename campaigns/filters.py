@@ -1,0 +1,127 @@
+"""The ticket list's filters. A FilterSet only narrows what `visible_to(user)` already allows."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .access import scope_for
+from .models import OPEN_STATES, AssessmentArea, OrgUnit, ProblemCategory, Ticket, TicketState, UnitKind, WorkGroup
+
+STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorting by a column with ties (deadline) must still page the same way every time."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "-id")
+        return qs
+
+
+class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
+    district = django_filters.ModelChoiceFilter(
+        queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区")
+    )
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("只看逾期"), widget=forms.CheckboxInput
+    )
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("只看本单位负责的"), widget=forms.CheckboxInput)
+    street = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道"))
+    area = django_filters.ModelChoiceFilter(queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别"))
+    category = django_filters.ModelChoiceFilter(
+        queryset=ProblemCategory.objects.none(), label=_("问题类别"), empty_label=_("全部问题类别")
+    )
+    responsible_unit = django_filters.ModelChoiceFilter(
+        queryset=OrgUnit.objects.none(), label=_("责任单位"), empty_label=_("全部责任单位")
+    )
+    work_group = django_filters.ModelChoiceFilter(
+        queryset=WorkGroup.objects.none(), method="filter_work_group", label=_("工作组"), empty_label=_("全部工作组")
+    )
+    found_from = django_filters.DateFilter(
+        method="filter_found_from", label=_("发现日期从"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    found_to = django_filters.DateFilter(
+        method="filter_found_to", label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = StableOrderingFilter(
+        fields=(
+            ("reported_at", "reported_at"),
+            ("deadline", "deadline"),
+            ("number", "number"),
+            ("closed_at", "closed_at"),
+        ),
+        field_labels={
+            "reported_at": _("发现时间"),
+            "deadline": _("整改时限"),
+            "number": _("台账编号"),
+            "closed_at": _("销号时间"),
+        },
+        label=_("排序"),
+        empty_label=_("默认（最新在前）"),
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.scope = scope = scope_for(user)
+        district_ids = scope.district_ids
+        f = self.filters
+        f["district"].queryset = OrgUnit.objects.filter(pk__in=district_ids).order_by("order", "id")
+        if len(district_ids) < 2:
+            del self.filters["district"]
+        f["street"].queryset = OrgUnit.objects.filter(
+            district_id__in=district_ids, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP]
+        ).order_by("district_id", "order", "id")
+        f["area"].queryset = AssessmentArea.objects.filter(campaign__district_id__in=district_ids)
+        f["category"].queryset = ProblemCategory.objects.filter(campaign__district_id__in=district_ids).order_by(
+            "area__order", "order", "id"
+        )
+        f["responsible_unit"].queryset = (
+            OrgUnit.objects.filter(district_id__in=district_ids)
+            .exclude(kind=UnitKind.DISTRICT)
+            .order_by("district_id", "kind", "order", "id")
+        )
+        if not scope.unit_ids:
+            del self.filters["mine"]
+        f["work_group"].queryset = WorkGroup.objects.filter(campaign__district_id__in=district_ids)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__istartswith=value) | Q(description__icontains=value))
+
+    def filter_state(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(state__in=OPEN_STATES)
+        return queryset.filter(state=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(self.scope.responsible_q()) if value else queryset
+
+    def filter_work_group(self, queryset, name, value):
+        return queryset.filter(Q(work_group=value) | Q(finder_group=value))
+
+    def filter_found_from(self, queryset, name, value):
+        return queryset.filter(reported_at__gte=_day_start(value))
+
+    def filter_found_to(self, queryset, name, value):
+        return queryset.filter(reported_at__lt=_day_start(value + datetime.timedelta(days=1)))

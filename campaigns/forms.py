@@ -1,0 +1,269 @@
+"""Forms for the ledger's pages. Labels and messages come from the models in Chinese."""
+
+from datetime import timedelta
+from itertools import groupby
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import InspectionPoint, OrgUnit, PhotoKind, ProblemCategory, UnitKind, WorkGroup, WorkGroupKind
+from .services.photos import photo_inspect, photo_store, photos_pending_for
+
+
+class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for group, items in groupby(self.queryset, key=self.field.group_label):
+            yield (group, [self.choice(obj) for obj in items])
+
+
+class GroupedModelChoiceField(forms.ModelChoiceField):
+    """A select with <optgroup>s, built lazily from one query when rendered."""
+
+    iterator = GroupedModelChoiceIterator
+
+    def __init__(self, *args, group_label, **kwargs):
+        self.group_label = group_label
+        super().__init__(*args, **kwargs)
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def responsible_units(district):
+    return (
+        OrgUnit.objects.filter(district=district, is_active=True)
+        .exclude(kind=UnitKind.DISTRICT)
+        .order_by("kind", "order", "id")
+    )
+
+
+UNIT_KIND_GROUPS = dict(UnitKind.choices)
+
+
+class PhotoFormMixin:
+    """Photos that were fine are kept when the rest of the form is not, so none is lost.
+
+    New files are checked by content; the good ones are stored as pending photos of the
+    person and come back as hidden ids on the re-rendered form.
+    """
+
+    photo_kind = PhotoKind.BEFORE
+    photos_required_message = _("请至少上传一张照片。")
+
+    def _init_photos(self, user):
+        self.user = user
+        self.kept_photos = photos_pending_for(user, self.data.getlist("kept_photos")) if self.is_bound else []
+        self._good_files = []
+
+    def clean_photos(self):
+        files = self.files.getlist("photos") if self.files else []
+        errors = []
+        for uploaded in files:
+            try:
+                photo_inspect(uploaded)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                self._good_files.append(uploaded)
+        total = len(self._good_files) + len(self.kept_photos)
+        if total > settings.PHOTOS_PER_TICKET_MAX:
+            errors.append(_("一次最多上传 %(n)s 张照片。") % {"n": settings.PHOTOS_PER_TICKET_MAX})
+        if errors:
+            raise ValidationError(errors)
+        if total == 0:
+            raise ValidationError(self.photos_required_message, code="required")
+        return files
+
+    def keep_photos(self):
+        """Store the photos that passed the check; return every photo this form now holds."""
+        for uploaded in self._good_files:
+            self.kept_photos.append(photo_store(uploaded, user=self.user, kind=self.photo_kind))
+        self._good_files = []
+        return self.kept_photos
+
+
+class TicketLogForm(PhotoFormMixin, forms.Form):
+    point = GroupedModelChoiceField(
+        queryset=InspectionPoint.objects.none(),
+        required=False,
+        label=_("点位"),
+        empty_label=_("— 不在清单里，手写地点 —"),
+        group_label=lambda p: p.street.name if p.street_id else "",
+    )
+    place = forms.CharField(
+        label=_("具体地点"), required=False, max_length=200, help_text=_("门牌、路口或参照物，方便责任单位找到。")
+    )
+    street = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(), required=False, label=_("街道/乡镇"), empty_label=_("— 请选择 —")
+    )
+    category = GroupedModelChoiceField(
+        queryset=ProblemCategory.objects.none(),
+        label=_("问题类别"),
+        empty_label=_("— 请选择 —"),
+        group_label=lambda c: c.area.name,
+    )
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = forms.FileField(
+        label=_("问题照片"),
+        required=False,
+        widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+        help_text=_("可多张，直接拍照。"),
+    )
+    responsible_unit = GroupedModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        label=_("责任单位"),
+        empty_label=_("— 暂不交办 —"),
+        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
+    )
+    responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
+    deadline = forms.DateField(label=_("整改时限"), required=False, widget=DateInput)
+
+    photos_required_message = _("请至少拍一张问题照片。")
+
+    def __init__(self, *args, campaign, user, initial_street=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_photos(user)
+        self.campaign = campaign
+        district = campaign.district
+        self.fields["point"].queryset = (
+            InspectionPoint.objects.filter(district=district, is_active=True)
+            .select_related("street")
+            .order_by("street__order", "street_id", "name")
+        )
+        self.fields["street"].queryset = OrgUnit.objects.filter(
+            district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP], is_active=True
+        )
+        if initial_street is not None and not self.is_bound:
+            self.initial.setdefault("street", initial_street.pk)
+        self.fields["category"].queryset = (
+            ProblemCategory.objects.filter(campaign=campaign, is_active=True)
+            .select_related("area")
+            .order_by("area__order", "area_id", "order", "id")
+        )
+        self.fields["responsible_unit"].queryset = responsible_units(district)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("point") and not data.get("place"):
+            self.add_error("place", _("请选择点位，或写明具体地点。"))
+        if not data.get("point") and not data.get("street"):
+            self.add_error("street", _("手写地点时请选择所在街道/乡镇。"))
+        unit, deadline = data.get("responsible_unit"), data.get("deadline")
+        if unit and not deadline:
+            self.add_error("deadline", _("直接交办时请填写整改时限。"))
+        if deadline and not unit:
+            self.add_error("responsible_unit", _("填写了整改时限，请同时选择责任单位。"))
+        if deadline and deadline < timezone.localdate():
+            self.add_error("deadline", _("整改时限不能早于今天。"))
+        return data
+
+    def assignment(self):
+        data = self.cleaned_data
+        if not data.get("responsible_unit"):
+            return None
+        return {
+            "unit": data["responsible_unit"],
+            "person": data.get("responsible_person", ""),
+            "deadline": data["deadline"],
+        }
+
+
+class TicketAssignForm(forms.Form):
+    responsible_unit = GroupedModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        label=_("责任单位"),
+        empty_label=_("— 请选择 —"),
+        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
+    )
+    responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
+    responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
+    deadline = forms.DateField(label=_("整改时限"), widget=DateInput)
+    work_group = forms.ModelChoiceField(
+        queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
+    )
+    note = forms.CharField(label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_unit"].queryset = responsible_units(ticket.district_id)
+        self.fields["work_group"].queryset = WorkGroup.objects.filter(
+            campaign_id=ticket.campaign_id, kind=WorkGroupKind.WORK_LINE
+        )
+        if not self.is_bound:
+            days = ticket.category.default_deadline_days if ticket.category_id else settings.DEFAULT_DEADLINE_DAYS
+            self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=days))
+            if ticket.point_id and ticket.point.responsible_department_id:
+                self.initial.setdefault("responsible_unit", ticket.point.responsible_department_id)
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise ValidationError(_("整改时限不能早于今天。"))
+        return deadline
+
+
+class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
+    note = forms.CharField(label=_("整改情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = forms.FileField(
+        label=_("整改后照片"),
+        required=False,
+        widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    photo_kind = PhotoKind.AFTER
+    photos_required_message = _("提交整改至少需要一张整改后照片。")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_photos(user)
+
+
+class TicketCloseOutForm(forms.Form):
+    note = forms.CharField(label=_("核验意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TicketReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label=_("新的整改时限"), required=False, widget=DateInput, help_text=_("不填则沿用原时限。"))
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        if deadline and deadline < timezone.localdate():
+            raise ValidationError(_("整改时限不能早于今天。"))
+        return deadline
+
+
+class TicketReopenForm(forms.Form):
+    reason = forms.CharField(label=_("反弹情况"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label=_("新的整改时限"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=settings.DEFAULT_DEADLINE_DAYS))
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise ValidationError(_("整改时限不能早于今天。"))
+        return deadline
+
+
+class TicketVoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：不属于问题、重复登记（写明重复的台账编号）。"),
+    )

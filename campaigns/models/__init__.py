@@ -1,0 +1,48 @@
+from .campaign import (
+    AssessmentArea,
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    InspectionPoint,
+    PointType,
+    ProblemCategory,
+    WorkGroup,
+    WorkGroupKind,
+)
+from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
+from .ticket import (
+    OPEN_STATES,
+    LedgerSequence,
+    PhotoKind,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketPhoto,
+    TicketState,
+)
+
+__all__ = [
+    "ALLOWED_PARENT_KINDS",
+    "OPEN_STATES",
+    "STREET_KINDS",
+    "AssessmentArea",
+    "Campaign",
+    "CampaignKind",
+    "CampaignStatus",
+    "InspectionPoint",
+    "LedgerSequence",
+    "Membership",
+    "OrgUnit",
+    "PhotoKind",
+    "PointType",
+    "ProblemCategory",
+    "Role",
+    "Ticket",
+    "TicketAction",
+    "TicketEvent",
+    "TicketPhoto",
+    "TicketState",
+    "UnitKind",
+    "WorkGroup",
+    "WorkGroupKind",
+]

@@ -1,0 +1,234 @@
+"""Campaigns and the data they are run with: areas, categories, points, work groups."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .org import OrgUnit, UnitKind
+
+
+class CampaignKind(models.TextChoices):
+    CREATE = "create", _("创建（创卫）")
+    CONSOLIDATE = "consolidate", _("巩固（固卫）")
+    REVIEW = "review", _("复审")
+
+
+class CampaignStatus(models.TextChoices):
+    PLANNING = "planning", _("筹备中")
+    RUNNING = "running", _("进行中")
+    FINISHED = "finished", _("已结束")
+
+
+class CampaignQuerySet(models.QuerySet):
+    def running(self):
+        return self.filter(status=CampaignStatus.RUNNING)
+
+
+class Campaign(models.Model):
+    district = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("区"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        limit_choices_to={"kind": UnitKind.DISTRICT},
+    )
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=CampaignKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.PLANNING)
+    start_date = models.DateField(_("开始日期"))
+    inspection_date = models.DateField(_("迎检日期"), null=True, blank=True, help_text=_("国家暗访/评审的预计日期。"))
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("创建/巩固活动")
+        verbose_name_plural = _("创建/巩固活动")
+        ordering = ["-start_date", "id"]
+        indexes = [models.Index(fields=["district", "status"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("结束日期不能早于开始日期。")})
+        if self.inspection_date and self.start_date and self.inspection_date < self.start_date:
+            raise ValidationError({"inspection_date": _("迎检日期不能早于开始日期。")})
+
+    @property
+    def days_to_inspection(self):
+        if not self.inspection_date:
+            return None
+        return (self.inspection_date - timezone.localdate()).days
+
+
+class AssessmentArea(models.Model):
+    campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("编号"), max_length=16)
+    name = models.CharField(_("名称"), max_length=100)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("测评类别")
+        verbose_name_plural = _("测评类别")
+        ordering = ["order", "code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="unique_area_code")]
+
+    def __str__(self):
+        return self.name
+
+
+class ProblemCategory(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="problem_categories"
+    )
+    area = models.ForeignKey(
+        AssessmentArea, verbose_name=_("测评类别"), on_delete=models.PROTECT, related_name="categories"
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    default_deadline_days = models.PositiveSmallIntegerField(
+        _("默认整改天数"), default=3, help_text=_("交办时预填的整改时限。")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        ordering = ["area__order", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="unique_category_name")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.area_id and self.campaign_id and self.area.campaign_id != self.campaign_id:
+            raise ValidationError({"area": _("测评类别必须属于同一活动。")})
+
+
+class PointType(models.Model):
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    notes = models.TextField(_("检查要点"), blank=True)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("点位类型")
+        verbose_name_plural = _("点位类型")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class InspectionPoint(models.Model):
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    street = models.ForeignKey(
+        OrgUnit, verbose_name=_("街道/乡镇"), on_delete=models.PROTECT, related_name="+", editable=False, null=True
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("所在单位"),
+        on_delete=models.PROTECT,
+        related_name="points",
+        help_text=_("点位所在的街道、乡镇、社区或村。"),
+    )
+    point_type = models.ForeignKey(PointType, verbose_name=_("点位类型"), on_delete=models.PROTECT)
+    name = models.CharField(_("名称"), max_length=120)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    responsible_department = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("责任部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_points",
+        limit_choices_to={"kind": UnitKind.DEPARTMENT},
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("点位")
+        verbose_name_plural = _("点位")
+        ordering = ["street_id", "name"]
+        indexes = [models.Index(fields=["district", "street"])]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="unique_point_name_per_unit")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.unit_id and self.unit.kind in (UnitKind.CITY, UnitKind.DISTRICT, UnitKind.DEPARTMENT):
+            raise ValidationError({"unit": _("点位必须位于街道、乡镇、社区或村。")})
+        if (
+            self.unit_id
+            and self.responsible_department_id
+            and self.responsible_department.district_id != self.unit.district_id
+        ):
+            raise ValidationError({"responsible_department": _("责任部门必须属于同一个区。")})
+        if self.latitude is not None and not (-90 <= self.latitude <= 90):
+            raise ValidationError({"latitude": _("纬度应在 -90 到 90 之间。")})
+        if self.longitude is not None and not (-180 <= self.longitude <= 180):
+            raise ValidationError({"longitude": _("经度应在 -180 到 180 之间。")})
+
+    def save(self, *args, **kwargs):
+        self.district_id = self.unit.district_id
+        self.street_id = self.unit.street_id
+        super().save(*args, **kwargs)
+
+
+class WorkGroupKind(models.TextChoices):
+    LEADING_GROUP = "leading_group", _("领导小组")
+    TASK_FORCE = "task_force", _("专班")
+    WORK_LINE = "work_line", _("专线")
+    FINDER_GROUP = "finder_group", _("发现问题组")
+    SUPERVISION_GROUP = "supervision_group", _("督导组")
+
+
+class WorkGroup(models.Model):
+    campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="work_groups")
+    kind = models.CharField(_("类型"), max_length=24, choices=WorkGroupKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    leader_name = models.CharField(_("负责人姓名"), max_length=50, blank=True, help_text=_("负责人没有系统账号时填写。"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("成员"), blank=True, related_name="work_groups"
+    )
+    streets = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("负责街道/乡镇"),
+        blank=True,
+        related_name="work_groups",
+        limit_choices_to={"kind__in": ["street", "township"]},
+    )
+    schedule = models.TextField(_("时间表/路线图"), blank=True)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("工作组")
+        verbose_name_plural = _("工作组")
+        ordering = ["kind", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="unique_work_group_name")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.name}"
+
+    @property
+    def leader_display(self):
+        if self.leader_id:
+            return self.leader.get_full_name() or self.leader.get_username()
+        return self.leader_name

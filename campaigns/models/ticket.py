@@ -1,0 +1,259 @@
+"""Tickets (整改工单), their photos and their append-only timeline."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .campaign import AssessmentArea, Campaign, InspectionPoint, ProblemCategory, WorkGroup
+from .org import OrgUnit
+
+
+class TicketState(models.TextChoices):
+    REPORTED = "reported", _("待交办")
+    RECTIFYING = "rectifying", _("整改中")
+    SUBMITTED = "submitted", _("待核验")
+    CLOSED = "closed", _("已销号")
+    VOIDED = "voided", _("已撤销")
+
+
+OPEN_STATES = (TicketState.REPORTED, TicketState.RECTIFYING, TicketState.SUBMITTED)
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from campaigns.access import scope_for
+
+        return self.filter(district_id__in=scope_for(user).district_ids)
+
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, today=None):
+        """Overdue is not a state: any open ticket whose deadline has passed."""
+        return self.open().filter(deadline__lt=today or timezone.localdate())
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("台账编号"), max_length=24, unique=True, editable=False)
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="tickets")
+    state = models.CharField(_("状态"), max_length=16, choices=TicketState.choices, default=TicketState.REPORTED)
+
+    point = models.ForeignKey(
+        InspectionPoint, verbose_name=_("点位"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    place = models.CharField(_("地点"), max_length=200, blank=True, help_text=_("不在点位清单里时，写明具体位置。"))
+    street = models.ForeignKey(
+        OrgUnit, verbose_name=_("街道/乡镇"), on_delete=models.PROTECT, related_name="street_tickets"
+    )
+    area = models.ForeignKey(AssessmentArea, verbose_name=_("测评类别"), on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(ProblemCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("问题描述"))
+
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发现人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    finder_group = models.ForeignKey(
+        WorkGroup, verbose_name=_("发现问题组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    work_group = models.ForeignKey(
+        WorkGroup, verbose_name=_("负责专线"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    responsible_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_tickets",
+    )
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    responsible_phone = models.CharField(_("责任人电话"), max_length=30, blank=True)
+    deadline = models.DateField(_("整改时限"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+
+    fix_submitted_at = models.DateTimeField(_("提交整改时间"), null=True, blank=True)
+    # The last person who submitted the fix; four eyes: they may never close this ticket.
+    fix_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交整改人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("销号人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("整改工单")
+        verbose_name_plural = _("整改工单")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["district", "state", "deadline"], name="ticket_district_state_dl"),
+            models.Index(fields=["district", "-reported_at"], name="ticket_district_reported"),
+            models.Index(fields=["district", "closed_at"], name="ticket_district_closed"),
+            models.Index(fields=["street", "state"], name="ticket_street_state"),
+            models.Index(fields=["responsible_unit", "state"], name="ticket_unit_state"),
+            models.Index(fields=["area", "state"], name="ticket_area_state"),
+            models.Index(fields=["category", "state"], name="ticket_category_state"),
+            models.Index(fields=["work_group", "state"], name="ticket_work_group_state"),
+            models.Index(fields=["finder_group", "state"], name="ticket_finder_group_state"),
+            models.Index(fields=["reported_by", "-reported_at"], name="ticket_reporter"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.deadline is not None and self.deadline < timezone.localdate()
+
+    @property
+    def place_display(self):
+        if self.point_id:
+            return f"{self.point.name}（{self.place}）" if self.place else self.point.name
+        return self.place
+
+
+class LedgerSequence(models.Model):
+    """The last ledger number handed out per district and month.
+
+    Incremented under a row lock inside the transaction that creates the ticket, so a
+    rolled-back ticket gives its number back and the sequence stays gapless.
+    """
+
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("月份"), max_length=6, help_text=_("YYYYMM"))
+    last = models.PositiveIntegerField(_("当前序号"), default=0)
+
+    class Meta:
+        verbose_name = _("台账编号序列")
+        verbose_name_plural = _("台账编号序列")
+        constraints = [models.UniqueConstraint(fields=["district", "period"], name="unique_ledger_sequence")]
+
+    def __str__(self):
+        return f"{self.district.code}-{self.period}: {self.last}"
+
+
+class TicketAction(models.TextChoices):
+    LOG = "log", _("登记问题")
+    ASSIGN = "assign", _("交办")
+    SUBMIT_FIX = "submit_fix", _("提交整改")
+    CLOSE_OUT = "close_out", _("核验销号")
+    RETURN = "return", _("退回")
+    REOPEN = "reopen", _("重新打开（反弹）")
+    VOID = "void", _("撤销")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ticket events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Ticket events are append-only; they cannot be deleted.")
+
+
+class TicketEvent(models.Model):
+    ticket = models.ForeignKey(Ticket, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("操作"), max_length=16, choices=TicketAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=TicketState.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=TicketState.choices)
+    note = models.TextField(_("说明"), blank=True)
+    # What the act decided (unit, person, deadline …), as shown to people at the time.
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("工单记录")
+        verbose_name_plural = _("工单记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at"), models.Index(fields=["action", "at"])]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Ticket events are append-only; an event cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ticket events are append-only; they cannot be deleted.")
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("整改前")
+    AFTER = "after", _("整改后")
+
+
+def photo_upload_to(instance, filename):
+    now = timezone.localtime()
+    return f"photos/{now:%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+def thumb_upload_to(instance, filename):
+    now = timezone.localtime()
+    return f"thumbs/{now:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class TicketPhoto(models.Model):
+    """A photo of a problem or of its fix.
+
+    A photo without a ticket is one a person chose on a form that failed validation; it is
+    kept so they need not take it again, and purged if no ticket claims it within a day.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    event = models.ForeignKey(
+        TicketEvent, verbose_name=_("所属记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    kind = models.CharField(_("类型"), max_length=8, choices=PhotoKind.choices)
+    image = models.ImageField(_("照片"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumb_upload_to)
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    content_type = models.CharField(_("格式"), max_length=40)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["uploaded_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "kind"], name="photo_ticket_kind"),
+            models.Index(fields=["uploaded_by", "ticket"], name="photo_pending"),
+        ]
+
+    def __str__(self):
+        return self.original_name or self.image.name
+
+    @property
+    def extension(self):
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(self.content_type, "bin")

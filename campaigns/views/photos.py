@@ -1,0 +1,44 @@
+"""Photos are district data: they are served only to people who may see their ticket."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.views.decorators.http import require_GET
+
+from campaigns.access import scope_for
+from campaigns.models import TicketPhoto
+
+
+def _photo_for(user, pk):
+    photo = TicketPhoto.objects.filter(pk=pk).select_related("ticket").first()
+    if photo is None:
+        raise Http404
+    if photo.ticket_id is None:
+        if photo.uploaded_by_id != user.pk:
+            raise Http404
+    elif photo.ticket.district_id not in scope_for(user).district_ids:
+        raise Http404
+    return photo
+
+
+def _serve(field, content_type):
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def photo(request, pk):
+    photo = _photo_for(request.user, pk)
+    return _serve(photo.image, photo.content_type)
+
+
+@login_required
+@require_GET
+def photo_thumb(request, pk):
+    photo = _photo_for(request.user, pk)
+    return _serve(photo.thumbnail, "image/jpeg")

@@ -1,0 +1,292 @@
+"""Ticket pages: the list, logging a problem, the ticket page and one POST view per act."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns import workflow
+from campaigns.access import default_district, get_district_for_user, get_ticket_for_user, scope_for
+from campaigns.filters import TicketFilter
+from campaigns.forms import (
+    TicketAssignForm,
+    TicketCloseOutForm,
+    TicketLogForm,
+    TicketReopenForm,
+    TicketReturnForm,
+    TicketSubmitFixForm,
+    TicketVoidForm,
+)
+from campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Membership,
+    PhotoKind,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    WorkGroup,
+    WorkGroupKind,
+)
+
+
+@login_required
+def ticket_list(request):
+    tickets = Ticket.objects.visible_to(request.user).select_related(
+        "district", "street", "category", "point", "responsible_unit"
+    )
+    ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
+    paginator = Paginator(ticket_filter.qs, settings.TICKETS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "campaigns/ticket_list.html",
+        {
+            "filter": ticket_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(query),
+            "show_district": len(scope_for(request.user).district_ids) > 1,
+        },
+    )
+
+
+def _running_campaign(district):
+    return (
+        Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING)
+        .select_related("district")
+        .order_by("-start_date")
+        .first()
+    )
+
+
+@login_required
+def ticket_log(request):
+    code = request.GET.get("district")
+    district = get_district_for_user(request.user, code) if code else default_district(request.user)
+    if district is None:
+        raise Http404(_("您的账号还没有加入任何区。"))
+    if not scope_for(request.user).can_log(district.pk):
+        raise PermissionDenied(_("您的角色只能查看，不能登记问题。"))
+    campaign = _running_campaign(district)
+    if campaign is None:
+        return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
+    home_street_id = (
+        Membership.objects.filter(user=request.user, unit__district=district, unit__street__isnull=False)
+        .values_list("unit__street_id", flat=True)
+        .first()
+    )
+    kwargs = {"campaign": campaign, "user": request.user}
+    if request.method != "POST":
+        form = TicketLogForm(initial={"street": home_street_id}, **kwargs)
+        return render(request, "campaigns/ticket_log.html", {"form": form, "campaign": campaign, "district": district})
+
+    form = TicketLogForm(request.POST, request.FILES, **kwargs)
+    valid = form.is_valid()
+    photos = form.keep_photos()
+    if valid:
+        data = form.cleaned_data
+        finder_group = WorkGroup.objects.filter(
+            campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=request.user
+        ).first()
+        try:
+            ticket = workflow.ticket_log(
+                actor=request.user,
+                campaign=campaign,
+                category=data["category"],
+                description=data["description"],
+                photos=photos,
+                street=data.get("street"),
+                point=data.get("point"),
+                place=data.get("place", ""),
+                finder_group=finder_group,
+                assignment=form.assignment(),
+            )
+        except workflow.ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from None
+        except workflow.WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记，台账编号 %(number)s。") % {"number": ticket.number})
+            return redirect("campaigns:ticket-detail", number=ticket.number)
+    return render(
+        request,
+        "campaigns/ticket_log.html",
+        {"form": form, "campaign": campaign, "district": district},
+        status=400,
+    )
+
+
+ACTION_FORMS = {
+    TicketAction.ASSIGN: TicketAssignForm,
+    TicketAction.SUBMIT_FIX: TicketSubmitFixForm,
+    TicketAction.CLOSE_OUT: TicketCloseOutForm,
+    TicketAction.RETURN: TicketReturnForm,
+    TicketAction.REOPEN: TicketReopenForm,
+    TicketAction.VOID: TicketVoidForm,
+}
+
+
+def _blank_form(action, ticket, user):
+    form_class = ACTION_FORMS[action]
+    if action == TicketAction.ASSIGN:
+        return form_class(ticket=ticket)
+    if action == TicketAction.SUBMIT_FIX:
+        return form_class(user=user)
+    return form_class()
+
+
+def _render_detail(request, ticket, actions, bound=None, status=200):
+    photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
+    photos_by_event = {}
+    for photo in photos:
+        photos_by_event.setdefault(photo.event_id, []).append(photo)
+    events = list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id"))
+    for event in events:
+        event.photo_list = photos_by_event.get(event.pk, [])
+    action_forms = []
+    for action in actions:
+        form = bound[1] if bound and bound[0] == action else _blank_form(action, ticket, request.user)
+        action_forms.append(
+            {
+                "action": action,
+                "transition": workflow.ALLOWED_TRANSITIONS[action],
+                "form": form,
+                "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
+                "open": bool(bound and bound[0] == action),
+            }
+        )
+    return render(
+        request,
+        "campaigns/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
+            "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+            "events": events,
+            "action_forms": action_forms,
+            "four_eyes_blocked": ticket.state == "submitted"
+            and ticket.fix_submitted_by_id == request.user.pk
+            and scope_for(request.user).can_manage(ticket.district_id),
+        },
+        status=status,
+    )
+
+
+@login_required
+def ticket_detail(request, number):
+    ticket, actions = get_ticket_for_user(request, number)
+    return _render_detail(request, ticket, actions)
+
+
+def _act(request, number, action, perform):
+    """Run one act from its POST form; on a problem, show the ticket page with the form as typed."""
+    ticket, actions = get_ticket_for_user(request, number, for_action=action)
+    if action == TicketAction.ASSIGN:
+        form = TicketAssignForm(request.POST, ticket=ticket)
+    elif action == TicketAction.SUBMIT_FIX:
+        form = TicketSubmitFixForm(request.POST, request.FILES, user=request.user)
+    else:
+        form = ACTION_FORMS[action](request.POST)
+    valid = form.is_valid()
+    if hasattr(form, "keep_photos"):
+        form.keep_photos()
+    status = 400
+    if valid:
+        try:
+            perform(ticket, form)
+        except workflow.ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from None
+        except workflow.WorkflowError as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            label = workflow.ALLOWED_TRANSITIONS[action].label
+            messages.success(request, _("%(number)s：%(action)s完成。") % {"number": ticket.number, "action": label})
+            return redirect("campaigns:ticket-detail", number=ticket.number)
+    # Re-read: the act may have been refused because someone else changed the ticket.
+    ticket, actions = get_ticket_for_user(request, number)
+    if action not in actions:
+        actions = [*actions, action]
+    return _render_detail(request, ticket, actions, bound=(action, form), status=status)
+
+
+@login_required
+@require_POST
+def ticket_assign(request, number):
+    def perform(ticket, form):
+        data = form.cleaned_data
+        workflow.ticket_assign(
+            ticket=ticket,
+            actor=request.user,
+            unit=data["responsible_unit"],
+            person=data.get("responsible_person", ""),
+            phone=data.get("responsible_phone", ""),
+            deadline=data["deadline"],
+            work_group=data.get("work_group"),
+            note=data.get("note", ""),
+        )
+
+    return _act(request, number, TicketAction.ASSIGN, perform)
+
+
+@login_required
+@require_POST
+def ticket_submit_fix(request, number):
+    def perform(ticket, form):
+        workflow.ticket_submit_fix(
+            ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
+        )
+
+    return _act(request, number, TicketAction.SUBMIT_FIX, perform)
+
+
+@login_required
+@require_POST
+def ticket_close_out(request, number):
+    def perform(ticket, form):
+        workflow.ticket_close_out(ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""))
+
+    return _act(request, number, TicketAction.CLOSE_OUT, perform)
+
+
+@login_required
+@require_POST
+def ticket_return(request, number):
+    def perform(ticket, form):
+        workflow.ticket_return(
+            ticket=ticket,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            deadline=form.cleaned_data.get("deadline"),
+        )
+
+    return _act(request, number, TicketAction.RETURN, perform)
+
+
+@login_required
+@require_POST
+def ticket_reopen(request, number):
+    def perform(ticket, form):
+        workflow.ticket_reopen(
+            ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"], deadline=form.cleaned_data["deadline"]
+        )
+
+    return _act(request, number, TicketAction.REOPEN, perform)
+
+
+@login_required
+@require_POST
+def ticket_void(request, number):
+    def perform(ticket, form):
+        workflow.ticket_void(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
+
+    return _act(request, number, TicketAction.VOID, perform)

@@ -1,0 +1,400 @@
+"""The 销号 lifecycle: every change of a ticket's state happens here and nowhere else.
+
+    reported ──assign──▶ rectifying ──submit fix──▶ submitted ──verify──▶ closed
+       │                    ▲  ◀────────return──────────┘                 │
+       └──void──▶ voided    └───────────────reopen (反弹)─────────────────┘
+
+Each verb opens a transaction, locks the ticket row, checks the transition map and the
+rule of the act, saves, and writes one TicketEvent. Views, admin, commands and tasks all
+call these verbs; none of them writes a state field itself.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .access import MANAGER_ROLES, WORKER_ROLES, scope_for
+from .models import (
+    OrgUnit,
+    PhotoKind,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketPhoto,
+    TicketState,
+    UnitKind,
+)
+from .services.ledger_numbers import ledger_number_next
+
+
+class WorkflowError(Exception):
+    """A refused act. The message is for the person who tried it."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class ActionForbidden(WorkflowError):
+    """The person may never do this to this ticket (role, four eyes)."""
+
+
+class TransitionRefused(WorkflowError):
+    """The act does not fit the ticket's state or lacks what it needs."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset
+    target: str
+    roles: frozenset
+    label: str
+    style: str = "secondary"
+
+
+ALLOWED_TRANSITIONS = {
+    TicketAction.ASSIGN: Transition(
+        frozenset({TicketState.REPORTED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("交办"), "primary"
+    ),
+    TicketAction.SUBMIT_FIX: Transition(
+        frozenset({TicketState.RECTIFYING}), TicketState.SUBMITTED, WORKER_ROLES, gettext_lazy("提交整改"), "primary"
+    ),
+    TicketAction.CLOSE_OUT: Transition(
+        frozenset({TicketState.SUBMITTED}), TicketState.CLOSED, MANAGER_ROLES, gettext_lazy("核验销号"), "primary"
+    ),
+    TicketAction.RETURN: Transition(
+        frozenset({TicketState.SUBMITTED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("退回"), "warning"
+    ),
+    TicketAction.REOPEN: Transition(
+        frozenset({TicketState.CLOSED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("重新打开（反弹）"), "warning"
+    ),
+    TicketAction.VOID: Transition(
+        frozenset({TicketState.REPORTED}), TicketState.VOIDED, MANAGER_ROLES, gettext_lazy("撤销"), "danger"
+    ),
+}
+
+
+def role_allows(action, ticket, user):
+    """Whether this person's role could ever do `action` to this ticket, whatever its state."""
+    scope = scope_for(user)
+    transition = ALLOWED_TRANSITIONS[action]
+    roles = scope.roles_in(ticket.district_id)
+    if not roles & transition.roles:
+        return False
+    if action == TicketAction.SUBMIT_FIX and not roles & MANAGER_ROLES:
+        # Staff submit fixes only for the unit (or street) they belong to.
+        return scope.is_responsible_for(ticket.responsible_unit)
+    return True
+
+
+def refusal(action, ticket, user):
+    """Why `user` may not do `action` now, or None if they may."""
+    transition = ALLOWED_TRANSITIONS[action]
+    if not role_allows(action, ticket, user):
+        return ActionForbidden(_("您的角色不能对这张工单执行“%(action)s”。") % {"action": transition.label})
+    if ticket.state not in transition.sources:
+        return TransitionRefused(
+            _("工单当前状态为“%(state)s”，不能执行“%(action)s”。")
+            % {"state": ticket.get_state_display(), "action": transition.label}
+        )
+    if action == TicketAction.CLOSE_OUT and ticket.fix_submitted_by_id == user.pk:
+        return ActionForbidden(_("提交整改的人不能核验销号自己的整改（双人核验）。"))
+    return None
+
+
+def actions_for(ticket, user):
+    """The acts this person may do right now: drives the buttons on the ticket page."""
+    return [action for action in ALLOWED_TRANSITIONS if refusal(action, ticket, user) is None]
+
+
+def _check(action, ticket, user):
+    problem = refusal(action, ticket, user)
+    if problem is not None:
+        raise problem
+
+
+def _lock(ticket):
+    return Ticket.objects.select_for_update().select_related("responsible_unit").get(pk=ticket.pk)
+
+
+def _record(ticket, action, actor, from_state, note="", details=None, at=None):
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        actor=actor,
+        at=at or timezone.now(),
+        from_state=from_state,
+        to_state=ticket.state,
+        note=note,
+        details=details or {},
+    )
+
+
+def _claim_photos(photos, *, ticket, event, kind, actor):
+    """Attach photos the actor uploaded and no ticket has claimed yet."""
+    ids = [photo.pk for photo in photos]
+    if not ids:
+        return 0
+    claimed = TicketPhoto.objects.filter(pk__in=ids, ticket__isnull=True, uploaded_by=actor).update(
+        ticket=ticket, event=event, kind=kind
+    )
+    if claimed != len(ids):
+        raise TransitionRefused(_("有照片已失效或不属于您，请重新选择照片。"))
+    return claimed
+
+
+def _require(value, message):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise TransitionRefused(message)
+
+
+def _validate_assignment(ticket, unit, deadline, today):
+    _require(unit, _("请选择责任单位。"))
+    _require(deadline, _("请填写整改时限。"))
+    if unit.district_id != ticket.district_id or unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
+        raise TransitionRefused(_("责任单位必须是本区的街道、社区、村或部门。"))
+    if deadline < today:
+        raise TransitionRefused(_("整改时限不能早于今天。"))
+
+
+def _assignment_details(unit, person, phone, deadline, work_group):
+    details = {"unit": unit.name, "unit_id": unit.pk, "person": person, "deadline": deadline.isoformat()}
+    if phone:
+        details["phone"] = phone
+    if work_group is not None:
+        details["work_group"] = work_group.name
+    return details
+
+
+def ticket_log(
+    *,
+    actor,
+    campaign,
+    category,
+    description,
+    photos,
+    street=None,
+    point=None,
+    place="",
+    finder_group=None,
+    reported_at=None,
+    assignment=None,
+):
+    """Log a problem found on patrol: a new ledger line with a number that is never reused.
+
+    `assignment` (unit, person, phone, deadline, work_group) lets staff who already know
+    the responsible unit log straight into 整改中.
+    """
+    scope = scope_for(actor)
+    district = campaign.district
+    if not scope.can_log(district.pk):
+        raise ActionForbidden(_("您的角色不能在本区登记问题。"))
+    _require(description, _("请填写问题描述。"))
+    if point is None and not (place or "").strip():
+        raise TransitionRefused(_("请选择点位，或写明具体地点。"))
+    if point is not None:
+        if point.district_id != district.pk:
+            raise TransitionRefused(_("点位不属于本区。"))
+        street = OrgUnit.objects.get(pk=point.street_id) if point.street_id else street
+    _require(street, _("请选择街道/乡镇。"))
+    if street.district_id != district.pk or not street.is_street:
+        raise TransitionRefused(_("街道/乡镇不属于本区。"))
+    if category.campaign_id != campaign.pk:
+        raise TransitionRefused(_("问题类别不属于本活动。"))
+    if not photos:
+        raise TransitionRefused(_("请至少拍一张问题照片。"))
+    reported_at = reported_at or timezone.now()
+    today = timezone.localdate()
+    if assignment is not None:
+        probe = Ticket(district=district)
+        _validate_assignment(probe, assignment["unit"], assignment["deadline"], today)
+
+    with transaction.atomic():
+        ticket = Ticket(
+            number=ledger_number_next(district, reported_at),
+            district=district,
+            campaign=campaign,
+            state=TicketState.REPORTED,
+            point=point,
+            place=(place or "").strip(),
+            street=street,
+            area_id=category.area_id,
+            category=category,
+            description=description.strip(),
+            reported_by=actor,
+            reported_at=reported_at,
+            finder_group=finder_group,
+        )
+        ticket.save()
+        event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
+        _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
+        if assignment is not None:
+            ticket.responsible_unit = assignment["unit"]
+            ticket.responsible_person = assignment.get("person", "")
+            ticket.responsible_phone = assignment.get("phone", "")
+            ticket.deadline = assignment["deadline"]
+            ticket.work_group = assignment.get("work_group")
+            ticket.assigned_at = reported_at
+            ticket.state = TicketState.RECTIFYING
+            ticket.save(
+                update_fields=[
+                    "responsible_unit",
+                    "responsible_person",
+                    "responsible_phone",
+                    "deadline",
+                    "work_group",
+                    "assigned_at",
+                    "state",
+                    "updated_at",
+                ]
+            )
+            _record(
+                ticket,
+                TicketAction.ASSIGN,
+                actor,
+                TicketState.REPORTED,
+                note=_("登记时直接交办"),
+                details=_assignment_details(
+                    assignment["unit"],
+                    assignment.get("person", ""),
+                    assignment.get("phone", ""),
+                    assignment["deadline"],
+                    assignment.get("work_group"),
+                ),
+                at=reported_at,
+            )
+    return ticket
+
+
+def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note=""):
+    """交办: hand the problem to a responsible unit and person with a deadline."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.ASSIGN, ticket, actor)
+        _validate_assignment(ticket, unit, deadline, timezone.localdate())
+        if work_group is not None and work_group.campaign_id != ticket.campaign_id:
+            raise TransitionRefused(_("工作组不属于本活动。"))
+        from_state = ticket.state
+        ticket.responsible_unit = unit
+        ticket.responsible_person = person.strip()
+        ticket.responsible_phone = phone.strip()
+        ticket.deadline = deadline
+        ticket.work_group = work_group
+        ticket.assigned_at = timezone.now()
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.ASSIGN].target
+        ticket.save(
+            update_fields=[
+                "responsible_unit",
+                "responsible_person",
+                "responsible_phone",
+                "deadline",
+                "work_group",
+                "assigned_at",
+                "state",
+                "updated_at",
+            ]
+        )
+        _record(
+            ticket,
+            TicketAction.ASSIGN,
+            actor,
+            from_state,
+            note=note.strip(),
+            details=_assignment_details(unit, person.strip(), phone.strip(), deadline, work_group),
+        )
+    return ticket
+
+
+def ticket_submit_fix(*, ticket, actor, note, photos):
+    """提交整改: the unit says it is fixed, with a note and at least one after-photo."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.SUBMIT_FIX, ticket, actor)
+        _require(note, _("请说明整改情况。"))
+        if not photos:
+            raise TransitionRefused(_("提交整改至少需要一张整改后照片。"))
+        from_state = ticket.state
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.SUBMIT_FIX].target
+        ticket.fix_submitted_at = timezone.now()
+        ticket.fix_submitted_by = actor
+        ticket.save(update_fields=["state", "fix_submitted_at", "fix_submitted_by", "updated_at"])
+        event = _record(ticket, TicketAction.SUBMIT_FIX, actor, from_state, note=note.strip())
+        _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
+    return ticket
+
+
+def ticket_close_out(*, ticket, actor, note=""):
+    """核验销号: a supervisor who did not submit the fix checks it and strikes the line off."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.CLOSE_OUT, ticket, actor)
+        from_state = ticket.state
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
+        ticket.closed_at = timezone.now()
+        ticket.closed_by = actor
+        ticket.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+        _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
+    return ticket
+
+
+def ticket_return(*, ticket, actor, reason, deadline=None):
+    """退回: the fix is not good enough. It counts against the unit even if fixed again the same day."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.RETURN, ticket, actor)
+        _require(reason, _("退回必须填写原因。"))
+        if deadline is not None and deadline < timezone.localdate():
+            raise TransitionRefused(_("整改时限不能早于今天。"))
+        from_state = ticket.state
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.RETURN].target
+        ticket.return_count += 1
+        fields = ["state", "return_count", "updated_at"]
+        details = {}
+        if deadline is not None:
+            details["deadline"] = deadline.isoformat()
+            if ticket.deadline:
+                details["previous_deadline"] = ticket.deadline.isoformat()
+            ticket.deadline = deadline
+            fields.append("deadline")
+        ticket.save(update_fields=fields)
+        _record(ticket, TicketAction.RETURN, actor, from_state, note=reason.strip(), details=details)
+    return ticket
+
+
+def ticket_reopen(*, ticket, actor, reason, deadline):
+    """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.REOPEN, ticket, actor)
+        _require(reason, _("重新打开必须填写原因。"))
+        _require(deadline, _("请填写新的整改时限。"))
+        if deadline < timezone.localdate():
+            raise TransitionRefused(_("整改时限不能早于今天。"))
+        from_state = ticket.state
+        details = {"deadline": deadline.isoformat()}
+        if ticket.closed_at:
+            details["previous_closed_at"] = timezone.localtime(ticket.closed_at).isoformat()
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.REOPEN].target
+        ticket.reopen_count += 1
+        ticket.deadline = deadline
+        ticket.closed_at = None
+        ticket.closed_by = None
+        ticket.save(update_fields=["state", "reopen_count", "deadline", "closed_at", "closed_by", "updated_at"])
+        _record(ticket, TicketAction.REOPEN, actor, from_state, note=reason.strip(), details=details)
+    return ticket
+
+
+def ticket_void(*, ticket, actor, reason):
+    """撤销: not a real problem, or a duplicate. Nothing is deleted; the line stays, voided."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check(TicketAction.VOID, ticket, actor)
+        _require(reason, _("撤销必须填写原因。"))
+        from_state = ticket.state
+        ticket.state = ALLOWED_TRANSITIONS[TicketAction.VOID].target
+        ticket.save(update_fields=["state", "updated_at"])
+        _record(ticket, TicketAction.VOID, actor, from_state, note=reason.strip())
+    return ticket

@@ -1,0 +1,40 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Show the photos a person picked before they send the form.
+  function previewPhotos(input) {
+    var box = document.querySelector('[data-preview-for="' + input.id + '"]');
+    if (!box) return;
+    box.querySelectorAll(".thumb.new").forEach(function (el) { el.remove(); });
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      if (!file.type || file.type.indexOf("image/") !== 0) return;
+      var fig = document.createElement("figure");
+      fig.className = "thumb new";
+      var img = document.createElement("img");
+      img.alt = file.name;
+      img.src = URL.createObjectURL(file);
+      fig.appendChild(img);
+      box.appendChild(fig);
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches('input[type="file"]')) previewPhotos(target);
+  });
+
+  // A clear "sending" state, and no double submits on a slow connection.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var label = form.getAttribute("data-sending-label");
+    if (!label) return;
+    var button = form.querySelector('button[type="submit"]');
+    if (!button) return;
+    if (button.disabled) { event.preventDefault(); return; }
+    window.setTimeout(function () {
+      button.disabled = true;
+      button.textContent = label;
+    }, 0);
+  });
+})();
