@@ -35,6 +35,21 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultiplePhotoField(forms.Field):
+    """Several photos in one input; each is checked by content in PhotoFormMixin.clean_photos."""
+
+    widget = MultiplePhotoInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        if not value:
+            return []
+        return [item for item in (value if isinstance(value, (list, tuple)) else [value]) if item]
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -113,9 +128,8 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
         group_label=lambda c: c.area.name,
     )
     description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    photos = forms.FileField(
+    photos = MultiplePhotoField(
         label=_("问题照片"),
-        required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
         help_text=_("可多张，直接拍照。"),
     )
@@ -215,9 +229,8 @@ class TicketAssignForm(forms.Form):
 
 class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
     note = forms.CharField(label=_("整改情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    photos = forms.FileField(
+    photos = MultiplePhotoField(
         label=_("整改后照片"),
-        required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
