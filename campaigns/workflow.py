@@ -26,6 +26,8 @@ from .models import (
     TicketPhoto,
     TicketState,
     UnitKind,
+    WorkGroup,
+    WorkGroupKind,
 )
 from .services.ledger_numbers import ledger_number_next
 
@@ -206,6 +208,11 @@ def ticket_log(
         raise TransitionRefused(_("问题类别不属于本活动。"))
     if not photos:
         raise TransitionRefused(_("请至少拍一张问题照片。"))
+    if finder_group is None:
+        # Credit the find to the reporter's finder group, so groups can be compared.
+        finder_group = WorkGroup.objects.filter(
+            campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor
+        ).first()
     reported_at = reported_at or timezone.now()
     today = timezone.localdate()
     if assignment is not None:

@@ -31,7 +31,7 @@ class TestLog:
         assert ticket.number.startswith(f"TX-{timezone.localdate():%Y%m}-")
         assert ticket.street == tx.street  # from the point's community
         assert ticket.area == tx.area
-        assert ticket.finder_group is None
+        assert ticket.finder_group == tx.finder_group
         assert events(ticket) == [(A.LOG, "", TicketState.REPORTED)]
         assert list(ticket.photos.values_list("kind", flat=True)) == [PhotoKind.BEFORE]
 

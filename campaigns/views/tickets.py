@@ -31,8 +31,6 @@ from campaigns.models import (
     Ticket,
     TicketAction,
     TicketEvent,
-    WorkGroup,
-    WorkGroupKind,
 )
 
 
@@ -94,9 +92,6 @@ def ticket_log(request):
     photos = form.keep_photos()
     if valid:
         data = form.cleaned_data
-        finder_group = WorkGroup.objects.filter(
-            campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=request.user
-        ).first()
         try:
             ticket = workflow.ticket_log(
                 actor=request.user,
@@ -107,7 +102,6 @@ def ticket_log(request):
                 street=data.get("street"),
                 point=data.get("point"),
                 place=data.get("place", ""),
-                finder_group=finder_group,
                 assignment=form.assignment(),
             )
         except workflow.ActionForbidden as exc:
