@@ -119,7 +119,7 @@ def _check(action, ticket, user):
 
 
 def _lock(ticket):
-    return Ticket.objects.select_for_update().select_related("responsible_unit").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=ticket.pk)
 
 
 def _record(ticket, action, actor, from_state, note="", details=None, at=None):

@@ -1,0 +1,70 @@
+"""Pages cost the same number of queries however many tickets the ledger holds."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+PAGES = [
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 8),
+    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 10),
+    ("list filtered", lambda tx: reverse("campaigns:ticket-list") + f"?state=open&street={tx.street.pk}&sort=deadline&page=2", "supervisor", 11),
+    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 6),
+    ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 6),
+    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 10),
+]
+
+
+def grow(tx, n):
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            tx.log()
+        elif kind == 1:
+            tx.assigned()
+        elif kind == 2:
+            tx.submitted()
+        else:
+            tx.closed()
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name,url,who,limit", PAGES, ids=[p[0] for p in PAGES])
+def test_query_count_is_constant(client, tx, name, url, who, limit, django_assert_max_num_queries, settings):
+    settings.TICKETS_PER_PAGE = 5
+    client.force_login(getattr(tx, who))
+    grow(tx, 12)
+    small = count_queries(client, url(tx))
+    grow(tx, 36)
+    with django_assert_max_num_queries(limit):
+        large = count_queries(client, url(tx))
+    assert large == small
+
+
+def test_ticket_detail_query_count(client, tx, django_assert_max_num_queries):
+    from campaigns import workflow
+    from campaigns.models import PhotoKind
+
+    from .factories import pending_photo
+
+    ticket = tx.submitted()
+    ticket = workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="不合格")
+    ticket = workflow.ticket_submit_fix(
+        ticket=ticket, actor=tx.unit_liaison, note="再改", photos=[pending_photo(tx.unit_liaison, PhotoKind.AFTER)]
+    )
+    client.force_login(tx.supervisor2)
+    url = reverse("campaigns:ticket-detail", args=[ticket.number])
+    small = count_queries(client, url)
+    for _ in range(3):
+        ticket = workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="不合格")
+        ticket = workflow.ticket_submit_fix(
+            ticket=ticket, actor=tx.unit_liaison, note="再改", photos=[pending_photo(tx.unit_liaison, PhotoKind.AFTER)]
+        )
+    with django_assert_max_num_queries(10):
+        assert count_queries(client, url) == small
