@@ -1,0 +1,106 @@
+"""The demo: two districts as the newspapers describe them, loadable twice without change."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Count
+
+from campaigns import workflow
+from campaigns.access import scope_for
+from campaigns.models import (
+    AssessmentArea,
+    InspectionPoint,
+    OrgUnit,
+    ProblemCategory,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketState,
+    UnitKind,
+    WorkGroup,
+    WorkGroupKind,
+)
+from campaigns.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db, tmp_path, settings):
+    call_command("seed_demo", stdout=open(tmp_path / "out.txt", "w"))
+    return (tmp_path / "out.txt").read_text()
+
+
+def test_demo_logins_all_work_and_are_printed(demo):
+    for username, _ in DEMO_LOGINS:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+        assert username in demo
+    assert DEMO_PASSWORD in demo
+
+
+def test_tiexi_is_built_as_described(demo):
+    tx = OrgUnit.objects.get(kind=UnitKind.DISTRICT, code="TX")
+    streets = set(OrgUnit.objects.filter(district=tx, kind=UnitKind.STREET).values_list("name", flat=True))
+    assert {"英雄街道", "北沟街道", "站前街道", "仁兴街道"} <= streets
+    assert OrgUnit.objects.filter(district=tx, kind=UnitKind.TOWNSHIP, name="平西乡").exists()
+    assert OrgUnit.objects.filter(district=tx, kind=UnitKind.COMMUNITY).count() == 39
+    assert OrgUnit.objects.filter(district=tx, kind=UnitKind.VILLAGE).count() == 20
+    assert {"北沟社区", "迎宾社区", "海丰园社区"} <= set(
+        OrgUnit.objects.filter(district=tx, kind=UnitKind.COMMUNITY).values_list("name", flat=True)
+    )
+    assert OrgUnit.objects.filter(district=tx, kind=UnitKind.DEPARTMENT, name="区执法局").exists()
+    groups = WorkGroup.objects.filter(campaign__district=tx).values("kind").annotate(n=Count("id"))
+    counts = {g["kind"]: g["n"] for g in groups}
+    assert counts[WorkGroupKind.WORK_LINE] == 8 and counts[WorkGroupKind.FINDER_GROUP] == 6
+    assert 35 <= InspectionPoint.objects.filter(district=tx).count() <= 45
+    assert AssessmentArea.objects.filter(campaign__district=tx).count() == 8
+    assert ProblemCategory.objects.filter(campaign__district=tx).count() == 28
+
+
+def test_tickets_cover_every_state_and_story(demo):
+    tx = Ticket.objects.filter(district__code="TX")
+    assert 280 <= tx.count() <= 320
+    assert set(tx.values_list("state", flat=True)) == set(TicketState.values)
+    assert tx.overdue().exists()
+    assert tx.filter(return_count__gt=0).exists() and tx.filter(reopen_count__gt=0).exists()
+    assert Ticket.objects.filter(district__code="TD").count() > 50
+    assert all(n.startswith("TX-") for n in tx.values_list("number", flat=True))
+
+
+def test_every_ticket_state_matches_its_timeline(demo):
+    events = {}
+    for ticket_id, action, from_state, to_state in TicketEvent.objects.order_by("ticket_id", "at", "id").values_list(
+        "ticket_id", "action", "from_state", "to_state"
+    ):
+        events.setdefault(ticket_id, []).append((action, from_state, to_state))
+    for ticket in Ticket.objects.all():
+        chain = events[ticket.pk]
+        assert chain[0][0] == "log" and chain[-1][2] == ticket.state, ticket.number
+        for action, from_state, to_state in chain[1:]:
+            transition = workflow.ALLOWED_TRANSITIONS[action]
+            assert from_state in transition.sources and to_state == transition.target, (ticket.number, action)
+        if ticket.state == TicketState.CLOSED:
+            assert ticket.closed_by_id != ticket.fix_submitted_by_id  # four eyes in the demo too
+
+
+def test_seed_is_idempotent(demo, tmp_path):
+    before = {model: model.objects.count() for model in (OrgUnit, Ticket, TicketEvent, WorkGroup, InspectionPoint)}
+    call_command("seed_demo", stdout=open(tmp_path / "again.txt", "w"))
+    after = {model: model.objects.count() for model in before}
+    assert before == after
+
+
+def test_demo_roles_reach_the_right_places(demo):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    city_admin = scope_for(User.objects.get(username="city_admin"))
+    assert len(city_admin.district_ids) == 2
+    td_staff = scope_for(User.objects.get(username="td_staff"))
+    tx = OrgUnit.objects.get(code="TX", kind=UnitKind.DISTRICT)
+    assert tx.pk not in td_staff.district_ids
+    leader = scope_for(User.objects.get(username="tx_leader"))
+    assert leader.roles_in(tx.pk) == {Role.LEADER}
+    unit = User.objects.get(username="tx_unit")
+    assert Ticket.objects.filter(responsible_unit__name="区执法局", district=tx, state=TicketState.RECTIFYING).exists()
+    assert scope_for(unit).unit_ids
