@@ -129,13 +129,16 @@ ACTION_FORMS = {
 }
 
 
-def _blank_form(action, ticket, user):
-    form_class = ACTION_FORMS[action]
+def _action_form(action, ticket, user, data=None, files=None):
+    # Several action forms share one page; ids carry the action so labels stay unique.
+    kwargs = {"auto_id": f"id_{action}_%s"}
     if action == TicketAction.ASSIGN:
-        return form_class(ticket=ticket)
-    if action == TicketAction.SUBMIT_FIX:
-        return form_class(user=user)
-    return form_class()
+        kwargs["ticket"] = ticket
+    elif action == TicketAction.SUBMIT_FIX:
+        kwargs["user"] = user
+    if data is None:
+        return ACTION_FORMS[action](**kwargs)
+    return ACTION_FORMS[action](data, files, **kwargs)
 
 
 def _render_detail(request, ticket, actions, bound=None, status=200):
@@ -147,15 +150,16 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
     for event in events:
         event.photo_list = photos_by_event.get(event.pk, [])
     action_forms = []
-    for action in actions:
-        form = bound[1] if bound and bound[0] == action else _blank_form(action, ticket, request.user)
+    for index, action in enumerate(actions):
+        form = bound[1] if bound and bound[0] == action else _action_form(action, ticket, request.user)
         action_forms.append(
             {
                 "action": action,
                 "transition": workflow.ALLOWED_TRANSITIONS[action],
                 "form": form,
                 "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
-                "open": bool(bound and bound[0] == action),
+                # The form that failed stays open; otherwise the first (main) act is ready to use.
+                "open": bound[0] == action if bound else index == 0,
             }
         )
     return render(
@@ -184,12 +188,7 @@ def ticket_detail(request, number):
 def _act(request, number, action, perform):
     """Run one act from its POST form; on a problem, show the ticket page with the form as typed."""
     ticket, actions = get_ticket_for_user(request, number, for_action=action)
-    if action == TicketAction.ASSIGN:
-        form = TicketAssignForm(request.POST, ticket=ticket)
-    elif action == TicketAction.SUBMIT_FIX:
-        form = TicketSubmitFixForm(request.POST, request.FILES, user=request.user)
-    else:
-        form = ACTION_FORMS[action](request.POST)
+    form = _action_form(action, ticket, request.user, request.POST, request.FILES)
     valid = form.is_valid()
     if hasattr(form, "keep_photos"):
         form.keep_photos()

@@ -1,0 +1,154 @@
+"""The whole loop in a real browser: a staffer on a phone, a supervisor at a desk.
+
+Playwright drives Debian's chromium. Screenshots land in test-artifacts/screenshots/.
+"""
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import Ticket, TicketState
+
+from .factories import PASSWORD, jpeg_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("chromium is required for the browser journeys (apt-get install chromium)")
+        pytest.skip("chromium is not installed; CI installs it and runs these")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+def open_as(browser, live_server, user, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_log_assign_fix_and_close_out_in_a_browser(browser, live_server, tx, tmp_path):
+    photo = tmp_path / "street.jpg"
+    photo.write_bytes(jpeg_bytes(size=(1200, 900), color=(120, 90, 60)))
+    after = tmp_path / "fixed.jpg"
+    after.write_bytes(jpeg_bytes(size=(1200, 900), color=(60, 150, 90)))
+
+    # 1. The staffer logs a problem from a phone.
+    page = open_as(browser, live_server, tx.staff, PHONE)
+    page.click("text=登记问题")
+    page.set_input_files("#id_photos", str(photo))
+    page.select_option("#id_point", str(tx.point.pk))
+    page.select_option("#id_category", str(tx.category.pk))
+    page.fill("#id_description", "市场东门垃圾桶满溢，地面散落垃圾")
+    assert no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "01-staff-log-phone.png", full_page=True)
+    page.click("text=提交登记")
+    page.wait_for_selector(".ticket-title")
+    number = page.inner_text(".ticket-title").strip()
+    assert "已登记，台账编号" in page.inner_text(".messages")
+    assert no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "02-staff-logged-phone.png", full_page=True)
+    page.context.close()
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.state == TicketState.REPORTED and ticket.photos.count() == 1
+
+    # 2. The supervisor triages it at a desk.
+    page = open_as(browser, live_server, tx.supervisor, DESKTOP)
+    page.goto(f"{live_server.url}/my/")
+    page.click(f"text={number}")
+    page.select_option("#id_assign_responsible_unit", str(tx.department.pk))
+    page.fill("#id_assign_responsible_person", "王队长")
+    page.fill("#id_assign_deadline", (timezone.localdate() + datetime.timedelta(days=3)).isoformat())
+    page.screenshot(path=SHOTS / "03-supervisor-assign-desktop.png", full_page=True)
+    page.click("button:has-text('确认交办')")
+    page.wait_for_selector(".messages")
+    page.context.close()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.RECTIFYING and ticket.responsible_unit == tx.department
+
+    # 3. The unit's liaison sends the fix with an after-photo, on a phone.
+    page = open_as(browser, live_server, tx.unit_liaison, PHONE)
+    assert number in page.inner_text("#tasks-fix")
+    page.click(f"text={number}")
+    page.fill("#id_submit_fix_note", "已清理完毕，增加清运频次")
+    page.set_input_files("#id_submit_fix_photos", str(after))
+    page.click("button:has-text('确认提交整改')")
+    page.wait_for_selector(".messages")
+    assert no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "04-unit-fix-submitted-phone.png", full_page=True)
+    page.context.close()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.SUBMITTED
+
+    # 4. A supervisor who did not submit it checks the photos side by side and strikes it off.
+    page = open_as(browser, live_server, tx.supervisor2, DESKTOP)
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    assert page.locator(".photos-compare img").count() == 2
+    page.fill("#id_close_out_note", "现场核验，整改到位")
+    page.screenshot(path=SHOTS / "05-supervisor-verify-desktop.png", full_page=True)
+    page.click("button:has-text('确认核验销号')")
+    page.wait_for_selector(".messages")
+    assert "已销号" in page.inner_text(".page-head")
+    page.screenshot(path=SHOTS / "06-closed-desktop.png", full_page=True)
+    page.goto(f"{live_server.url}/board/TX/")
+    page.screenshot(path=SHOTS / "07-board-desktop.png", full_page=True)
+    page.context.close()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.CLOSED and ticket.closed_by == tx.supervisor2
+    assert [e.action for e in ticket.events.order_by("at", "id")] == ["log", "assign", "submit_fix", "close_out"]
+
+
+def test_bad_photo_keeps_the_form_in_the_browser(browser, live_server, tx, tmp_path):
+    fake = tmp_path / "notes.jpg"
+    fake.write_bytes(b"this is not a photo at all")
+    page = open_as(browser, live_server, tx.staff, PHONE)
+    page.goto(f"{live_server.url}/tickets/new/")
+    page.set_input_files("#id_photos", str(fake))
+    page.select_option("#id_category", str(tx.category.pk))
+    page.fill("#id_place", "北门")
+    page.fill("#id_description", "路灯下有小广告")
+    page.click("text=提交登记")
+    page.wait_for_selector(".alert-error")
+    assert "不是照片" in page.inner_text(".photo-picker")
+    assert page.input_value("#id_description") == "路灯下有小广告"
+    assert page.input_value("#id_place") == "北门"
+    page.screenshot(path=SHOTS / "08-staff-bad-photo-phone.png", full_page=True)
+    page.context.close()
+    assert Ticket.objects.count() == 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_artifacts():
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    yield
