@@ -30,6 +30,7 @@ def browser():
             pytest.fail("chromium is required for the browser journeys (apt-get install chromium)")
         pytest.skip("chromium is not installed; CI installs it and runs these")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -40,6 +41,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def open_as(browser, live_server, user, viewport):
