@@ -7,10 +7,14 @@ the admin can never strike a line off the ledger behind the timeline's back.
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .access import scope_for
 
 from .models import (
     AssessmentArea,
+    Role,
     Campaign,
     InspectionPoint,
     Membership,
@@ -24,6 +28,102 @@ from .models import (
 )
 
 User = get_user_model()
+
+
+def admin_district_ids(user):
+    """Districts where this person holds the admin role: the only ones they may set up."""
+    scope = scope_for(user)
+    return {d for d, roles in scope.roles_by_district.items() if Role.ADMIN in roles}
+
+
+class DistrictScopedAdmin(admin.ModelAdmin):
+    """A district admin sets up only their own district; superusers see everything.
+
+    `district_path` is the lookup from the model to its district. Choices offered in
+    forms (units, campaigns, people) are narrowed the same way, so a forged id from
+    another district fails validation instead of being saved.
+    """
+
+    district_path = "district"
+
+    def _ids(self, request):
+        return admin_district_ids(request.user)
+
+    def _allowed(self, request):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or bool(self._ids(request))
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def scope_filter(self, request):
+        return Q(**{f"{self.district_path}__in": self._ids(request)})
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(self.scope_filter(request))
+
+    def _narrow(self, request, model, queryset):
+        if request.user.is_superuser:
+            return queryset
+        ids = self._ids(request)
+        if model is OrgUnit:
+            return queryset.filter(district_id__in=ids)
+        if model is Campaign:
+            return queryset.filter(district_id__in=ids)
+        if model is User:
+            return queryset.filter(memberships__unit__district_id__in=ids).distinct()
+        if hasattr(model, "campaign"):
+            return queryset.filter(campaign__district_id__in=ids)
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = self._narrow(request, db_field.related_model, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = self._narrow(request, db_field.related_model, field.queryset)
+        return field
+
+
+class ScopedInlinePermissions:
+    """Inlines follow their parent page: a district admin may edit them on their own district's objects."""
+
+    def _allowed(self, request):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or bool(admin_district_ids(request.user))
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,7 +142,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(DistrictScopedAdmin):
     list_display = ["name", "kind", "code", "parent", "district", "is_active"]
     list_filter = ["kind", "district", "is_active"]
     search_fields = ["name", "code"]
@@ -51,21 +151,22 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(DistrictScopedAdmin):
+    district_path = "unit__district"
     list_display = ["user", "unit", "role", "phone"]
     list_filter = ["role", "unit__district"]
     search_fields = ["user__username", "user__first_name", "unit__name"]
-    autocomplete_fields = ["user", "unit"]
+    autocomplete_fields = ["unit"]
     list_select_related = ["user", "unit"]
 
 
-class AssessmentAreaInline(admin.TabularInline):
+class AssessmentAreaInline(ScopedInlinePermissions, admin.TabularInline):
     model = AssessmentArea
     extra = 0
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(DistrictScopedAdmin):
     list_display = ["name", "district", "kind", "status", "start_date", "inspection_date", "end_date"]
     list_filter = ["kind", "status", "district"]
     search_fields = ["name"]
@@ -73,14 +174,16 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssessmentArea)
-class AssessmentAreaAdmin(admin.ModelAdmin):
+class AssessmentAreaAdmin(DistrictScopedAdmin):
+    district_path = "campaign__district"
     list_display = ["code", "name", "campaign", "order"]
     list_filter = ["campaign"]
     search_fields = ["name"]
 
 
 @admin.register(ProblemCategory)
-class ProblemCategoryAdmin(admin.ModelAdmin):
+class ProblemCategoryAdmin(DistrictScopedAdmin):
+    district_path = "campaign__district"
     list_display = ["name", "area", "campaign", "default_deadline_days", "is_active"]
     list_filter = ["campaign", "area", "is_active"]
     search_fields = ["name"]
@@ -89,12 +192,13 @@ class ProblemCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(PointType)
 class PointTypeAdmin(admin.ModelAdmin):
+    """Point types are shared by every district; only system administrators change them."""
     list_display = ["name", "order"]
     search_fields = ["name"]
 
 
 @admin.register(InspectionPoint)
-class InspectionPointAdmin(admin.ModelAdmin):
+class InspectionPointAdmin(DistrictScopedAdmin):
     list_display = ["name", "point_type", "unit", "street", "responsible_department", "is_active"]
     list_filter = ["district", "point_type", "is_active"]
     search_fields = ["name", "address"]
@@ -103,19 +207,19 @@ class InspectionPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkGroup)
-class WorkGroupAdmin(admin.ModelAdmin):
+class WorkGroupAdmin(DistrictScopedAdmin):
+    district_path = "campaign__district"
     list_display = ["name", "kind", "campaign", "leader_display"]
     list_filter = ["kind", "campaign"]
     search_fields = ["name"]
     filter_horizontal = ["members", "streets"]
-    autocomplete_fields = ["leader"]
 
     @admin.display(description=_("负责人"))
     def leader_display(self, obj):
         return obj.leader_display
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DistrictScopedAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -126,7 +230,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ScopedInlinePermissions, admin.TabularInline):
     model = TicketEvent
     extra = 0
     can_delete = False
@@ -134,6 +238,12 @@ class TicketEventInline(admin.TabularInline):
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -149,5 +259,6 @@ class TicketAdmin(ReadOnlyAdmin):
 
 @admin.register(TicketPhoto)
 class TicketPhotoAdmin(ReadOnlyAdmin):
+    district_path = "ticket__district"
     list_display = ["id", "ticket", "kind", "uploaded_by", "uploaded_at", "size"]
     list_select_related = ["ticket", "uploaded_by"]

@@ -228,10 +228,11 @@ def _unit(name, kind, parent, code="", order=0):
     return unit
 
 
-def _user(username, full_name, password_hash):
+def _user(username, full_name, password_hash, is_staff=False):
+    # Admins set up their district in the (district-scoped) Django admin too.
     User = get_user_model()
     user, _ = User.objects.get_or_create(
-        username=username, defaults={"first_name": full_name, "password": password_hash}
+        username=username, defaults={"first_name": full_name, "password": password_hash, "is_staff": is_staff}
     )
     return user
 
@@ -354,7 +355,7 @@ def _build_district(spec, city, rng, password, photos, log):
     users = {}
     for username, full_name, unit_name, role, _group in spec.users:
         unit = district if unit_name is None else (streets.get(unit_name) or departments.get(unit_name))
-        user = _user(username, full_name, password)
+        user = _user(username, full_name, password, is_staff=role == Role.ADMIN)
         _member(user, unit, role, _phone(rng))
         users[username] = user
     liaisons = {}
@@ -577,7 +578,7 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
     password = make_password(password)
     with transaction.atomic():
         city = _unit(CITY[0], UnitKind.CITY, None, code=CITY[1])
-        city_admin = _user("city_admin", "四平市创卫办", password)
+        city_admin = _user("city_admin", "四平市创卫办", password, is_staff=True)
         _member(city_admin, city, Role.ADMIN)
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]

@@ -1,0 +1,64 @@
+"""The Django admin is for setting up a district, and a district admin sets up only their own."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import InspectionPoint, OrgUnit, UnitKind
+
+
+@pytest.fixture
+def tx_admin(tx):
+    tx.admin.is_staff = True
+    tx.admin.save()
+    return tx.admin
+
+
+def test_district_admin_sees_only_their_units(client, tx, td, tx_admin):
+    client.force_login(tx_admin)
+    response = client.get(reverse("admin:campaigns_orgunit_changelist"))
+    assert response.status_code == 200
+    names = {unit.name for unit in response.context["cl"].result_list}
+    assert tx.street.name in names and td.street.name not in names
+    assert client.get(reverse("admin:campaigns_orgunit_change", args=[td.street.pk])).status_code == 302
+    assert OrgUnit.objects.get(pk=td.street.pk).name == td.street.name
+
+
+def test_district_admin_cannot_file_a_point_under_another_district(client, tx, td, tx_admin):
+    client.force_login(tx_admin)
+    response = client.post(
+        reverse("admin:campaigns_inspectionpoint_add"),
+        {"unit": td.community.pk, "point_type": tx.point.point_type.pk, "name": "越界点位", "is_active": "on"},
+    )
+    assert response.status_code == 200  # the form comes back with an error
+    assert "unit" in response.context["adminform"].form.errors
+    assert not InspectionPoint.objects.filter(name="越界点位").exists()
+
+
+def test_district_admin_adds_a_community(client, tx, tx_admin):
+    client.force_login(tx_admin)
+    response = client.post(
+        reverse("admin:campaigns_orgunit_add"),
+        {"name": "新建社区", "kind": UnitKind.COMMUNITY, "parent": tx.street.pk, "order": 0, "is_active": "on", "code": ""},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    unit = OrgUnit.objects.get(name="新建社区")
+    assert unit.district == tx.unit and unit.street == tx.street
+
+
+def test_tickets_are_read_only_in_the_admin(client, tx, tx_admin):
+    ticket = tx.submitted()
+    client.force_login(tx_admin)
+    url = reverse("admin:campaigns_ticket_change", args=[ticket.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"state": "closed"})
+    ticket.refresh_from_db()
+    assert ticket.state == "submitted"
+
+
+@pytest.mark.parametrize("who", ["supervisor", "staff", "leader"])
+def test_non_admins_have_no_admin(client, tx, who):
+    user = getattr(tx, who)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    assert client.get(reverse("admin:campaigns_orgunit_changelist")).status_code == 403
