@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev migrate demo bench clean
+.PHONY: run test lint install install-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check campaigns ledger tests
+	$(BIN)/ruff format --check campaigns ledger tests
 
 bench: install-dev
 	$(BIN)/python bench/run.py

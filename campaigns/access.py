@@ -146,9 +146,7 @@ def get_ticket_for_user(request, number, *, for_action=None):
     from .workflow import actions_for, role_allows
 
     ticket = (
-        ticket_queryset_for_detail()
-        .filter(number=number, district_id__in=scope_for(request.user).district_ids)
-        .first()
+        ticket_queryset_for_detail().filter(number=number, district_id__in=scope_for(request.user).district_ids).first()
     )
     if ticket is None:
         raise Http404("没有这张工单，或您无权查看。")

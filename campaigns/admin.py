@@ -11,16 +11,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .access import scope_for
-
 from .models import (
     AssessmentArea,
-    Role,
     Campaign,
     InspectionPoint,
     Membership,
     OrgUnit,
     PointType,
     ProblemCategory,
+    Role,
     Ticket,
     TicketEvent,
     TicketPhoto,
@@ -50,8 +49,8 @@ class DistrictScopedAdmin(admin.ModelAdmin):
         return admin_district_ids(request.user)
 
     def _allowed(self, request):
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or bool(self._ids(request))
+        return (
+            request.user.is_active and request.user.is_staff and (request.user.is_superuser or bool(self._ids(request)))
         )
 
     def has_module_permission(self, request):
@@ -109,8 +108,10 @@ class ScopedInlinePermissions:
     """Inlines follow their parent page: a district admin may edit them on their own district's objects."""
 
     def _allowed(self, request):
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or bool(admin_district_ids(request.user))
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.is_superuser or bool(admin_district_ids(request.user)))
         )
 
     def has_view_permission(self, request, obj=None):
@@ -193,6 +194,7 @@ class ProblemCategoryAdmin(DistrictScopedAdmin):
 @admin.register(PointType)
 class PointTypeAdmin(admin.ModelAdmin):
     """Point types are shared by every district; only system administrators change them."""
+
     list_display = ["name", "order"]
     search_fields = ["name"]
 

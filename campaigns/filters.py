@@ -30,16 +30,18 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
-    district = django_filters.ModelChoiceFilter(
-        queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区")
+    district = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区"))
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态")
     )
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态"))
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("只看逾期"), widget=forms.CheckboxInput
-    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("只看逾期"), widget=forms.CheckboxInput)
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("只看本单位负责的"), widget=forms.CheckboxInput)
-    street = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道"))
-    area = django_filters.ModelChoiceFilter(queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别"))
+    street = django_filters.ModelChoiceFilter(
+        queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道")
+    )
+    area = django_filters.ModelChoiceFilter(
+        queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=ProblemCategory.objects.none(), label=_("问题类别"), empty_label=_("全部问题类别")
     )

@@ -206,7 +206,9 @@ class TicketAssignForm(forms.Form):
     work_group = forms.ModelChoiceField(
         queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
     )
-    note = forms.CharField(label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,12 +245,16 @@ class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
 
 
 class TicketCloseOutForm(forms.Form):
-    note = forms.CharField(label=_("核验意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("核验意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TicketReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateField(label=_("新的整改时限"), required=False, widget=DateInput, help_text=_("不填则沿用原时限。"))
+    deadline = forms.DateField(
+        label=_("新的整改时限"), required=False, widget=DateInput, help_text=_("不填则沿用原时限。")
+    )
 
     def clean_deadline(self):
         deadline = self.cleaned_data.get("deadline")

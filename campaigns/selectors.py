@@ -27,9 +27,7 @@ def ticket_figures_q(today):
         "open": Count("id", filter=open_q),
         "overdue": Count("id", filter=open_q & Q(deadline__lt=today)),
         "closed": Count("id", filter=Q(state=TicketState.CLOSED)),
-        "closed_this_week": Count(
-            "id", filter=Q(state=TicketState.CLOSED, closed_at__gte=_aware(week_start(today)))
-        ),
+        "closed_this_week": Count("id", filter=Q(state=TicketState.CLOSED, closed_at__gte=_aware(week_start(today)))),
         "found_this_week": Count("id", filter=Q(reported_at__gte=_aware(week_start(today)))),
         **{state: Count("id", filter=Q(state=state)) for state in TicketState.values},
     }
@@ -58,9 +56,7 @@ def board_for_district(district):
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
     figures = tickets.aggregate(**ticket_figures_q(today))
-    campaign = (
-        Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
-    )
+    campaign = Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
     open_q = Q(street_tickets__state__in=OPEN_STATES)
     streets = list(
         OrgUnit.objects.filter(district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP])

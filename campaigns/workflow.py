@@ -71,7 +71,11 @@ ALLOWED_TRANSITIONS = {
         frozenset({TicketState.SUBMITTED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("退回"), "warning"
     ),
     TicketAction.REOPEN: Transition(
-        frozenset({TicketState.CLOSED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("重新打开（反弹）"), "warning"
+        frozenset({TicketState.CLOSED}),
+        TicketState.RECTIFYING,
+        MANAGER_ROLES,
+        gettext_lazy("重新打开（反弹）"),
+        "warning",
     ),
     TicketAction.VOID: Transition(
         frozenset({TicketState.REPORTED}), TicketState.VOIDED, MANAGER_ROLES, gettext_lazy("撤销"), "danger"

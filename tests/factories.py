@@ -107,7 +107,9 @@ class District:
             address="中心路1号",
             responsible_department=self.department,
         )
-        self.work_line = WorkGroup.objects.create(campaign=self.campaign, kind=WorkGroupKind.WORK_LINE, name="城市管理专线")
+        self.work_line = WorkGroup.objects.create(
+            campaign=self.campaign, kind=WorkGroupKind.WORK_LINE, name="城市管理专线"
+        )
         self.finder_group = WorkGroup.objects.create(
             campaign=self.campaign, kind=WorkGroupKind.FINDER_GROUP, name="发现问题第一组"
         )

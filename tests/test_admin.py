@@ -38,7 +38,14 @@ def test_district_admin_adds_a_community(client, tx, tx_admin):
     client.force_login(tx_admin)
     response = client.post(
         reverse("admin:campaigns_orgunit_add"),
-        {"name": "新建社区", "kind": UnitKind.COMMUNITY, "parent": tx.street.pk, "order": 0, "is_active": "on", "code": ""},
+        {
+            "name": "新建社区",
+            "kind": UnitKind.COMMUNITY,
+            "parent": tx.street.pk,
+            "order": 0,
+            "is_active": "on",
+            "code": "",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     unit = OrgUnit.objects.get(name="新建社区")

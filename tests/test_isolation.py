@@ -43,7 +43,9 @@ def test_outsider_never_sees_tx_in_lists_counts_or_boards(client, tx, td, tx_tic
     assert td_ticket.number in listing
     assert "TX-" not in listing
     # Trying to filter into the other district is ignored, not obeyed.
-    listing = client.get(reverse("campaigns:ticket-list"), {"district": tx.unit.pk, "street": tx.street.pk}).content.decode()
+    listing = client.get(
+        reverse("campaigns:ticket-list"), {"district": tx.unit.pk, "street": tx.street.pk}
+    ).content.decode()
     assert "TX-" not in listing
     assert client.get(reverse("campaigns:board", args=["TX"])).status_code == 404
     board = client.get(reverse("campaigns:board", args=["TD"]))

@@ -73,8 +73,16 @@ class TestTicketList:
         client.force_login(tx.supervisor)
         by_deadline = numbers(client.get(LIST_URL, {"sort": "deadline", "state": "rectifying"}))
         assert by_deadline[0] == spread["overdue"].number
-        for bad in [{"sort": "password"}, {"sort": "-reported_by__password"}, {"state": "deleted"}, {"street": "abc"},
-                    {"found_from": "not-a-date"}, {"page": "999"}, {"page": "-1"}, {"overdue": "maybe"}]:
+        for bad in [
+            {"sort": "password"},
+            {"sort": "-reported_by__password"},
+            {"state": "deleted"},
+            {"street": "abc"},
+            {"found_from": "not-a-date"},
+            {"page": "999"},
+            {"page": "-1"},
+            {"overdue": "maybe"},
+        ]:
             response = client.get(LIST_URL, bad)
             assert response.status_code == 200, bad
 

@@ -30,7 +30,8 @@ def test_bad_boolean_fails_loudly(tmp_path):
 def test_embedded_defaults(tmp_path):
     result = settings_probe(
         {"DEBUG": "1", "LEDGER_VAR_DIR": str(tmp_path)},
-        "s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.TIME_ZONE, s.LANGUAGE_CODE, s.CACHES['default']['BACKEND']",
+        "s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.TIME_ZONE, s.LANGUAGE_CODE,"
+        " s.CACHES['default']['BACKEND']",
     )
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout and "filesystem://" in result.stdout
@@ -48,7 +49,8 @@ def test_services_from_the_environment(tmp_path):
             "REDIS_URL": "redis://cache.internal:6379/1",
             "LEDGER_VAR_DIR": str(tmp_path),
         },
-        "s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'], s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE",
+        "s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'],"
+        " s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE",
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -60,7 +62,13 @@ def test_s3_media_needs_a_bucket(tmp_path):
     result = settings_probe({"DEBUG": "1", "MEDIA_STORAGE": "s3", "LEDGER_VAR_DIR": str(tmp_path)}, "1")
     assert result.returncode != 0 and "S3_BUCKET" in result.stderr
     result = settings_probe(
-        {"DEBUG": "1", "MEDIA_STORAGE": "s3", "S3_BUCKET": "photos", "S3_ENDPOINT_URL": "http://minio:9000", "LEDGER_VAR_DIR": str(tmp_path)},
+        {
+            "DEBUG": "1",
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": "photos",
+            "S3_ENDPOINT_URL": "http://minio:9000",
+            "LEDGER_VAR_DIR": str(tmp_path),
+        },
         "s.STORAGES['default']['BACKEND']",
     )
     assert result.returncode == 0 and "S3Storage" in result.stdout
@@ -68,9 +76,19 @@ def test_s3_media_needs_a_bucket(tmp_path):
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update({"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ledger.example.gov.cn", "LEDGER_VAR_DIR": str(tmp_path)})
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "ledger.example.gov.cn",
+            "LEDGER_VAR_DIR": str(tmp_path),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

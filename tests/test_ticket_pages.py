@@ -2,7 +2,6 @@
 
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,7 +48,12 @@ class TestLogPage:
         deadline = timezone.localdate() + datetime.timedelta(days=2)
         client.post(
             LOG_URL,
-            {**log_data(tx), "photos": [photo_upload()], "responsible_unit": tx.department.pk, "deadline": deadline.isoformat()},
+            {
+                **log_data(tx),
+                "photos": [photo_upload()],
+                "responsible_unit": tx.department.pk,
+                "deadline": deadline.isoformat(),
+            },
         )
         ticket = Ticket.objects.get()
         assert ticket.state == TicketState.RECTIFYING and ticket.deadline == deadline
@@ -144,7 +148,7 @@ class TestTicketPage:
         assert "双人核验" in html
         client.force_login(tx.leader)
         html = client.get(reverse("campaigns:ticket-detail", args=[ticket.number])).content.decode()
-        assert "<form method=\"post\" action=\"/tickets/" not in html
+        assert '<form method="post" action="/tickets/' not in html
 
     def test_close_out_through_the_page(self, client, tx):
         ticket = tx.submitted()
@@ -167,7 +171,9 @@ class TestTicketPage:
     def test_return_without_reason_keeps_the_form(self, client, tx):
         ticket = tx.submitted()
         client.force_login(tx.supervisor)
-        response = client.post(reverse("campaigns:ticket-return", args=[ticket.number]), {"reason": "", "deadline": "2099-01-02"})
+        response = client.post(
+            reverse("campaigns:ticket-return", args=[ticket.number]), {"reason": "", "deadline": "2099-01-02"}
+        )
         assert response.status_code == 400
         html = response.content.decode()
         assert "2099-01-02" in html
@@ -192,7 +198,12 @@ class TestTicketPage:
         deadline = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
         response = client.post(
             reverse("campaigns:ticket-assign", args=[ticket.number]),
-            {"responsible_unit": tx.department.pk, "responsible_person": "王五", "deadline": deadline, "work_group": tx.work_line.pk},
+            {
+                "responsible_unit": tx.department.pk,
+                "responsible_person": "王五",
+                "deadline": deadline,
+                "work_group": tx.work_line.pk,
+            },
         )
         assert response.status_code == 302
         ticket.refresh_from_db()

@@ -16,7 +16,9 @@ TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
 def events(ticket):
-    return list(TicketEvent.objects.filter(ticket=ticket).order_by("at", "id").values_list("action", "from_state", "to_state"))
+    return list(
+        TicketEvent.objects.filter(ticket=ticket).order_by("at", "id").values_list("action", "from_state", "to_state")
+    )
 
 
 def unchanged(ticket, before_state, before_events):
@@ -78,7 +80,12 @@ class TestAssign:
     def test_managers_assign(self, tx, who):
         ticket = tx.log()
         ticket = workflow.ticket_assign(
-            ticket=ticket, actor=getattr(tx, who), unit=tx.department, person="张三", deadline=TOMORROW, work_group=tx.work_line
+            ticket=ticket,
+            actor=getattr(tx, who),
+            unit=tx.department,
+            person="张三",
+            deadline=TOMORROW,
+            work_group=tx.work_line,
         )
         assert ticket.state == TicketState.RECTIFYING
         assert ticket.assigned_at is not None and ticket.work_group == tx.work_line
@@ -103,7 +110,10 @@ class TestAssign:
         ticket = tx.log()
         with pytest.raises(TransitionRefused, match="时限"):
             workflow.ticket_assign(
-                ticket=ticket, actor=tx.supervisor, unit=tx.department, deadline=timezone.localdate() - datetime.timedelta(days=1)
+                ticket=ticket,
+                actor=tx.supervisor,
+                unit=tx.department,
+                deadline=timezone.localdate() - datetime.timedelta(days=1),
             )
 
     def test_cannot_assign_twice(self, tx):
@@ -361,7 +371,13 @@ def test_full_loop_timeline(tx):
     ticket = workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2)
     ticket = workflow.ticket_reopen(ticket=ticket, actor=tx.supervisor, reason="反弹", deadline=TOMORROW)
     assert [e[0] for e in events(ticket)] == [
-        A.LOG, A.ASSIGN, A.SUBMIT_FIX, A.RETURN, A.SUBMIT_FIX, A.CLOSE_OUT, A.REOPEN,
+        A.LOG,
+        A.ASSIGN,
+        A.SUBMIT_FIX,
+        A.RETURN,
+        A.SUBMIT_FIX,
+        A.CLOSE_OUT,
+        A.REOPEN,
     ]
     # Each event starts where the previous one ended: the timeline is the state's proof.
     chain = events(ticket)

@@ -164,6 +164,11 @@ class InspectionPoint(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.district_id = self.unit.district_id
+        self.street_id = self.unit.street_id
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.unit_id and self.unit.kind in (UnitKind.CITY, UnitKind.DISTRICT, UnitKind.DEPARTMENT):
             raise ValidationError({"unit": _("点位必须位于街道、乡镇、社区或村。")})
@@ -177,11 +182,6 @@ class InspectionPoint(models.Model):
             raise ValidationError({"latitude": _("纬度应在 -90 到 90 之间。")})
         if self.longitude is not None and not (-180 <= self.longitude <= 180):
             raise ValidationError({"longitude": _("经度应在 -180 到 180 之间。")})
-
-    def save(self, *args, **kwargs):
-        self.district_id = self.unit.district_id
-        self.street_id = self.unit.street_id
-        super().save(*args, **kwargs)
 
 
 class WorkGroupKind(models.TextChoices):
@@ -204,7 +204,9 @@ class WorkGroup(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    leader_name = models.CharField(_("负责人姓名"), max_length=50, blank=True, help_text=_("负责人没有系统账号时填写。"))
+    leader_name = models.CharField(
+        _("负责人姓名"), max_length=50, blank=True, help_text=_("负责人没有系统账号时填写。")
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("成员"), blank=True, related_name="work_groups"
     )

@@ -70,24 +70,13 @@ class OrgUnit(models.Model):
         verbose_name_plural = _("单位")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["code"], condition=models.Q(kind="district"), name="unique_district_code"
-            ),
+            models.UniqueConstraint(fields=["code"], condition=models.Q(kind="district"), name="unique_district_code"),
             models.UniqueConstraint(fields=["parent", "name"], name="unique_unit_name_per_parent"),
         ]
         indexes = [models.Index(fields=["district", "kind"])]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        parent_kind = self.parent.kind if self.parent_id else None
-        if parent_kind not in ALLOWED_PARENT_KINDS.get(self.kind, set()):
-            raise ValidationError({"parent": _("“%(kind)s”不能设在这个上级单位下。") % {"kind": self.get_kind_display()}})
-        if self.kind == UnitKind.DISTRICT and not self.code:
-            raise ValidationError({"code": _("区必须有代码（用于台账编号）。")})
-        if self.code and not self.code.isalnum():
-            raise ValidationError({"code": _("代码只能包含字母和数字。")})
 
     def save(self, *args, **kwargs):
         if self.kind == UnitKind.DISTRICT:
@@ -104,6 +93,17 @@ class OrgUnit(models.Model):
             OrgUnit.objects.filter(pk=self.pk).update(**own)
             for field, value in own.items():
                 setattr(self, field, value)
+
+    def clean(self):
+        parent_kind = self.parent.kind if self.parent_id else None
+        if parent_kind not in ALLOWED_PARENT_KINDS.get(self.kind, set()):
+            raise ValidationError(
+                {"parent": _("“%(kind)s”不能设在这个上级单位下。") % {"kind": self.get_kind_display()}}
+            )
+        if self.kind == UnitKind.DISTRICT and not self.code:
+            raise ValidationError({"code": _("区必须有代码（用于台账编号）。")})
+        if self.code and not self.code.isalnum():
+            raise ValidationError({"code": _("代码只能包含字母和数字。")})
 
     def _locate(self):
         """The district and street this unit belongs to, from its parent chain."""

@@ -50,7 +50,9 @@ class Ticket(models.Model):
         OrgUnit, verbose_name=_("街道/乡镇"), on_delete=models.PROTECT, related_name="street_tickets"
     )
     area = models.ForeignKey(AssessmentArea, verbose_name=_("测评类别"), on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey(ProblemCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(
+        ProblemCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="+"
+    )
     description = models.TextField(_("问题描述"))
 
     reported_by = models.ForeignKey(
@@ -89,7 +91,12 @@ class Ticket(models.Model):
     )
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("销号人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销号人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
@@ -173,7 +180,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 class TicketEvent(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("操作"), max_length=16, choices=TicketAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     from_state = models.CharField(_("原状态"), max_length=16, choices=TicketState.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, choices=TicketState.choices)

@@ -26,7 +26,6 @@ from campaigns.models import (
     Membership,
     OrgUnit,
     PhotoKind,
-    PointType,
     ProblemCategory,
     Role,
     Ticket,
@@ -53,11 +52,47 @@ TX_STREETS = {
     "平西乡": [],
 }
 TX_VILLAGES = [
-    "平西村", "英雄村", "红旗村", "五一村", "群英村", "西湖村", "石门村", "新立村", "前进村", "农丰村",
-    "永红村", "长发村", "兴隆村", "东风村", "太平村", "三道林子村", "小城子村", "马家村", "李家村", "张家村",
+    "平西村",
+    "英雄村",
+    "红旗村",
+    "五一村",
+    "群英村",
+    "西湖村",
+    "石门村",
+    "新立村",
+    "前进村",
+    "农丰村",
+    "永红村",
+    "长发村",
+    "兴隆村",
+    "东风村",
+    "太平村",
+    "三道林子村",
+    "小城子村",
+    "马家村",
+    "李家村",
+    "张家村",
 ]
-TX_DEPARTMENTS = ["区卫健局", "区执法局", "区民政局", "区环卫处", "区政务服务局", "区农业农村局", "区教育局", "区市场监管局"]
-WORK_LINES = ["城市管理", "住房建设", "集贸市场", "环境保护", "医疗卫生", "食品安全", "交通秩序", "公交站亭/车辆/出租车"]
+TX_DEPARTMENTS = [
+    "区卫健局",
+    "区执法局",
+    "区民政局",
+    "区环卫处",
+    "区政务服务局",
+    "区农业农村局",
+    "区教育局",
+    "区市场监管局",
+]
+WORK_LINES = [
+    "城市管理",
+    "住房建设",
+    "集贸市场",
+    "环境保护",
+    "医疗卫生",
+    "食品安全",
+    "交通秩序",
+    "公交站亭/车辆/出租车",
+]
 
 TD_STREETS = {
     "解放街道": ["解放社区", "北门社区", "平安社区"],
@@ -156,11 +191,44 @@ FIX_NOTES = [
     "已加装防鼠设施，经检查符合要求。",
     "已完成清运，垃圾桶增加清运频次。",
 ]
-RETURN_REASONS = ["整改后照片看不清，现场仍有残留垃圾。", "仅做了表面清理，源头问题未解决。", "防鼠网规格不符合要求，请重新安装。"]
+RETURN_REASONS = [
+    "整改后照片看不清，现场仍有残留垃圾。",
+    "仅做了表面清理，源头问题未解决。",
+    "防鼠网规格不符合要求，请重新安装。",
+]
 REOPEN_REASONS = ["复查发现问题反弹，又有垃圾堆放。", "暗访再次发现同样问题。"]
 VOID_REASONS = ["经核实不属于本区管辖范围。", "与已登记问题重复。", "现场核实不存在该问题。"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文博", "雪", "晓楠", "鑫", "英博"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "文博",
+    "雪",
+    "晓楠",
+    "鑫",
+    "英博",
+]
 
 
 @dataclass
@@ -257,7 +325,10 @@ class PhotoBank:
         self._bank = {PhotoKind.BEFORE: [], PhotoKind.AFTER: []}
 
     def _make(self, kind, index):
-        palette = {PhotoKind.BEFORE: [(120, 98, 80), (96, 104, 90), (130, 110, 72)], PhotoKind.AFTER: [(92, 150, 110), (80, 140, 150), (120, 160, 100)]}
+        palette = {
+            PhotoKind.BEFORE: [(120, 98, 80), (96, 104, 90), (130, 110, 72)],
+            PhotoKind.AFTER: [(92, 150, 110), (80, 140, 150), (120, 160, 100)],
+        }
         base = palette[kind][index % 3]
         image = Image.new("RGB", (640, 480), base)
         draw = ImageDraw.Draw(image)
@@ -462,8 +533,25 @@ def _at_most(moment, now):
     return min(moment, now - datetime.timedelta(minutes=5))
 
 
-def _generate_tickets(spec, *, district, campaign, rng, points, streets, categories, reporters, managers,
-                      responsible_pool, liaisons, departments, work_lines, finder_groups, unit_user, photos):
+def _generate_tickets(
+    spec,
+    *,
+    district,
+    campaign,
+    rng,
+    points,
+    streets,
+    categories,
+    reporters,
+    managers,
+    responsible_pool,
+    liaisons,
+    departments,
+    work_lines,
+    finder_groups,
+    unit_user,
+    photos,
+):
     now = timezone.now()
     moments = sorted(
         now - datetime.timedelta(days=rng.uniform(0, 60), minutes=rng.randrange(0, 600))
@@ -500,7 +588,9 @@ def _generate_tickets(spec, *, district, campaign, rng, points, streets, categor
             roll = rng.random()
             if roll < 0.04:
                 at = _at_most(reported_at + datetime.timedelta(hours=rng.uniform(1, 20)), now)
-                history.event(TicketAction.VOID, rng.choice(managers), at, TicketState.VOIDED, note=rng.choice(VOID_REASONS))
+                history.event(
+                    TicketAction.VOID, rng.choice(managers), at, TicketState.VOIDED, note=rng.choice(VOID_REASONS)
+                )
                 ticket.save()
                 continue
             if (age_days < 3 and roll < 0.5) or (age_days < 10 and roll < 0.1):
@@ -527,8 +617,12 @@ def _generate_tickets(spec, *, district, campaign, rng, points, streets, categor
                 rng.choice(managers),
                 assigned_at,
                 TicketState.RECTIFYING,
-                details={"unit": unit.name, "unit_id": unit.pk, "person": ticket.responsible_person,
-                         "deadline": deadline.isoformat()},
+                details={
+                    "unit": unit.name,
+                    "unit_id": unit.pk,
+                    "person": ticket.responsible_person,
+                    "deadline": deadline.isoformat(),
+                },
             )
             fixer = _fixer_for(unit, liaisons, unit_user) or rng.choice(managers)
             moment = assigned_at
@@ -544,26 +638,45 @@ def _generate_tickets(spec, *, district, campaign, rng, points, streets, categor
             returned = rng.random() < 0.12
             for attempt in range(2 if returned else 1):
                 moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(4, 70)), now)
-                history.event(TicketAction.SUBMIT_FIX, fixer, moment, TicketState.SUBMITTED,
-                              note=rng.choice(FIX_NOTES), photo_kind=PhotoKind.AFTER)
+                history.event(
+                    TicketAction.SUBMIT_FIX,
+                    fixer,
+                    moment,
+                    TicketState.SUBMITTED,
+                    note=rng.choice(FIX_NOTES),
+                    photo_kind=PhotoKind.AFTER,
+                )
                 ticket.fix_submitted_at, ticket.fix_submitted_by = moment, fixer
                 if attempt == 0 and returned:
                     moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(1, 24)), now)
-                    history.event(TicketAction.RETURN, rng.choice(managers), moment, TicketState.RECTIFYING,
-                                  note=rng.choice(RETURN_REASONS))
+                    history.event(
+                        TicketAction.RETURN,
+                        rng.choice(managers),
+                        moment,
+                        TicketState.RECTIFYING,
+                        note=rng.choice(RETURN_REASONS),
+                    )
                     ticket.return_count += 1
             if stage < still_submitted:
                 ticket.save()
                 continue
             closer = next(m for m in managers if m.pk != fixer.pk)
             moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(1, 40)), now)
-            history.event(TicketAction.CLOSE_OUT, closer, moment, TicketState.CLOSED, note="经现场核验，整改到位，予以销号。")
+            history.event(
+                TicketAction.CLOSE_OUT, closer, moment, TicketState.CLOSED, note="经现场核验，整改到位，予以销号。"
+            )
             ticket.closed_at, ticket.closed_by = moment, closer
             if rng.random() < 0.05 and age_days > 10:
                 moment = _at_most(moment + datetime.timedelta(days=rng.uniform(2, 6)), now)
                 new_deadline = timezone.localtime(moment).date() + datetime.timedelta(days=3)
-                history.event(TicketAction.REOPEN, rng.choice(managers), moment, TicketState.RECTIFYING,
-                              note=rng.choice(REOPEN_REASONS), details={"deadline": new_deadline.isoformat()})
+                history.event(
+                    TicketAction.REOPEN,
+                    rng.choice(managers),
+                    moment,
+                    TicketState.RECTIFYING,
+                    note=rng.choice(REOPEN_REASONS),
+                    details={"deadline": new_deadline.isoformat()},
+                )
                 ticket.reopen_count += 1
                 ticket.deadline = new_deadline
                 ticket.closed_at = ticket.closed_by = None

@@ -270,7 +270,10 @@ def ticket_return(request, number):
 def ticket_reopen(request, number):
     def perform(ticket, form):
         workflow.ticket_reopen(
-            ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"], deadline=form.cleaned_data["deadline"]
+            ticket=ticket,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            deadline=form.cleaned_data["deadline"],
         )
 
     return _act(request, number, TicketAction.REOPEN, perform)

@@ -12,6 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, seed, **options):
         seed_demo(password=password, seed=seed, log=lambda line: self.stdout.write(line))
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码 %s）：" % password))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码 {password}）："))
         for username, role in DEMO_LOGINS:
             self.stdout.write(f"  {username:<15} {role}")
