@@ -52,6 +52,7 @@ def ticket_list(request):
             "page": page,
             "query": query.urlencode(),
             "filtered": bool(query),
+            "active_filters": sum(1 for key, value in query.items() if value and key in ticket_filter.filters),
             "show_district": len(scope_for(request.user).district_ids) > 1,
         },
     )

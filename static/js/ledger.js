@@ -24,6 +24,11 @@
     if (target.matches && target.matches('input[type="file"]')) previewPhotos(target);
   });
 
+  // Filters fold away on a phone so the tickets come first; a desk has room for them open.
+  if (window.matchMedia && window.matchMedia("(min-width: 900px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (el) { el.open = true; });
+  }
+
   // A clear "sending" state, and no double submits on a slow connection.
   document.addEventListener("submit", function (event) {
     var form = event.target;
