@@ -166,6 +166,33 @@ def _validate_assignment(ticket, unit, deadline, today):
         raise TransitionRefused(_("整改时限不能早于今天。"))
 
 
+ASSIGNMENT_FIELDS = [
+    "responsible_unit",
+    "responsible_person",
+    "responsible_phone",
+    "deadline",
+    "work_group",
+    "assigned_at",
+    "state",
+    "updated_at",
+]
+
+
+def _apply_assignment(ticket, actor, *, unit, deadline, person="", phone="", work_group=None, note="", at=None):
+    """Hand a reported ticket to its unit: the fields, the state and the event, in one place."""
+    from_state = ticket.state
+    ticket.responsible_unit = unit
+    ticket.responsible_person = (person or "").strip()
+    ticket.responsible_phone = (phone or "").strip()
+    ticket.deadline = deadline
+    ticket.work_group = work_group
+    ticket.assigned_at = at or timezone.now()
+    ticket.state = ALLOWED_TRANSITIONS[TicketAction.ASSIGN].target
+    ticket.save(update_fields=ASSIGNMENT_FIELDS)
+    details = _assignment_details(unit, ticket.responsible_person, ticket.responsible_phone, deadline, work_group)
+    return _record(ticket, TicketAction.ASSIGN, actor, from_state, note=note.strip(), details=details, at=at)
+
+
 def _assignment_details(unit, person, phone, deadline, work_group):
     details = {"unit": unit.name, "unit_id": unit.pk, "person": person, "deadline": deadline.isoformat()}
     if phone:
@@ -243,40 +270,7 @@ def ticket_log(
         event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
         if assignment is not None:
-            ticket.responsible_unit = assignment["unit"]
-            ticket.responsible_person = assignment.get("person", "")
-            ticket.responsible_phone = assignment.get("phone", "")
-            ticket.deadline = assignment["deadline"]
-            ticket.work_group = assignment.get("work_group")
-            ticket.assigned_at = reported_at
-            ticket.state = TicketState.RECTIFYING
-            ticket.save(
-                update_fields=[
-                    "responsible_unit",
-                    "responsible_person",
-                    "responsible_phone",
-                    "deadline",
-                    "work_group",
-                    "assigned_at",
-                    "state",
-                    "updated_at",
-                ]
-            )
-            _record(
-                ticket,
-                TicketAction.ASSIGN,
-                actor,
-                TicketState.REPORTED,
-                note=_("登记时直接交办"),
-                details=_assignment_details(
-                    assignment["unit"],
-                    assignment.get("person", ""),
-                    assignment.get("phone", ""),
-                    assignment["deadline"],
-                    assignment.get("work_group"),
-                ),
-                at=reported_at,
-            )
+            _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
     return ticket
 
 
@@ -288,33 +282,8 @@ def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_gr
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if work_group is not None and work_group.campaign_id != ticket.campaign_id:
             raise TransitionRefused(_("工作组不属于本活动。"))
-        from_state = ticket.state
-        ticket.responsible_unit = unit
-        ticket.responsible_person = person.strip()
-        ticket.responsible_phone = phone.strip()
-        ticket.deadline = deadline
-        ticket.work_group = work_group
-        ticket.assigned_at = timezone.now()
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.ASSIGN].target
-        ticket.save(
-            update_fields=[
-                "responsible_unit",
-                "responsible_person",
-                "responsible_phone",
-                "deadline",
-                "work_group",
-                "assigned_at",
-                "state",
-                "updated_at",
-            ]
-        )
-        _record(
-            ticket,
-            TicketAction.ASSIGN,
-            actor,
-            from_state,
-            note=note.strip(),
-            details=_assignment_details(unit, person.strip(), phone.strip(), deadline, work_group),
+        _apply_assignment(
+            ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
         )
     return ticket
 
