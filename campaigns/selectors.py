@@ -70,9 +70,7 @@ def board_for_district(district):
     )
     for street in streets:
         street.closure_rate = round(100 * street.closed / street.total, 1) if street.total else None
-    newest = list(
-        tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:10]
-    )
+    newest = list(tickets.for_rows().order_by("-reported_at", "-id")[:10])
     by_state = [(state, label, figures[state]) for state, label in TicketState.choices]
     return Board(
         district=district,
@@ -108,7 +106,7 @@ def my_tasks(user):
     scope = scope_for(user)
     today = timezone.localdate()
     managed = [d for d in scope.district_ids if scope.roles_in(d) & MANAGER_ROLES]
-    base = Ticket.objects.select_related("street", "category", "point", "responsible_unit", "district")
+    base = Ticket.objects.for_rows()
     lists = []
 
     def add(key, title, queryset, list_query):

@@ -6,15 +6,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 PAGES = [
-    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 8),
-    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 10),
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 9),
+    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 11),
     (
         "list filtered",
         lambda tx: reverse("campaigns:ticket-list") + f"?state=open&street={tx.street.pk}&sort=deadline&page=2",
         "supervisor",
-        11,
+        12,
     ),
-    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 6),
+    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 7),
     ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 6),
     ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 10),
 ]

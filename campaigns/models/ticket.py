@@ -31,6 +31,16 @@ class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN_STATES)
 
+    def for_rows(self):
+        """What a ticket row shows, in a fixed number of queries: its names and its first photo."""
+        return self.select_related("district", "street", "category", "point", "responsible_unit").prefetch_related(
+            models.Prefetch(
+                "photos",
+                queryset=TicketPhoto.objects.filter(kind=PhotoKind.BEFORE).order_by("id"),
+                to_attr="before_photos",
+            )
+        )
+
     def overdue(self, today=None):
         """Overdue is not a state: any open ticket whose deadline has passed."""
         return self.open().filter(deadline__lt=today or timezone.localdate())
@@ -131,6 +141,11 @@ class Ticket(models.Model):
     @property
     def is_overdue(self):
         return self.is_open and self.deadline is not None and self.deadline < timezone.localdate()
+
+    @property
+    def row_photo(self):
+        photos = getattr(self, "before_photos", None)
+        return photos[0] if photos else None
 
     @property
     def place_display(self):

@@ -36,9 +36,7 @@ from campaigns.models import (
 
 @login_required
 def ticket_list(request):
-    tickets = Ticket.objects.visible_to(request.user).select_related(
-        "district", "street", "category", "point", "responsible_unit"
-    )
+    tickets = Ticket.objects.visible_to(request.user).for_rows()
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     paginator = Paginator(ticket_filter.qs, settings.TICKETS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
