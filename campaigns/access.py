@@ -133,6 +133,7 @@ def ticket_queryset_for_detail():
         "finder_group",
         "fix_submitted_by",
         "closed_by",
+        "checklist_item",
     )
 
 
@@ -153,3 +154,35 @@ def get_ticket_for_user(request, number, *, for_action=None):
     if for_action is not None and not role_allows(for_action, ticket, request.user):
         raise PermissionDenied("您的角色不能对这张工单执行此操作。")
     return ticket, actions_for(ticket, request.user)
+
+
+def get_campaign_for_user(user, campaign_id):
+    """A campaign of a district the user may see; any other is a 404."""
+    from .models import Campaign
+
+    campaign = (
+        Campaign.objects.select_related("district")
+        .filter(pk=campaign_id, district_id__in=scope_for(user).district_ids)
+        .first()
+    )
+    if campaign is None:
+        raise Http404("没有这个活动，或您无权查看。")
+    return campaign
+
+
+def require_district_admin(user, district_id):
+    if not scope_for(user).has_role(district_id, {Role.ADMIN}):
+        raise PermissionDenied("只有本区管理员可以做这件事。")
+
+
+def get_checklist_item_for_user(user, pk):
+    from .models import ChecklistItem
+
+    item = (
+        ChecklistItem.objects.select_related("campaign", "campaign__district", "area", "lead_unit")
+        .filter(pk=pk, campaign__district_id__in=scope_for(user).district_ids)
+        .first()
+    )
+    if item is None:
+        raise Http404("没有这项任务，或您无权查看。")
+    return item

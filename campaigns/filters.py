@@ -9,7 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import scope_for
-from .models import OPEN_STATES, AssessmentArea, OrgUnit, ProblemCategory, Ticket, TicketState, UnitKind, WorkGroup
+from .models import (
+    OPEN_STATES,
+    AssessmentArea,
+    ChecklistItem,
+    ChecklistStatus,
+    OrgUnit,
+    ProblemCategory,
+    Ticket,
+    TicketState,
+    UnitKind,
+    WorkGroup,
+)
 
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
 
@@ -57,6 +68,7 @@ class TicketFilter(django_filters.FilterSet):
     found_to = django_filters.DateFilter(
         method="filter_found_to", label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    checklist_item = django_filters.NumberFilter(field_name="checklist_item_id", widget=forms.HiddenInput)
     sort = StableOrderingFilter(
         fields=(
             ("reported_at", "reported_at"),
@@ -127,3 +139,53 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_found_to(self, queryset, name, value):
         return queryset.filter(reported_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+
+class ChecklistFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
+    area = django_filters.ModelChoiceFilter(
+        queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=OrgUnit.objects.none(), method="filter_unit", label=_("单位（牵头或配合）"), empty_label=_("全部单位")
+    )
+    status = django_filters.ChoiceFilter(choices=ChecklistStatus.choices, label=_("状态"), empty_label=_("全部状态"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("只看逾期任务"), widget=forms.CheckboxInput)
+    at_risk = django_filters.BooleanFilter(
+        method="filter_at_risk", label=_("只看有未办结问题的"), widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = ChecklistItem
+        fields = []
+
+    def __init__(self, data=None, *args, campaign, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["area"].queryset = AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code")
+        self.filters["unit"].queryset = (
+            OrgUnit.objects.filter(district_id=campaign.district_id)
+            .exclude(kind=UnitKind.DISTRICT)
+            .order_by("kind", "order", "id")
+        )
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__istartswith=value) | Q(requirement__icontains=value))
+
+    def filter_unit(self, queryset, name, value):
+        # Subqueries, not joins: the page's per-task counts must not be multiplied by them.
+        cooperating = ChecklistItem.cooperating_units.through.objects.filter(orgunit=value).values("checklistitem_id")
+        return queryset.filter(Q(lead_unit=value) | Q(pk__in=cooperating))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+    def filter_at_risk(self, queryset, name, value):
+        if not value:
+            return queryset
+        with_open = Ticket.objects.filter(state__in=OPEN_STATES, checklist_item__isnull=False).values(
+            "checklist_item_id"
+        )
+        return queryset.filter(pk__in=with_open)

@@ -9,7 +9,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import InspectionPoint, OrgUnit, PhotoKind, ProblemCategory, UnitKind, WorkGroup, WorkGroupKind
+from .models import (
+    ChecklistItem,
+    ChecklistStatus,
+    InspectionPoint,
+    OrgUnit,
+    PhotoKind,
+    ProblemCategory,
+    UnitKind,
+    WorkGroup,
+    WorkGroupKind,
+)
+from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
 
 
@@ -60,6 +71,15 @@ def responsible_units(district):
         .exclude(kind=UnitKind.DISTRICT)
         .order_by("kind", "order", "id")
     )
+
+
+def checklist_choices(queryset):
+    return queryset.select_related("area").order_by("area__order", "area_id", "order", "id")
+
+
+class ChecklistItemChoiceField(GroupedModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.requirement[:40]}"
 
 
 UNIT_KIND_GROUPS = dict(UnitKind.choices)
@@ -133,6 +153,14 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
         widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
         help_text=_("可多张，直接拍照。"),
     )
+    checklist_item = ChecklistItemChoiceField(
+        queryset=ChecklistItem.objects.none(),
+        required=False,
+        label=_("影响的任务"),
+        empty_label=_("— 不关联 —"),
+        group_label=lambda item: f"{item.area.code} {item.area.name}",
+        help_text=_("选与问题类别同一测评类别的任务，这个问题会计入它的风险分。"),
+    )
     responsible_unit = GroupedModelChoiceField(
         queryset=OrgUnit.objects.none(),
         required=False,
@@ -166,9 +194,15 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
             .order_by("area__order", "area_id", "order", "id")
         )
         self.fields["responsible_unit"].queryset = responsible_units(district)
+        self.fields["checklist_item"].queryset = checklist_choices(ChecklistItem.objects.filter(campaign=campaign))
 
     def clean(self):
         data = super().clean()
+        item, category = data.get("checklist_item"), data.get("category")
+        if item and category and item.area_id != category.area_id:
+            self.add_error(
+                "checklist_item", _("所选任务不属于这个问题类别的测评类别（%(area)s）。") % {"area": category.area.name}
+            )
         if not data.get("point") and not data.get("place"):
             self.add_error("place", _("请选择点位，或写明具体地点。"))
         if not data.get("point") and not data.get("street"):
@@ -215,6 +249,28 @@ class TicketAssignForm(forms.Form):
         self.fields["responsible_unit"].queryset = responsible_units(ticket.district_id)
         self.fields["work_group"].queryset = WorkGroup.objects.filter(
             campaign_id=ticket.campaign_id, kind=WorkGroupKind.WORK_LINE
+        )
+        # Only tasks of the problem's own assessment area can be put at risk by it.
+        self.fields["checklist_item"] = ChecklistItemChoiceField(
+            queryset=checklist_choices(
+                ChecklistItem.objects.filter(campaign_id=ticket.campaign_id, area_id=ticket.area_id)
+            ),
+            required=False,
+            label=_("影响的任务"),
+            empty_label=_("— 不关联 —"),
+            group_label=lambda item: f"{item.area.code} {item.area.name}",
+            initial=ticket.checklist_item_id,
+        )
+        self.order_fields(
+            [
+                "responsible_unit",
+                "responsible_person",
+                "responsible_phone",
+                "deadline",
+                "work_group",
+                "checklist_item",
+                "note",
+            ]
         )
         if not self.is_bound:
             days = ticket.category.default_deadline_days if ticket.category_id else settings.DEFAULT_DEADLINE_DAYS
@@ -286,3 +342,62 @@ class TicketVoidForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("如：不属于问题、重复登记（写明重复的台账编号）。"),
     )
+
+
+class ChecklistUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=ChecklistStatus.choices)
+    progress = forms.IntegerField(label=_("进度（%）"), min_value=0, max_value=100)
+    self_score = forms.DecimalField(label=_("自评分"), required=False, min_value=0, max_digits=6, decimal_places=2)
+    note = forms.CharField(
+        label=_("进展说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    files = MultiplePhotoField(
+        label=_("佐证材料"),
+        widget=MultiplePhotoInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"}),
+        help_text=_("照片、PDF 或 Word/Excel/PowerPoint 文件，可多个。"),
+    )
+
+    def __init__(self, *args, item, may_update, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        if not may_update:
+            # Cooperating units add notes and evidence; the figures belong to the lead unit.
+            for name in ("status", "progress", "self_score"):
+                del self.fields[name]
+        elif not self.is_bound:
+            self.initial.update({"status": item.status, "progress": item.progress, "self_score": item.self_score})
+
+    def clean_files(self):
+        files = self.files.getlist("files") if self.files else []
+        errors = []
+        for uploaded in files:
+            try:
+                evidence_inspect(uploaded)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if len(files) > 10:
+            errors.append(_("一次最多上传 10 个文件。"))
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+    def clean(self):
+        data = super().clean()
+        self_score = data.get("self_score")
+        if self_score is not None and self_score > self.item.full_score:
+            self.add_error(
+                "self_score", _("自评分不能超过分值 %(full)s。") % {"full": self.item.full_score.normalize()}
+            )
+        if data.get("status") == ChecklistStatus.DONE and data.get("progress") is not None and data["progress"] < 100:
+            self.add_error("progress", _("标为“已完成”时进度应为 100%。"))
+        return data
+
+
+class ChecklistImportForm(forms.Form):
+    file = forms.FileField(label=_("任务清单文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(_("文件太大（超过 5 MB）。"))
+        return uploaded

@@ -138,3 +138,37 @@ def my_tasks(user):
             "state=rectifying&mine=on&sort=deadline",
         )
     return lists
+
+
+def checklist_items(campaign, *, today=None, queryset=None):
+    """Tasks with what their rows show — units, open problems, points at risk — in three queries."""
+    from .models import ChecklistItem
+    from .services.scoring import item_points_at_risk
+
+    today = today or timezone.localdate()
+    open_q = Q(tickets__state__in=OPEN_STATES)
+    queryset = queryset if queryset is not None else ChecklistItem.objects.filter(campaign=campaign)
+    items = list(
+        queryset.select_related("area", "lead_unit")
+        .prefetch_related("cooperating_units")
+        .annotate(
+            open_problems=Count("tickets", filter=open_q),
+            overdue_problems=Count("tickets", filter=open_q & Q(tickets__deadline__lt=today)),
+        )
+        .order_by("area__order", "area_id", "order", "id")
+    )
+    for item in items:
+        item.points_at_risk = item_points_at_risk(item, today)
+    return items
+
+
+def checklist_area_scores(campaign, *, today=None):
+    """The score panel: per-area full score, self-score, points at risk, progress, overdue tasks."""
+    from .models import AssessmentArea
+    from .services.scoring import area_scores, total_score
+
+    today = today or timezone.localdate()
+    items = checklist_items(campaign, today=today)
+    areas = AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code")
+    scores = [score for score in area_scores(items, areas, today) if score.items]
+    return scores, total_score(scores)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import boards, photos, tickets
+from .views import boards, checklists, photos, tickets
 
 app_name = "campaigns"
 
@@ -18,6 +18,35 @@ urlpatterns = [
     path("tickets/<str:number>/return/", tickets.ticket_return, name="ticket-return"),
     path("tickets/<str:number>/reopen/", tickets.ticket_reopen, name="ticket-reopen"),
     path("tickets/<str:number>/void/", tickets.ticket_void, name="ticket-void"),
+    path("checklist/", checklists.checklist_default, name="checklist-default"),
+    path("checklist/mine/", checklists.checklist_mine, name="checklist-mine"),
+    path("checklist/items/<int:pk>/", checklists.checklist_item, name="checklist-item"),
+    path("checklist/items/<int:pk>/update/", checklists.checklist_item_update_view, name="checklist-item-update"),
+    path("checklist/evidence/<int:pk>/", checklists.evidence_download, name="evidence"),
+    path("checklist/evidence/<int:pk>/thumb/", checklists.evidence_thumb, name="evidence-thumb"),
+    path("campaigns/<int:campaign_id>/checklist/", checklists.checklist, name="checklist"),
+    path(
+        "campaigns/<int:campaign_id>/checklist/template.xlsx", checklists.checklist_template, name="checklist-template"
+    ),
+    path("campaigns/<int:campaign_id>/checklist/import/", checklists.checklist_import, name="checklist-import"),
+    path(
+        "campaigns/<int:campaign_id>/checklist/import/<int:import_id>/",
+        checklists.checklist_import_show,
+        name="checklist-import-show",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/checklist/import/<int:import_id>/confirm/",
+        checklists.checklist_import_confirm_view,
+        name="checklist-import-confirm",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/checklist/apply-standard/",
+        checklists.checklist_apply_standard_view,
+        name="checklist-apply-standard",
+    ),
+    path("campaigns/<int:campaign_id>/scoring/", checklists.scoring_sheet, name="scoring-sheet"),
+    path("campaigns/<int:campaign_id>/scoring/export.xlsx", checklists.scoring_export, name="scoring-export"),
+    path("campaigns/<int:campaign_id>/scoring/<str:area_code>/", checklists.scoring_sheet, name="scoring-area"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo_thumb, name="photo-thumb"),
 ]

@@ -193,6 +193,16 @@ def _apply_assignment(ticket, actor, *, unit, deadline, person="", phone="", wor
     return _record(ticket, TicketAction.ASSIGN, actor, from_state, note=note.strip(), details=details, at=at)
 
 
+def _validate_checklist_item(item, campaign_id, area_id):
+    """A problem counts against a task of its own campaign and assessment area."""
+    if item is None:
+        return
+    if item.campaign_id != campaign_id:
+        raise TransitionRefused(_("所选任务不属于本活动。"))
+    if item.area_id != area_id:
+        raise TransitionRefused(_("所选任务不属于这个问题的测评类别。"))
+
+
 def _assignment_details(unit, person, phone, deadline, work_group):
     details = {"unit": unit.name, "unit_id": unit.pk, "person": person, "deadline": deadline.isoformat()}
     if phone:
@@ -215,6 +225,7 @@ def ticket_log(
     finder_group=None,
     reported_at=None,
     assignment=None,
+    checklist_item=None,
 ):
     """Log a problem found on patrol: a new ledger line with a number that is never reused.
 
@@ -237,6 +248,7 @@ def ticket_log(
         raise TransitionRefused(_("街道/乡镇不属于本区。"))
     if category.campaign_id != campaign.pk:
         raise TransitionRefused(_("问题类别不属于本活动。"))
+    _validate_checklist_item(checklist_item, campaign.pk, category.area_id)
     if not photos:
         raise TransitionRefused(_("请至少拍一张问题照片。"))
     if finder_group is None:
@@ -265,6 +277,7 @@ def ticket_log(
             reported_by=actor,
             reported_at=reported_at,
             finder_group=finder_group,
+            checklist_item=checklist_item,
         )
         ticket.save()
         event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
@@ -274,14 +287,21 @@ def ticket_log(
     return ticket
 
 
-def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note=""):
-    """交办: hand the problem to a responsible unit and person with a deadline."""
+def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note="", checklist_item=None):
+    """交办: hand the problem to a responsible unit and person with a deadline.
+
+    Triage is also where the problem is tied to the checklist task it puts at risk.
+    """
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.ASSIGN, ticket, actor)
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if work_group is not None and work_group.campaign_id != ticket.campaign_id:
             raise TransitionRefused(_("工作组不属于本活动。"))
+        _validate_checklist_item(checklist_item, ticket.campaign_id, ticket.area_id)
+        if checklist_item is not None and checklist_item.pk != ticket.checklist_item_id:
+            ticket.checklist_item = checklist_item
+            ticket.save(update_fields=["checklist_item"])
         _apply_assignment(
             ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
         )

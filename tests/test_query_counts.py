@@ -16,7 +16,7 @@ PAGES = [
     ),
     ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 7),
     ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 6),
-    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 10),
+    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 11),
 ]
 
 

@@ -9,6 +9,17 @@ from .campaign import (
     WorkGroup,
     WorkGroupKind,
 )
+from .checklist import (
+    EVIDENCE_EXTENSIONS,
+    ChecklistEvidence,
+    ChecklistImport,
+    ChecklistItem,
+    ChecklistStatus,
+    ChecklistUpdate,
+    ChecklistUpdateKind,
+    EvidenceKind,
+    ImportStatus,
+)
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .ticket import (
     OPEN_STATES,
@@ -22,6 +33,15 @@ from .ticket import (
 )
 
 __all__ = [
+    "EVIDENCE_EXTENSIONS",
+    "ChecklistEvidence",
+    "ChecklistImport",
+    "ChecklistItem",
+    "ChecklistStatus",
+    "ChecklistUpdate",
+    "ChecklistUpdateKind",
+    "EvidenceKind",
+    "ImportStatus",
     "ALLOWED_PARENT_KINDS",
     "OPEN_STATES",
     "STREET_KINDS",

@@ -108,6 +108,15 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    checklist_item = models.ForeignKey(
+        "campaigns.ChecklistItem",
+        verbose_name=_("关联任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        help_text=_("这个问题影响的任务清单条目，计入该任务的风险分。"),
+    )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -129,6 +138,7 @@ class Ticket(models.Model):
             models.Index(fields=["work_group", "state"], name="ticket_work_group_state"),
             models.Index(fields=["finder_group", "state"], name="ticket_finder_group_state"),
             models.Index(fields=["reported_by", "-reported_at"], name="ticket_reporter"),
+            models.Index(fields=["checklist_item", "state"], name="ticket_checklist_state"),
         ]
 
     def __str__(self):

@@ -102,6 +102,7 @@ def ticket_log(request):
                 point=data.get("point"),
                 place=data.get("place", ""),
                 assignment=form.assignment(),
+                checklist_item=data.get("checklist_item"),
             )
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
@@ -225,6 +226,7 @@ def ticket_assign(request, number):
             deadline=data["deadline"],
             work_group=data.get("work_group"),
             note=data.get("note", ""),
+            checklist_item=data.get("checklist_item"),
         )
 
     return _act(request, number, TicketAction.ASSIGN, perform)

@@ -1,0 +1,532 @@
+"""The checklist workbook: a template to fill, a preview of every problem, an all-or-nothing import.
+
+Offices keep their 任务分解及赋分表 in Excel. The template's columns are COLUMNS; a file is
+read fully and checked row by row and column by column before anything is written, and
+importing again updates tasks by their code instead of adding them twice.
+"""
+
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from campaigns.models import (
+    AssessmentArea,
+    ChecklistImport,
+    ChecklistItem,
+    ChecklistStatus,
+    ChecklistUpdate,
+    ChecklistUpdateKind,
+    ImportStatus,
+    OrgUnit,
+    UnitKind,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    required: bool = False
+    aliases: tuple = ()
+    width: int = 14
+    hint: str = ""
+
+
+COLUMNS = [
+    Column(
+        "area",
+        gettext_lazy("测评类别"),
+        True,
+        ("类别", "模块", "测评模块"),
+        18,
+        gettext_lazy("填编号或名称，如 3 或 市容环境卫生"),
+    ),
+    Column("code", gettext_lazy("任务编号"), True, ("编号", "序号"), 10),
+    Column("requirement", gettext_lazy("任务要求"), True, ("任务", "任务内容", "工作要求"), 50),
+    Column("full_score", gettext_lazy("分值"), True, ("满分", "赋分"), 8),
+    Column("lead_unit", gettext_lazy("牵头单位"), False, ("责任单位",), 16),
+    Column("cooperating_units", gettext_lazy("配合单位"), False, (), 24, gettext_lazy("多个单位用顿号或逗号分隔")),
+    Column("responsible_person", gettext_lazy("责任人"), False, (), 10),
+    Column("deadline", gettext_lazy("完成时限"), False, ("时限", "完成时间"), 12, gettext_lazy("日期，如 2026-12-31")),
+    Column("status", gettext_lazy("状态"), False, (), 10, gettext_lazy("未开始、推进中、已完成、有风险")),
+    Column("progress", gettext_lazy("进度（%）"), False, ("进度", "进度%", "完成进度"), 10, gettext_lazy("0 到 100")),
+    Column("self_score", gettext_lazy("自评分"), False, ("自评",), 8),
+]
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+UNIT_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# A workbook that inflates past this when unzipped is refused before it is parsed.
+MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
+
+
+def _normalise_label(text):
+    return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
+
+
+LABEL_TO_KEY = {}
+for _column in COLUMNS:
+    for _label in (str(_column.label), *_column.aliases):
+        LABEL_TO_KEY[_normalise_label(_label)] = _column.key
+
+
+def _units(campaign):
+    return OrgUnit.objects.filter(district_id=campaign.district_id, is_active=True).exclude(kind=UnitKind.DISTRICT)
+
+
+def template_workbook(campaign):
+    """The empty template with one example row, and a sheet that says how to fill it."""
+    areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
+    units = list(_units(campaign).order_by("kind", "order", "id"))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("任务清单")
+    sheet.append([str(column.label) for column in COLUMNS])
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="0B5D4B" if column.required else "D9E7E1")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[cell.column_letter].width = column.width
+    example_area = areas[0] if areas else None
+    example_units = [unit.name for unit in units[:3]]
+    sheet.append(
+        [
+            f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
+            f"{example_area.code}.1" if example_area else "3.1",
+            _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
+            5,
+            example_units[0] if example_units else "",
+            "、".join(example_units[1:3]),
+            _("张三"),
+            (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+            str(ChecklistStatus.NOT_STARTED.label),
+            0,
+            None,
+        ]
+    )
+    sheet.freeze_panes = "A2"
+    statuses = DataValidation(
+        type="list", formula1='"' + ",".join(str(label) for label in ChecklistStatus.labels) + '"', allow_blank=True
+    )
+    sheet.add_data_validation(statuses)
+    statuses.add(f"I2:I{settings.IMPORT_MAX_ROWS + 1}")
+
+    guide = workbook.create_sheet(_("填写说明"))
+    guide.append([_("列"), _("是否必填"), _("说明")])
+    for column in COLUMNS:
+        guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
+    guide.append([])
+    guide.append([_("本活动的测评类别（编号 名称）")])
+    for area in areas:
+        guide.append([f"{area.code} {area.name}"])
+    guide.append([])
+    guide.append([_("本区可填写的单位名称")])
+    for unit in units:
+        guide.append([unit.name, unit.get_kind_display()])
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["C"].width = 40
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class RowResult:
+    number: int
+    values: dict
+    errors: dict = field(default_factory=dict)
+    action: str = ""  # "add", "change" or "same"
+    changes: dict = field(default_factory=dict)
+    cleaned: dict = field(default_factory=dict)
+
+    def error(self, key, message):
+        self.errors.setdefault(key, []).append(message)
+
+    @property
+    def cells(self):
+        """(column, shown value, errors) in template order, for the preview table."""
+        return [(column, self.values.get(column.key, ""), self.errors.get(column.key, [])) for column in COLUMNS]
+
+    @property
+    def row_errors(self):
+        return self.errors.get("_row", [])
+
+
+@dataclass
+class ImportPreview:
+    rows: list = field(default_factory=list)
+    file_errors: list = field(default_factory=list)
+
+    @property
+    def error_count(self):
+        return len(self.file_errors) + sum(sum(len(v) for v in row.errors.values()) for row in self.rows)
+
+    @property
+    def is_clean(self):
+        return self.error_count == 0 and bool(self.rows)
+
+    def count(self, action):
+        return sum(1 for row in self.rows if row.action == action and not row.errors)
+
+    @property
+    def added(self):
+        return self.count("add")
+
+    @property
+    def changed(self):
+        return self.count("change")
+
+    @property
+    def unchanged(self):
+        return self.count("same")
+
+    @property
+    def rows_with_errors(self):
+        return sum(1 for row in self.rows if row.errors)
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _decimal(value):
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidOperation
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value))
+    return Decimal(_text(value).rstrip("%％分"))
+
+
+def _date(value):
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
+        return from_excel(value).date()
+    text = _text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _open_sheet(handle):
+    """The first sheet of an .xlsx workbook, or a list of file-level errors."""
+    data = handle.read()
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        return None, [_("文件太大（超过 5 MB）。请只保留任务清单一张表后再上传。")]
+    not_excel = _(
+        "这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。"
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                return None, [_("文件解压后过大，无法读取。")]
+    except zipfile.BadZipFile:
+        return None, [not_excel]
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken workbook; all mean the same here
+        return None, [not_excel]
+    name = _("任务清单")
+    sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
+    return sheet, []
+
+
+def _read_rows(sheet):
+    """Find the header (a title row above it is allowed) and yield (row number, {key: raw})."""
+    rows = sheet.iter_rows(values_only=True)
+    header, header_row = None, 0
+    for number, row in enumerate(rows, start=1):
+        keys = [LABEL_TO_KEY.get(_normalise_label(cell)) for cell in row]
+        if sum(1 for key in keys if key) >= 3:
+            header, header_row = keys, number
+            break
+        if number >= 5:
+            break
+    if header is None:
+        return None, []
+    data = []
+    for number, row in enumerate(rows, start=header_row + 1):
+        values = {key: row[index] for index, key in enumerate(header) if key and index < len(row)}
+        if all(_text(value) == "" for value in values.values()):
+            continue
+        data.append((number, values))
+    return header, data
+
+
+def checklist_preview(handle, campaign):
+    """Read and check a workbook without writing anything."""
+    preview = ImportPreview()
+    sheet, errors = _open_sheet(handle)
+    if errors:
+        preview.file_errors = errors
+        return preview
+    header, data = _read_rows(sheet)
+    if header is None:
+        preview.file_errors = [
+            _("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in COLUMNS)}
+        ]
+        return preview
+    missing = [str(column.label) for column in COLUMNS if column.required and column.key not in header]
+    if missing:
+        preview.file_errors = [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
+        return preview
+    if not data:
+        preview.file_errors = [_("表格里没有任务行。")]
+        return preview
+    if len(data) > settings.IMPORT_MAX_ROWS:
+        preview.file_errors = [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
+        return preview
+
+    areas = list(AssessmentArea.objects.filter(campaign=campaign))
+    area_by_code = {area.code: area for area in areas}
+    area_by_name = {area.name: area for area in areas}
+    units = {unit.name: unit for unit in _units(campaign)}
+    existing = {
+        item.code: item
+        for item in ChecklistItem.objects.filter(campaign=campaign)
+        .select_related("area", "lead_unit")
+        .prefetch_related("cooperating_units")
+    }
+    status_by_label = {str(label): value for value, label in ChecklistStatus.choices}
+    seen_codes = {}
+
+    for number, raw in data:
+        row = RowResult(number=number, values={key: _text(value) for key, value in raw.items()})
+        clean = row.cleaned
+        for column in COLUMNS:
+            if column.required and row.values.get(column.key, "") == "":
+                row.error(column.key, _("“%(col)s”不能为空。") % {"col": column.label})
+
+        area_text = row.values.get("area", "")
+        if area_text:
+            code = area_text.split()[0]
+            area = (
+                area_by_code.get(code)
+                or area_by_name.get(area_text)
+                or area_by_name.get(" ".join(area_text.split()[1:]))
+            )
+            if area is None:
+                row.error("area", _("测评类别“%(v)s”不存在，请按“填写说明”中的编号或名称填写。") % {"v": area_text})
+            clean["area"] = area
+
+        code = row.values.get("code", "")
+        if code:
+            if code in seen_codes:
+                row.error(
+                    "code", _("任务编号“%(code)s”与第 %(row)s 行重复。") % {"code": code, "row": seen_codes[code]}
+                )
+            else:
+                seen_codes[code] = number
+            if len(code) > 32:
+                row.error("code", _("任务编号太长（最多 32 个字符）。"))
+            clean["code"] = code
+        clean["requirement"] = row.values.get("requirement", "")
+
+        for key in ("full_score", "self_score"):
+            text = row.values.get(key, "")
+            try:
+                value = _decimal(raw.get(key))
+            except (InvalidOperation, ValueError):
+                row.error(key, _("“%(col)s”不是数字：“%(v)s”。") % {"col": COLUMN_BY_KEY[key].label, "v": text})
+                continue
+            if value is not None and value < 0:
+                row.error(key, _("“%(col)s”不能为负数。") % {"col": COLUMN_BY_KEY[key].label})
+            elif value is not None and value >= Decimal("10000"):
+                row.error(key, _("“%(col)s”太大。") % {"col": COLUMN_BY_KEY[key].label})
+            else:
+                clean[key] = value.quantize(Decimal("0.01")) if value is not None else None
+        if clean.get("self_score") is not None and clean.get("full_score") is not None:
+            if clean["self_score"] > clean["full_score"]:
+                row.error(
+                    "self_score",
+                    _("自评分 %(s)s 超过分值 %(f)s。") % {"s": clean["self_score"], "f": clean["full_score"]},
+                )
+
+        lead = row.values.get("lead_unit", "")
+        if lead:
+            if lead not in units:
+                row.error("lead_unit", _("本区没有单位“%(v)s”。") % {"v": lead})
+            clean["lead_unit"] = units.get(lead)
+        else:
+            clean["lead_unit"] = None
+        cooperating = []
+        for name in [n for n in UNIT_SEPARATORS.split(row.values.get("cooperating_units", "")) if n]:
+            if name not in units:
+                row.error("cooperating_units", _("本区没有单位“%(v)s”。") % {"v": name})
+            else:
+                cooperating.append(units[name])
+        clean["cooperating_units"] = cooperating
+        clean["responsible_person"] = row.values.get("responsible_person", "")[:50]
+
+        try:
+            clean["deadline"] = _date(raw.get("deadline"))
+        except (ValueError, OverflowError):
+            row.error("deadline", _("日期看不懂：“%(v)s”。请写成 2026-12-31。") % {"v": row.values.get("deadline", "")})
+        if clean.get("deadline") and isinstance(raw.get("deadline"), datetime.datetime):
+            row.values["deadline"] = clean["deadline"].isoformat()
+
+        status_text = row.values.get("status", "")
+        if status_text:
+            if status_text not in status_by_label:
+                row.error("status", _("状态只能是：%(v)s。") % {"v": "、".join(status_by_label)})
+            clean["status"] = status_by_label.get(status_text)
+        progress_text = row.values.get("progress", "")
+        if progress_text:
+            try:
+                progress = _decimal(raw.get("progress"))
+                if isinstance(raw.get("progress"), float) and 0 < progress < 1:
+                    progress *= 100  # a cell formatted as a percentage holds 0.6 for 60%
+                if progress is None or progress < 0 or progress > 100 or progress != progress.to_integral_value():
+                    raise ValueError
+                clean["progress"] = int(progress)
+            except (InvalidOperation, ValueError):
+                row.error("progress", _("进度应是 0 到 100 的整数：“%(v)s”。") % {"v": progress_text})
+
+        if not row.errors:
+            _classify(row, existing.get(code))
+        preview.rows.append(row)
+    return preview
+
+
+TRACKED = [
+    "area",
+    "requirement",
+    "full_score",
+    "lead_unit",
+    "responsible_person",
+    "deadline",
+    "status",
+    "progress",
+    "self_score",
+]
+
+
+def _shown(value):
+    if value is None:
+        return ""
+    if hasattr(value, "name"):
+        return value.name
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value in ChecklistStatus.values:
+        return str(ChecklistStatus(value).label)
+    return str(value)
+
+
+def _classify(row, item):
+    clean = row.cleaned
+    if item is None:
+        row.action = "add"
+        return
+    for key in TRACKED:
+        if key not in clean or (key in ("status", "progress") and clean[key] is None):
+            continue  # an empty status/progress cell keeps what the task already has
+        before, after = getattr(item, key), clean[key]
+        if key == "full_score" or key == "self_score":
+            same = (before is None and after is None) or (
+                before is not None and after is not None and Decimal(before) == Decimal(after)
+            )
+        else:
+            same = before == after
+        if not same:
+            row.changes[str(ChecklistItem._meta.get_field(key).verbose_name)] = [_shown(before), _shown(after)]
+    old_units = sorted(unit.name for unit in item.cooperating_units.all())
+    new_units = sorted(unit.name for unit in clean["cooperating_units"])
+    if old_units != new_units:
+        row.changes[str(_("配合单位"))] = ["、".join(old_units), "、".join(new_units)]
+    row.action = "change" if row.changes else "same"
+
+
+def checklist_import_upload(*, campaign, actor, uploaded):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+    record = ChecklistImport(campaign=campaign, uploaded_by=actor, original_name=(uploaded.name or "")[:200])
+    record.file.save("import.xlsx", uploaded, save=False)
+    record.save()
+    preview = _preview_of(record)
+    return record, preview
+
+
+def _preview_of(record):
+    with record.file.open("rb") as handle:
+        preview = checklist_preview(handle, record.campaign)
+    fields = {"rows_total": len(preview.rows), "error_count": preview.error_count}
+    if preview.file_errors:
+        fields["status"] = ImportStatus.REFUSED
+    for key, value in fields.items():
+        setattr(record, key, value)
+    record.save(update_fields=list(fields))
+    return preview
+
+
+def checklist_import_confirm(*, record, actor):
+    """Import a previewed file: every row, or — if anything is wrong now — none of them."""
+    preview = _preview_of(record)
+    if not preview.is_clean:
+        record.status = ImportStatus.REFUSED
+        record.save(update_fields=["status"])
+        return preview
+    campaign = record.campaign
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {item.code: item for item in ChecklistItem.objects.select_for_update().filter(campaign=campaign)}
+        next_order = max((item.order for item in existing.values()), default=0)
+        for row in preview.rows:
+            clean = row.cleaned
+            if row.action == "same":
+                continue
+            item = existing.get(clean["code"])
+            if item is None:
+                next_order += 1
+                item = ChecklistItem(campaign=campaign, code=clean["code"], order=next_order)
+            for key in TRACKED:
+                if key in clean and not (key in ("status", "progress") and clean[key] is None):
+                    setattr(item, key, clean[key])
+            item.save()
+            item.cooperating_units.set(clean["cooperating_units"])
+            ChecklistUpdate.objects.create(
+                item=item,
+                kind=ChecklistUpdateKind.IMPORT,
+                actor=actor,
+                at=now,
+                note=_("从“%(name)s”导入") % {"name": record.original_name},
+                changes=row.changes,
+            )
+        record.status = ImportStatus.DONE
+        record.imported_at = now
+        record.rows_added = preview.count("add")
+        record.rows_changed = preview.count("change")
+        record.rows_unchanged = preview.count("same")
+        record.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+    return preview
+
+
+def checklist_import_preview(record):
+    return _preview_of(record)

@@ -1,0 +1,120 @@
+"""Points at risk (风险分): the one place that decides how many points a task may lose.
+
+The page shows RISK_RULES_TEXT next to the figures, so an office can check every number by
+hand. Amounts are in score points and never exceed the task's full score.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import ChecklistStatus
+
+# Share of a task's full score each open problem puts at risk (a problem counts once).
+OPEN_PROBLEM_SHARE = Decimal("0.10")
+OVERDUE_PROBLEM_SHARE = Decimal("0.20")
+# A task its unit marks "at risk" has at least this share at risk.
+FLAGGED_SHARE = Decimal("0.50")
+
+RISK_RULES_TEXT = [
+    _("任务已过完成时限但未完成：未完成部分全部计入风险，即 分值 ×（100% − 进度）。"),
+    _("任务被标记为“有风险”：至少按分值的 50% 计入风险。"),
+    _("每个关联的未办结问题按分值的 10% 计入风险，已逾期的问题按 20% 计入。"),
+    _("以上各项相加，但一个任务的风险分不超过它的分值；已完成且没有未办结问题的任务风险分为 0。"),
+]
+
+TWO_PLACES = Decimal("0.01")
+
+
+def _money(value):
+    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def points_at_risk(*, full_score, status, progress, deadline, open_problems, overdue_problems, today):
+    """Points this task may lose, by RISK_RULES_TEXT.
+
+    `open_problems` counts every open linked ticket, `overdue_problems` those of them past
+    their deadline (so it is never more than `open_problems`).
+    """
+    full = Decimal(full_score or 0)
+    if full <= 0:
+        return Decimal("0.00")
+    task_risk = Decimal("0")
+    if status != ChecklistStatus.DONE and deadline is not None and deadline < today:
+        task_risk = full * (Decimal(100) - Decimal(progress or 0)) / Decimal(100)
+    if status == ChecklistStatus.AT_RISK:
+        task_risk = max(task_risk, full * FLAGGED_SHARE)
+    timely = max(0, open_problems - overdue_problems)
+    problem_risk = full * (OPEN_PROBLEM_SHARE * timely + OVERDUE_PROBLEM_SHARE * overdue_problems)
+    return _money(min(full, task_risk + problem_risk))
+
+
+def item_points_at_risk(item, today):
+    """For an item annotated with open_problems and overdue_problems (see selectors)."""
+    return points_at_risk(
+        full_score=item.full_score,
+        status=item.status,
+        progress=item.progress,
+        deadline=item.deadline,
+        open_problems=getattr(item, "open_problems", 0),
+        overdue_problems=getattr(item, "overdue_problems", 0),
+        today=today,
+    )
+
+
+@dataclass
+class AreaScore:
+    area: object
+    items: int = 0
+    full_score: Decimal = Decimal("0")
+    self_score: Decimal = Decimal("0")
+    at_risk: Decimal = Decimal("0")
+    weighted_progress: Decimal = Decimal("0")
+    done: int = 0
+    overdue_tasks: int = 0
+    open_problems: int = 0
+
+    @property
+    def progress(self):
+        """Progress weighted by full score: a 10-point task counts more than a 1-point one."""
+        if self.full_score > 0:
+            return int((self.weighted_progress / self.full_score).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        return 0
+
+    @property
+    def expected_score(self):
+        return _money(max(Decimal("0"), self.full_score - self.at_risk))
+
+    def add(self, item, today):
+        full = Decimal(item.full_score or 0)
+        self.items += 1
+        self.full_score += full
+        self.self_score += Decimal(item.self_score or 0)
+        self.at_risk += item.points_at_risk
+        self.weighted_progress += full * Decimal(item.progress or 0)
+        self.done += item.status == ChecklistStatus.DONE
+        self.overdue_tasks += item.is_overdue
+        self.open_problems += getattr(item, "open_problems", 0)
+
+
+def area_scores(items, areas, today):
+    """Per-area totals, in area order, from items already annotated with their risk."""
+    scores = {area.pk: AreaScore(area=area) for area in areas}
+    for item in items:
+        scores.setdefault(item.area_id, AreaScore(area=item.area)).add(item, today)
+    return list(scores.values())
+
+
+def total_score(scores):
+    total = AreaScore(area=None)
+    for score in scores:
+        total.items += score.items
+        total.full_score += score.full_score
+        total.self_score += score.self_score
+        total.at_risk += score.at_risk
+        total.weighted_progress += score.weighted_progress
+        total.done += score.done
+        total.overdue_tasks += score.overdue_tasks
+        total.open_problems += score.open_problems
+    return total
