@@ -8,5 +8,6 @@ def navigation(request):
     scope = scope_for(user)
     return {
         "nav_can_log": any(scope.can_log(d) for d in scope.district_ids),
+        "nav_has_units": bool(scope.unit_ids),
         "nav_has_tasks": bool(scope.unit_ids) or any(scope.can_manage(d) for d in scope.district_ids),
     }

@@ -50,6 +50,8 @@ class Board:
     by_street: list
     newest: list
     today: datetime.date
+    scores: list = None
+    score_total: object = None
 
 
 def board_for_district(district):
@@ -72,7 +74,10 @@ def board_for_district(district):
         street.closure_rate = round(100 * street.closed / street.total, 1) if street.total else None
     newest = list(tickets.for_rows().order_by("-reported_at", "-id")[:10])
     by_state = [(state, label, figures[state]) for state, label in TicketState.choices]
+    scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
     return Board(
+        scores=scores,
+        score_total=score_total,
         district=district,
         campaign=campaign,
         figures=figures,
@@ -140,17 +145,18 @@ def my_tasks(user):
     return lists
 
 
-def checklist_items(campaign, *, today=None, queryset=None):
-    """Tasks with what their rows show — units, open problems, points at risk — in three queries."""
+def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
+    """Tasks with what their rows show — units, open problems, points at risk — in two queries."""
     from .models import ChecklistItem
     from .services.scoring import item_points_at_risk
 
     today = today or timezone.localdate()
     open_q = Q(tickets__state__in=OPEN_STATES)
     queryset = queryset if queryset is not None else ChecklistItem.objects.filter(campaign=campaign)
+    if with_units:
+        queryset = queryset.prefetch_related("cooperating_units")
     items = list(
         queryset.select_related("area", "lead_unit")
-        .prefetch_related("cooperating_units")
         .annotate(
             open_problems=Count("tickets", filter=open_q),
             overdue_problems=Count("tickets", filter=open_q & Q(tickets__deadline__lt=today)),
@@ -164,11 +170,11 @@ def checklist_items(campaign, *, today=None, queryset=None):
 
 def checklist_area_scores(campaign, *, today=None):
     """The score panel: per-area full score, self-score, points at risk, progress, overdue tasks."""
-    from .models import AssessmentArea
     from .services.scoring import area_scores, total_score
 
     today = today or timezone.localdate()
-    items = checklist_items(campaign, today=today)
-    areas = AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code")
-    scores = [score for score in area_scores(items, areas, today) if score.items]
+    # One query: the areas come with their tasks (an area without tasks has no score to show).
+    items = checklist_items(campaign, today=today, with_units=False)
+    areas = sorted({item.area for item in items}, key=lambda area: (area.order, area.code))
+    scores = area_scores(items, areas, today)
     return scores, total_score(scores)

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 PAGES = [
-    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 9),
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 10),
     ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 11),
     (
         "list filtered",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
 from campaigns.models import Role
 from campaigns.selectors import board_for_district, my_tasks
+from campaigns.services.scoring import RISK_RULES_TEXT
 
 
 @login_required
@@ -38,6 +39,7 @@ def board(request, code):
         {
             "board": board_for_district(district),
             "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+            "risk_rules": RISK_RULES_TEXT,
         },
     )
 
