@@ -30,6 +30,7 @@ from campaigns.models import (
 )
 from campaigns.services.standard import campaign_apply_standard, point_types_ensure
 
+from .checklist import build_demo_checklist
 from .history import PhotoBank, generate_tickets
 from .places import (
     TD_DEPARTMENTS,
@@ -232,6 +233,10 @@ def _build_district(spec, city, rng, password, photos, log):
             point.save()
         points.append(point)
 
+    checklist = build_demo_checklist(
+        campaign=campaign, admin=admin, departments=departments, streets=streets, liaisons=liaisons, rng=rng
+    )
+
     if Ticket.objects.filter(district=district).exists():
         log(f"{spec.name}: 已有工单，跳过生成。")
         return district
@@ -256,6 +261,7 @@ def _build_district(spec, city, rng, password, photos, log):
         finder_groups=finder_groups,
         unit_user=users.get(f"{prefix}_unit"),
         photos=photos,
+        checklist=checklist,
     )
     log(f"{spec.name}: 生成 {count} 件工单。")
     return district

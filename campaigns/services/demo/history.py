@@ -119,8 +119,12 @@ def generate_tickets(
     finder_groups,
     unit_user,
     photos,
+    checklist=(),
 ):
     now = timezone.now()
+    items_by_area = {}
+    for item in checklist:
+        items_by_area.setdefault(item.area_id, []).append(item)
     moments = sorted(
         now - datetime.timedelta(days=rng.uniform(0, 60), minutes=rng.randrange(0, 600))
         for _ in range(spec.ticket_count)
@@ -149,6 +153,11 @@ def generate_tickets(
                 reported_by=reporter,
                 reported_at=reported_at,
                 finder_group=rng.choice(finder_groups) if finder_groups else None,
+                checklist_item=(
+                    rng.choice(items_by_area[category.area_id])
+                    if items_by_area.get(category.area_id) and rng.random() < 0.7
+                    else None
+                ),
             )
             history = HistoryWriter(ticket, photos)
             history.event(TicketAction.LOG, reporter, reported_at, TicketState.REPORTED, photo_kind=PhotoKind.BEFORE)
