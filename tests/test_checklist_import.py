@@ -11,7 +11,19 @@ from openpyxl import Workbook, load_workbook
 from campaigns.models import ChecklistImport, ChecklistItem, ChecklistUpdate, ImportStatus
 from campaigns.services import checklist_import as importer
 
-HEADER = ["测评类别", "任务编号", "任务要求", "分值", "牵头单位", "配合单位", "责任人", "完成时限", "状态", "进度（%）", "自评分"]
+HEADER = [
+    "测评类别",
+    "任务编号",
+    "任务要求",
+    "分值",
+    "牵头单位",
+    "配合单位",
+    "责任人",
+    "完成时限",
+    "状态",
+    "进度（%）",
+    "自评分",
+]
 
 
 def workbook_bytes(rows, header=HEADER, title=None):
@@ -30,7 +42,19 @@ def workbook_bytes(rows, header=HEADER, title=None):
 
 def good_rows(tx):
     return [
-        ["3 市容环境卫生", "3.1", "主次干道路面平整，垃圾容器配齐", 5, tx.department.name, f"{tx.department2.name}、{tx.street.name}", "王五", datetime.date(2026, 12, 31), "推进中", 40, 2],
+        [
+            "3 市容环境卫生",
+            "3.1",
+            "主次干道路面平整，垃圾容器配齐",
+            5,
+            tx.department.name,
+            f"{tx.department2.name}、{tx.street.name}",
+            "王五",
+            datetime.date(2026, 12, 31),
+            "推进中",
+            40,
+            2,
+        ],
         ["8", "8.1", "落实病媒生物防制管理规定", "4", tx.department2.name, "", "", "2027/01/15", "", "", ""],
         ["病媒生物预防控制", "8.2", "重点行业防鼠防蝇设施合格", 3.5, "", "", "", "", "未开始", 0, ""],
     ]
@@ -219,7 +243,9 @@ def test_a_zip_that_is_not_a_workbook_is_refused(admin_client, tx):
 
 
 def test_missing_columns_are_named(admin_client, tx):
-    response = upload(admin_client, tx, workbook_bytes([["3", "3.1", "要求"]], header=["测评类别", "任务编号", "任务要求"]))
+    response = upload(
+        admin_client, tx, workbook_bytes([["3", "3.1", "要求"]], header=["测评类别", "任务编号", "任务要求"])
+    )
     assert "缺少必填列：分值" in response.content.decode()
 
 

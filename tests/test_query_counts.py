@@ -73,3 +73,66 @@ def test_ticket_detail_query_count(client, tx, django_assert_max_num_queries):
         )
     with django_assert_max_num_queries(10):
         assert count_queries(client, url) == small
+
+
+def grow_checklist(tx, n, start=0):
+    from decimal import Decimal
+
+    from campaigns.models import ChecklistItem
+
+    for i in range(start, start + n):
+        area = tx.area if i % 2 else tx.area2
+        item = ChecklistItem.objects.create(
+            campaign=tx.campaign,
+            area=area,
+            code=f"{area.code}.{i}",
+            requirement=f"任务 {i}",
+            full_score=Decimal(3),
+            lead_unit=tx.department if i % 3 else tx.department2,
+        )
+        item.cooperating_units.set([tx.department2, tx.street])
+        if area == tx.area:
+            tx.log(checklist_item=item)
+
+
+CHECKLIST_PAGES = [
+    ("checklist", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]), "leader", 9),
+    ("checklist by unit", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + "?by=unit", "leader", 9),
+    (
+        "checklist filtered",
+        lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + f"?unit={tx.department.pk}&at_risk=on",
+        "leader",
+        10,
+    ),
+    ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 7),
+    ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 7),
+    ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 5),
+    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 10),
+]
+
+
+@pytest.mark.parametrize("name,url,who,limit", CHECKLIST_PAGES, ids=[p[0] for p in CHECKLIST_PAGES])
+def test_checklist_query_counts_are_constant(client, tx, name, url, who, limit, django_assert_max_num_queries):
+    client.force_login(getattr(tx, who))
+    grow_checklist(tx, 4)
+    small = count_queries(client, url(tx))
+    grow_checklist(tx, 16, start=4)
+    with django_assert_max_num_queries(limit):
+        large = count_queries(client, url(tx))
+    assert large == small
+
+
+def test_checklist_item_page_query_count(client, tx, django_assert_max_num_queries):
+    from campaigns.models import ChecklistItem
+    from campaigns.services.checklist import checklist_item_update
+
+    grow_checklist(tx, 2)
+    item = ChecklistItem.objects.filter(area=tx.area).first()
+    client.force_login(tx.unit_liaison)
+    url = reverse("campaigns:checklist-item", args=[item.pk])
+    small = count_queries(client, url)
+    for step in range(4):
+        tx.log(checklist_item=item)
+        checklist_item_update(item=item, actor=tx.supervisor, note=f"第{step}次", progress=10 * (step + 1))
+    with django_assert_max_num_queries(14):
+        assert count_queries(client, url) == small

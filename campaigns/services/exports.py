@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .scoring import RISK_RULES_TEXT, area_scores, total_score
 
@@ -68,7 +69,7 @@ def scoring_sheet_workbook(campaign, items, areas, today=None):
     for index, (_label, width) in enumerate(SCORING_COLUMNS, start=1):
         sheet.column_dimensions[chr(64 + index)].width = width
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

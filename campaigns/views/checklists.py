@@ -65,9 +65,13 @@ def checklist_default(request):
 def _group_by_unit(items):
     groups = {}
     for item in items:
-        key = item.lead_unit.name if item.lead_unit else _("未指定牵头单位")
-        groups.setdefault(key, []).append(item)
-    return sorted(groups.items(), key=lambda pair: (pair[0] == _("未指定牵头单位"), pair[0]))
+        groups.setdefault(item.lead_unit, []).append(item)
+    ordered = sorted(groups.items(), key=lambda pair: (pair[0] is None, *(_unit_key(pair[0]))))
+    return [(unit.name if unit else _("未指定牵头单位"), rows) for unit, rows in ordered]
+
+
+def _unit_key(unit):
+    return (unit.kind, unit.order, unit.pk) if unit else ("", 0, 0)
 
 
 def _group_by_area(items):
