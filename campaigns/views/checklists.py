@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +21,7 @@ from campaigns.access import (
 from campaigns.filters import ChecklistFilter
 from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
 from campaigns.models import (
+    OPEN_STATES,
     AssessmentArea,
     Campaign,
     CampaignStatus,
@@ -148,7 +149,13 @@ def _item_context(request, item, form=None):
         evidence.setdefault(piece.update_id, []).append(piece)
     for update in updates:
         update.evidence_list = evidence.get(update.pk, [])
-    problems = list(Ticket.objects.filter(checklist_item=item).for_rows().order_by("-reported_at", "-id")[:50])
+    # Open problems first: those are what put the points at risk.
+    problems = list(
+        Ticket.objects.filter(checklist_item=item)
+        .for_rows()
+        .annotate(is_done=Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1)))
+        .order_by("is_done", "-reported_at", "-id")[:10]
+    )
     if form is None and may_add:
         form = ChecklistUpdateForm(item=item, may_update=may_update)
     return {
