@@ -206,9 +206,9 @@ def generate_tickets(
             # Tickets past their time are mostly struck off; younger ones are still being worked on.
             stage = rng.random()
             if age_days > 30:
-                still_rectifying, still_submitted = 0.04, 0.04
+                still_rectifying, still_submitted = 0.03, 0.03
             elif age_days > category.default_deadline_days + 1:
-                still_rectifying, still_submitted = 0.15, 0.22
+                still_rectifying, still_submitted = 0.09, 0.13
             else:
                 still_rectifying, still_submitted = 0.5, 0.75
             if stage < still_rectifying:
