@@ -157,3 +157,94 @@ def _fresh_artifacts():
     if SHOTS.exists():
         shutil.rmtree(SHOTS)
     yield
+
+
+def test_admin_imports_the_checklist_and_a_unit_reports_progress(browser, live_server, tx, tmp_path):
+    from openpyxl import load_workbook
+
+    from campaigns.models import ChecklistItem
+
+    # The admin downloads the template and fills it in, as an office would in Excel.
+    page = open_as(browser, live_server, tx.admin, DESKTOP)
+    page.goto(f"{live_server.url}/campaigns/{tx.campaign.pk}/checklist/")
+    page.click("text=从 Excel 导入")
+    with page.expect_download() as download:
+        page.click("text=下载模板")
+    template = tmp_path / "template.xlsx"
+    download.value.save_as(template)
+    workbook = load_workbook(template)
+    sheet = workbook["任务清单"]
+    sheet.delete_rows(2)
+    sheet.append(
+        [
+            "3",
+            "3.1",
+            "主次干道路面平整，垃圾容器配齐",
+            6,
+            tx.department.name,
+            tx.department2.name,
+            "王五",
+            "2026-12-31",
+            "推进中",
+            30,
+            "",
+        ]
+    )
+    sheet.append(["8", "8.1", "重点行业防鼠防蝇设施合格", "四分", tx.department2.name, "", "", "2027/1/15", "", "", ""])
+    filled = tmp_path / "filled.xlsx"
+    workbook.save(filled)
+
+    # A mistake is shown where it is, and nothing is imported.
+    page.set_input_files("#id_file", str(filled))
+    page.click("text=上传并预览")
+    page.wait_for_selector(".import-preview")
+    assert "“分值”不是数字：“四分”" in page.inner_text(".import-preview")
+    assert page.locator("text=确认导入").count() == 0
+    page.screenshot(path=SHOTS / "09-admin-import-errors-desktop.png", full_page=True)
+    assert ChecklistItem.objects.count() == 0
+
+    sheet["D3"] = 4
+    workbook.save(filled)
+    page.click("a.button:has-text('重新上传')")
+    page.set_input_files("#id_file", str(filled))
+    page.click("text=上传并预览")
+    page.wait_for_selector("text=确认导入")
+    page.screenshot(path=SHOTS / "10-admin-import-preview-desktop.png", full_page=True)
+    page.click("button:has-text('确认导入')")
+    page.wait_for_selector(".messages")
+    assert "新增 2 项" in page.inner_text(".messages")
+    page.context.close()
+    item = ChecklistItem.objects.get(code="3.1")
+
+    # The lead unit reports progress from a phone.
+    page = open_as(browser, live_server, tx.unit_liaison, PHONE)
+    page.goto(f"{live_server.url}/checklist/mine/")
+    page.click(".task-code:has-text('3.1')")
+    page.select_option("#id_status", "in_progress")
+    page.fill("#id_progress", "70")
+    page.fill("#id_note", "路面修补完成七成")
+    evidence = tmp_path / "site.jpg"
+    evidence.write_bytes(jpeg_bytes())
+    page.set_input_files("#id_files", str(evidence))
+    page.click("button:has-text('保存')")
+    page.wait_for_selector(".messages")
+    assert no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "11-unit-checklist-progress-phone.png", full_page=True)
+    page.context.close()
+    item.refresh_from_db()
+    assert item.progress == 70 and item.evidence.count() == 1
+
+    # The board shows the score panel; the scoring sheet exports.
+    page = open_as(browser, live_server, tx.leader, DESKTOP)
+    page.goto(f"{live_server.url}/board/TX/")
+    assert "测评类别得分" in page.inner_text("main")
+    assert "3 市容环境卫生" in page.inner_text(".score-panel")
+    page.screenshot(path=SHOTS / "12-board-score-panel-desktop.png", full_page=True)
+    page.goto(f"{live_server.url}/campaigns/{tx.campaign.pk}/scoring/")
+    with page.expect_download() as download:
+        page.click("text=导出 Excel")
+    exported = tmp_path / "sheet.xlsx"
+    download.value.save_as(exported)
+    rows = list(load_workbook(exported)["赋分表"].iter_rows(values_only=True))
+    assert [row[1] for row in rows[3:7]] == ["3.1", None, "8.1", None]
+    page.context.close()
