@@ -22,6 +22,7 @@ from .models import (
 )
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
+from .services.workdays import add_working_days
 
 
 class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
@@ -236,7 +237,14 @@ class TicketAssignForm(forms.Form):
     )
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
-    deadline = forms.DateField(label=_("整改时限"), widget=DateInput)
+    deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
+    deadline_workdays = forms.IntegerField(
+        label=_("或：几个工作日内"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("按国家法定节假日和调休计算，填了就不用选日期。"),
+    )
     work_group = forms.ModelChoiceField(
         queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
     )
@@ -267,6 +275,7 @@ class TicketAssignForm(forms.Form):
                 "responsible_person",
                 "responsible_phone",
                 "deadline",
+                "deadline_workdays",
                 "work_group",
                 "checklist_item",
                 "note",
@@ -278,11 +287,17 @@ class TicketAssignForm(forms.Form):
             if ticket.point_id and ticket.point.responsible_department_id:
                 self.initial.setdefault("responsible_unit", ticket.point.responsible_department_id)
 
-    def clean_deadline(self):
-        deadline = self.cleaned_data["deadline"]
-        if deadline < timezone.localdate():
-            raise ValidationError(_("整改时限不能早于今天。"))
-        return deadline
+    def clean(self):
+        data = super().clean()
+        workdays, deadline = data.get("deadline_workdays"), data.get("deadline")
+        if workdays:
+            data["deadline"] = add_working_days(timezone.localdate(), workdays)
+        elif deadline is None:
+            if "deadline" not in self.errors:
+                self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
+        elif deadline < timezone.localdate():
+            self.add_error("deadline", _("整改时限不能早于今天。"))
+        return data
 
 
 class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
@@ -401,3 +416,16 @@ class ChecklistImportForm(forms.Form):
         if uploaded.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(_("文件太大（超过 5 MB）。"))
         return uploaded
+
+
+class DailyReportForm(forms.Form):
+    points_visited = forms.IntegerField(label=_("走访点位数"), min_value=0, max_value=10000, required=False, initial=0)
+    notes = forms.CharField(
+        label=_("情况说明"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("发现的问题已从台账自动统计，这里写其他需要说明的情况。"),
+    )
+    nothing_found = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.HiddenInput)

@@ -52,13 +52,19 @@ class Board:
     today: datetime.date
     scores: list = None
     score_total: object = None
+    reports: object = None
 
 
 def board_for_district(district):
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
     figures = tickets.aggregate(**ticket_figures_q(today))
-    campaign = Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
+    campaign = (
+        Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING)
+        .select_related("report_schedule")
+        .order_by("-start_date")
+        .first()
+    )
     open_q = Q(street_tickets__state__in=OPEN_STATES)
     streets = list(
         OrgUnit.objects.filter(district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP])
@@ -75,7 +81,10 @@ def board_for_district(district):
     newest = list(tickets.for_rows().order_by("-reported_at", "-id")[:10])
     by_state = [(state, label, figures[state]) for state, label in TicketState.choices]
     scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
+    from .services.daily_reports import reports_today_summary
+
     return Board(
+        reports=reports_today_summary(campaign) if campaign else None,
         scores=scores,
         score_total=score_total,
         district=district,

@@ -1,11 +1,43 @@
+"""Celery tasks: load, call a service, return. Business rules live in services/."""
+
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
+from .services.notifications import MAX_ATTEMPTS, DeliveryFailed, deliver, deliveries_due
 from .services.photos import photos_purge_abandoned
+from .services.reminders import reminders_run
 
 
 @shared_task
 def purge_abandoned_uploads():
     return photos_purge_abandoned(timezone.now() - timedelta(days=1))
+
+
+@shared_task
+def send_due_reminders():
+    ids = reminders_run()
+    transaction.on_commit(lambda: [deliver_one.delay(pk) for pk in ids])
+    return len(ids)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(DeliveryFailed,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=MAX_ATTEMPTS,
+)
+def deliver_one(self, delivery_id):
+    return deliver(delivery_id)
+
+
+@shared_task
+def resend_due_deliveries():
+    ids = deliveries_due()
+    for pk in ids:
+        deliver_one.delay(pk)
+    return len(ids)

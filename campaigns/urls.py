@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import boards, checklists, photos, tickets
+from .views import boards, checklists, notifications, photos, reports, tickets
 
 app_name = "campaigns"
 
@@ -47,6 +47,15 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/scoring/", checklists.scoring_sheet, name="scoring-sheet"),
     path("campaigns/<int:campaign_id>/scoring/export.xlsx", checklists.scoring_export, name="scoring-export"),
     path("campaigns/<int:campaign_id>/scoring/<str:area_code>/", checklists.scoring_sheet, name="scoring-area"),
+    path("reports/", reports.reports_mine, name="reports-mine"),
+    path("reports/duty/<int:duty_id>/submit/", reports.report_submit, name="report-submit"),
+    path("reports/duty/<int:duty_id>/", reports.report_history, name="report-history"),
+    path("campaigns/<int:campaign_id>/reports/", reports.reports_today, name="reports-today"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
+    path("notifications/read-all/", notifications.notifications_read_all, name="notifications-read-all"),
+    path("deliveries/", notifications.delivery_list, name="deliveries"),
+    path("deliveries/<int:pk>/retry/", notifications.delivery_retry, name="delivery-retry"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo_thumb, name="photo-thumb"),
 ]

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -148,6 +149,20 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Each campaign sets its own reminder times; the tick only asks "is anything due now?".
+    "send-due-reminders": {
+        "task": "campaigns.tasks.send_due_reminders",
+        "schedule": env_int("REMINDER_TICK_SECONDS", 300),
+    },
+    # Deliveries whose retry time came but whose task message was lost (a broker restart).
+    "resend-due-deliveries": {"task": "campaigns.tasks.resend_due_deliveries", "schedule": 600},
+    # Photos picked on a failed form are kept so nothing is lost; abandoned ones go after a day.
+    "purge-abandoned-uploads": {
+        "task": "campaigns.tasks.purge_abandoned_uploads",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +249,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "创卫台账 <noreply@localhost>")
+
+# Where links in e-mails and robot messages point, e.g. https://ledger.example.gov.cn
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

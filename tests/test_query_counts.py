@@ -6,17 +6,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 PAGES = [
-    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 10),
-    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 11),
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 12),
+    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 12),
     (
         "list filtered",
         lambda tx: reverse("campaigns:ticket-list") + f"?state=open&street={tx.street.pk}&sort=deadline&page=2",
         "supervisor",
-        12,
+        13,
     ),
-    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 7),
+    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 8),
     ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 6),
-    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 11),
+    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 12),
 ]
 
 
@@ -96,18 +96,18 @@ def grow_checklist(tx, n, start=0):
 
 
 CHECKLIST_PAGES = [
-    ("checklist", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]), "leader", 9),
-    ("checklist by unit", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + "?by=unit", "leader", 9),
+    ("checklist", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]), "leader", 10),
+    ("checklist by unit", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + "?by=unit", "leader", 10),
     (
         "checklist filtered",
         lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + f"?unit={tx.department.pk}&at_risk=on",
         "leader",
-        10,
+        11,
     ),
-    ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 7),
-    ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 7),
-    ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 5),
-    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 10),
+    ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 8),
+    ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 8),
+    ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 6),
+    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 12),
 ]
 
 

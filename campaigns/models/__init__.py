@@ -20,7 +20,17 @@ from .checklist import (
     EvidenceKind,
     ImportStatus,
 )
+from .notifications import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    Notification,
+    NotificationKind,
+    UnitWebhook,
+    WebhookFlavor,
+)
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
+from .reports import DailyReport, ReportingDuty, ReportSchedule
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -33,6 +43,16 @@ from .ticket import (
 )
 
 __all__ = [
+    "DailyReport",
+    "Delivery",
+    "DeliveryChannel",
+    "DeliveryStatus",
+    "Notification",
+    "NotificationKind",
+    "ReportSchedule",
+    "ReportingDuty",
+    "UnitWebhook",
+    "WebhookFlavor",
     "EVIDENCE_EXTENSIONS",
     "ChecklistEvidence",
     "ChecklistImport",

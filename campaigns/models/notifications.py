@@ -1,0 +1,108 @@
+"""Notifications and their deliveries. A row here is the record that something was sent."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .org import OrgUnit
+
+
+class NotificationKind(models.TextChoices):
+    REPORT_REMINDER = "report_reminder", _("日报催报")
+    REPORT_MISSED = "report_missed", _("日报未报名单")
+    TICKET_DUE_SOON = "ticket_due_soon", _("工单即将到期")
+    TICKET_OVERDUE = "ticket_overdue", _("逾期工单汇总")
+
+
+class Notification(models.Model):
+    """An in-app message. (recipient, occasion) is unique: a reminder reaches a person once."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
+    occasion = models.CharField(_("事由"), max_length=120, help_text=_("同一事由只提醒一次。"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "occasion"], name="unique_notification")]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return self.title
+
+
+class WebhookFlavor(models.TextChoices):
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+    GENERIC = "generic", _("通用 JSON")
+
+
+class UnitWebhook(models.Model):
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="webhooks")
+    name = models.CharField(_("名称"), max_length=60)
+    flavor = models.CharField(_("类型"), max_length=12, choices=WebhookFlavor.choices, default=WebhookFlavor.WECOM)
+    url = models.URLField(_("地址"), max_length=500, help_text=_("群机器人的 Webhook 地址。"))
+    secret = models.CharField(
+        _("加签密钥"), max_length=200, blank=True, help_text=_("钉钉“加签”安全设置的密钥，可留空。")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+
+    def __str__(self):
+        return f"{self.unit} · {self.name}"
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("电子邮件")
+    WEBHOOK = "webhook", _("群机器人")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class Delivery(models.Model):
+    """One message over one outside channel to one target. Unique per occasion: sent at most once."""
+
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=12, choices=DeliveryChannel.choices)
+    target = models.CharField(_("目标"), max_length=120, help_text=_("user:<id> 或 webhook:<id>"))
+    occasion = models.CharField(_("事由"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("外发记录")
+        verbose_name_plural = _("外发记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "target", "occasion"], name="unique_delivery")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_retry"),
+            models.Index(fields=["district", "status", "-created_at"], name="delivery_district"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.target} {self.occasion}"

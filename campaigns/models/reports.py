@@ -1,0 +1,111 @@
+"""Daily reports (日报制度): who must report, when, and what they reported."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .campaign import Campaign, WorkGroup
+from .org import OrgUnit
+
+
+class ReportSchedule(models.Model):
+    """A campaign's reporting rules and the times its reminders go out."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="report_schedule"
+    )
+    is_active = models.BooleanField(_("启用日报"), default=True)
+    cutoff = models.TimeField(_("每日截止时间"), default=datetime.time(17, 0))
+    on_rest_days = models.BooleanField(
+        _("节假日和周末也要报"), default=True, help_text=_("不勾选时，只在法定工作日（含调休上班日）报送。")
+    )
+    remind_at = models.TimeField(
+        _("催报时间"), default=datetime.time(15, 0), help_text=_("到这个时间还没报的单位会收到催报。")
+    )
+    missed_list_at = models.TimeField(
+        _("未报名单发送时间"), default=datetime.time(17, 30), help_text=_("截止后把未报单位名单发给督导。")
+    )
+    due_soon_at = models.TimeField(_("即将到期提醒时间"), default=datetime.time(9, 0))
+    overdue_digest_at = models.TimeField(_("逾期汇总发送时间"), default=datetime.time(8, 30))
+
+    class Meta:
+        verbose_name = _("日报安排")
+        verbose_name_plural = _("日报安排")
+
+    def __str__(self):
+        return f"{self.campaign} · {self.cutoff:%H:%M}"
+
+    def clean(self):
+        if self.remind_at >= self.cutoff:
+            raise ValidationError({"remind_at": _("催报时间应早于截止时间。")})
+        if self.missed_list_at < self.cutoff:
+            raise ValidationError({"missed_list_at": _("未报名单应在截止时间之后发送。")})
+
+
+class ReportingDuty(models.Model):
+    """One unit or group that must file a daily report in a campaign."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="reporting_duties"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("报送单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    work_group = models.ForeignKey(
+        WorkGroup, verbose_name=_("报送工作组"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    since = models.DateField(_("开始报送日期"), help_text=_("这天以前不算未报。"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("报送单位")
+        verbose_name_plural = _("报送单位")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False) & Q(work_group__isnull=True))
+                | (Q(unit__isnull=True) & Q(work_group__isnull=False)),
+                name="duty_unit_xor_group",
+            ),
+            models.UniqueConstraint(fields=["campaign", "unit"], name="unique_duty_unit"),
+            models.UniqueConstraint(fields=["campaign", "work_group"], name="unique_duty_group"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return self.unit.name if self.unit_id else self.work_group.name
+
+
+class DailyReport(models.Model):
+    duty = models.ForeignKey(
+        ReportingDuty, verbose_name=_("报送单位"), on_delete=models.PROTECT, related_name="reports"
+    )
+    date = models.DateField(_("日期"))
+    nothing_found = models.BooleanField(_("零报告"), default=False, help_text=_("今日巡查未发现问题。"))
+    points_visited = models.PositiveIntegerField(_("走访点位数"), default=0)
+    # Counted from the ledger when filed, so the report and the tickets agree.
+    problems_found = models.PositiveIntegerField(_("发现问题数"), default=0)
+    problems_fixed = models.PositiveIntegerField(_("整改完成数"), default=0)
+    notes = models.TextField(_("情况说明"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("报送时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    is_late = models.BooleanField(_("迟报"), default=False)
+
+    class Meta:
+        verbose_name = _("日报")
+        verbose_name_plural = _("日报")
+        ordering = ["-date", "duty_id"]
+        constraints = [models.UniqueConstraint(fields=["duty", "date"], name="unique_daily_report")]
+        indexes = [models.Index(fields=["date", "duty"], name="report_date_duty")]
+
+    def __str__(self):
+        return f"{self.duty} {self.date}"
