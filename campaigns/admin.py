@@ -14,15 +14,20 @@ from .access import scope_for
 from .models import (
     AssessmentArea,
     Campaign,
+    DailyReport,
+    Delivery,
     InspectionPoint,
     Membership,
     OrgUnit,
     PointType,
     ProblemCategory,
+    ReportingDuty,
+    ReportSchedule,
     Role,
     Ticket,
     TicketEvent,
     TicketPhoto,
+    UnitWebhook,
     WorkGroup,
 )
 
@@ -264,3 +269,38 @@ class TicketPhotoAdmin(ReadOnlyAdmin):
     district_path = "ticket__district"
     list_display = ["id", "ticket", "kind", "uploaded_by", "uploaded_at", "size"]
     list_select_related = ["ticket", "uploaded_by"]
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(DistrictScopedAdmin):
+    district_path = "campaign__district"
+    list_display = ["campaign", "is_active", "cutoff", "on_rest_days", "remind_at", "missed_list_at"]
+
+
+@admin.register(ReportingDuty)
+class ReportingDutyAdmin(DistrictScopedAdmin):
+    district_path = "campaign__district"
+    list_display = ["__str__", "campaign", "since", "is_active"]
+    list_filter = ["campaign", "is_active"]
+    list_select_related = ["unit", "work_group", "campaign"]
+
+
+@admin.register(UnitWebhook)
+class UnitWebhookAdmin(DistrictScopedAdmin):
+    district_path = "unit__district"
+    list_display = ["name", "unit", "flavor", "is_active"]
+    list_select_related = ["unit"]
+
+
+@admin.register(DailyReport)
+class DailyReportAdmin(ReadOnlyAdmin):
+    district_path = "duty__campaign__district"
+    list_display = ["duty", "date", "is_late", "nothing_found", "problems_found", "submitted_by", "submitted_at"]
+    list_filter = ["is_late", "date"]
+    list_select_related = ["duty__unit", "duty__work_group", "submitted_by"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "title", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel"]

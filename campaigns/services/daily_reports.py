@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,8 @@ from campaigns.models import (
 from .workdays import is_working_day
 
 REPORTING_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+# Streets first in their own order, then groups; the same on every database.
+DUTY_ORDER = (F("unit__order").asc(nulls_last=True), F("work_group__order").asc(nulls_last=True), "id")
 
 
 def schedule_for(campaign):
@@ -160,7 +162,7 @@ def reports_on(campaign, day, now=None):
     duties = list(
         ReportingDuty.objects.filter(campaign=campaign, is_active=True, since__lte=day)
         .select_related("unit", "work_group")
-        .order_by("unit__order", "work_group__order", "id")
+        .order_by(*DUTY_ORDER)
     )
     reports = {
         r.duty_id: r
@@ -215,7 +217,7 @@ def report_compliance(campaign, start, end, now=None):
     duties = list(
         ReportingDuty.objects.filter(campaign=campaign, is_active=True)
         .select_related("unit", "work_group")
-        .order_by("unit__order", "work_group__order", "id")
+        .order_by(*DUTY_ORDER)
     )
     rows = {duty.pk: Compliance(duty=duty, due=sum(1 for d in days if d >= duty.since)) for duty in duties}
     due_days = set(days)
@@ -258,7 +260,7 @@ def reports_today_summary(campaign, now=None):
         ReportingDuty.objects.filter(campaign=campaign, is_active=True, since__lte=today)
         .annotate(report_late=Subquery(late_flag))
         .select_related("unit", "work_group")
-        .order_by("unit__order", "work_group__order", "id")
+        .order_by(*DUTY_ORDER)
     )
     reporting = is_reporting_day(schedule, today)
     past_cutoff = now > at_local(today, schedule.cutoff)

@@ -44,6 +44,7 @@ from .places import (
     person_name,
     phone_number,
 )
+from .reports import build_demo_reports
 
 DEMO_PASSWORD = "Demo@2026"
 CITY = ("四平市", "SP")
@@ -239,31 +240,39 @@ def _build_district(spec, city, rng, password, photos, log):
 
     if Ticket.objects.filter(district=district).exists():
         log(f"{spec.name}: 已有工单，跳过生成。")
-        return district
-    categories = list(ProblemCategory.objects.filter(campaign=campaign).select_related("area"))
-    reporters = [u for u in [staff_user, *finders] if u is not None]
-    managers = [supervisor, admin]
-    responsible_pool = [*departments.values(), *streets.values(), *communities[:12]]
-    count = generate_tickets(
-        spec,
-        district=district,
+    else:
+        categories = list(ProblemCategory.objects.filter(campaign=campaign).select_related("area"))
+        reporters = [u for u in [staff_user, *finders] if u is not None]
+        managers = [supervisor, admin]
+        responsible_pool = [*departments.values(), *streets.values(), *communities[:12]]
+        count = generate_tickets(
+            spec,
+            district=district,
+            campaign=campaign,
+            rng=rng,
+            points=points,
+            streets=list(streets.values()),
+            categories=categories,
+            reporters=reporters,
+            managers=managers,
+            responsible_pool=responsible_pool,
+            liaisons=liaisons,
+            departments=departments,
+            work_lines=work_lines,
+            finder_groups=finder_groups,
+            unit_user=users.get(f"{prefix}_unit"),
+            photos=photos,
+            checklist=checklist,
+        )
+        log(f"{spec.name}: 生成 {count} 件工单。")
+    build_demo_reports(
         campaign=campaign,
-        rng=rng,
-        points=points,
-        streets=list(streets.values()),
-        categories=categories,
-        reporters=reporters,
-        managers=managers,
-        responsible_pool=responsible_pool,
-        liaisons=liaisons,
-        departments=departments,
-        work_lines=work_lines,
+        streets=streets,
         finder_groups=finder_groups,
-        unit_user=users.get(f"{prefix}_unit"),
-        photos=photos,
-        checklist=checklist,
+        reporters_by_unit=dict(liaisons),
+        on_rest_days=spec.code == "TX",
+        rng=rng,
     )
-    log(f"{spec.name}: 生成 {count} 件工单。")
     return district
 
 
