@@ -48,3 +48,16 @@ def is_postgres():
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def duties(tx):
+    """铁西区's reporting duty: its first street and its first finder group report daily."""
+    import datetime
+
+    from campaigns.models import ReportingDuty, ReportSchedule
+
+    schedule = ReportSchedule.objects.create(campaign=tx.campaign)
+    street = ReportingDuty.objects.create(campaign=tx.campaign, unit=tx.street, since=datetime.date(2026, 1, 1))
+    group = ReportingDuty.objects.create(campaign=tx.campaign, work_group=tx.finder_group, since=datetime.date(2026, 1, 1))
+    return type("Duties", (), {"schedule": schedule, "street": street, "group": group})
