@@ -171,6 +171,9 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
     )
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     deadline = forms.DateField(label=_("整改时限"), required=False, widget=DateInput)
+    deadline_workdays = forms.IntegerField(
+        label=_("或：几个工作日内"), required=False, min_value=1, max_value=60, help_text=_("按法定节假日和调休计算。")
+    )
 
     photos_required_message = _("请至少拍一张问题照片。")
 
@@ -208,6 +211,8 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
             self.add_error("place", _("请选择点位，或写明具体地点。"))
         if not data.get("point") and not data.get("street"):
             self.add_error("street", _("手写地点时请选择所在街道/乡镇。"))
+        if data.get("deadline_workdays"):
+            data["deadline"] = add_working_days(timezone.localdate(), data["deadline_workdays"])
         unit, deadline = data.get("responsible_unit"), data.get("deadline")
         if unit and not deadline:
             self.add_error("deadline", _("直接交办时请填写整改时限。"))

@@ -59,5 +59,7 @@ def duties(tx):
 
     schedule = ReportSchedule.objects.create(campaign=tx.campaign)
     street = ReportingDuty.objects.create(campaign=tx.campaign, unit=tx.street, since=datetime.date(2026, 1, 1))
-    group = ReportingDuty.objects.create(campaign=tx.campaign, work_group=tx.finder_group, since=datetime.date(2026, 1, 1))
+    group = ReportingDuty.objects.create(
+        campaign=tx.campaign, work_group=tx.finder_group, since=datetime.date(2026, 1, 1)
+    )
     return type("Duties", (), {"schedule": schedule, "street": street, "group": group})

@@ -95,3 +95,22 @@ def test_a_failed_log_gives_its_number_back(tx):
     second = tx.log()
     assert int(second.number[-4:]) == int(first.number[-4:]) + 1
     assert Ticket.objects.count() == 2
+
+
+def test_two_workers_running_the_reminders_at_once_tell_each_person_once(tx, duties, settings):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from campaigns.models import Delivery, Notification
+    from campaigns.services.reminders import reminders_run
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    tx.staff.email = "staff@example.gov.cn"
+    tx.staff.save()
+    now = datetime.datetime(2026, 11, 23, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    results = run_together(*(lambda: reminders_run(now) for _ in range(4)))
+    assert all(kind == "ok" for kind, _ in results), results
+    # Two duties (street and finder group) × one person: two notifications, two e-mails to send.
+    assert Notification.objects.count() == 2
+    assert Delivery.objects.count() == 2
+    assert sum(len(ids) for _, ids in results) == 2

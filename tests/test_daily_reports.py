@@ -35,7 +35,9 @@ class TestFiling:
                 ticket=ticket, actor=tx.staff, note="已清理", photos=[pending_photo(tx.staff, PhotoKind.AFTER)]
             )
         with time_machine.travel(at(MONDAY, 16)):
-            report = daily_report_submit(duty=duties.street, actor=tx.staff, day=MONDAY, points_visited=8, notes="巡查 8 处")
+            report = daily_report_submit(
+                duty=duties.street, actor=tx.staff, day=MONDAY, points_visited=8, notes="巡查 8 处"
+            )
         assert report.problems_found == 2 and report.problems_fixed == 1
         assert not report.is_late and report.points_visited == 8
 
@@ -147,14 +149,22 @@ class TestDistrictView:
         duties.schedule.on_rest_days = False
         duties.schedule.save()
         # 28 Sep – 11 Oct 2026: working days are 28, 29, 30 Sep, 8, 9, 10 (调休 Saturday) Oct.
-        days = [datetime.date(2026, 9, 28), datetime.date(2026, 9, 29), datetime.date(2026, 10, 9), datetime.date(2026, 10, 10)]
+        days = [
+            datetime.date(2026, 9, 28),
+            datetime.date(2026, 9, 29),
+            datetime.date(2026, 10, 9),
+            datetime.date(2026, 10, 10),
+        ]
         for day in days[:3]:
             with time_machine.travel(at(day, 9)):
                 daily_report_submit(duty=duties.street, actor=tx.staff, day=day)
         with time_machine.travel(at(days[3], 20)):
             daily_report_submit(duty=duties.street, actor=tx.staff, day=days[3])
         with time_machine.travel(at(datetime.date(2026, 10, 12), 9)):
-            rows = {row.duty.pk: row for row in report_compliance(tx.campaign, datetime.date(2026, 9, 28), datetime.date(2026, 10, 11))}
+            rows = {
+                row.duty.pk: row
+                for row in report_compliance(tx.campaign, datetime.date(2026, 9, 28), datetime.date(2026, 10, 11))
+            }
         street, group = rows[duties.street.pk], rows[duties.group.pk]
         assert (street.due, street.on_time, street.late, street.missing) == (6, 3, 1, 2)
         assert (group.due, group.missing, group.rate) == (6, 6, 0.0)

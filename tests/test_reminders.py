@@ -72,7 +72,10 @@ class TestMissedList:
         reminders_run(at(MONDAY, 17, 10))
         assert told(NotificationKind.REPORT_MISSED) == []  # list goes out at 17:30
         reminders_run(at(MONDAY, 17, 35))
-        assert told(NotificationKind.REPORT_MISSED) == [("tx_supervisor", "report-missed"), ("tx_supervisor2", "report-missed")]
+        assert told(NotificationKind.REPORT_MISSED) == [
+            ("tx_supervisor", "report-missed"),
+            ("tx_supervisor2", "report-missed"),
+        ]
         note = Notification.objects.filter(kind=NotificationKind.REPORT_MISSED).first()
         assert tx.street.name in note.body and tx.finder_group.name not in note.body
 

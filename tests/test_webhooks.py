@@ -27,9 +27,13 @@ class Robot:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 robot.received.append((self.path, json.loads(self.rfile.read(length))))
-                status, body = robot.answers[min(len(robot.received), len(robot.answers)) - 1] if robot.answers else (
-                    200,
-                    {"errcode": 0, "errmsg": "ok"},
+                status, body = (
+                    robot.answers[min(len(robot.received), len(robot.answers)) - 1]
+                    if robot.answers
+                    else (
+                        200,
+                        {"errcode": 0, "errmsg": "ok"},
+                    )
                 )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -97,7 +101,11 @@ def test_dingtalk_robot_is_signed(tx, robot):
 
 
 def test_failing_robot_is_retried_with_backoff_then_succeeds(tx, robot):
-    robot.answers = [(500, {"error": "busy"}), (200, {"errcode": 45009, "errmsg": "api freq out of limit"}), (200, {"errcode": 0})]
+    robot.answers = [
+        (500, {"error": "busy"}),
+        (200, {"errcode": 45009, "errmsg": "api freq out of limit"}),
+        (200, {"errcode": 0}),
+    ]
     UnitWebhook.objects.create(unit=tx.department, name="执法局群", flavor="wecom", url=robot.url)
     (delivery_id,) = notify(message(tx, units=[tx.department.pk]))
     with pytest.raises(DeliveryFailed, match="500"):
