@@ -1,0 +1,41 @@
+"""Checklist reads: tasks with their open problems and points at risk."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from campaigns.models import OPEN_STATES
+
+
+def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
+    """Tasks with what their rows show — units, open problems, points at risk — in two queries."""
+    from campaigns.models import ChecklistItem
+    from campaigns.services.scoring import item_points_at_risk
+
+    today = today or timezone.localdate()
+    open_q = Q(tickets__state__in=OPEN_STATES)
+    queryset = queryset if queryset is not None else ChecklistItem.objects.filter(campaign=campaign)
+    if with_units:
+        queryset = queryset.prefetch_related("cooperating_units")
+    items = list(
+        queryset.select_related("area", "lead_unit")
+        .annotate(
+            open_problems=Count("tickets", filter=open_q),
+            overdue_problems=Count("tickets", filter=open_q & Q(tickets__deadline__lt=today)),
+        )
+        .order_by("area__order", "area_id", "order", "id")
+    )
+    for item in items:
+        item.points_at_risk = item_points_at_risk(item, today)
+    return items
+
+
+def checklist_area_scores(campaign, *, today=None):
+    """The score panel: per-area full score, self-score, points at risk, progress, overdue tasks."""
+    from campaigns.services.scoring import area_scores, total_score
+
+    today = today or timezone.localdate()
+    # One query: the areas come with their tasks (an area without tasks has no score to show).
+    items = checklist_items(campaign, today=today, with_units=False)
+    areas = sorted({item.area for item in items}, key=lambda area: (area.order, area.code))
+    scores = area_scores(items, areas, today)
+    return scores, total_score(scores)
