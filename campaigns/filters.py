@@ -68,6 +68,14 @@ class TicketFilter(django_filters.FilterSet):
     found_to = django_filters.DateFilter(
         method="filter_found_to", label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    closed_from = django_filters.DateFilter(
+        method="filter_closed_from", label=_("销号日期从"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = django_filters.DateFilter(
+        method="filter_closed_to", label=_("销号日期至"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回过"), widget=forms.CheckboxInput)
+    reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("反弹过"), widget=forms.CheckboxInput)
     checklist_item = django_filters.NumberFilter(field_name="checklist_item_id", widget=forms.HiddenInput)
     sort = StableOrderingFilter(
         fields=(
@@ -139,6 +147,18 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_found_to(self, queryset, name, value):
         return queryset.filter(reported_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=_day_start(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+    def filter_returned(self, queryset, name, value):
+        return queryset.filter(return_count__gt=0) if value else queryset
+
+    def filter_reopened(self, queryset, name, value):
+        return queryset.filter(reopen_count__gt=0) if value else queryset
 
 
 class ChecklistFilter(django_filters.FilterSet):

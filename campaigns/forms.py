@@ -13,6 +13,7 @@ from .models import (
     ChecklistItem,
     ChecklistStatus,
     InspectionPoint,
+    Notice,
     OrgUnit,
     PhotoKind,
     ProblemCategory,
@@ -434,3 +435,35 @@ class DailyReportForm(forms.Form):
     )
     nothing_found = forms.BooleanField(required=False, widget=forms.HiddenInput)
     day = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = [
+            "title",
+            "doc_number",
+            "period_start",
+            "period_end",
+            "intro",
+            "red_list",
+            "black_list",
+            "overdue_list",
+            "closing",
+            "issuer",
+        ]
+        widgets = {
+            "period_start": DateInput,
+            "period_end": DateInput,
+            "intro": forms.Textarea(attrs={"rows": 5}),
+            "red_list": forms.Textarea(attrs={"rows": 4}),
+            "black_list": forms.Textarea(attrs={"rows": 4}),
+            "overdue_list": forms.Textarea(attrs={"rows": 8}),
+            "closing": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
+            self.add_error("period_end", _("统计止日期不能早于统计起日期。"))
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import boards, checklists, notifications, photos, reports, tickets
+from .views import boards, checklists, naming, notifications, photos, reports, tickets
 
 app_name = "campaigns"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("", boards.home, name="home"),
     path("board/", boards.board_default, name="board-default"),
     path("board/<str:code>/", boards.board, name="board"),
+    path("board/<str:code>/wall/", boards.board_wall, name="board-wall"),
+    path("city/", boards.city, name="city"),
+    path("board/<str:code>/rankings/", naming.ranking_page, name="rankings"),
+    path("board/<str:code>/notices/draft/", naming.notice_draft, name="notice-draft"),
+    path("notices/<int:pk>/", naming.notice_print, name="notice-print"),
+    path("notices/<int:pk>/edit/", naming.notice_edit, name="notice-edit"),
     path("my/", boards.my_tasks_page, name="my-tasks"),
     path("tickets/", tickets.ticket_list, name="ticket-list"),
     path("tickets/new/", tickets.ticket_log, name="ticket-log"),

@@ -29,6 +29,7 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
+from .selectors.board import board_invalidate
 from .services.ledger_numbers import ledger_number_next
 
 
@@ -127,6 +128,9 @@ def _lock(ticket):
 
 
 def _record(ticket, action, actor, from_state, note="", details=None, at=None):
+    district_id = ticket.district_id
+    # The board is cached for a minute; a change to the ledger shows at once.
+    transaction.on_commit(lambda: board_invalidate(district_id))
     return TicketEvent.objects.create(
         ticket=ticket,
         action=action,

@@ -8,7 +8,11 @@ from .factories import District, UserFactory, member
 
 @pytest.fixture(autouse=True)
 def _media_and_celery(settings, tmp_path):
-    # Photos go to a throwaway folder; Celery runs tasks inline in unit tests.
+    # Photos go to a throwaway folder; Celery runs tasks inline in unit tests; no test
+    # sees another's cached board (ids are reused between tests on SQLite).
+    from django.core.cache import cache
+
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     from ledger.celery import app
 

@@ -30,7 +30,7 @@ from .notifications import (
     WebhookFlavor,
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
-from .reports import DailyReport, ReportingDuty, ReportSchedule
+from .reports import DailyReport, Notice, ReportingDuty, ReportSchedule
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -47,6 +47,7 @@ __all__ = [
     "Delivery",
     "DeliveryChannel",
     "DeliveryStatus",
+    "Notice",
     "Notification",
     "NotificationKind",
     "ReportSchedule",

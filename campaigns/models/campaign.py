@@ -40,6 +40,19 @@ class Campaign(models.Model):
     start_date = models.DateField(_("开始日期"))
     inspection_date = models.DateField(_("迎检日期"), null=True, blank=True, help_text=_("国家暗访/评审的预计日期。"))
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    # Traffic lights on the board (红黄绿): where a street or unit turns yellow, then red.
+    light_overdue_yellow = models.PositiveSmallIntegerField(
+        _("逾期黄灯（件）"), default=1, help_text=_("逾期件数达到这个数时亮黄灯。")
+    )
+    light_overdue_red = models.PositiveSmallIntegerField(
+        _("逾期红灯（件）"), default=5, help_text=_("逾期件数达到这个数时亮红灯。")
+    )
+    light_closure_green = models.PositiveSmallIntegerField(
+        _("销号率绿灯（%）"), default=90, help_text=_("销号率不低于这个数时亮绿灯。")
+    )
+    light_closure_yellow = models.PositiveSmallIntegerField(
+        _("销号率黄灯（%）"), default=70, help_text=_("销号率不低于这个数时亮黄灯，更低亮红灯。")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CampaignQuerySet.as_manager()
@@ -58,6 +71,10 @@ class Campaign(models.Model):
             raise ValidationError({"end_date": _("结束日期不能早于开始日期。")})
         if self.inspection_date and self.start_date and self.inspection_date < self.start_date:
             raise ValidationError({"inspection_date": _("迎检日期不能早于开始日期。")})
+        if self.light_overdue_red < self.light_overdue_yellow:
+            raise ValidationError({"light_overdue_red": _("红灯的逾期件数不能少于黄灯。")})
+        if self.light_closure_yellow > self.light_closure_green:
+            raise ValidationError({"light_closure_yellow": _("黄灯的销号率不能高于绿灯。")})
 
     @property
     def days_to_inspection(self):

@@ -109,3 +109,33 @@ class DailyReport(models.Model):
 
     def __str__(self):
         return f"{self.duty} {self.date}"
+
+
+class Notice(models.Model):
+    """A 通报 draft: drawn from the rankings, edited by an admin, printed and sent."""
+
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="notices")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="notices")
+    title = models.CharField(_("标题"), max_length=200)
+    doc_number = models.CharField(_("文号"), max_length=60, blank=True, help_text=_("如：铁创卫办〔2026〕12号"))
+    period_start = models.DateField(_("统计起"))
+    period_end = models.DateField(_("统计止"))
+    intro = models.TextField(_("正文"), blank=True)
+    red_list = models.TextField(_("红榜"), blank=True)
+    black_list = models.TextField(_("黑榜"), blank=True)
+    overdue_list = models.TextField(_("逾期问题"), blank=True)
+    closing = models.TextField(_("结尾"), blank=True)
+    issuer = models.CharField(_("落款"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title

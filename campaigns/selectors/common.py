@@ -1,9 +1,13 @@
-"""Small pieces every aggregate shares: periods and the headline counts."""
+"""Small pieces every aggregate shares: periods, the headline counts, medians, traffic lights."""
 
 import datetime
+import statistics
+from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import OPEN_STATES, TicketState
 
@@ -12,22 +16,60 @@ def week_start(today):
     return today - datetime.timedelta(days=today.weekday())
 
 
-def _aware(day):
+def month_start(today):
+    return today.replace(day=1)
+
+
+def day_start(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def ticket_figures_q(today):
+class Median(Aggregate):
+    """PostgreSQL's ordered-set median; FILTER works with it, so it joins other counts."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+    allow_distinct = False
+
+
+def time_to_close():
+    return F("closed_at") - F("reported_at")
+
+
+def median_supported():
+    return connection.vendor == "postgresql"
+
+
+def median_days(durations):
+    """Median of timedeltas in days (one decimal), or None."""
+    values = [d.total_seconds() / 86400 for d in durations if d is not None]
+    if not values:
+        return None
+    return round(statistics.median(values), 1)
+
+
+def ticket_figures_q(today, median_since=None):
     """The headline counts as filtered aggregates, so a panel is one query."""
     open_q = Q(state__in=OPEN_STATES)
-    return {
+    closed_q = Q(state=TicketState.CLOSED)
+    week, month = day_start(week_start(today)), day_start(month_start(today))
+    figures = {
         "total": Count("id", filter=~Q(state=TicketState.VOIDED)),
         "open": Count("id", filter=open_q),
         "overdue": Count("id", filter=open_q & Q(deadline__lt=today)),
-        "closed": Count("id", filter=Q(state=TicketState.CLOSED)),
-        "closed_this_week": Count("id", filter=Q(state=TicketState.CLOSED, closed_at__gte=_aware(week_start(today)))),
-        "found_this_week": Count("id", filter=Q(reported_at__gte=_aware(week_start(today)))),
+        "closed": Count("id", filter=closed_q),
+        "found_this_week": Count("id", filter=Q(reported_at__gte=week) & ~Q(state=TicketState.VOIDED)),
+        "found_this_month": Count("id", filter=Q(reported_at__gte=month) & ~Q(state=TicketState.VOIDED)),
+        "closed_this_week": Count("id", filter=closed_q & Q(closed_at__gte=week)),
+        "closed_this_month": Count("id", filter=closed_q & Q(closed_at__gte=month)),
+        "returns": Sum("return_count", default=0),
+        "reopens": Sum("reopen_count", default=0),
         **{state: Count("id", filter=Q(state=state)) for state in TicketState.values},
     }
+    if median_since is not None and median_supported():
+        figures["median_close"] = Median(time_to_close(), filter=closed_q & Q(closed_at__gte=median_since))
+    return figures
 
 
 def closure_rate(figures):
@@ -35,3 +77,36 @@ def closure_rate(figures):
     if not figures["total"]:
         return None
     return round(100 * figures["closed"] / figures["total"], 1)
+
+
+@dataclass(frozen=True)
+class Light:
+    color: str  # "red", "yellow", "green"
+    label: str
+
+
+LIGHT_LABELS = {"red": _("红"), "yellow": _("黄"), "green": _("绿")}
+
+
+def _light(color):
+    return Light(color, str(LIGHT_LABELS[color]))
+
+
+def overdue_light(campaign, overdue):
+    if campaign is None:
+        return None
+    if overdue >= campaign.light_overdue_red:
+        return _light("red")
+    if overdue >= campaign.light_overdue_yellow:
+        return _light("yellow")
+    return _light("green")
+
+
+def closure_light(campaign, rate):
+    if campaign is None or rate is None:
+        return None
+    if rate >= campaign.light_closure_green:
+        return _light("green")
+    if rate >= campaign.light_closure_yellow:
+        return _light("yellow")
+    return _light("red")

@@ -18,6 +18,7 @@ from campaigns.models import (
     EvidenceKind,
     Role,
 )
+from campaigns.selectors.board import board_invalidate
 
 from .evidence import evidence_inspect, evidence_thumbnail
 from .standard import campaign_apply_standard, load_standard
@@ -148,6 +149,8 @@ def checklist_item_update(*, item, actor, note="", files=(), status=None, progre
             changes={key: [str(a) if a is not None else "", str(b)] for key, (a, b) in changes.items()},
         )
         _store_evidence(item, update, actor, checked)
+        district_id = item.campaign.district_id
+        transaction.on_commit(lambda: board_invalidate(district_id))
     return item
 
 

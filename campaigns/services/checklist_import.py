@@ -33,6 +33,7 @@ from campaigns.models import (
     OrgUnit,
     UnitKind,
 )
+from campaigns.selectors.board import board_invalidate
 
 
 @dataclass(frozen=True)
@@ -525,6 +526,7 @@ def checklist_import_confirm(*, record, actor):
         record.rows_changed = preview.count("change")
         record.rows_unchanged = preview.count("same")
         record.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+        transaction.on_commit(lambda: board_invalidate(campaign.district_id))
     return preview
 
 

@@ -30,6 +30,12 @@ REPORTING_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 DUTY_ORDER = (F("unit__order").asc(nulls_last=True), F("work_group__order").asc(nulls_last=True), "id")
 
 
+def _board_invalidate(district_id):
+    from campaigns.selectors.board import board_invalidate
+
+    board_invalidate(district_id)
+
+
 def schedule_for(campaign):
     """The campaign's schedule; a campaign that never set one reports daily at 17:00."""
     try:
@@ -131,6 +137,8 @@ def daily_report_submit(*, duty, actor, day, nothing_found=False, points_visited
         "submitted_by": actor,
     }
     with transaction.atomic():
+        district_id = duty.campaign.district_id
+        transaction.on_commit(lambda: _board_invalidate(district_id))
         report = DailyReport.objects.select_for_update().filter(duty=duty, date=day).first()
         if report is not None:
             if late:

@@ -1,14 +1,19 @@
-"""The district board (作战图) and the pages people land on."""
+"""The district board (作战图), its wall mode, the city overview, and the pages people land on."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
+from campaigns.charts import trend_svg
 from campaigns.models import Role
-from campaigns.selectors import board_for_district, my_tasks
+from campaigns.selectors import board_for_district, city_overview, my_tasks
+from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
+
+WALL_REFRESH_SECONDS = 120
 
 
 @login_required
@@ -17,6 +22,8 @@ def home(request):
     if not scope.district_ids:
         return render(request, "campaigns/no_district.html", status=200)
     roles = set().union(*scope.roles_by_district.values())
+    if scope.is_city_level:
+        return redirect("campaigns:city")
     if roles & (MANAGER_ROLES | {Role.LEADER}):
         return redirect("campaigns:board-default")
     return redirect("campaigns:my-tasks")
@@ -30,18 +37,39 @@ def board_default(request):
     return redirect("campaigns:board", code=district.code)
 
 
+def _board_context(request, code):
+    district = get_district_for_user(request.user, code)
+    board = board_for_district(district)
+    return {
+        "board": board,
+        "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+        "risk_rules": RISK_RULES_TEXT,
+        "trend_chart": trend_svg(
+            board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
+        ),
+        "week_start": week_start(board.today),
+        "month_start": month_start(board.today),
+    }
+
+
 @login_required
 def board(request, code):
-    district = get_district_for_user(request.user, code)
-    return render(
-        request,
-        "campaigns/board.html",
-        {
-            "board": board_for_district(district),
-            "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
-            "risk_rules": RISK_RULES_TEXT,
-        },
-    )
+    return render(request, "campaigns/board.html", _board_context(request, code))
+
+
+@login_required
+def board_wall(request, code):
+    context = _board_context(request, code)
+    context["refresh_seconds"] = WALL_REFRESH_SECONDS
+    return render(request, "campaigns/board_wall.html", context)
+
+
+@login_required
+def city(request):
+    scope = scope_for(request.user)
+    if len(scope.district_ids) < 2:
+        raise PermissionDenied(_("全市对比只对市级账号开放。"))
+    return render(request, "campaigns/city.html", {"rows": city_overview(request.user)})
 
 
 @login_required

@@ -29,6 +29,10 @@
     document.querySelectorAll("details[data-open-wide]").forEach(function (el) { el.open = true; });
   }
 
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // A clear "sending" state, and no double submits on a slow connection.
   document.addEventListener("submit", function (event) {
     var form = event.target;

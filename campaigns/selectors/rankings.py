@@ -1,0 +1,129 @@
+"""Rankings for naming (红黑榜 / 通报): streets and units over a period, by a rule shown on the page."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import OPEN_STATES, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
+
+from .common import day_start
+
+BASES = {
+    "score": (_("综合得分"), True),
+    "closure_rate": (_("销号率"), True),
+    "overdue": (_("逾期件数"), False),
+    "returns": (_("退回次数"), False),
+    "compliance": (_("日报按时率"), True),
+}
+RANKING_RULES = [
+    _("统计对象：统计期内发现（不含已撤销）的问题，按所在街道/乡镇和责任单位分别排名；期内没有问题的单位不参加排名。"),
+    _("销号率 = 已销号 ÷ 期内发现；逾期件数 = 期内发现、至今仍未办结且已过整改时限的问题。"),
+    _("退回次数 = 期内被退回的次数。"),
+    _("日报按时率 = 按时报送 ÷ 应报次数（只对需要报日报的单位计算）。"),
+    _("综合得分 = 销号率 × 60% + 日报按时率 × 40%（不报日报的单位按销号率计） − 逾期件数 × 2 − 退回次数 × 1。"),
+    _("红榜取排名前 3 位，黑榜取排名后 3 位。"),
+]
+LIST_SIZE = 3
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass
+class RankRow:
+    unit: OrgUnit
+    total: int
+    closed: int
+    overdue: int
+    returns: int
+    compliance: float | None
+    rank: int = 0
+
+    @property
+    def closure_rate(self):
+        return round(100 * self.closed / self.total, 1) if self.total else 0.0
+
+    @property
+    def score(self):
+        compliance = self.compliance if self.compliance is not None else self.closure_rate
+        return round(self.closure_rate * 0.6 + compliance * 0.4 - self.overdue * 2 - self.returns, 1)
+
+    def value(self, basis):
+        return getattr(self, basis)
+
+
+def _rank(rows, basis):
+    _label, higher_is_better = BASES[basis]
+
+    def key(row):
+        value = row.value(basis)
+        if value is None:
+            value = float("-inf") if higher_is_better else float("inf")
+        return (-value if higher_is_better else value, row.unit.order, row.unit.pk)
+
+    rows.sort(key=key)
+    for index, row in enumerate(rows, start=1):
+        row.rank = index
+    return rows
+
+
+def _group(tickets, events, field, today):
+    open_q = Q(state__in=OPEN_STATES)
+    counts = {
+        row[field]: row
+        for row in tickets.values(field).annotate(
+            total=Count("id"),
+            closed=Count("id", filter=Q(state=TicketState.CLOSED)),
+            overdue=Count("id", filter=open_q & Q(deadline__lt=today)),
+        )
+        if row[field] is not None
+    }
+    returns = dict(events.values_list(f"ticket__{field}").annotate(n=Count("id")).values_list(f"ticket__{field}", "n"))
+    return counts, returns
+
+
+def rankings(district, campaign, start, end, basis="score"):
+    """(streets, units) ranked by `basis` for tickets found in [start, end]."""
+    from campaigns.services.daily_reports import report_compliance
+
+    if basis not in BASES:
+        basis = "score"
+    today = timezone.localdate()
+    tickets = Ticket.objects.filter(
+        district=district, reported_at__gte=day_start(start), reported_at__lt=day_start(end) + ONE_DAY
+    ).exclude(state=TicketState.VOIDED)
+    events = TicketEvent.objects.filter(
+        action=TicketAction.RETURN,
+        ticket__district=district,
+        at__gte=day_start(start),
+        at__lt=day_start(end) + ONE_DAY,
+    )
+    compliance = {}
+    if campaign is not None:
+        for row in report_compliance(campaign, start, end):
+            if row.duty.unit_id and row.due:
+                compliance[row.duty.unit_id] = row.rate
+    result = []
+    for field in ("street", "responsible_unit"):
+        counts, returns = _group(tickets, events, field, today)
+        units = {unit.pk: unit for unit in OrgUnit.objects.filter(pk__in=counts)}
+        rows = [
+            RankRow(
+                unit=units[unit_id],
+                total=row["total"],
+                closed=row["closed"],
+                overdue=row["overdue"],
+                returns=returns.get(unit_id, 0),
+                compliance=compliance.get(unit_id),
+            )
+            for unit_id, row in counts.items()
+        ]
+        result.append(_rank(rows, basis))
+    return result[0], result[1], basis
+
+
+def red_and_black(rows):
+    """The best and the worst few; a short ranking never names anyone on both."""
+    size = min(LIST_SIZE, len(rows) // 2)
+    return rows[:size], list(reversed(rows[-size:])) if size else []

@@ -1,0 +1,193 @@
+"""Rankings (红黑榜) and the 通报 an admin drafts from them, edits and prints."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
+from campaigns.forms import NoticeForm
+from campaigns.models import Campaign, CampaignStatus, Notice, Role, Ticket
+from campaigns.selectors.rankings import BASES, RANKING_RULES, rankings, red_and_black
+
+OVERSEERS = MANAGER_ROLES | {Role.LEADER}
+
+
+def _period(request, today):
+    def parse(name, default):
+        try:
+            return datetime.date.fromisoformat(request.GET.get(name) or request.POST.get(name) or "")
+        except ValueError:
+            return default
+
+    start = parse("start", today.replace(day=1))
+    end = parse("end", today)
+    if end < start:
+        start, end = end, start
+    return start, min(end, today)
+
+
+def _district_and_campaign(request, code):
+    district = get_district_for_user(request.user, code)
+    if not scope_for(request.user).has_role(district.pk, OVERSEERS):
+        raise PermissionDenied(_("排名通报只对督导、管理员和领导开放。"))
+    campaign = Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
+    return district, campaign
+
+
+def _lines(rows, basis):
+    label = BASES[basis][0]
+    return "\n".join(
+        _("%(rank)s. %(unit)s（%(label)s %(value)s，销号率 %(rate)s%%，逾期 %(overdue)s 件，退回 %(returns)s 次）")
+        % {
+            "rank": row.rank,
+            "unit": row.unit.name,
+            "label": label,
+            "value": row.value(basis) if row.value(basis) is not None else "—",
+            "rate": row.closure_rate,
+            "overdue": row.overdue,
+            "returns": row.returns,
+        }
+        for row in rows
+    )
+
+
+@login_required
+def ranking_page(request, code):
+    district, campaign = _district_and_campaign(request, code)
+    start, end = _period(request, timezone.localdate())
+    streets, units, basis = rankings(district, campaign, start, end, request.GET.get("basis", "score"))
+    street_red, street_black = red_and_black(streets)
+    unit_red, unit_black = red_and_black(units)
+    return render(
+        request,
+        "campaigns/rankings.html",
+        {
+            "district": district,
+            "campaign": campaign,
+            "start": start,
+            "end": end,
+            "basis": basis,
+            "bases": [(key, label) for key, (label, _better) in BASES.items()],
+            "streets": streets,
+            "units": units,
+            "lists": [
+                (_("街道/乡镇"), street_red, street_black),
+                (_("责任单位"), unit_red, unit_black),
+            ],
+            "rules": RANKING_RULES,
+            "notices": Notice.objects.filter(district=district).select_related("created_by")[:10],
+            "is_admin": scope_for(request.user).has_role(district.pk, {Role.ADMIN}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notice_draft(request, code):
+    district, campaign = _district_and_campaign(request, code)
+    if not scope_for(request.user).has_role(district.pk, {Role.ADMIN}):
+        raise PermissionDenied(_("只有管理员可以起草通报。"))
+    if campaign is None:
+        messages.error(request, _("本区没有进行中的活动，无法起草通报。"))
+        return redirect("campaigns:rankings", code=district.code)
+    today = timezone.localdate()
+    start, end = _period(request, today)
+    basis = request.POST.get("basis", "score")
+    streets, units, basis = rankings(district, campaign, start, end, basis)
+    street_red, street_black = red_and_black(streets)
+    unit_red, unit_black = red_and_black(units)
+    overdue = (
+        Ticket.objects.filter(district=district)
+        .overdue(today)
+        .select_related("street", "category", "responsible_unit")
+        .order_by("deadline", "number")[:30]
+    )
+    overdue_text = "\n".join(
+        _("%(number)s %(category)s（%(street)s，责任单位：%(unit)s，时限 %(deadline)s，已逾期 %(days)s 天）")
+        % {
+            "number": t.number,
+            "category": t.category.name,
+            "street": t.street.name,
+            "unit": t.responsible_unit.name if t.responsible_unit else "—",
+            "deadline": t.deadline.isoformat(),
+            "days": (today - t.deadline).days,
+        }
+        for t in overdue
+    )
+    total = sum(row.total for row in streets)
+    closed = sum(row.closed for row in streets)
+    notice = Notice.objects.create(
+        district=district,
+        campaign=campaign,
+        title=_("关于%(start)s至%(end)s创卫问题整改情况的通报")
+        % {"start": start.strftime("%Y年%m月%d日"), "end": end.strftime("%m月%d日")},
+        period_start=start,
+        period_end=end,
+        intro=_(
+            "%(start)s至%(end)s，全区共发现问题 %(total)s 件，已销号 %(closed)s 件。现将各街道（乡镇）和责任单位"
+            "问题整改情况通报如下。"
+        )
+        % {"start": start.strftime("%m月%d日"), "end": end.strftime("%m月%d日"), "total": total, "closed": closed},
+        red_list="\n\n".join(
+            part
+            for part in (
+                _lines(street_red, basis) and _("街道/乡镇：\n") + _lines(street_red, basis),
+                _lines(unit_red, basis) and _("责任单位：\n") + _lines(unit_red, basis),
+            )
+            if part
+        ),
+        black_list="\n\n".join(
+            part
+            for part in (
+                _lines(street_black, basis) and _("街道/乡镇：\n") + _lines(street_black, basis),
+                _lines(unit_black, basis) and _("责任单位：\n") + _lines(unit_black, basis),
+            )
+            if part
+        ),
+        overdue_list=overdue_text,
+        closing=_("请上榜单位认真分析原因，对逾期问题立即整改销号，并于三个工作日内将整改情况报区创卫办。"),
+        issuer=_("%(district)s创建国家卫生城市工作领导小组办公室") % {"district": district.name},
+        created_by=request.user,
+    )
+    return redirect("campaigns:notice-edit", pk=notice.pk)
+
+
+def _notice_for(request, pk, *, admin=False):
+    notice = get_object_or_404(
+        Notice.objects.select_related("district", "created_by"),
+        pk=pk,
+        district_id__in=scope_for(request.user).district_ids,
+    )
+    roles = {Role.ADMIN} if admin else OVERSEERS
+    if not scope_for(request.user).has_role(notice.district_id, roles):
+        raise PermissionDenied(_("您不能查看或修改这份通报。"))
+    return notice
+
+
+@login_required
+def notice_edit(request, pk):
+    notice = _notice_for(request, pk, admin=True)
+    form = NoticeForm(request.POST or None, instance=notice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("通报已保存。"))
+        return redirect("campaigns:notice-print", pk=notice.pk)
+    return render(
+        request, "campaigns/notice_edit.html", {"notice": notice, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def notice_print(request, pk):
+    notice = _notice_for(request, pk)
+    return render(
+        request,
+        "campaigns/notice_print.html",
+        {"notice": notice, "can_edit": scope_for(request.user).has_role(notice.district_id, {Role.ADMIN})},
+    )
