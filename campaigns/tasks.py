@@ -41,3 +41,15 @@ def resend_due_deliveries():
     for pk in ids:
         deliver_one.delay(pk)
     return len(ids)
+
+
+@shared_task
+def generate_monthly_summary(summary_id):
+    from .models import MonthlySummary
+    from .services.monthly import summary_failed, summary_generate
+
+    try:
+        return summary_generate(MonthlySummary.objects.get(pk=summary_id)).pk
+    except Exception as exc:
+        summary_failed(summary_id, exc)
+        raise

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import boards, checklists, naming, notifications, photos, reports, tickets
+from .views import boards, checklists, naming, notifications, photos, reports, summaries, tickets
 
 app_name = "campaigns"
 
@@ -12,11 +12,17 @@ urlpatterns = [
     path("city/", boards.city, name="city"),
     path("board/<str:code>/rankings/", naming.ranking_page, name="rankings"),
     path("board/<str:code>/notices/draft/", naming.notice_draft, name="notice-draft"),
+    path("board/<str:code>/summaries/", summaries.summary_list, name="summaries"),
+    path("board/<str:code>/summaries/new/", summaries.summary_create, name="summary-create"),
+    path("summaries/<int:pk>/", summaries.summary_detail, name="summary"),
+    path("summaries/<int:pk>/progress/", summaries.summary_progress, name="summary-progress"),
+    path("summaries/<int:pk>/download/", summaries.summary_download, name="summary-download"),
     path("notices/<int:pk>/", naming.notice_print, name="notice-print"),
     path("notices/<int:pk>/edit/", naming.notice_edit, name="notice-edit"),
     path("my/", boards.my_tasks_page, name="my-tasks"),
     path("tickets/", tickets.ticket_list, name="ticket-list"),
     path("tickets/new/", tickets.ticket_log, name="ticket-log"),
+    path("tickets/export.<str:fmt>", summaries.ticket_export, name="ticket-export"),
     path("tickets/<str:number>/", tickets.ticket_detail, name="ticket-detail"),
     path("tickets/<str:number>/assign/", tickets.ticket_assign, name="ticket-assign"),
     path("tickets/<str:number>/submit-fix/", tickets.ticket_submit_fix, name="ticket-submit-fix"),

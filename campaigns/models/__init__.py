@@ -30,7 +30,7 @@ from .notifications import (
     WebhookFlavor,
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
-from .reports import DailyReport, Notice, ReportingDuty, ReportSchedule
+from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -47,7 +47,9 @@ __all__ = [
     "Delivery",
     "DeliveryChannel",
     "DeliveryStatus",
+    "MonthlySummary",
     "Notice",
+    "SummaryStatus",
     "Notification",
     "NotificationKind",
     "ReportSchedule",

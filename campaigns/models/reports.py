@@ -139,3 +139,45 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SummaryStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+def summary_upload_to(instance, filename):
+    return f"summaries/{instance.district.code}/{instance.month:%Y%m}-v{instance.version}.xlsx"
+
+
+class MonthlySummary(models.Model):
+    """A month's 情况专报 for one district, frozen when generated; regenerating adds a version."""
+
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="summaries")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天。"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=12, choices=SummaryStatus.choices, default=SummaryStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    ticket_count = models.PositiveIntegerField(_("工单数"), default=0)
+    figures = models.JSONField(_("数据"), default=dict, blank=True)
+    file = models.FileField(_("Excel 文件"), upload_to=summary_upload_to, blank=True, max_length=200)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("月度情况专报")
+        verbose_name_plural = _("月度情况专报")
+        ordering = ["-month", "-version"]
+        constraints = [models.UniqueConstraint(fields=["district", "month", "version"], name="unique_summary_version")]
+
+    def __str__(self):
+        return f"{self.district} {self.month:%Y-%m} v{self.version}"

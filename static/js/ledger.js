@@ -33,6 +33,25 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  // A summary being generated: follow its progress, then show it.
+  var progressBox = document.querySelector("[data-progress-url]");
+  if (progressBox && window.fetch) {
+    var bar = progressBox.querySelector("progress");
+    var text = progressBox.querySelector("[data-progress-text]");
+    var poll = function () {
+      fetch(progressBox.getAttribute("data-progress-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (bar) bar.value = data.progress;
+          if (text) text.textContent = data.progress + "%";
+          if (data.status === "done" || data.status === "failed") window.location.reload();
+          else window.setTimeout(poll, 1000);
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    };
+    window.setTimeout(poll, 1000);
+  }
+
   // A clear "sending" state, and no double submits on a slow connection.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -1,0 +1,391 @@
+"""The monthly summary (月度情况专报): figures frozen when generated, and the workbook behind them.
+
+Figures are computed once and stored on the MonthlySummary row; the printable page reads
+them from there, so the report an office sent upward never moves when tickets change
+later. The 台账明细 sheet streams rows from the database into openpyxl's write-only
+workbook on disk, so memory stays flat however many tickets the month holds.
+"""
+
+import datetime
+import os
+import tempfile
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from campaigns.models import (
+    OPEN_STATES,
+    Campaign,
+    CampaignStatus,
+    MonthlySummary,
+    SummaryStatus,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketState,
+)
+from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
+
+from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
+
+PROGRESS_EVERY = 2000
+
+
+def month_bounds(month):
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return first, following
+
+
+def parse_month(text):
+    """'2026-11' → date(2026, 11, 1); raises ValueError with a clear message otherwise."""
+    try:
+        year, month = (int(part) for part in text.strip().split("-"))
+        return datetime.date(year, month, 1)
+    except (ValueError, AttributeError):
+        raise ValueError(_("月份要写成 YYYY-MM，例如 2026-11。")) from None
+
+
+def summary_request(*, district, month, actor):
+    """A new version for the month, queued; earlier versions stay as they were."""
+    with transaction.atomic():
+        latest = (
+            MonthlySummary.objects.select_for_update()
+            .filter(district=district, month=month)
+            .aggregate(v=Max("version"))["v"]
+        )
+        campaign = (
+            Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
+        )
+        return MonthlySummary.objects.create(
+            district=district, campaign=campaign, month=month, version=(latest or 0) + 1, created_by=actor
+        )
+
+
+def _rows(queryset, key, today):
+    open_q = Q(state__in=OPEN_STATES)
+    return {
+        row[key]: row
+        for row in queryset.values(key).annotate(
+            found=Count("id"),
+            closed=Count("id", filter=Q(state=TicketState.CLOSED)),
+            open=Count("id", filter=open_q),
+            overdue=Count("id", filter=open_q & Q(deadline__lt=today)),
+        )
+    }
+
+
+def _rate(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def summary_figures(district, month, campaign=None, now=None):
+    """Every figure of the summary, JSON-ready. Tickets 'of the month' are those found in it."""
+    from campaigns.selectors.checklist import checklist_area_scores
+
+    from .daily_reports import report_compliance
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first, following = month_bounds(month)
+    start, end = day_start(first), day_start(following)
+    all_tickets = Ticket.objects.filter(district=district)
+    month_tickets = all_tickets.filter(reported_at__gte=start, reported_at__lt=end)
+    real = month_tickets.exclude(state=TicketState.VOIDED)
+    events = TicketEvent.objects.filter(ticket__district=district, at__gte=start, at__lt=end)
+
+    counts = real.aggregate(
+        found=Count("id"),
+        closed=Count("id", filter=Q(state=TicketState.CLOSED)),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+    )
+    voided = month_tickets.filter(state=TicketState.VOIDED).count()
+    event_counts = dict(
+        events.filter(action__in=[TicketAction.CLOSE_OUT, TicketAction.RETURN, TicketAction.REOPEN])
+        .values_list("action")
+        .annotate(n=Count("id"))
+        .values_list("action", "n")
+    )
+    closed_in_month = all_tickets.filter(state=TicketState.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    if median_supported():
+        value = closed_in_month.aggregate(m=Median(time_to_close()))["m"]
+        median = round(value.total_seconds() / 86400, 1) if value is not None else None
+    else:
+        median = median_days(closed_in_month.annotate(took=time_to_close()).values_list("took", flat=True))
+    district_now = all_tickets.aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+    )
+    headline = {
+        "found": counts["found"],
+        "voided": voided,
+        "closed_of_found": counts["closed"],
+        "open_of_found": counts["open"],
+        "overdue_of_found": counts["overdue"],
+        "closure_rate": _rate(counts["closed"], counts["found"]),
+        "close_outs_in_month": event_counts.get(TicketAction.CLOSE_OUT, 0),
+        "returns_in_month": event_counts.get(TicketAction.RETURN, 0),
+        "reopens_in_month": event_counts.get(TicketAction.REOPEN, 0),
+        "median_days_to_close": median,
+        "open_in_district": district_now["open"],
+        "overdue_in_district": district_now["overdue"],
+    }
+
+    by_category = []
+    for row in (
+        real.values("area__code", "area__name", "category__name")
+        .annotate(
+            found=Count("id"),
+            closed=Count("id", filter=Q(state=TicketState.CLOSED)),
+            open=Count("id", filter=Q(state__in=OPEN_STATES)),
+            overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+        )
+        .order_by("area__code", "-found", "category__name")
+    ):
+        row["closure_rate"] = _rate(row["closed"], row["found"])
+        by_category.append(row)
+
+    returns_by = defaultdict(dict)
+    for field in ("street", "responsible_unit"):
+        returns_by[field] = dict(
+            events.filter(action=TicketAction.RETURN)
+            .values_list(f"ticket__{field}__name")
+            .annotate(n=Count("id"))
+            .values_list(f"ticket__{field}__name", "n")
+        )
+
+    def table(key):
+        rows = []
+        for name, row in sorted(_rows(real, key, today).items(), key=lambda pair: -pair[1]["found"]):
+            if name is None:
+                continue
+            row.pop(key)
+            rows.append(
+                {
+                    "name": name,
+                    **row,
+                    "closure_rate": _rate(row["closed"], row["found"]),
+                    "returns": returns_by[key.split("__")[0]].get(name, 0),
+                }
+            )
+        return rows
+
+    found_days = dict(
+        real.annotate(day=TruncDate("reported_at")).values_list("day").annotate(n=Count("id")).values_list("day", "n")
+    )
+    closed_days = dict(
+        events.filter(action=TicketAction.CLOSE_OUT)
+        .annotate(day=TruncDate("at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    trend = []
+    day = first
+    while day < following and day <= today:
+        trend.append([day.isoformat(), found_days.get(day, 0), closed_days.get(day, 0)])
+        day += datetime.timedelta(days=1)
+
+    reports = []
+    scores = []
+    if campaign is not None:
+        last = min(following - datetime.timedelta(days=1), today)
+        for row in report_compliance(campaign, first, last, now=now):
+            reports.append(
+                {
+                    "name": row.duty.name,
+                    "due": row.due,
+                    "on_time": row.on_time,
+                    "late": row.late,
+                    "missing": row.missing,
+                    "rate": row.rate,
+                }
+            )
+        area_scores, total = checklist_area_scores(campaign, today=today)
+        for score in [*area_scores, total] if area_scores else []:
+            scores.append(
+                {
+                    "area": f"{score.area.code} {score.area.name}" if score.area else _("合计"),
+                    "full_score": float(score.full_score),
+                    "self_score": float(score.self_score),
+                    "at_risk": float(score.at_risk),
+                    "progress": score.progress,
+                    "overdue_tasks": score.overdue_tasks,
+                }
+            )
+    return {
+        "district": district.name,
+        "campaign": campaign.name if campaign else "",
+        "month": first.strftime("%Y-%m"),
+        "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
+        "headline": headline,
+        "by_category": by_category,
+        "by_street": table("street__name"),
+        "by_unit": table("responsible_unit__name"),
+        "reports": reports,
+        "scores": scores,
+        "trend": trend,
+    }
+
+
+HEADLINE_LABELS = [
+    ("found", _("本月发现问题（件）")),
+    ("closed_of_found", _("其中已销号")),
+    ("open_of_found", _("其中未办结")),
+    ("overdue_of_found", _("其中已逾期")),
+    ("closure_rate", _("销号率（%）")),
+    ("close_outs_in_month", _("本月销号（含以前月份发现，次）")),
+    ("median_days_to_close", _("本月销号问题办结天数（中位）")),
+    ("returns_in_month", _("本月退回（次）")),
+    ("reopens_in_month", _("本月反弹（次）")),
+    ("voided", _("本月撤销（件）")),
+    ("open_in_district", _("截至生成时全区未办结（件）")),
+    ("overdue_in_district", _("截至生成时全区逾期（件）")),
+]
+TABLE_COLUMNS = [
+    ("found", _("发现")),
+    ("closed", _("已销号")),
+    ("open", _("未办结")),
+    ("overdue", _("逾期")),
+    ("closure_rate", _("销号率（%）")),
+]
+
+
+def _header(sheet, labels):
+    cells = []
+    for label in labels:
+        cell = WriteOnlyCell(sheet, value=str(label))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9E7E1")
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def _title(sheet, text):
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True, size=14)
+    sheet.append([cell])
+
+
+def write_workbook(summary, figures, handle, progress=None):
+    """Six sheets; the last one streamed from the database. Returns the number of ticket rows."""
+    workbook = Workbook(write_only=True)
+    title = _("%(district)s %(month)s 创卫工作情况专报") % {"district": figures["district"], "month": figures["month"]}
+
+    sheet = workbook.create_sheet(_("汇总"))
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 16
+    _title(sheet, title)
+    sheet.append([_("活动"), figures["campaign"]])
+    sheet.append([_("生成时间"), figures["generated_at"]])
+    sheet.append([_("版本"), summary.version])
+    sheet.append([])
+    _header(sheet, [_("指标"), _("数值")])
+    for key, label in HEADLINE_LABELS:
+        sheet.append([str(label), figures["headline"].get(key)])
+
+    sheet = workbook.create_sheet(_("按类别"))
+    for letter, width in zip("ABCDEFGH", (16, 30, 8, 8, 8, 8, 10), strict=False):
+        sheet.column_dimensions[letter].width = width
+    _header(sheet, [_("测评类别"), _("问题类别"), *(label for _k, label in TABLE_COLUMNS)])
+    for row in figures["by_category"]:
+        sheet.append(
+            [
+                f"{row['area__code']} {row['area__name']}",
+                row["category__name"],
+                *(row[key] for key, _label in TABLE_COLUMNS),
+            ]
+        )
+
+    for name, key, label in ((_("按街道"), "by_street", _("街道/乡镇")), (_("按责任单位"), "by_unit", _("责任单位"))):
+        sheet = workbook.create_sheet(name)
+        sheet.column_dimensions["A"].width = 18
+        _header(sheet, [label, *(text for _k, text in TABLE_COLUMNS), _("退回（次）")])
+        for row in figures[key]:
+            sheet.append([row["name"], *(row[k] for k, _t in TABLE_COLUMNS), row["returns"]])
+
+    sheet = workbook.create_sheet(_("日报情况"))
+    sheet.column_dimensions["A"].width = 18
+    _header(sheet, [_("报送单位"), _("应报"), _("按时"), _("迟报"), _("未报"), _("按时率（%）")])
+    for row in figures["reports"]:
+        sheet.append([row["name"], row["due"], row["on_time"], row["late"], row["missing"], row["rate"]])
+
+    sheet = workbook.create_sheet(_("台账明细"))
+    for index, (_label, width) in enumerate(TICKET_COLUMNS):
+        sheet.column_dimensions[chr(65 + index)].width = width
+    _header(sheet, ticket_header())
+    first, following = month_bounds(summary.month)
+    tickets = Ticket.objects.filter(
+        district=summary.district, reported_at__gte=day_start(first), reported_at__lt=day_start(following)
+    )
+    written = 0
+    for row in ticket_rows(tickets):
+        sheet.append(list(row))
+        written += 1
+        if progress and written % PROGRESS_EVERY == 0:
+            progress(written)
+    workbook.save(handle)
+    return written
+
+
+def summary_generate(summary):
+    """Compute, freeze and write one version. Safe to call twice: a finished version is left alone."""
+    summary = MonthlySummary.objects.select_related("district", "campaign").get(pk=summary.pk)
+    if summary.status == SummaryStatus.DONE:
+        return summary
+    first, following = month_bounds(summary.month)
+    total = Ticket.objects.filter(
+        district=summary.district, reported_at__gte=day_start(first), reported_at__lt=day_start(following)
+    ).count()
+    MonthlySummary.objects.filter(pk=summary.pk).update(status=SummaryStatus.RUNNING, progress=5, ticket_count=total)
+    figures = _jsonable(summary_figures(summary.district, summary.month, summary.campaign))
+    MonthlySummary.objects.filter(pk=summary.pk).update(progress=15)
+
+    def progress(written):
+        share = 15 + int(80 * written / max(total, 1))
+        MonthlySummary.objects.filter(pk=summary.pk).update(progress=min(share, 95))
+
+    descriptor, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(descriptor)
+    try:
+        with open(path, "wb") as handle:
+            write_workbook(summary, figures, handle, progress)
+        with open(path, "rb") as handle:
+            summary.file.save(f"{summary.month:%Y%m}.xlsx", File(handle), save=False)
+    finally:
+        os.unlink(path)
+    summary.figures = figures
+    summary.status = SummaryStatus.DONE
+    summary.progress = 100
+    summary.ticket_count = total
+    summary.finished_at = timezone.now()
+    summary.error = ""
+    summary.save(update_fields=["file", "figures", "status", "progress", "ticket_count", "finished_at", "error"])
+    return summary
+
+
+def summary_failed(summary_id, error):
+    MonthlySummary.objects.filter(pk=summary_id).update(status=SummaryStatus.FAILED, error=str(error)[:4000])
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,87 @@
+"""Ticket rows for exports (台账明细): one streamed query, no model objects, flat memory."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import TicketState
+
+TICKET_COLUMNS = [
+    (_("台账编号"), 16),
+    (_("发现时间"), 17),
+    (_("街道/乡镇"), 12),
+    (_("点位/地点"), 22),
+    (_("测评类别"), 14),
+    (_("问题类别"), 22),
+    (_("问题描述"), 40),
+    (_("责任单位"), 14),
+    (_("整改时限"), 11),
+    (_("状态"), 8),
+    (_("提交整改时间"), 17),
+    (_("销号时间"), 17),
+    (_("退回次数"), 8),
+    (_("用时（天）"), 9),
+]
+FIELDS = (
+    "number",
+    "reported_at",
+    "street__name",
+    "point__name",
+    "place",
+    "area__name",
+    "category__name",
+    "description",
+    "responsible_unit__name",
+    "deadline",
+    "state",
+    "fix_submitted_at",
+    "closed_at",
+    "return_count",
+)
+STATE_LABELS = dict(TicketState.choices)
+
+
+def _local(value):
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def ticket_rows(queryset, chunk_size=2000):
+    """Yield one tuple per ticket in TICKET_COLUMNS order; datetimes are local and naive for Excel."""
+    labels = {key: str(label) for key, label in STATE_LABELS.items()}
+    for (
+        number,
+        reported_at,
+        street,
+        point,
+        place,
+        area,
+        category,
+        description,
+        unit,
+        deadline,
+        state,
+        submitted_at,
+        closed_at,
+        returns,
+    ) in queryset.order_by("reported_at", "id").values_list(*FIELDS).iterator(chunk_size=chunk_size):
+        where = f"{point}（{place}）" if point and place else (point or place or "")
+        took = round((closed_at - reported_at).total_seconds() / 86400, 1) if closed_at else None
+        yield (
+            number,
+            _local(reported_at),
+            street,
+            where,
+            area,
+            category,
+            description,
+            unit or "",
+            deadline,
+            labels.get(state, state),
+            _local(submitted_at),
+            _local(closed_at),
+            returns,
+            took,
+        )
+
+
+def ticket_header():
+    return [str(label) for label, _width in TICKET_COLUMNS]
