@@ -43,10 +43,11 @@ def trend_svg(points, *, width=640, height=180, title="", found_label="发现", 
             f"{round(peak * fraction)}</text>"
         )
     for i, (day, _found, _closed) in enumerate(points):
-        if i % 7 == 0 or i == len(points) - 1:
+        if (i % 7 == 0 and i < len(points) - 4) or i == len(points) - 1:
             x = left + i * step
+            anchor = "end" if i == len(points) - 1 else ("start" if i == 0 else "middle")
             parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="10" fill="#52606d">'
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{anchor}" font-size="10" fill="#52606d">'
                 f"{day:%m-%d}</text>"
             )
     parts.append(

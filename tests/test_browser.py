@@ -248,3 +248,29 @@ def test_admin_imports_the_checklist_and_a_unit_reports_progress(browser, live_s
     rows = list(load_workbook(exported)["赋分表"].iter_rows(values_only=True))
     assert [row[1] for row in rows[3:7]] == ["3.1", None, "8.1", None]
     page.context.close()
+
+
+def test_board_and_printable_summary_at_desktop(browser, live_server, tx, tmp_path):
+    from campaigns.services.monthly import summary_generate, summary_request
+
+    tx.log()
+    tx.assigned()
+    tx.closed()
+    today = datetime.date.today()
+    summary = summary_generate(summary_request(district=tx.unit, month=today.replace(day=1), actor=tx.admin))
+    page = open_as(browser, live_server, tx.admin, DESKTOP)
+    page.goto(f"{live_server.url}/board/TX/")
+    assert page.locator("svg.chart").count() >= 1
+    assert "销号率" in page.inner_text(".figures")
+    page.screenshot(path=SHOTS / "13-board-desktop.png", full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=SHOTS / "14-board-print.png", full_page=True)
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/summaries/{summary.pk}/")
+    assert "创卫工作情况专报" in page.inner_text("article")
+    page.emulate_media(media="print")
+    page.screenshot(path=SHOTS / "15-monthly-summary-print.png", full_page=True)
+    pdf = tmp_path / "summary.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.stat().st_size > 10_000
+    page.context.close()

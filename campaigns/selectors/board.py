@@ -116,16 +116,20 @@ def board_build(district):
         today,
         campaign,
     )
-    units = [
-        row
-        for row in _unit_rows(
-            OrgUnit.objects.filter(district=district).exclude(kind=UnitKind.DISTRICT),
-            "responsible_tickets",
-            today,
-            campaign,
-        )
-        if row.total
-    ]
+    # Who lags comes first: most overdue, then most open.
+    units = sorted(
+        (
+            row
+            for row in _unit_rows(
+                OrgUnit.objects.filter(district=district).exclude(kind=UnitKind.DISTRICT),
+                "responsible_tickets",
+                today,
+                campaign,
+            )
+            if row.total
+        ),
+        key=lambda row: (-row.overdue, -row.open, row.kind, row.order, row.pk),
+    )
     open_q = Q(state__in=OPEN_STATES)
     by_area = list(
         tickets.exclude(state=TicketState.VOIDED)
