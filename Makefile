@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check campaigns ledger tests
 	$(BIN)/ruff format --check campaigns ledger tests
+
+# The timed benchmark (not part of make test): PostgreSQL + Redis on this machine, wrk.
+bench: install-dev
+	$(BIN)/pip install --quiet gunicorn
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

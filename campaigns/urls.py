@@ -20,6 +20,7 @@ urlpatterns = [
     path("notices/<int:pk>/", naming.notice_print, name="notice-print"),
     path("notices/<int:pk>/edit/", naming.notice_edit, name="notice-edit"),
     path("my/", boards.my_tasks_page, name="my-tasks"),
+    path("ping/", boards.ping, name="ping"),
     path("tickets/", tickets.ticket_list, name="ticket-list"),
     path("tickets/new/", tickets.ticket_log, name="ticket-log"),
     path("tickets/export.<str:fmt>", summaries.ticket_export, name="ticket-export"),

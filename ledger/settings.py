@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "campaigns.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,6 +274,9 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# The benchmark reads X-Queries from each response; never on in production.
+QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 
 # --- Ledger rules ---------------------------------------------------------------------
 TICKETS_PER_PAGE = 25

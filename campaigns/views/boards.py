@@ -73,5 +73,11 @@ def city(request):
 
 
 @login_required
+def ping(request):
+    """The lightest logged-in page: keeps a session alive, and is the benchmark's ceiling."""
+    return render(request, "campaigns/ping.html")
+
+
+@login_required
 def my_tasks_page(request):
     return render(request, "campaigns/my_tasks.html", {"task_lists": my_tasks(request.user)})
