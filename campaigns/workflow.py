@@ -31,6 +31,7 @@ from .models import (
 )
 from .selectors.board import board_invalidate
 from .services.ledger_numbers import ledger_number_next
+from .services.tally import tally_move, tally_snapshot
 
 
 class WorkflowError(Exception):
@@ -288,6 +289,7 @@ def ticket_log(
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
         if assignment is not None:
             _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
+        tally_move(None, tally_snapshot(ticket))
     return ticket
 
 
@@ -299,6 +301,7 @@ def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_gr
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.ASSIGN, ticket, actor)
+        before = tally_snapshot(ticket)
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if work_group is not None and work_group.campaign_id != ticket.campaign_id:
             raise TransitionRefused(_("工作组不属于本活动。"))
@@ -309,6 +312,7 @@ def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_gr
         _apply_assignment(
             ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
         )
+        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
@@ -317,6 +321,7 @@ def ticket_submit_fix(*, ticket, actor, note, photos):
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.SUBMIT_FIX, ticket, actor)
+        before = tally_snapshot(ticket)
         _require(note, _("请说明整改情况。"))
         if not photos:
             raise TransitionRefused(_("提交整改至少需要一张整改后照片。"))
@@ -327,6 +332,7 @@ def ticket_submit_fix(*, ticket, actor, note, photos):
         ticket.save(update_fields=["state", "fix_submitted_at", "fix_submitted_by", "updated_at"])
         event = _record(ticket, TicketAction.SUBMIT_FIX, actor, from_state, note=note.strip())
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
+        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
@@ -335,12 +341,14 @@ def ticket_close_out(*, ticket, actor, note=""):
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.CLOSE_OUT, ticket, actor)
+        before = tally_snapshot(ticket)
         from_state = ticket.state
         ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
         ticket.closed_at = timezone.now()
         ticket.closed_by = actor
         ticket.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
         _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
+        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
@@ -349,6 +357,7 @@ def ticket_return(*, ticket, actor, reason, deadline=None):
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.RETURN, ticket, actor)
+        before = tally_snapshot(ticket)
         _require(reason, _("退回必须填写原因。"))
         if deadline is not None and deadline < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
@@ -365,6 +374,7 @@ def ticket_return(*, ticket, actor, reason, deadline=None):
             fields.append("deadline")
         ticket.save(update_fields=fields)
         _record(ticket, TicketAction.RETURN, actor, from_state, note=reason.strip(), details=details)
+        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
@@ -373,6 +383,7 @@ def ticket_reopen(*, ticket, actor, reason, deadline):
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.REOPEN, ticket, actor)
+        before = tally_snapshot(ticket)
         _require(reason, _("重新打开必须填写原因。"))
         _require(deadline, _("请填写新的整改时限。"))
         if deadline < timezone.localdate():
@@ -388,6 +399,7 @@ def ticket_reopen(*, ticket, actor, reason, deadline):
         ticket.closed_by = None
         ticket.save(update_fields=["state", "reopen_count", "deadline", "closed_at", "closed_by", "updated_at"])
         _record(ticket, TicketAction.REOPEN, actor, from_state, note=reason.strip(), details=details)
+        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
@@ -396,9 +408,11 @@ def ticket_void(*, ticket, actor, reason):
     with transaction.atomic():
         ticket = _lock(ticket)
         _check(TicketAction.VOID, ticket, actor)
+        before = tally_snapshot(ticket)
         _require(reason, _("撤销必须填写原因。"))
         from_state = ticket.state
         ticket.state = ALLOWED_TRANSITIONS[TicketAction.VOID].target
         ticket.save(update_fields=["state", "updated_at"])
         _record(ticket, TicketAction.VOID, actor, from_state, note=reason.strip())
+        tally_move(before, tally_snapshot(ticket))
     return ticket

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 PAGES = [
-    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 16),
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 17),
     ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 12),
     (
         "list filtered",
@@ -110,7 +110,7 @@ CHECKLIST_PAGES = [
     ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 8),
     ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 8),
     ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 6),
-    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 16),
+    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 17),
 ]
 
 

@@ -40,6 +40,7 @@ from .ticket import (
     TicketEvent,
     TicketPhoto,
     TicketState,
+    TicketTally,
 )
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "TicketEvent",
     "TicketPhoto",
     "TicketState",
+    "TicketTally",
     "UnitKind",
     "WorkGroup",
     "WorkGroupKind",

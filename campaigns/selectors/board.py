@@ -1,29 +1,67 @@
-"""The district board (作战图): one query per panel, cached briefly and dropped on every change."""
+"""The district board (作战图).
+
+Counts come from the rollup the workflow keeps (TicketTally); what depends on the date
+(overdue, this week, this month, the trend) is read from indexed date ranges. The built
+board and its rendered body are cached per district for a minute and dropped by every
+write in the district, so the board never lags the ledger.
+"""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES, Campaign, CampaignStatus, OrgUnit, Ticket, TicketState, UnitKind
+from campaigns.models import (
+    OPEN_STATES,
+    AssessmentArea,
+    Campaign,
+    CampaignStatus,
+    OrgUnit,
+    Ticket,
+    TicketState,
+    TicketTally,
+    UnitKind,
+)
 
 from .checklist import checklist_area_scores
 from .common import (
+    Median,
     closure_light,
     closure_rate,
     day_start,
     median_days,
     median_supported,
+    month_start,
     overdue_light,
-    ticket_figures_q,
     time_to_close,
+    week_start,
 )
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
+
+
+@dataclass
+class Row:
+    """One street, unit or area on the board."""
+
+    pk: int
+    name: str
+    kind: str = ""
+    order: int = 0
+    code: str = ""
+    total: int = 0
+    open: int = 0
+    overdue: int = 0
+    closed: int = 0
+    returns: int = 0
+    closure_rate: float | None = None
+    overdue_light: object = None
+    closure_light: object = None
 
 
 @dataclass
@@ -46,18 +84,7 @@ class Board:
     reports: object = None
 
 
-def _unit_rows(queryset, relation, today, campaign):
-    """Streets or responsible units with open / overdue / closed counts and their lights."""
-    open_q = Q(**{f"{relation}__state__in": OPEN_STATES})
-    rows = list(
-        queryset.annotate(
-            total=Count(relation, filter=~Q(**{f"{relation}__state": TicketState.VOIDED})),
-            open=Count(relation, filter=open_q),
-            overdue=Count(relation, filter=open_q & Q(**{f"{relation}__deadline__lt": today})),
-            closed=Count(relation, filter=Q(**{f"{relation}__state": TicketState.CLOSED})),
-            returns=Sum(f"{relation}__return_count", default=0),
-        ).order_by("kind", "order", "id")
-    )
+def _finish(rows, campaign):
     for row in rows:
         row.closure_rate = round(100 * row.closed / row.total, 1) if row.total else None
         row.overdue_light = overdue_light(campaign, row.overdue)
@@ -66,21 +93,21 @@ def _unit_rows(queryset, relation, today, campaign):
 
 
 def trend(tickets, today, days=TREND_DAYS):
-    """Found and closed per day for the last `days` days, oldest first, in one query per series."""
+    """Found and closed per day for the last `days` days, oldest first."""
     first = today - datetime.timedelta(days=days - 1)
     start = day_start(first)
     found = dict(
         tickets.filter(reported_at__gte=start)
         .exclude(state=TicketState.VOIDED)
         .annotate(day=TruncDate("reported_at"))
-        .values_list("day")
+        .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
     closed = dict(
         tickets.filter(state=TicketState.CLOSED, closed_at__gte=start)
         .annotate(day=TruncDate("closed_at"))
-        .values_list("day")
+        .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
@@ -90,58 +117,99 @@ def trend(tickets, today, days=TREND_DAYS):
     ]
 
 
-def board_build(district):
-    today = timezone.localdate()
+def _period_figures(tickets, today):
+    """Found and closed this week and month, and the median days to close over 30 days: one query."""
+    week, month = day_start(week_start(today)), day_start(month_start(today))
     median_since = day_start(today - datetime.timedelta(days=30))
-    tickets = Ticket.objects.filter(district=district)
-    figures = tickets.aggregate(**ticket_figures_q(today, median_since=median_since))
+    since = min(week, month, median_since)
+    closed = Q(state=TicketState.CLOSED)
+    real = ~Q(state=TicketState.VOIDED)
+    aggregates = {
+        "found_this_week": Count("id", filter=real & Q(reported_at__gte=week)),
+        "found_this_month": Count("id", filter=real & Q(reported_at__gte=month)),
+        "closed_this_week": Count("id", filter=closed & Q(closed_at__gte=week)),
+        "closed_this_month": Count("id", filter=closed & Q(closed_at__gte=month)),
+    }
     if median_supported():
-        median = figures.pop("median_close")
-        median = round(median.total_seconds() / 86400, 1) if median is not None else None
+        aggregates["median"] = Median(time_to_close(), filter=closed & Q(closed_at__gte=median_since))
+    recent = tickets.filter(Q(reported_at__gte=since) | Q(closed_at__gte=since))
+    figures = recent.aggregate(**aggregates)
+    if median_supported():
+        value = figures.pop("median")
+        median = round(value.total_seconds() / 86400, 1) if value is not None else None
     else:
         median = median_days(
-            tickets.filter(state=TicketState.CLOSED, closed_at__gte=median_since)
+            tickets.filter(closed, closed_at__gte=median_since)
             .annotate(took=time_to_close())
             .values_list("took", flat=True)
         )
+    return figures, median
+
+
+def board_build(district):
+    today = timezone.localdate()
+    tickets = Ticket.objects.filter(district=district)
     campaign = (
         Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING)
         .select_related("report_schedule")
         .order_by("-start_date")
         .first()
     )
-    streets = _unit_rows(
-        OrgUnit.objects.filter(district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP]),
-        "street_tickets",
-        today,
-        campaign,
-    )
-    # Who lags comes first: most overdue, then most open.
-    units = sorted(
-        (
-            row
-            for row in _unit_rows(
-                OrgUnit.objects.filter(district=district).exclude(kind=UnitKind.DISTRICT),
-                "responsible_tickets",
-                today,
-                campaign,
-            )
-            if row.total
-        ),
-        key=lambda row: (-row.overdue, -row.open, row.kind, row.order, row.pk),
-    )
-    open_q = Q(state__in=OPEN_STATES)
-    by_area = list(
-        tickets.exclude(state=TicketState.VOIDED)
-        .values("area_id", "area__code", "area__name")
-        .annotate(
-            total=Count("id"),
-            open=Count("id", filter=open_q),
-            overdue=Count("id", filter=open_q & Q(deadline__lt=today)),
-            closed=Count("id", filter=Q(state=TicketState.CLOSED)),
-        )
-        .order_by("area__order", "area__code")
-    )
+    units = {
+        unit.pk: unit
+        for unit in OrgUnit.objects.filter(district=district)
+        .exclude(kind=UnitKind.DISTRICT)
+        .only("id", "name", "kind", "order", "district_id", "street_id")
+    }
+    streets = {
+        pk: Row(pk, unit.name, unit.kind, unit.order)
+        for pk, unit in units.items()
+        if unit.kind in (UnitKind.STREET, UnitKind.TOWNSHIP)
+    }
+    by_unit, by_area = {}, {}
+    figures = defaultdict(int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0})
+    areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
+
+    def cell_rows(street_id, unit_id, area_id):
+        rows = [streets.get(street_id)]
+        if unit_id:
+            unit = units.get(unit_id)
+            if unit is not None:
+                rows.append(by_unit.setdefault(unit_id, Row(unit_id, unit.name, unit.kind, unit.order)))
+        area = areas.get(area_id)
+        if area is not None:
+            rows.append(by_area.setdefault(area_id, Row(area_id, area.name, order=area.order, code=area.code)))
+        return [row for row in rows if row is not None]
+
+    for street_id, unit_id, area_id, state, count, returns, reopens in TicketTally.objects.filter(
+        district=district
+    ).values_list("street_id", "unit", "area_id", "state", "tickets", "returns", "reopens"):
+        figures[state] += count
+        figures["returns"] += returns
+        figures["reopens"] += reopens
+        for row in cell_rows(street_id, unit_id, area_id):
+            row.returns += returns
+            if state != TicketState.VOIDED:
+                row.total += count
+            if state in OPEN_STATES:
+                row.open += count
+            elif state == TicketState.CLOSED:
+                row.closed += count
+    for street_id, unit_id, area_id, count in (
+        tickets.filter(state__in=OPEN_STATES, deadline__lt=today)
+        .values("street_id", "responsible_unit_id", "area_id")
+        .annotate(n=Count("id"))
+        .values_list("street_id", "responsible_unit_id", "area_id", "n")
+    ):
+        figures["overdue"] += count
+        for row in cell_rows(street_id, unit_id, area_id):
+            row.overdue += count
+    figures["open"] = sum(figures[state] for state in OPEN_STATES)
+    figures["closed"] = figures[TicketState.CLOSED]
+    figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
+    period, median = _period_figures(tickets, today)
+    figures.update(period)
+    figures = dict(figures)
     newest = list(
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
     )
@@ -155,9 +223,18 @@ def board_build(district):
         closure_rate=closure_rate(figures),
         median_days_to_close=median,
         by_state=[(state, label, figures[state]) for state, label in TicketState.choices],
-        by_street=streets,
-        by_unit=units,
-        by_area=by_area,
+        by_street=_finish(sorted(streets.values(), key=lambda row: (row.order, row.pk)), campaign),
+        # Who lags comes first: most overdue, then most open.
+        by_unit=_finish(
+            sorted(
+                (row for row in by_unit.values() if row.total),
+                key=lambda row: (-row.overdue, -row.open, row.kind, row.order, row.pk),
+            ),
+            campaign,
+        ),
+        by_area=_finish(
+            sorted((row for row in by_area.values() if row.total), key=lambda row: (row.order, row.code)), campaign
+        ),
         trend=trend(tickets, today),
         newest=newest,
         today=today,
@@ -169,7 +246,7 @@ def board_build(district):
 
 
 def board_cache_key(district_id):
-    return f"board:v1:{district_id}"
+    return f"board:v2:{district_id}"
 
 
 def board_for_district(district, *, fresh=False):
@@ -182,6 +259,16 @@ def board_for_district(district, *, fresh=False):
     board = board_build(district)
     cache.set(key, board, BOARD_CACHE_SECONDS)
     return board
+
+
+def board_html(board, render):
+    """The rendered board body, cached alongside the board it was drawn from."""
+    key = f"{board_cache_key(board.district.pk)}:html:{board.computed_at.timestamp()}"
+    html = cache.get(key)
+    if html is None:
+        html = render(board)
+        cache.set(key, html, BOARD_CACHE_SECONDS)
+    return html
 
 
 def board_invalidate(district_id):

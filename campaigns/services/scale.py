@@ -41,6 +41,7 @@ from campaigns.models import (
 )
 from campaigns.services.checklist import checklist_apply_standard
 from campaigns.services.standard import campaign_apply_standard, point_types_ensure
+from campaigns.services.tally import tally_rebuild
 
 BENCH_PASSWORD = "Bench@2026"
 CITIES = [
@@ -621,6 +622,8 @@ def seed_scale(*, tickets, seed=6, log=print):
     with transaction.atomic():
         counts = generate_tickets(worlds, tickets, rng, log)
         reports = generate_reports(worlds, rng)
+    log("rollup counts …")
+    tally_rebuild([world.unit.pk for world in worlds])
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

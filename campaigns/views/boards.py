@@ -4,12 +4,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
 from campaigns.charts import trend_svg
 from campaigns.models import Role
 from campaigns.selectors import board_for_district, city_overview, my_tasks
+from campaigns.selectors.board import board_html
 from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
 
@@ -37,18 +40,29 @@ def board_default(request):
     return redirect("campaigns:board", code=district.code)
 
 
+def _render_body(board):
+    # The body is the same for everyone in the district, so it is rendered once per change.
+    return render_to_string(
+        "partials/board_body.html",
+        {
+            "board": board,
+            "risk_rules": RISK_RULES_TEXT,
+            "trend_chart": trend_svg(
+                board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
+            ),
+            "week_start": week_start(board.today),
+            "month_start": month_start(board.today),
+        },
+    )
+
+
 def _board_context(request, code):
     district = get_district_for_user(request.user, code)
     board = board_for_district(district)
     return {
         "board": board,
+        "board_body": mark_safe(board_html(board, _render_body)),  # noqa: S308 - our own rendered template
         "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
-        "risk_rules": RISK_RULES_TEXT,
-        "trend_chart": trend_svg(
-            board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
-        ),
-        "week_start": week_start(board.today),
-        "month_start": month_start(board.today),
     }
 
 

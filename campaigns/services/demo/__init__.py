@@ -29,6 +29,7 @@ from campaigns.models import (
     WorkGroupKind,
 )
 from campaigns.services.standard import campaign_apply_standard, point_types_ensure
+from campaigns.services.tally import tally_rebuild
 
 from .checklist import build_demo_checklist
 from .history import PhotoBank, generate_tickets
@@ -287,6 +288,8 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
         _member(city_admin, city, Role.ADMIN)
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]
+    # The demo's history is written directly, not through the verbs: recount the rollup.
+    tally_rebuild([district.pk for district in districts])
     return districts
 
 

@@ -1,0 +1,119 @@
+"""Rollup counts kept by the workflow (see TicketTally): move, recount, check, rebuild."""
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Sum
+
+from campaigns.models import Ticket, TicketTally
+
+
+def tally_key(ticket):
+    return {
+        "district_id": ticket.district_id,
+        "street_id": ticket.street_id,
+        "unit": ticket.responsible_unit_id or 0,
+        "area_id": ticket.area_id,
+        "state": ticket.state,
+    }
+
+
+def _add(key, tickets, returns, reopens):
+    if not (tickets or returns or reopens):
+        return
+    updated = TicketTally.objects.filter(**key).update(
+        tickets=F("tickets") + tickets, returns=F("returns") + returns, reopens=F("reopens") + reopens
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            TicketTally.objects.create(**key, tickets=tickets, returns=returns, reopens=reopens)
+    except IntegrityError:  # another transaction created the cell a moment ago
+        TicketTally.objects.filter(**key).update(
+            tickets=F("tickets") + tickets, returns=F("returns") + returns, reopens=F("reopens") + reopens
+        )
+
+
+def tally_move(before, after):
+    """Move a ticket between cells. `before`/`after` are (key, returns, reopens) or None."""
+    if before and after and before == after:
+        return
+    if before:
+        key, returns, reopens = before
+        _add(key, -1, -returns, -reopens)
+    if after:
+        key, returns, reopens = after
+        _add(key, 1, returns, reopens)
+
+
+def tally_snapshot(ticket):
+    return tally_key(ticket), ticket.return_count, ticket.reopen_count
+
+
+def _recount(district_ids=None):
+    tickets = Ticket.objects.all()
+    if district_ids is not None:
+        tickets = tickets.filter(district_id__in=district_ids)
+    rows = (
+        tickets.values("district_id", "street_id", "responsible_unit_id", "area_id", "state")
+        .annotate(n=Count("id"), r=Sum("return_count"), o=Sum("reopen_count"))
+        .order_by()
+    )
+    return {
+        (row["district_id"], row["street_id"], row["responsible_unit_id"] or 0, row["area_id"], row["state"]): (
+            row["n"],
+            row["r"] or 0,
+            row["o"] or 0,
+        )
+        for row in rows
+    }
+
+
+def _stored(district_ids=None):
+    tallies = TicketTally.objects.all()
+    if district_ids is not None:
+        tallies = tallies.filter(district_id__in=district_ids)
+    return {
+        (t.district_id, t.street_id, t.unit, t.area_id, t.state): (t.tickets, t.returns, t.reopens)
+        for t in tallies
+        if t.tickets or t.returns or t.reopens
+    }
+
+
+def tally_check(district_ids=None):
+    """Cells where the rollup and a recount disagree: {key: (stored, counted)}."""
+    counted, stored = _recount(district_ids), _stored(district_ids)
+    return {
+        key: (stored.get(key), counted.get(key))
+        for key in set(counted) | set(stored)
+        if stored.get(key) != counted.get(key)
+    }
+
+
+def tally_rebuild(district_ids=None):
+    """Recount from the tickets and replace the rollup, while nobody else writes the tally."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {TicketTally._meta.db_table} IN EXCLUSIVE MODE")
+        counted = _recount(district_ids)
+        existing = TicketTally.objects.all()
+        if district_ids is not None:
+            existing = existing.filter(district_id__in=district_ids)
+        existing.delete()
+        TicketTally.objects.bulk_create(
+            [
+                TicketTally(
+                    district_id=district,
+                    street_id=street,
+                    unit=unit,
+                    area_id=area,
+                    state=state,
+                    tickets=n,
+                    returns=r,
+                    reopens=o,
+                )
+                for (district, street, unit, area, state), (n, r, o) in counted.items()
+            ],
+            batch_size=5000,
+        )
+    return len(counted)
