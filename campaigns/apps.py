@@ -6,3 +6,8 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("创卫台账")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

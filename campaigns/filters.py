@@ -4,7 +4,8 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,9 +19,11 @@ from .models import (
     ProblemCategory,
     Ticket,
     TicketState,
+    TicketTally,
     UnitKind,
     WorkGroup,
 )
+from .signals import choices_version
 
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
 
@@ -121,6 +124,48 @@ class TicketFilter(django_filters.FilterSet):
         if not scope.unit_ids:
             del self.filters["mine"]
         f["work_group"].queryset = WorkGroup.objects.filter(campaign__district_id__in=district_ids)
+
+    CHOICE_FIELDS = ("district", "street", "area", "category", "responsible_unit", "work_group")
+
+    @property
+    def form(self):
+        """The filter form, its select options read from the cache (they change only with setup)."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            ids = ",".join(str(pk) for pk in sorted(self.scope.district_ids))
+            for name in self.CHOICE_FIELDS:
+                if name not in form.fields:
+                    continue
+                field = form.fields[name]
+                key = f"choices:{choices_version()}:{name}:{ids}"
+                options = cache.get(key)
+                if options is None:
+                    options = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
+                    cache.set(key, options, 600)
+                # Only the widget renders options; validation still checks against the queryset.
+                field.widget.choices = [("", field.empty_label), *options]
+        return self._form
+
+    def tally_count(self):
+        """The exact count from the rollup when only district, street and state narrow the list."""
+        if not self.is_bound:
+            data = {}
+        elif not self.form.is_valid():
+            return None
+        else:
+            data = {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", False) and k != "sort"}
+        if set(data) - {"district", "street", "state"}:
+            return None
+        cells = TicketTally.objects.filter(district_id__in=self.scope.district_ids)
+        if data.get("district"):
+            cells = cells.filter(district=data["district"])
+        if data.get("street"):
+            cells = cells.filter(street=data["street"])
+        if data.get("state") == "open":
+            cells = cells.filter(state__in=OPEN_STATES)
+        elif data.get("state"):
+            cells = cells.filter(state=data["state"])
+        return cells.aggregate(n=Sum("tickets"))["n"] or 0
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

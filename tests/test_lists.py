@@ -179,3 +179,23 @@ class TestBoard:
         client.force_login(tx.leader)
         assert "还没有登记任何问题" in client.get(reverse("campaigns:board", args=["TX"])).content.decode()
         assert Ticket.objects.count() == 0
+
+
+def test_long_task_lists_show_thirty_and_the_exact_total(client, tx, settings):
+    from campaigns.selectors import tasks
+
+    settings_limit = tasks.MY_TASKS_LIMIT
+    tasks.MY_TASKS_LIMIT = 3
+    try:
+        for _ in range(5):
+            tx.log()
+        own = tx.submitted(by=tx.supervisor)
+        for _ in range(4):
+            tx.submitted()
+        client.force_login(tx.supervisor)
+        lists = {t.key: t for t in client.get(reverse("campaigns:my-tasks")).context["task_lists"]}
+        assert len(lists["assign"].tickets) == 3 and lists["assign"].total == 5
+        assert len(lists["verify"].tickets) == 3 and lists["verify"].total == 4
+        assert own.number not in {t.number for t in lists["verify"].tickets}
+    finally:
+        tasks.MY_TASKS_LIMIT = settings_limit

@@ -7,17 +7,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 PAGES = [
-    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 17),
-    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 12),
+    ("board", lambda tx: reverse("campaigns:board", args=["TX"]), "supervisor", 16),
+    ("list", lambda tx: reverse("campaigns:ticket-list"), "supervisor", 7),
     (
         "list filtered",
         lambda tx: reverse("campaigns:ticket-list") + f"?state=open&street={tx.street.pk}&sort=deadline&page=2",
         "supervisor",
-        13,
+        8,
     ),
-    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 8),
-    ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 6),
-    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 12),
+    ("my tasks supervisor", lambda tx: reverse("campaigns:my-tasks"), "supervisor", 7),
+    ("my tasks unit", lambda tx: reverse("campaigns:my-tasks"), "unit_liaison", 5),
+    ("log form", lambda tx: reverse("campaigns:ticket-log"), "staff", 11),
 ]
 
 
@@ -34,9 +34,14 @@ def grow(tx, n):
             tx.closed()
 
 
+def warm(client, url):
+    """Steady state: choices and sessions cached by a first request. The board's own cache is
+    dropped, so what is counted is building it (a cached board is counted separately)."""
+    client.get(url)
+    cache.delete_many([f"board:v2:{pk}" for pk in range(1, 200)])
+
+
 def count_queries(client, url):
-    # The board is cached for a minute; count the queries of building it.
-    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -48,8 +53,10 @@ def test_query_count_is_constant(client, tx, name, url, who, limit, django_asser
     settings.TICKETS_PER_PAGE = 5
     client.force_login(getattr(tx, who))
     grow(tx, 12)
+    warm(client, url(tx))
     small = count_queries(client, url(tx))
     grow(tx, 36)
+    warm(client, url(tx))
     with django_assert_max_num_queries(limit):
         large = count_queries(client, url(tx))
     assert large == small
@@ -68,12 +75,14 @@ def test_ticket_detail_query_count(client, tx, django_assert_max_num_queries):
     )
     client.force_login(tx.supervisor2)
     url = reverse("campaigns:ticket-detail", args=[ticket.number])
+    warm(client, url)
     small = count_queries(client, url)
     for _ in range(3):
         ticket = workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="不合格")
         ticket = workflow.ticket_submit_fix(
             ticket=ticket, actor=tx.unit_liaison, note="再改", photos=[pending_photo(tx.unit_liaison, PhotoKind.AFTER)]
         )
+    warm(client, url)
     with django_assert_max_num_queries(10):
         assert count_queries(client, url) == small
 
@@ -99,18 +108,18 @@ def grow_checklist(tx, n, start=0):
 
 
 CHECKLIST_PAGES = [
-    ("checklist", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]), "leader", 10),
-    ("checklist by unit", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + "?by=unit", "leader", 10),
+    ("checklist", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]), "leader", 9),
+    ("checklist by unit", lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + "?by=unit", "leader", 9),
     (
         "checklist filtered",
         lambda tx: reverse("campaigns:checklist", args=[tx.campaign.pk]) + f"?unit={tx.department.pk}&at_risk=on",
         "leader",
-        11,
+        10,
     ),
-    ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 8),
-    ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 8),
-    ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 6),
-    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 17),
+    ("scoring sheet", lambda tx: reverse("campaigns:scoring-sheet", args=[tx.campaign.pk]), "leader", 7),
+    ("scoring area", lambda tx: reverse("campaigns:scoring-area", args=[tx.campaign.pk, "3"]), "leader", 7),
+    ("my checklist tasks", lambda tx: reverse("campaigns:checklist-mine"), "unit_liaison", 5),
+    ("board with checklist", lambda tx: reverse("campaigns:board", args=["TX"]), "leader", 16),
 ]
 
 
@@ -118,8 +127,10 @@ CHECKLIST_PAGES = [
 def test_checklist_query_counts_are_constant(client, tx, name, url, who, limit, django_assert_max_num_queries):
     client.force_login(getattr(tx, who))
     grow_checklist(tx, 4)
+    warm(client, url(tx))
     small = count_queries(client, url(tx))
     grow_checklist(tx, 16, start=4)
+    warm(client, url(tx))
     with django_assert_max_num_queries(limit):
         large = count_queries(client, url(tx))
     assert large == small
@@ -133,10 +144,12 @@ def test_checklist_item_page_query_count(client, tx, django_assert_max_num_queri
     item = ChecklistItem.objects.filter(area=tx.area).first()
     client.force_login(tx.unit_liaison)
     url = reverse("campaigns:checklist-item", args=[item.pk])
+    warm(client, url)
     small = count_queries(client, url)
     for step in range(4):
         tx.log(checklist_item=item)
         checklist_item_update(item=item, actor=tx.supervisor, note=f"第{step}次", progress=10 * (step + 1))
+    warm(client, url)
     with django_assert_max_num_queries(14):
         assert count_queries(client, url) == small
 

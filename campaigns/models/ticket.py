@@ -130,6 +130,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["district", "state", "deadline"], name="ticket_district_state_dl"),
             models.Index(fields=["district", "-reported_at"], name="ticket_district_reported"),
+            # The list filtered by state, newest first, paged by id (deferred join): index-only.
+            models.Index(fields=["district", "state", "-reported_at", "-id"], name="ticket_list_state"),
             models.Index(fields=["district", "closed_at"], name="ticket_district_closed"),
             models.Index(fields=["street", "state"], name="ticket_street_state"),
             models.Index(fields=["responsible_unit", "state"], name="ticket_unit_state"),

@@ -2,17 +2,16 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Value, When
-from django.utils import timezone
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, scope_for
-from campaigns.models import Ticket, TicketState
+from campaigns.models import OrgUnit, Ticket, TicketState, TicketTally
 
 
-def _overdue_first(queryset, today):
-    rank = Case(When(deadline__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return queryset.annotate(overdue_rank=rank).order_by("overdue_rank", "deadline", "reported_at", "id")
+def _overdue_first(queryset):
+    # Ordering by deadline puts the overdue ones first, and an index serves it as it stands.
+    return queryset.order_by("deadline", "reported_at", "id")
 
 
 @dataclass
@@ -27,18 +26,24 @@ class TaskList:
 MY_TASKS_LIMIT = 30
 
 
+def _tally(state, **filters):
+    return TicketTally.objects.filter(state=state, **filters).aggregate(n=Sum("tickets"))["n"] or 0
+
+
 def my_tasks(user):
-    """What waits for this person, per role: to assign, to fix, to verify — overdue first."""
+    """What waits for this person, per role: to assign, to fix, to verify — overdue first.
+
+    Each list shows its first thirty; a longer list's total comes from the rollup, not a count.
+    """
     scope = scope_for(user)
-    today = timezone.localdate()
     managed = [d for d in scope.district_ids if scope.roles_in(d) & MANAGER_ROLES]
     base = Ticket.objects.for_rows()
     lists = []
 
-    def add(key, title, queryset, list_query):
+    def add(key, title, queryset, list_query, total):
         rows = list(queryset[: MY_TASKS_LIMIT + 1])
-        total = len(rows) if len(rows) <= MY_TASKS_LIMIT else queryset.count()
-        lists.append(TaskList(key, title, rows[:MY_TASKS_LIMIT], total, list_query))
+        count = len(rows) if len(rows) <= MY_TASKS_LIMIT else total()
+        lists.append(TaskList(key, title, rows[:MY_TASKS_LIMIT], count, list_query))
 
     if managed:
         add(
@@ -46,21 +51,33 @@ def my_tasks(user):
             _("待交办"),
             base.filter(district_id__in=managed, state=TicketState.REPORTED).order_by("reported_at", "id"),
             "state=reported&sort=reported_at",
+            lambda: _tally(TicketState.REPORTED, district_id__in=managed),
+        )
+        mine_submitted = Ticket.objects.filter(
+            district_id__in=managed, state=TicketState.SUBMITTED, fix_submitted_by=user
         )
         add(
             "verify",
             _("待核验销号"),
             _overdue_first(
-                base.filter(district_id__in=managed, state=TicketState.SUBMITTED).exclude(fix_submitted_by=user),
-                today,
+                base.filter(district_id__in=managed, state=TicketState.SUBMITTED).exclude(fix_submitted_by=user)
             ),
             "state=submitted&sort=deadline",
+            lambda: _tally(TicketState.SUBMITTED, district_id__in=managed) - mine_submitted.count(),
         )
     if scope.unit_ids:
+
+        def fix_total():
+            units = set(scope.unit_ids) | set(
+                OrgUnit.objects.filter(street_id__in=scope.street_ids).values_list("id", flat=True)
+            )
+            return _tally(TicketState.RECTIFYING, unit__in=units)
+
         add(
             "fix",
             _("待整改"),
-            _overdue_first(base.filter(scope.responsible_q(), state=TicketState.RECTIFYING), today),
+            _overdue_first(base.filter(scope.responsible_q(), state=TicketState.RECTIFYING)),
             "state=rectifying&mine=on&sort=deadline",
+            fix_total,
         )
     return lists
