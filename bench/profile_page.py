@@ -16,4 +16,4 @@ for path in sys.argv[2:]:
         t = time.perf_counter(); r = c.get(path); total = time.perf_counter() - t
     print(f"== {path} {r.status_code} {total*1000:.0f} ms, {len(ctx.captured_queries)} queries")
     for q in ctx.captured_queries:
-        if float(q["time"]) > 0.003: print(f"   {float(q['time'])*1000:6.0f} ms  {q['sql'][:260]}")
+        if float(q["time"]) > 0.003: print(f"   {float(q['time'])*1000:6.0f} ms  {q['sql'][:120]} … {q['sql'][-200:]}")

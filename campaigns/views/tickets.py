@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns import workflow
-from campaigns.access import default_district, get_district_for_user, get_ticket_for_user, scope_for
+from campaigns.access import (
+    default_district,
+    get_district_for_user,
+    get_ticket_for_user,
+    load_ticket_relations,
+    scope_for,
+)
 from campaigns.filters import TicketFilter
 from campaigns.forms import (
     TicketAssignForm,
@@ -158,6 +164,7 @@ def _action_form(action, ticket, user, data=None, files=None):
 
 
 def _render_detail(request, ticket, actions, bound=None, status=200):
+    load_ticket_relations(ticket)
     photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
     photos_by_event = {}
     for photo in photos:
