@@ -17,6 +17,13 @@ def purge_abandoned_uploads():
 
 
 @shared_task
+def make_photo_thumbnail(photo_id):
+    from .services.photos import photo_thumbnail_create
+
+    return photo_thumbnail_create(photo_id)
+
+
+@shared_task
 def send_due_reminders():
     ids = reminders_run()
     transaction.on_commit(lambda: [deliver_one.delay(pk) for pk in ids])

@@ -59,8 +59,14 @@ def test_empty_file_is_refused():
         photo_inspect(SimpleUploadedFile("empty.jpg", b""))
 
 
-def test_stored_photo_has_a_small_copy(tx, settings):
-    photo = photo_store(photo_upload("big.jpg", jpeg_bytes(size=(2000, 1500))), user=tx.staff, kind=PhotoKind.BEFORE)
+def test_stored_photo_gets_a_small_copy_after_commit(tx, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        photo = photo_store(
+            photo_upload("big.jpg", jpeg_bytes(size=(2000, 1500))), user=tx.staff, kind=PhotoKind.BEFORE
+        )
+        assert not photo.thumbnail  # not made on the request path
+    assert len(callbacks) == 1
+    photo.refresh_from_db()
     assert (photo.width, photo.height) == (2000, 1500)
     with photo.thumbnail.open() as handle, Image.open(handle) as thumb:
         assert max(thumb.size) <= settings.PHOTO_THUMB_SIZE
@@ -75,6 +81,20 @@ def test_photo_view_serves_the_picture_to_its_district(client, tx):
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
     assert client.get(reverse("campaigns:photo-thumb", args=[photo.pk])).status_code == 200
+
+
+def test_until_the_small_copy_exists_the_original_is_shown(client, tx):
+    photo = pending_photo(tx.staff)
+    assert not photo.thumbnail
+    client.force_login(tx.staff)
+    response = client.get(reverse("campaigns:photo-thumb", args=[photo.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    from campaigns.services.photos import photo_thumbnail_create
+
+    assert photo_thumbnail_create(photo.pk) is True
+    assert photo_thumbnail_create(photo.pk) is False  # twice is harmless
+    photo.refresh_from_db()
+    assert photo.thumbnail.name.startswith("thumbs/")
 
 
 def test_pending_photo_is_seen_only_by_its_uploader(client, tx):

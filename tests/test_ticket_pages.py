@@ -32,9 +32,10 @@ class TestLogPage:
         assert td.point.name not in html
         assert 'capture="environment"' in html and 'accept="image/*"' in html
 
-    def test_staff_logs_a_problem_with_photos(self, client, tx):
+    def test_staff_logs_a_problem_with_photos(self, client, tx, django_capture_on_commit_callbacks):
         client.force_login(tx.staff)
-        response = client.post(LOG_URL, {**log_data(tx), "photos": [photo_upload("a.jpg"), photo_upload("b.jpg")]})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(LOG_URL, {**log_data(tx), "photos": [photo_upload("a.jpg"), photo_upload("b.jpg")]})
         ticket = Ticket.objects.get()
         assert response.status_code == 302
         assert response["Location"] == reverse("campaigns:ticket-detail", args=[ticket.number])

@@ -267,7 +267,7 @@ class TicketPhoto(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=8, choices=PhotoKind.choices)
     image = models.ImageField(_("照片"), upload_to=photo_upload_to, width_field="width", height_field="height")
-    thumbnail = models.ImageField(_("缩略图"), upload_to=thumb_upload_to)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumb_upload_to, blank=True)
     width = models.PositiveIntegerField(_("宽"), default=0)
     height = models.PositiveIntegerField(_("高"), default=0)
     size = models.PositiveIntegerField(_("大小（字节）"), default=0)

@@ -6,6 +6,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -74,7 +75,14 @@ def _thumbnail(uploaded):
 
 
 def photo_store(uploaded, *, user, kind):
-    """Keep an uploaded photo (not yet on any ticket) and its list-size copy."""
+    """Keep an uploaded photo (not yet on any ticket); its list-size copy is made off the request.
+
+    Decoding and shrinking a phone photo costs more than everything else in logging a
+    problem, so a Celery task does it once the photo is saved; until then lists show the
+    original, scaled by the browser.
+    """
+    from campaigns.tasks import make_photo_thumbnail
+
     content_type = photo_inspect(uploaded)
     photo = TicketPhoto(
         kind=kind,
@@ -83,10 +91,23 @@ def photo_store(uploaded, *, user, kind):
         size=uploaded.size,
         original_name=(getattr(uploaded, "name", "") or "")[:200],
     )
-    photo.thumbnail.save("thumb.jpg", _thumbnail(uploaded), save=False)
     photo.image.save(f"photo.{photo.extension}", uploaded, save=False)
     photo.save()
+    photo_id = photo.pk
+    transaction.on_commit(lambda: make_photo_thumbnail.delay(photo_id))
     return photo
+
+
+def photo_thumbnail_create(photo_id):
+    """Make a photo's list-size copy if it has none yet (safe to run twice)."""
+    photo = TicketPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.thumbnail:
+        return False
+    with photo.image.open("rb") as handle:
+        thumb = _thumbnail(handle)
+    photo.thumbnail.save("thumb.jpg", thumb, save=False)
+    TicketPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    return True
 
 
 def photos_pending_for(user, ids):

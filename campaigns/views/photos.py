@@ -41,4 +41,6 @@ def photo(request, pk):
 @require_GET
 def photo_thumb(request, pk):
     photo = _photo_for(request.user, pk)
+    if not photo.thumbnail:  # the small copy is still being made: the original will do
+        return _serve(photo.image, photo.content_type)
     return _serve(photo.thumbnail, "image/jpeg")
