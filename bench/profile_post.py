@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from campaigns.models import InspectionPoint, ProblemCategory, Ticket
+from campaigns.models import InspectionPoint, ProblemCategory
 
 settings.ALLOWED_HOSTS = ["*"]
 photo = open("bench/var/phone.jpg", "rb").read()
@@ -26,8 +26,15 @@ category = ProblemCategory.objects.filter(campaign__district__code="CY").first()
 
 
 def post():
-    return c.post("/tickets/new/", {"point": point.pk, "category": category.pk, "description": "bench",
-                                    "photos": [SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")]})
+    return c.post(
+        "/tickets/new/",
+        {
+            "point": point.pk,
+            "category": category.pk,
+            "description": "bench",
+            "photos": [SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")],
+        },
+    )
 
 
 post()

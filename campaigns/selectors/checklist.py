@@ -1,9 +1,10 @@
 """Checklist reads: tasks with their open problems and points at risk."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES
+from campaigns.models import OPEN_STATES, Ticket
 
 
 def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
@@ -12,15 +13,23 @@ def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
     from campaigns.services.scoring import item_points_at_risk
 
     today = today or timezone.localdate()
-    open_q = Q(tickets__state__in=OPEN_STATES)
+    # Correlated counts over the (checklist_item, state) index: only open tickets are read.
+    open_tickets = Ticket.objects.filter(checklist_item=OuterRef("pk"), state__in=OPEN_STATES)
+
+    def count_of(queryset):
+        return Coalesce(
+            Subquery(queryset.order_by().values("checklist_item").annotate(n=Count("id")).values("n")[:1]),
+            0,
+        )
+
     queryset = queryset if queryset is not None else ChecklistItem.objects.filter(campaign=campaign)
     if with_units:
         queryset = queryset.prefetch_related("cooperating_units")
     items = list(
         queryset.select_related("area", "lead_unit")
         .annotate(
-            open_problems=Count("tickets", filter=open_q),
-            overdue_problems=Count("tickets", filter=open_q & Q(tickets__deadline__lt=today)),
+            open_problems=count_of(open_tickets),
+            overdue_problems=count_of(open_tickets.filter(deadline__lt=today)),
         )
         .order_by("area__order", "area_id", "order", "id")
     )

@@ -310,7 +310,7 @@ def plan_buckets(total, months):
         for m, month in enumerate(months):
             buckets[(d, month)] = int(remaining * weight * ramp[m] / ramp_total)
     # The last full month of the busiest district is the 100,000-ticket month of the summary benchmark.
-    buckets[(0, months[-2])] += big
+    buckets[(0, months[-2])] = big
     buckets[(0, months[-1])] += total - sum(buckets.values())
     return buckets
 
