@@ -24,6 +24,7 @@ from .models import (
     WorkGroup,
 )
 from .signals import choices_version
+from .widgets import FastSelect
 
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
 
@@ -44,26 +45,32 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
-    district = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区"))
+    district = django_filters.ModelChoiceFilter(
+        widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区")
+    )
     state = django_filters.ChoiceFilter(
-        choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态")
+        widget=FastSelect, choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("只看逾期"), widget=forms.CheckboxInput)
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("只看本单位负责的"), widget=forms.CheckboxInput)
     street = django_filters.ModelChoiceFilter(
-        queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道")
+        widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道")
     )
     area = django_filters.ModelChoiceFilter(
-        queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
+        widget=FastSelect, queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
     )
     category = django_filters.ModelChoiceFilter(
-        queryset=ProblemCategory.objects.none(), label=_("问题类别"), empty_label=_("全部问题类别")
+        widget=FastSelect, queryset=ProblemCategory.objects.none(), label=_("问题类别"), empty_label=_("全部问题类别")
     )
     responsible_unit = django_filters.ModelChoiceFilter(
-        queryset=OrgUnit.objects.none(), label=_("责任单位"), empty_label=_("全部责任单位")
+        widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("责任单位"), empty_label=_("全部责任单位")
     )
     work_group = django_filters.ModelChoiceFilter(
-        queryset=WorkGroup.objects.none(), method="filter_work_group", label=_("工作组"), empty_label=_("全部工作组")
+        widget=FastSelect,
+        queryset=WorkGroup.objects.none(),
+        method="filter_work_group",
+        label=_("工作组"),
+        empty_label=_("全部工作组"),
     )
     found_from = django_filters.DateFilter(
         method="filter_found_from", label=_("发现日期从"), widget=forms.DateInput(attrs={"type": "date"})
@@ -81,6 +88,7 @@ class TicketFilter(django_filters.FilterSet):
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("反弹过"), widget=forms.CheckboxInput)
     checklist_item = django_filters.NumberFilter(field_name="checklist_item_id", widget=forms.HiddenInput)
     sort = StableOrderingFilter(
+        widget=FastSelect,
         fields=(
             ("reported_at", "reported_at"),
             ("deadline", "deadline"),
@@ -133,15 +141,16 @@ class TicketFilter(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             ids = ",".join(str(pk) for pk in sorted(self.scope.district_ids))
-            for name in self.CHOICE_FIELDS:
-                if name not in form.fields:
-                    continue
+            version = choices_version()
+            names = [name for name in self.CHOICE_FIELDS if name in form.fields]
+            keys = {name: f"choices:{version}:{name}:{ids}" for name in names}
+            cached = cache.get_many(list(keys.values()))
+            for name in names:
                 field = form.fields[name]
-                key = f"choices:{choices_version()}:{name}:{ids}"
-                options = cache.get(key)
+                options = cached.get(keys[name])
                 if options is None:
                     options = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
-                    cache.set(key, options, 600)
+                    cache.set(keys[name], options, 600)
                 # Only the widget renders options; validation still checks against the queryset.
                 field.widget.choices = [("", field.empty_label), *options]
         return self._form
@@ -209,12 +218,18 @@ class TicketFilter(django_filters.FilterSet):
 class ChecklistFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
     area = django_filters.ModelChoiceFilter(
-        queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
+        widget=FastSelect, queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
     )
     unit = django_filters.ModelChoiceFilter(
-        queryset=OrgUnit.objects.none(), method="filter_unit", label=_("单位（牵头或配合）"), empty_label=_("全部单位")
+        widget=FastSelect,
+        queryset=OrgUnit.objects.none(),
+        method="filter_unit",
+        label=_("单位（牵头或配合）"),
+        empty_label=_("全部单位"),
     )
-    status = django_filters.ChoiceFilter(choices=ChecklistStatus.choices, label=_("状态"), empty_label=_("全部状态"))
+    status = django_filters.ChoiceFilter(
+        widget=FastSelect, choices=ChecklistStatus.choices, label=_("状态"), empty_label=_("全部状态")
+    )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("只看逾期任务"), widget=forms.CheckboxInput)
     at_risk = django_filters.BooleanFilter(
         method="filter_at_risk", label=_("只看有未办结问题的"), widget=forms.CheckboxInput

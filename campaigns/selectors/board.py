@@ -272,4 +272,8 @@ def board_html(board, render):
 
 
 def board_invalidate(district_id):
+    """A write happened in the district: drop its board and every fragment that shows it."""
+    from campaigns.fragments import district_touch
+
     cache.delete(board_cache_key(district_id))
+    district_touch(district_id)

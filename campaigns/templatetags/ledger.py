@@ -1,7 +1,11 @@
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -10,12 +14,76 @@ from campaigns.models import OPEN_STATES
 register = template.Library()
 
 
-@register.inclusion_tag("partials/state_badge.html")
+@register.simple_tag
 def state_badge(ticket):
-    overdue_days = None
+    """State, overdue days, returns and recurrences as badges (words, not colour alone)."""
+    parts = [format_html('<span class="badge state-{}">{}</span>', ticket.state, ticket.get_state_display())]
     if ticket.state in OPEN_STATES and ticket.deadline and ticket.deadline < timezone.localdate():
-        overdue_days = (timezone.localdate() - ticket.deadline).days
-    return {"ticket": ticket, "overdue_days": overdue_days}
+        days = (timezone.localdate() - ticket.deadline).days
+        parts.append(format_html('<span class="badge overdue">{}</span>', _("逾期 %(n)s 天") % {"n": days}))
+    if ticket.return_count:
+        parts.append(
+            format_html('<span class="badge muted">{}</span>', _("退回 %(n)s 次") % {"n": ticket.return_count})
+        )
+    if ticket.reopen_count:
+        parts.append(format_html('<span class="badge warn">{}</span>', _("反弹 %(n)s 次") % {"n": ticket.reopen_count}))
+    return mark_safe(" ".join(parts))
+
+
+@register.simple_tag
+def ticket_card(ticket, show_district=False):
+    """One ticket in a list, built in Python: lists of thirty cards render in a few milliseconds."""
+    detail = ticket_url(ticket.number)
+    if ticket.row_photo:
+        thumb = format_html(
+            '<img class="ticket-thumb" src="{}" alt="" width="64" height="64">', photo_thumb_url(ticket.row_photo.pk)
+        )
+    else:
+        thumb = mark_safe('<span class="ticket-thumb" aria-hidden="true"></span>')
+    meta = []
+    if show_district:
+        meta.append(ticket.district.name)
+    meta.append(ticket.street.name)
+    place = ticket.place_display
+    meta.append(place if len(place) <= 24 else place[:23] + "…")
+    meta.append(_("发现 %(t)s") % {"t": timezone.localtime(ticket.reported_at).strftime("%m-%d %H:%M")})
+    if ticket.responsible_unit_id:
+        meta.append(_("责任 %(u)s") % {"u": ticket.responsible_unit.name})
+    meta_html = conditional_escape(" · ".join(meta))
+    if ticket.deadline:
+        meta_html = format_html(
+            "{} · {} <b>{}</b>",
+            meta_html,
+            _("时限 %(d)s") % {"d": ticket.deadline.strftime("%m-%d")},
+            deadline_hint(ticket),
+        )
+    description = ticket.description if len(ticket.description) <= 60 else ticket.description[:59] + "…"
+    return format_html(
+        '<li class="ticket-card{}"><a class="ticket-link" href="{}">{}<span class="ticket-number">{}</span>'
+        '<span class="ticket-state">{}</span><span class="ticket-desc">{} · {}</span>'
+        '<span class="ticket-meta">{}</span></a></li>',
+        " is-overdue" if ticket.is_overdue else "",
+        detail,
+        thumb,
+        ticket.number,
+        state_badge(ticket),
+        ticket.category.name,
+        description,
+        meta_html,
+    )
+
+
+@lru_cache(maxsize=1)
+def _url_prefixes():
+    return reverse("campaigns:ticket-detail", args=["NUMBER"]), reverse("campaigns:photo-thumb", args=[0])
+
+
+def ticket_url(number):
+    return _url_prefixes()[0].replace("NUMBER", number)
+
+
+def photo_thumb_url(pk):
+    return _url_prefixes()[1].replace("/0/", f"/{pk}/")
 
 
 @register.filter

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
 from campaigns.charts import trend_svg
+from campaigns.fragments import cached_fragment
 from campaigns.models import Role
 from campaigns.selectors import board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import board_html
@@ -83,7 +84,13 @@ def city(request):
     scope = scope_for(request.user)
     if len(scope.district_ids) < 2:
         raise PermissionDenied(_("全市对比只对市级账号开放。"))
-    return render(request, "campaigns/city.html", {"rows": city_overview(request.user)})
+    body = cached_fragment(
+        "city",
+        ("city-v1",),
+        scope.district_ids,
+        lambda: render_to_string("partials/city_body.html", {"rows": city_overview(request.user)}),
+    )
+    return render(request, "campaigns/city.html", {"body": mark_safe(body)})  # noqa: S308
 
 
 @login_required
@@ -94,4 +101,11 @@ def ping(request):
 
 @login_required
 def my_tasks_page(request):
-    return render(request, "campaigns/my_tasks.html", {"task_lists": my_tasks(request.user)})
+    user = request.user
+    body = cached_fragment(
+        "my-tasks",
+        ("tasks-v1", user.pk),
+        scope_for(user).district_ids,
+        lambda: render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(user)}),
+    )
+    return render(request, "campaigns/my_tasks.html", {"body": mark_safe(body)})  # noqa: S308

@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +31,7 @@ from campaigns.forms import (
     TicketSubmitFixForm,
     TicketVoidForm,
 )
+from campaigns.fragments import cached_fragment
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -49,8 +52,7 @@ class CountedPaginator(Paginator):
             self.__dict__["count"] = count
 
 
-@login_required
-def ticket_list(request):
+def _ticket_list_body(request):
     tickets = Ticket.objects.visible_to(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     # Page through ids only (an index-only scan), then load the 25 rows shown: a deep page
@@ -64,9 +66,8 @@ def ticket_list(request):
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "campaigns/ticket_list.html",
+    return render_to_string(
+        "partials/ticket_list_body.html",
         {
             "filter": ticket_filter,
             "page": page,
@@ -76,6 +77,16 @@ def ticket_list(request):
             "show_district": len(scope_for(request.user).district_ids) > 1,
         },
     )
+
+
+@login_required
+def ticket_list(request):
+    scope = scope_for(request.user)
+    # The list is the same for everyone who sees the same districts (and, for "mine", units);
+    # it is rendered once per write in those districts.
+    parts = ("list-v1", request.GET.urlencode(), sorted(scope.unit_ids) if request.GET.get("mine") else "")
+    body = cached_fragment("ticket-list", parts, scope.district_ids, lambda: _ticket_list_body(request))
+    return render(request, "campaigns/ticket_list.html", {"list_body": mark_safe(body)})  # noqa: S308
 
 
 def _running_campaign(district):
