@@ -174,7 +174,7 @@ def _action_form(action, ticket, user, data=None, files=None):
     return ACTION_FORMS[action](data, files, **kwargs)
 
 
-def _render_detail(request, ticket, actions, bound=None, status=200):
+def _ticket_static(ticket):
     load_ticket_relations(ticket)
     photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
     photos_by_event = {}
@@ -183,6 +183,23 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
     events = list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id"))
     for event in events:
         event.photo_list = photos_by_event.get(event.pk, [])
+    return render_to_string(
+        "partials/ticket_static.html",
+        {
+            "ticket": ticket,
+            "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
+            "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+            "events": events,
+        },
+    )
+
+
+def _render_detail(request, ticket, actions, bound=None, status=200):
+    # What the ticket says is the same for everyone: rendered once per change of the ticket.
+    static = cached_fragment(
+        "ticket", (ticket.pk, ticket.updated_at.isoformat()), [ticket.district_id], lambda: _ticket_static(ticket)
+    )
+    static_top, static_timeline = static.split("<!--split-->", 1)
     action_forms = []
     for index, action in enumerate(actions):
         form = bound[1] if bound and bound[0] == action else _action_form(action, ticket, request.user)
@@ -201,9 +218,8 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
         "campaigns/ticket_detail.html",
         {
             "ticket": ticket,
-            "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
-            "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
-            "events": events,
+            "static_top": mark_safe(static_top),  # noqa: S308 - our own rendered template
+            "static_timeline": mark_safe(static_timeline),  # noqa: S308
             "action_forms": action_forms,
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
