@@ -261,16 +261,6 @@ def board_for_district(district, *, fresh=False):
     return board
 
 
-def board_html(board, render):
-    """The rendered board body, cached alongside the board it was drawn from."""
-    key = f"{board_cache_key(board.district.pk)}:html:{board.computed_at.timestamp()}"
-    html = cache.get(key)
-    if html is None:
-        html = render(board)
-        cache.set(key, html, BOARD_CACHE_SECONDS)
-    return html
-
-
 def board_invalidate(district_id):
     """A write happened in the district: drop its board and every fragment that shows it."""
     from campaigns.fragments import district_touch

@@ -13,7 +13,7 @@ from campaigns.charts import trend_svg
 from campaigns.fragments import cached_fragment
 from campaigns.models import Role
 from campaigns.selectors import board_for_district, city_overview, my_tasks
-from campaigns.selectors.board import board_html
+from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
 
@@ -41,40 +41,44 @@ def board_default(request):
     return redirect("campaigns:board", code=district.code)
 
 
-def _render_body(board):
-    # The body is the same for everyone in the district, so it is rendered once per change.
-    return render_to_string(
-        "partials/board_body.html",
-        {
-            "board": board,
-            "risk_rules": RISK_RULES_TEXT,
-            "trend_chart": trend_svg(
-                board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
-            ),
-            "week_start": week_start(board.today),
-            "month_start": month_start(board.today),
-        },
-    )
-
-
-def _board_context(request, code):
-    district = get_district_for_user(request.user, code)
-    board = board_for_district(district)
+def _board_page_context(board):
     return {
         "board": board,
-        "board_body": mark_safe(board_html(board, _render_body)),  # noqa: S308 - our own rendered template
-        "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+        "risk_rules": RISK_RULES_TEXT,
+        "trend_chart": trend_svg(
+            board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
+        ),
+        "week_start": week_start(board.today),
+        "month_start": month_start(board.today),
     }
 
 
 @login_required
 def board(request, code):
-    return render(request, "campaigns/board.html", _board_context(request, code))
+    district = get_district_for_user(request.user, code)
+    # The board is the same for everyone in the district: rendered once per write there.
+    page = cached_fragment(
+        "board",
+        ("board-v1", district.pk),
+        [district.pk],
+        lambda: render_to_string("partials/board_page.html", _board_page_context(board_for_district(district))),
+        timeout=BOARD_CACHE_SECONDS,
+    )
+    return render(
+        request,
+        "campaigns/board.html",
+        {
+            "district": district,
+            "board_page": mark_safe(page),  # noqa: S308 - our own rendered template
+            "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+        },
+    )
 
 
 @login_required
 def board_wall(request, code):
-    context = _board_context(request, code)
+    district = get_district_for_user(request.user, code)
+    context = _board_page_context(board_for_district(district))
     context["refresh_seconds"] = WALL_REFRESH_SECONDS
     return render(request, "campaigns/board_wall.html", context)
 
