@@ -61,12 +61,27 @@ EMPTY_SCOPE = Scope()
 
 
 def scope_for(user):
-    """The user's reach, computed once per request and kept on the user object."""
+    """The user's reach: kept on the user object for the request, and in the cache until any
+    membership or unit changes (a version every such change bumps)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
     cached = getattr(user, "_ledger_scope", None)
     if cached is not None:
         return cached
+    from django.core.cache import cache
+
+    from .signals import scope_version
+
+    key = f"scope:{scope_version()}:{user.pk}"
+    scope = cache.get(key)
+    if scope is None:
+        scope = _compute_scope(user)
+        cache.set(key, scope, 3600)
+    user._ledger_scope = scope
+    return scope
+
+
+def _compute_scope(user):
     roles = {}
     unit_ids, street_ids, city_ids = set(), set(), set()
     city_roles = {}
@@ -87,15 +102,13 @@ def scope_for(user):
             kind=UnitKind.DISTRICT, parent_id__in=city_ids, is_active=True
         ).values_list("id", "parent_id"):
             roles.setdefault(district_id, set()).update(city_roles[city_id])
-    scope = Scope(
+    return Scope(
         district_ids=frozenset(roles),
         roles_by_district={d: frozenset(r) for d, r in roles.items()},
         unit_ids=frozenset(unit_ids),
         street_ids=frozenset(street_ids),
         city_ids=frozenset(city_ids),
     )
-    user._ledger_scope = scope
-    return scope
 
 
 def visible_districts(user):

@@ -18,8 +18,15 @@ def navigation(request):
         }
 
     def unread():
-        from .models import Notification
+        from django.core.cache import cache
 
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        from .models import Notification
+        from .signals import unread_key
+
+        count = cache.get(unread_key(user.pk))
+        if count is None:
+            count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+            cache.set(unread_key(user.pk), count, 3600)
+        return count
 
     return {"nav": SimpleLazyObject(flags), "nav_unread": SimpleLazyObject(unread)}

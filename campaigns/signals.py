@@ -1,9 +1,12 @@
 """Cache versions that setup changes bump, so cached choices never outlive the data."""
 
+import time
+
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 CHOICES_VERSION_KEY = "choices:version"
+SCOPE_VERSION_KEY = "scope:version"
 
 
 def choices_version():
@@ -14,6 +17,32 @@ def choices_version():
     return version
 
 
+def scope_version():
+    version = cache.get(SCOPE_VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(SCOPE_VERSION_KEY, version, None)
+        version = cache.get(SCOPE_VERSION_KEY, version)
+    return version
+
+
+def bump_scope_version(**kwargs):
+    try:
+        cache.incr(SCOPE_VERSION_KEY)
+    except ValueError:
+        cache.set(SCOPE_VERSION_KEY, time.time_ns(), None)
+
+
+def unread_key(user_id):
+    return f"unread:{user_id}"
+
+
+def forget_unread(**kwargs):
+    instance = kwargs.get("instance")
+    if instance is not None:
+        cache.delete(unread_key(instance.recipient_id))
+
+
 def bump_choices_version(**kwargs):
     try:
         cache.incr(CHOICES_VERSION_KEY)
@@ -22,7 +51,15 @@ def bump_choices_version(**kwargs):
 
 
 def connect():
-    from .models import AssessmentArea, OrgUnit, ProblemCategory, WorkGroup
+    from django.contrib.auth import get_user_model
+
+    from .models import AssessmentArea, Membership, Notification, OrgUnit, ProblemCategory, WorkGroup
+
+    # Who may see what: any change to memberships, units or accounts drops every cached scope.
+    for model in (Membership, OrgUnit, get_user_model()):
+        post_save.connect(bump_scope_version, sender=model, dispatch_uid=f"scope-{model.__name__}-save")
+        post_delete.connect(bump_scope_version, sender=model, dispatch_uid=f"scope-{model.__name__}-delete")
+    post_save.connect(forget_unread, sender=Notification, dispatch_uid="unread-save")
 
     for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup):
         post_save.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-save")

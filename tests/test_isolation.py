@@ -136,3 +136,18 @@ def test_user_without_membership_sees_an_explanation_not_data(client, tx):
     response = client.get("/")
     assert "尚未分配单位" in response.content.decode()
     assert "TX-" not in client.get(reverse("campaigns:ticket-list")).content.decode()
+
+
+def test_removing_a_membership_takes_effect_at_once(client, tx):
+    """Scopes are cached; a membership change must still apply on the very next request."""
+    from campaigns.models import Membership
+
+    ticket = tx.log()
+    client.force_login(tx.supervisor)
+    url = reverse("campaigns:ticket-detail", args=[ticket.number])
+    assert client.get(url).status_code == 200
+    Membership.objects.get(user=tx.supervisor).delete()
+    assert client.get(url).status_code == 404
+    Membership.objects.create(user=tx.supervisor, unit=tx.unit, role="leader")
+    assert client.get(url).status_code == 200
+    assert client.post(reverse("campaigns:ticket-void", args=[ticket.number]), {"reason": "x"}).status_code == 403

@@ -220,7 +220,13 @@ def deliveries_due(now=None, limit=200):
 
 
 def notifications_mark_read(user, ids=None):
+    from django.core.cache import cache
+
+    from campaigns.signals import unread_key
+
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    cache.delete(unread_key(user.pk))
+    return marked
