@@ -371,6 +371,13 @@ def main():
             if status != 200:
                 raise SystemExit(f"{name}: {path} answered {status}")
             results[name] = measure(name, BASE + path, session.header)
+        # The ceiling again at the end: ratios use the faster of the two, the stricter reading.
+        again = measure("ceiling again (/ping/)", BASE + "/ping/", supervisor.header)
+        if again["rps"] > results["ceiling (/ping/)"]["rps"]:
+            results["ceiling (/ping/)"] = again
+        results["ceiling (/ping/)"]["readings"] = sorted(
+            [round(again["rps"], 1), round(results["ceiling (/ping/)"]["rps"], 1)]
+        )
         staff.queries("/tickets/new/")
         results["log a problem (POST, ~300 KB JPEG)"] = measure(
             "log a problem (POST, ~300 KB JPEG)",
@@ -455,7 +462,9 @@ def write_results(
         "Load: gunicorn with 2 sync workers, production settings, PostgreSQL and Redis on the same machine;",
         f"`wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --latency` per page after a {WARMUP} s warm-up, logged in as real users.",
         "Each ratio divides the page's req/s by the ceiling's (/ping/: logged in, one query, a tiny template)",
-        "measured in the same run. Queries: the X-Queries header of one request (QUERY_COUNT_HEADER=1).",
+        "measured in the same run, first and again after the GET pages; the faster reading is used"
+        f" ({' and '.join(str(r) for r in results['ceiling (/ping/)'].get('readings', []))} req/s this run).",
+        "Queries: the X-Queries header of one request in the steady state (QUERY_COUNT_HEADER=1).",
         "",
         "| page | req/s | p50 ms | p99 ms | ratio | target ratio | queries | target queries | met |",
         "|---|---:|---:|---:|---:|---:|---:|---:|:-:|",

@@ -132,16 +132,34 @@ def default_district(user):
 
 
 def ticket_queryset_for_detail():
-    # Few joins on purpose: PostgreSQL's planning time grows steeply past six joined tables,
-    # and the rest is fetched by primary key in load_ticket_relations().
-    return Ticket.objects.select_related("district", "street", "area", "category", "responsible_unit")
+    # No joins: authorising and deciding the buttons need only the ticket's own columns; what
+    # the page shows is rendered once per ticket version and loads its relations then.
+    return Ticket.objects.all()
 
 
 def load_ticket_relations(ticket):
-    """Attach the people, point, groups and task a ticket page shows, in at most four lookups."""
+    """Attach everything a ticket page shows, in at most five lookups by primary key."""
     from django.contrib.auth import get_user_model
 
     from .models import ChecklistItem, InspectionPoint, WorkGroup
+
+    related = (
+        Ticket.objects.select_related("district", "street", "area", "category", "responsible_unit")
+        .only(
+            "id",
+            "district__name",
+            "district__code",
+            "street__name",
+            "area__name",
+            "area__code",
+            "category__name",
+            "responsible_unit__name",
+            "responsible_unit__street_id",
+        )
+        .get(pk=ticket.pk)
+    )
+    for name in ("district", "street", "area", "category", "responsible_unit"):
+        setattr(ticket, name, getattr(related, name))
 
     user_ids = {ticket.reported_by_id, ticket.closed_by_id, ticket.fix_submitted_by_id} - {None}
     users = get_user_model().objects.in_bulk(user_ids)
