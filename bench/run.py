@@ -308,7 +308,8 @@ def main():
     numbers = json.loads(
         shell(
             "import json; from campaigns.models import Ticket; print(json.dumps(list(Ticket.objects.filter("
-            f"district__code='{DISTRICT}', state='submitted').exclude(fix_submitted_by__username='bench_cy_supervisor1')"
+            f"district__code='{DISTRICT}', state='submitted')"
+            ".exclude(fix_submitted_by__username='bench_cy_supervisor1')"
             ".order_by('id').values_list('number', flat=True)[:20000])))"
         )
     )
@@ -460,7 +461,8 @@ def write_results(
         + (f", seeded in {seeded:.0f} s" if seeded else ", already seeded")
         + ").",
         "Load: gunicorn with 2 sync workers, production settings, PostgreSQL and Redis on the same machine;",
-        f"`wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --latency` per page after a {WARMUP} s warm-up, logged in as real users.",
+        f"`wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --latency` per page after a {WARMUP} s warm-up,"
+        " logged in as real users.",
         "Each ratio divides the page's req/s by the ceiling's (/ping/: logged in, one query, a tiny template)",
         "measured in the same run, first and again after the GET pages; the faster reading is used"
         f" ({' and '.join(str(r) for r in results['ceiling (/ping/)'].get('readings', []))} req/s this run).",
