@@ -83,6 +83,14 @@ def test_every_ticket_state_matches_its_timeline(demo):
             assert ticket.closed_by_id != ticket.fix_submitted_by_id  # four eyes in the demo too
 
 
+def test_demo_ledger_chains_verify(demo):
+    from campaigns.services.ledger_chain import ledger_verify
+
+    for district in OrgUnit.objects.filter(kind=UnitKind.DISTRICT):
+        checked, broken = ledger_verify(district)
+        assert broken is None and checked == TicketEvent.objects.filter(ticket__district=district).count() > 0
+
+
 def test_seed_is_idempotent(demo, tmp_path):
     before = {model: model.objects.count() for model in (OrgUnit, Ticket, TicketEvent, WorkGroup, InspectionPoint)}
     call_command("seed_demo", stdout=open(tmp_path / "again.txt", "w"))

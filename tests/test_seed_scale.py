@@ -15,6 +15,11 @@ def test_a_small_province_is_consistent(tmp_path):
     assert OrgUnit.objects.filter(kind=UnitKind.DISTRICT).count() == 10
     assert Ticket.objects.count() == 1500
     assert tally_check() == {}
+    from campaigns.services.ledger_chain import ledger_verify
+
+    for district in OrgUnit.objects.filter(kind=UnitKind.DISTRICT):
+        checked, broken = ledger_verify(district)
+        assert broken is None and checked > 0
     chains = {}
     for ticket_id, action, from_state, to_state in TicketEvent.objects.order_by("ticket_id", "at", "id").values_list(
         "ticket_id", "action", "from_state", "to_state"

@@ -1,5 +1,8 @@
 """Tickets (整改工单), their photos and their append-only timeline."""
 
+import datetime
+import hashlib
+import json
 import uuid
 
 from django.conf import settings
@@ -27,6 +30,9 @@ class TicketQuerySet(models.QuerySet):
         from campaigns.access import scope_for
 
         return self.filter(district_id__in=scope_for(user).district_ids)
+
+    def delete(self):
+        raise TypeError("Tickets are voided, never deleted.")
 
     def open(self):
         return self.filter(state__in=OPEN_STATES)
@@ -146,6 +152,9 @@ class Ticket(models.Model):
     def __str__(self):
         return self.number
 
+    def delete(self, *args, **kwargs):
+        raise TypeError("Tickets are voided, never deleted.")
+
     @property
     def is_open(self):
         return self.state in OPEN_STATES
@@ -216,6 +225,10 @@ class TicketEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     # What the act decided (unit, person, deadline …), as shown to people at the time.
     details = models.JSONField(_("详情"), default=dict, blank=True)
+    # sha256 over this event and the hash of the ticket's previous event (in the order
+    # written, i.e. by id, so clock skew between servers cannot reorder the chain): an edit
+    # behind the app's back breaks the chain, and `python manage.py verify_ledger` names the first broken link.
+    chain_hash = models.CharField(_("校验值"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -231,10 +244,40 @@ class TicketEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Ticket events are append-only; an event cannot be changed once written.")
+        if not self.chain_hash:
+            previous = (
+                TicketEvent.objects.filter(ticket_id=self.ticket_id)
+                .order_by("-id")
+                .values_list("chain_hash", flat=True)
+                .first()
+            )
+            self.chain_hash = event_hash(previous or "", self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ticket events are append-only; they cannot be deleted.")
+
+
+def event_hash(previous, event):
+    """The chain link: sha256 of the previous link and this event's content, canonically written."""
+    at = event.at if isinstance(event.at, str) else event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    content = json.dumps(
+        [
+            previous,
+            event.ticket_id,
+            event.action,
+            event.actor_id,
+            at,
+            event.from_state,
+            event.to_state,
+            event.note,
+            event.details,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 class PhotoKind(models.TextChoices):

@@ -12,10 +12,21 @@ from campaigns.models import (
     TicketEvent,
     TicketPhoto,
 )
+from campaigns.models.ticket import event_hash
 
 from .constants import DESCRIPTIONS, DISTRICT_WEIGHTS, NOW_SLACK
 from .copy import CopyWriter, _next_id, _reset_sequences
 from .structure import _photo_files
+
+
+class EventRow:
+    """Just what event_hash() reads, for rows that never become model instances."""
+
+    __slots__ = ("ticket_id", "action", "actor_id", "at", "from_state", "to_state", "note", "details")
+
+    def __init__(self, ticket_id, action, actor_id, at, from_state, to_state, note, details):
+        self.ticket_id, self.action, self.actor_id, self.at = ticket_id, action, actor_id, at
+        self.from_state, self.to_state, self.note, self.details = from_state, to_state, note, details
 
 
 def month_starts(today, count=12):
@@ -286,8 +297,10 @@ def generate_tickets(worlds, total, rng, log):
                     event_rows[-1][4],
                 )
             )
+            chain = ""
             for row in event_rows:
-                events.add(row)
+                chain = event_hash(chain, EventRow(*row[1:]))
+                events.add((*row, chain))
             for row in photo_rows:
                 photos.add(row)
             ticket_id += 1
