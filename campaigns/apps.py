@@ -8,6 +8,7 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals
+        from . import audit_signals, signals
 
         signals.connect()
+        audit_signals.connect()

@@ -29,4 +29,8 @@ def navigation(request):
             cache.set(unread_key(user.pk), count, 3600)
         return count
 
-    return {"nav": SimpleLazyObject(flags), "nav_unread": SimpleLazyObject(unread)}
+    from .middleware import DUTY_KEY
+
+    session = getattr(request, "session", None)
+    duty = session.get(DUTY_KEY, "") if session is not None else ""
+    return {"nav": SimpleLazyObject(flags), "nav_unread": SimpleLazyObject(unread), "nav_duty": duty}

@@ -27,6 +27,8 @@ def scope_version():
 
 
 def bump_scope_version(**kwargs):
+    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login", "password"}:
+        return  # a login or a password change does not change anyone's reach
     try:
         cache.incr(SCOPE_VERSION_KEY)
     except ValueError:

@@ -5,6 +5,7 @@ With nothing set, the project runs on embedded defaults (SQLite, a filesystem Ce
 broker, local media) so `make run` works with only Python installed.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -74,20 +75,29 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "campaigns",
 ]
 
 MIDDLEWARE = [
+    "campaigns.middleware.RequestIdMiddleware",
     "campaigns.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "campaigns.middleware.AccountPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ledger.urls"
@@ -128,14 +138,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; waiting beats "database is locked" when the worker writes too.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A connection kept between requests is checked before reuse, so a database restart costs
+# the next request a reconnect, not an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down must not take the ledger down: errors are misses, see campaigns/cache.py.
+    CACHES = {"default": {"BACKEND": "campaigns.cache.LedgerRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A request that enqueues while Redis is down gives up in well under a second; the
+        # work is in the database already and a sweep sends it when Redis is back.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.2,
+        "socket_connect_timeout": 1,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Kombu's filesystem transport: a real broker between processes that needs no server.
@@ -155,6 +178,7 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Each campaign sets its own reminder times; the tick only asks "is anything due now?".
@@ -163,7 +187,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("REMINDER_TICK_SECONDS", 300),
     },
     # Deliveries whose retry time came but whose task message was lost (a broker restart).
-    "resend-due-deliveries": {"task": "campaigns.tasks.resend_due_deliveries", "schedule": 600},
+    "resend-due-deliveries": {"task": "campaigns.tasks.resend_due_deliveries", "schedule": 120},
+    # Notifications owed by ticket acts whose drain message never reached the broker.
+    "drain-outbox": {"task": "campaigns.tasks.drain_outbox", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 60)},
+    # Thumbnails and summaries whose task message was lost.
+    "sweep-left-work": {"task": "campaigns.tasks.sweep_left_work", "schedule": 300},
+    # Beat → broker → worker → database: /healthz reads the time this task last ran.
+    "worker-heartbeat": {"task": "campaigns.tasks.worker_heartbeat", "schedule": env_int("HEARTBEAT_SECONDS", 60)},
+    # The security audit log keeps AUDIT_RETENTION_DAYS (at least 180).
+    "purge-audit-log": {"task": "campaigns.tasks.purge_audit_log", "schedule": crontab(minute=43, hour=3)},
     # Photos picked on a failed form are kept so nothing is lost; abandoned ones go after a day.
     "purge-abandoned-uploads": {
         "task": "campaigns.tasks.purge_abandoned_uploads",
@@ -171,13 +203,41 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Auth -----------------------------------------------------------------------------
+# --- Auth (等保 2.0 third level, application controls) ---------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins per account and refuses a locked one before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "campaigns.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "campaigns.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+IDLE_LOGOUT_SECONDS = env_int("IDLE_LOGOUT_MINUTES", 30) * 60
+# Lockout: five failed logins of one account lock it for thirty minutes (django-axes).
+AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # the security audit log records logins; axes only counts failures
+AXES_LOCKOUT_CALLABLE = "campaigns.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "campaigns.audit.client_ip"
+AXES_VERBOSE = False
+# axes.W006 asks to lock by IP too. A district office is one NAT address: locking the address
+# would let one person's typos lock out every colleague. Locking is per account, as 等保 asks.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Several lockouts in a short window alert the security admins.
+LOCKOUT_ALERT_COUNT = env_int("LOCKOUT_ALERT_COUNT", 3)
+LOCKOUT_ALERT_MINUTES = env_int("LOCKOUT_ALERT_MINUTES", 10)
+AUDIT_RETENTION_DAYS = max(180, env_int("AUDIT_RETENTION_DAYS", 365))
+# Requests pass through these proxies (nginx); the client's address is the last hop they add.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "创卫台账")
 if TESTING:
     # Slow hashing is the point in production and pure waiting in tests.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -266,10 +326,29 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # Sessions live in the cache (Redis in production) and are written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+# The longest a session lives at all; idle sessions end sooner (IDLE_LOGOUT_SECONDS).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy: only our own files; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -286,9 +365,30 @@ QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 TICKETS_PER_PAGE = 25
 DEFAULT_DEADLINE_DAYS = 3
 
+# Logs: one JSON object per line with the request id (LOG_FORMAT=json, the default in
+# production) so a support call's "请求编号" finds every line of that request; plain text
+# for a developer's terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if (DEBUG or TESTING) else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "campaigns.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes narrates every login at INFO; the audit log already records them.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -24,13 +24,16 @@ from .notifications import (
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
+    Heartbeat,
     Notification,
     NotificationKind,
+    OutboxItem,
     UnitWebhook,
     WebhookFlavor,
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
+from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -44,6 +47,14 @@ from .ticket import (
 )
 
 __all__ = [
+    "AccountProfile",
+    "AuditEvent",
+    "AuditKind",
+    "Duty",
+    "Heartbeat",
+    "OutboxItem",
+    "PasswordHistory",
+    "SecondFactorPolicy",
     "DailyReport",
     "Delivery",
     "DeliveryChannel",

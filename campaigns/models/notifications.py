@@ -13,6 +13,13 @@ class NotificationKind(models.TextChoices):
     REPORT_MISSED = "report_missed", _("日报未报名单")
     TICKET_DUE_SOON = "ticket_due_soon", _("工单即将到期")
     TICKET_OVERDUE = "ticket_overdue", _("逾期工单汇总")
+    TICKET_LOGGED = "ticket_logged", _("新问题待交办")
+    TICKET_ASSIGNED = "ticket_assigned", _("工单交办")
+    TICKET_SUBMITTED = "ticket_submitted", _("整改待核验")
+    TICKET_CLOSED = "ticket_closed", _("工单已销号")
+    TICKET_RETURNED = "ticket_returned", _("整改被退回")
+    TICKET_REOPENED = "ticket_reopened", _("工单反弹重开")
+    SECURITY_ALERT = "security_alert", _("安全告警")
 
 
 class Notification(models.Model):
@@ -21,7 +28,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
     )
-    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.CASCADE, related_name="+")
+    # No district for messages about the system itself (a security alert).
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
     occasion = models.CharField(_("事由"), max_length=120, help_text=_("同一事由只提醒一次。"))
     title = models.CharField(_("标题"), max_length=200)
@@ -79,7 +89,10 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One message over one outside channel to one target. Unique per occasion: sent at most once."""
 
-    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.CASCADE, related_name="+")
+    # No district for messages about the system itself (a security alert).
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(_("渠道"), max_length=12, choices=DeliveryChannel.choices)
     target = models.CharField(_("目标"), max_length=120, help_text=_("user:<id> 或 webhook:<id>"))
     occasion = models.CharField(_("事由"), max_length=120)
@@ -106,3 +119,45 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.target} {self.occasion}"
+
+
+class OutboxItem(models.Model):
+    """Work a transaction owes the outside world, written in that same transaction.
+
+    A ticket act that tells people (交办, 退回, 销号 …) writes one row here as it commits;
+    a worker turns it into notifications and deliveries. If Redis is down when the act
+    commits, the row waits here and the periodic drain sends it when the broker is back.
+    """
+
+    topic = models.CharField(_("类型"), max_length=24)
+    ref_id = models.BigIntegerField(_("对象编号"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    done_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("待发事项")
+        verbose_name_plural = _("待发事项")
+        constraints = [models.UniqueConstraint(fields=["topic", "ref_id"], name="unique_outbox_item")]
+        indexes = [
+            models.Index(fields=["id"], name="outbox_pending", condition=models.Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.topic}:{self.ref_id}"
+
+
+class Heartbeat(models.Model):
+    """When a background process last proved it was alive (the worker, via beat)."""
+
+    name = models.CharField(_("进程"), max_length=40, primary_key=True)
+    at = models.DateTimeField(_("时间"))
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,158 @@
+"""Signing in: the lockout page, the password change the policy may require, the second factor."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from campaigns.audit import audit_record
+from campaigns.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
+from campaigns.models import AuditKind
+from campaigns.second_factor import totp_device_pending, totp_qr_svg
+
+
+def locked_out(request, response=None, credentials=None, *args, **kwargs):
+    """What axes shows for a locked account: the login page, saying why and for how long."""
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "locked": _("该账号连续 %(n)s 次登录失败，已锁定 %(minutes)s 分钟。请稍后再试，或联系安全管理员解锁。")
+            % {"n": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+            "next": request.POST.get("next", ""),
+        },
+        status=403,
+    )
+
+
+def _policy_context():
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "max_age": settings.PASSWORD_MAX_AGE_DAYS,
+    }
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_policy_context()}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, plus: the policy hold is lifted and the change is audited."""
+
+    success_url = reverse_lazy("password_change_done")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_policy_context()}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session.pop(PASSWORD_KEY, None)
+        audit_record(AuditKind.PASSWORD_CHANGE, request=self.request, user=self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return response
+
+    def form_invalid(self, form):
+        audit_record(
+            AuditKind.PASSWORD_CHANGE,
+            request=self.request,
+            user=self.request.user,
+            success=False,
+            errors=sorted(form.errors),
+        )
+        return super().form_invalid(form)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("动态口令"),
+        max_length=8,
+        help_text=gettext_lazy("打开手机上的身份验证器（如微信小程序“腾讯身份验证器”），输入 6 位数字。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip().replace(" ", "")
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError(_("动态口令是 6 位数字。"))
+        return token
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse_lazy("campaigns:home")
+
+
+def _verified(request, device):
+    otp_login(request, device)
+    request.session.pop(SECOND_FACTOR_KEY, None)
+    audit_record(AuditKind.SECOND_FACTOR, request=request, device=device.persistent_id)
+
+
+@login_required
+def second_factor(request):
+    """Second step of signing in for people who have a second factor."""
+    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    if not devices:
+        return redirect("second-factor-setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in devices:
+            allowed, _details = device.verify_is_allowed()
+            if allowed and device.verify_token(form.cleaned_data["token"]):
+                _verified(request, device)
+                return redirect(_next_url(request))
+        audit_record(AuditKind.SECOND_FACTOR, request=request, success=False)
+        form.add_error("token", _("动态口令不正确或已过期，请重新输入。多次错误将暂时不能验证。"))
+    return render(request, "registration/second_factor.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+def second_factor_setup(request):
+    """Bind an authenticator app: scan the code, type one token to prove it works."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
+        return redirect("second-factor")
+    device = totp_device_pending(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            _verified(request, device)
+            messages.success(request, _("动态口令已启用，以后登录时需要输入。"))
+            return redirect(_next_url(request))
+        form.add_error("token", _("动态口令不正确，请确认手机时间准确后重新输入。"))
+    return render(
+        request,
+        "registration/second_factor_setup.html",
+        {
+            "form": form,
+            "qr": totp_qr_svg(device),
+            "secret": _secret_groups(device),
+            "required": request.session.get(SECOND_FACTOR_KEY) == "setup",
+            "next": _next_url(request),
+        },
+    )
+
+
+def _secret_groups(device):
+    import base64
+
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
