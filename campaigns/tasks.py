@@ -26,8 +26,47 @@ def make_photo_thumbnail(photo_id):
 @shared_task
 def send_due_reminders():
     ids = reminders_run()
-    transaction.on_commit(lambda: [deliver_one.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: _send(ids))
     return len(ids)
+
+
+def _send(delivery_ids):
+    from .queue import enqueue
+
+    for pk in delivery_ids:
+        if not enqueue(deliver_one, pk):
+            return  # broker gone: the pending deliveries wait for resend_due_deliveries
+
+
+@shared_task
+def drain_outbox():
+    from .services.outbox import outbox_drain
+
+    ids = outbox_drain()
+    _send(ids)
+    return len(ids)
+
+
+@shared_task
+def worker_heartbeat():
+    from .models import Heartbeat
+
+    Heartbeat.objects.update_or_create(name="worker", defaults={"at": timezone.now()})
+
+
+@shared_task
+def sweep_left_work():
+    """What a lost message left undone: photos without thumbnails, summaries never started."""
+    from .services.sweeps import sweep_left_work as sweep
+
+    return sweep()
+
+
+@shared_task
+def purge_audit_log():
+    from .audit import audit_purge
+
+    return audit_purge()
 
 
 @shared_task(
@@ -45,8 +84,7 @@ def deliver_one(self, delivery_id):
 @shared_task
 def resend_due_deliveries():
     ids = deliveries_due()
-    for pk in ids:
-        deliver_one.delay(pk)
+    _send(ids)
     return len(ids)
 
 

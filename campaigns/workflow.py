@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .access import MANAGER_ROLES, WORKER_ROLES, scope_for
+from .audit import audit_record
 from .models import (
+    AuditKind,
     OrgUnit,
     PhotoKind,
     Ticket,
@@ -31,6 +33,7 @@ from .models import (
 )
 from .selectors.board import board_invalidate
 from .services.ledger_numbers import ledger_number_next
+from .services.outbox import outbox_add_ticket_event
 from .services.tally import tally_move, tally_snapshot
 
 
@@ -132,7 +135,7 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
     district_id = ticket.district_id
     # The board is cached for a minute; a change to the ledger shows at once.
     transaction.on_commit(lambda: board_invalidate(district_id))
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         action=action,
         actor=actor,
@@ -142,6 +145,8 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
         note=note,
         details=details or {},
     )
+    outbox_add_ticket_event(event)
+    return event
 
 
 def _claim_photos(photos, *, ticket, event, kind, actor):
@@ -337,18 +342,34 @@ def ticket_submit_fix(*, ticket, actor, note, photos):
 
 
 def ticket_close_out(*, ticket, actor, note=""):
-    """核验销号: a supervisor who did not submit the fix checks it and strikes the line off."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.CLOSE_OUT, ticket, actor)
-        before = tally_snapshot(ticket)
-        from_state = ticket.state
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
-        ticket.closed_at = timezone.now()
-        ticket.closed_by = actor
-        ticket.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
-        _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
-        tally_move(before, tally_snapshot(ticket))
+    """核验销号: a supervisor who did not submit the fix checks it and strikes the line off.
+
+    Every attempt is in the security audit log, the refused ones too (written after the
+    refused transaction has rolled back, so the refusal itself is never lost).
+    """
+    try:
+        with transaction.atomic():
+            ticket = _lock(ticket)
+            _check(TicketAction.CLOSE_OUT, ticket, actor)
+            before = tally_snapshot(ticket)
+            from_state = ticket.state
+            ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
+            ticket.closed_at = timezone.now()
+            ticket.closed_by = actor
+            ticket.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+            _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
+            tally_move(before, tally_snapshot(ticket))
+            audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
+    except (ActionForbidden, TransitionRefused) as refused:
+        audit_record(
+            AuditKind.CLOSE_OUT,
+            user=actor,
+            district=ticket.district_id,
+            target=ticket.number,
+            success=False,
+            reason=str(refused),
+        )
+        raise
     return ticket
 
 
