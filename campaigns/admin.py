@@ -4,9 +4,11 @@ Tickets are shown read-only here: every change of a ticket goes through workflow
 the admin can never strike a line off the ledger behind the timeline's back.
 """
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,7 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketPhoto,
+    UnitKind,
     UnitWebhook,
     WorkGroup,
 )
@@ -38,6 +41,24 @@ def admin_district_ids(user):
     """Districts where this person holds the admin role: the only ones they may set up."""
     scope = scope_for(user)
     return {d for d, roles in scope.roles_by_district.items() if Role.ADMIN in roles}
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter on a relation that offers only what the person may administer.
+
+    Django's own lists every row of the related table, so a district admin would read the
+    names of other districts, their streets and campaigns in the sidebar.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        queryset = model_admin.narrow_choices(request, related, related._default_manager.all())
+        if related is OrgUnit and field.name == "district":
+            queryset = queryset.filter(kind=UnitKind.DISTRICT)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
 
 
 class DistrictScopedAdmin(admin.ModelAdmin):
@@ -73,6 +94,26 @@ class DistrictScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request)
 
+    def get_list_filter(self, request):
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and self._is_relation(entry):
+                entry = (entry, ScopedRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
+
+    def _is_relation(self, path):
+        from django.contrib.admin.utils import get_fields_from_path
+
+        return bool(get_fields_from_path(self.model, path)[-1].is_relation)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the object up before asking about permission, which would tell a
+        # person without admin rights "does not exist" instead of "not yours to see".
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def scope_filter(self, request):
         return Q(**{f"{self.district_path}__in": self._ids(request)})
 
@@ -82,7 +123,7 @@ class DistrictScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(self.scope_filter(request))
 
-    def _narrow(self, request, model, queryset):
+    def narrow_choices(self, request, model, queryset):
         if request.user.is_superuser:
             return queryset
         ids = self._ids(request)
@@ -99,13 +140,13 @@ class DistrictScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
-            field.queryset = self._narrow(request, db_field.related_model, field.queryset)
+            field.queryset = self.narrow_choices(request, db_field.related_model, field.queryset)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
-            field.queryset = self._narrow(request, db_field.related_model, field.queryset)
+            field.queryset = self.narrow_choices(request, db_field.related_model, field.queryset)
         return field
 
 
@@ -139,6 +180,13 @@ class MembershipInline(admin.TabularInline):
 
 
 admin.site.unregister(User)
+# Accounts, second factors and lockouts are the security admin's (三权分立): they live on
+# the /security/ pages, not in the system admin's Django admin.
+for _model in ("auth.Group", "otp_totp.TOTPDevice", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"):
+    try:
+        admin.site.unregister(apps.get_model(_model))
+    except admin.sites.NotRegistered:
+        pass
 
 
 @admin.register(User)

@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +30,36 @@ from .widgets import FastSelect
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
 
 
+# Dates outside this range are refused by the filter form (and so ignored): 0001-01-01 or
+# 9999-12-31 would overflow when turned into the start of a day in UTC.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2099, 12, 31)
+# Ids are 64-bit: a longer number is no id, and must not reach the database.
+MAX_ID = 2**63 - 1
+TEXT_MAX = 100
+
+
+def _day_in_range(value):
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValidationError(
+            _("日期应在 %(start)s 到 %(end)s 之间。") % {"start": EARLIEST_DAY, "end": LATEST_DAY}, code="out_of_range"
+        )
+
+
 def _day_start(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _date_filter(method, label):
+    return django_filters.DateFilter(
+        method=method, label=label, widget=forms.DateInput(attrs={"type": "date"}), validators=[_day_in_range]
+    )
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id: "1.5", "1e400" or a 30-digit number is refused instead of queried."""
+
+    field_class = forms.IntegerField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -44,7 +73,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class TicketFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
+    q = django_filters.CharFilter(method="filter_text", label=_("搜索"), max_length=TEXT_MAX)
     district = django_filters.ModelChoiceFilter(
         widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("区"), empty_label=_("全部区")
     )
@@ -72,21 +101,13 @@ class TicketFilter(django_filters.FilterSet):
         label=_("工作组"),
         empty_label=_("全部工作组"),
     )
-    found_from = django_filters.DateFilter(
-        method="filter_found_from", label=_("发现日期从"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    found_to = django_filters.DateFilter(
-        method="filter_found_to", label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    closed_from = django_filters.DateFilter(
-        method="filter_closed_from", label=_("销号日期从"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    closed_to = django_filters.DateFilter(
-        method="filter_closed_to", label=_("销号日期至"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    found_from = _date_filter("filter_found_from", _("发现日期从"))
+    found_to = _date_filter("filter_found_to", _("至"))
+    closed_from = _date_filter("filter_closed_from", _("销号日期从"))
+    closed_to = _date_filter("filter_closed_to", _("销号日期至"))
     returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回过"), widget=forms.CheckboxInput)
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("反弹过"), widget=forms.CheckboxInput)
-    checklist_item = django_filters.NumberFilter(field_name="checklist_item_id", widget=forms.HiddenInput)
+    checklist_item = IdFilter(field_name="checklist_item_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     sort = StableOrderingFilter(
         widget=FastSelect,
         fields=(
@@ -216,7 +237,7 @@ class TicketFilter(django_filters.FilterSet):
 
 
 class ChecklistFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
+    q = django_filters.CharFilter(method="filter_text", label=_("搜索"), max_length=TEXT_MAX)
     area = django_filters.ModelChoiceFilter(
         widget=FastSelect, queryset=AssessmentArea.objects.none(), label=_("测评类别"), empty_label=_("全部类别")
     )

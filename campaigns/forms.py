@@ -21,6 +21,7 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
+from .services.checklist_import import checklist_file_errors
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
 from .services.workdays import add_working_days
@@ -421,6 +422,10 @@ class ChecklistImportForm(forms.Form):
         uploaded = self.cleaned_data["file"]
         if uploaded.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(_("文件太大（超过 5 MB）。"))
+        # A file that is no workbook at all is refused here, before it is kept anywhere.
+        errors = checklist_file_errors(uploaded)
+        if errors:
+            raise ValidationError(errors)
         return uploaded
 
 

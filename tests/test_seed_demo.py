@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.test import RequestFactory
 
 from campaigns import workflow
 from campaigns.access import scope_for
@@ -33,7 +34,8 @@ def demo(db, tmp_path, settings):
 
 def test_demo_logins_all_work_and_are_printed(demo):
     for username, _ in DEMO_LOGINS:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None, username
         assert username in demo
     assert DEMO_PASSWORD in demo
 

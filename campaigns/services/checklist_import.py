@@ -71,6 +71,11 @@ UNIT_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 # A workbook that inflates past this when unzipped is refused before it is parsed.
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
+SCORE_LIMIT = Decimal("10000")
+DEADLINE_YEARS = (2000, 2099)
+CENTS = Decimal("0.01")
+# The template has 11 columns; nobody's header is wider than this.
+MAX_COLUMNS = 64
 
 
 def _normalise_label(text):
@@ -213,11 +218,24 @@ def _decimal(value):
     if isinstance(value, bool):
         raise InvalidOperation
     if isinstance(value, (int, float, Decimal)):
-        return Decimal(str(value))
-    return Decimal(_text(value).rstrip("%％分"))
+        number = Decimal(str(value))
+    else:
+        number = Decimal(_text(value).rstrip("%％分"))
+    # "NaN" and "Infinity" parse as Decimals but cannot be compared or stored.
+    if not number.is_finite():
+        raise InvalidOperation
+    return number
 
 
 def _date(value):
+    day = _any_date(value)
+    # "0001-01-01" parses, but a deadline no one can have meant only breaks date arithmetic later.
+    if day is not None and not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
+        raise ValueError(day)
+    return day
+
+
+def _any_date(value):
     if value is None or _text(value) == "":
         return None
     if isinstance(value, datetime.datetime):
@@ -235,32 +253,41 @@ def _date(value):
     raise ValueError(text)
 
 
+def _not_excel():
+    return _("这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。")
+
+
 def _open_sheet(handle):
     """The first sheet of an .xlsx workbook, or a list of file-level errors."""
     data = handle.read()
     if len(data) > settings.IMPORT_MAX_BYTES:
         return None, [_("文件太大（超过 5 MB）。请只保留任务清单一张表后再上传。")]
-    not_excel = _(
-        "这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。"
-    )
+    if not data:
+        return None, [_("上传的是空文件。")]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
                 return None, [_("文件解压后过大，无法读取。")]
-    except zipfile.BadZipFile:
-        return None, [not_excel]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None, [_not_excel()]
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken workbook; all mean the same here
-        return None, [not_excel]
-    name = _("任务清单")
-    sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
+        name = _("任务清单")
+        sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
+    except Exception:  # openpyxl raises many kinds for a broken workbook (or one without a sheet); all mean the same
+        return None, [_not_excel()]
     return sheet, []
 
 
 def _read_rows(sheet):
-    """Find the header (a title row above it is allowed) and yield (row number, {key: raw})."""
-    rows = sheet.iter_rows(values_only=True)
+    """Find the header (a title row above it is allowed) and yield (row number, {key: raw}).
+
+    Read-only openpyxl pads every row to the sheet's claimed width and fills the gaps between
+    rows, so a few-kilobyte file with one cell at XFD1048576 would be billions of empty cells:
+    only the first MAX_COLUMNS columns are read, and reading stops once there are more task
+    rows than may be imported.
+    """
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     header, header_row = None, 0
     for number, row in enumerate(rows, start=1):
         keys = [LABEL_TO_KEY.get(_normalise_label(cell)) for cell in row]
@@ -277,31 +304,51 @@ def _read_rows(sheet):
         if all(_text(value) == "" for value in values.values()):
             continue
         data.append((number, values))
+        if len(data) > settings.IMPORT_MAX_ROWS:
+            break
     return header, data
+
+
+def _file_rows(handle):
+    """(header, task rows, file-level errors) of a workbook, read without touching the database."""
+    sheet, errors = _open_sheet(handle)
+    if errors:
+        return None, [], errors
+    try:
+        header, data = _read_rows(sheet)
+    except Exception:  # read-only openpyxl parses cells lazily: a broken cell fails here, not on opening
+        return None, [], [_not_excel()]
+    if header is None:
+        return (
+            None,
+            [],
+            [_("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in COLUMNS)}],
+        )
+    missing = [str(column.label) for column in COLUMNS if column.required and column.key not in header]
+    if missing:
+        return None, [], [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
+    if not data:
+        return None, [], [_("表格里没有任务行。")]
+    if len(data) > settings.IMPORT_MAX_ROWS:
+        return None, [], [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
+    return header, data, []
+
+
+def checklist_file_errors(uploaded):
+    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
+    uploaded.seek(0)
+    try:
+        return _file_rows(uploaded)[2]
+    finally:
+        uploaded.seek(0)
 
 
 def checklist_preview(handle, campaign):
     """Read and check a workbook without writing anything."""
     preview = ImportPreview()
-    sheet, errors = _open_sheet(handle)
+    header, data, errors = _file_rows(handle)
     if errors:
         preview.file_errors = errors
-        return preview
-    header, data = _read_rows(sheet)
-    if header is None:
-        preview.file_errors = [
-            _("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in COLUMNS)}
-        ]
-        return preview
-    missing = [str(column.label) for column in COLUMNS if column.required and column.key not in header]
-    if missing:
-        preview.file_errors = [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
-        return preview
-    if not data:
-        preview.file_errors = [_("表格里没有任务行。")]
-        return preview
-    if len(data) > settings.IMPORT_MAX_ROWS:
-        preview.file_errors = [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
         return preview
 
     areas = list(AssessmentArea.objects.filter(campaign=campaign))
@@ -358,10 +405,11 @@ def checklist_preview(handle, campaign):
                 continue
             if value is not None and value < 0:
                 row.error(key, _("“%(col)s”不能为负数。") % {"col": COLUMN_BY_KEY[key].label})
-            elif value is not None and value >= Decimal("10000"):
+            # 9999.995 rounds to 10000.00, which no longer fits the column (6 digits, 2 decimals).
+            elif value is not None and (value >= SCORE_LIMIT or value.quantize(CENTS) >= SCORE_LIMIT):
                 row.error(key, _("“%(col)s”太大。") % {"col": COLUMN_BY_KEY[key].label})
             else:
-                clean[key] = value.quantize(Decimal("0.01")) if value is not None else None
+                clean[key] = value.quantize(CENTS) if value is not None else None
         if clean.get("self_score") is not None and clean.get("full_score") is not None:
             if clean["self_score"] > clean["full_score"]:
                 row.error(

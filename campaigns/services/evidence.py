@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .photos import _thumbnail, photo_inspect
+from .photos import _thumbnail, photo_inspect, photo_scrub
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OOXML_TYPES = {
@@ -16,6 +16,17 @@ OOXML_TYPES = {
     "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+# A document is accepted only under a name that says what it is: an OLE file may as well be
+# an .msi installer, and a "%PDF-" header may front an .html page, each downloaded by the
+# colleagues under the name it was uploaded with.
+DOCUMENT_EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "application/msword": (".doc", ".wps", ".ppt", ".dps"),
+    "application/vnd.ms-excel": (".xls", ".et"),
+    OOXML_TYPES["word/"]: (".docx",),
+    OOXML_TYPES["xl/"]: (".xlsx",),
+    OOXML_TYPES["ppt/"]: (".pptx",),
+}
 
 
 def _ooxml_type(uploaded):
@@ -32,8 +43,40 @@ def _ooxml_type(uploaded):
     return None
 
 
+def _scrub_in_place(uploaded, content_type):
+    """Cut the photo's EXIF/XMP out of the upload itself, so whatever stores it stores none."""
+    uploaded.seek(0)
+    data = uploaded.read()
+    clean, _capture = photo_scrub(data, content_type)
+    if clean != data:
+        handle = uploaded.file
+        handle.seek(0)
+        handle.write(clean)
+        handle.truncate()
+        if hasattr(handle, "flush"):
+            handle.flush()  # a large upload is a temporary file that storage moves by its path
+        uploaded.size = len(clean)
+    uploaded.seek(0)
+
+
+def _document_type(head, uploaded, lower):
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(OLE_MAGIC):
+        return "application/vnd.ms-excel" if lower.endswith((".xls", ".et")) else "application/msword"
+    if head.startswith(b"PK\x03\x04"):
+        content_type = _ooxml_type(uploaded)
+        uploaded.seek(0)
+        return content_type
+    return None
+
+
 def evidence_inspect(uploaded):
-    """Return (kind, content_type) for an acceptable evidence file, or raise ValidationError."""
+    """Return (kind, content_type) for an acceptable evidence file, or raise ValidationError.
+
+    An accepted photo also loses its metadata (location, phone serial …) here, in the
+    upload itself, before anything is stored.
+    """
     name = getattr(uploaded, "name", "") or _("文件")
     if uploaded.size > settings.EVIDENCE_MAX_BYTES:
         raise ValidationError(
@@ -49,17 +92,19 @@ def evidence_inspect(uploaded):
     head = uploaded.read(16)
     uploaded.seek(0)
     if head.startswith(IMAGE_MAGIC):
-        return "photo", photo_inspect(uploaded)
-    if head.startswith(b"%PDF-"):
-        return "file", "application/pdf"
-    if head.startswith(OLE_MAGIC):
-        lower = name.lower()
-        return "file", "application/vnd.ms-excel" if lower.endswith(".xls") else "application/msword"
-    if head.startswith(b"PK\x03\x04"):
-        content_type = _ooxml_type(uploaded)
-        uploaded.seek(0)
-        if content_type:
-            return "file", content_type
+        content_type = photo_inspect(uploaded)
+        _scrub_in_place(uploaded, content_type)
+        return "photo", content_type
+    lower = name.lower()
+    content_type = _document_type(head, uploaded, lower)
+    if content_type and not lower.endswith(DOCUMENT_EXTENSIONS[content_type]):
+        raise ValidationError(
+            _("“%(name)s”的扩展名与文件内容不符（内容是 %(ext)s 文件）。请用原来的文件名上传。")
+            % {"name": name, "ext": DOCUMENT_EXTENSIONS[content_type][0]},
+            code="extension_mismatch",
+        )
+    if content_type:
+        return "file", content_type
     raise ValidationError(
         _("“%(name)s”的格式不支持。佐证材料可以是照片（JPG、PNG、WebP）、PDF 或 Word、Excel、PowerPoint 文件。")
         % {"name": name},

@@ -348,7 +348,11 @@ def summary_generate(summary):
     total = Ticket.objects.filter(
         district=summary.district, reported_at__gte=day_start(first), reported_at__lt=day_start(following)
     ).count()
-    MonthlySummary.objects.filter(pk=summary.pk).update(status=SummaryStatus.RUNNING, progress=5, ticket_count=total)
+    claimed = MonthlySummary.objects.filter(
+        pk=summary.pk, status__in=(SummaryStatus.QUEUED, SummaryStatus.FAILED)
+    ).update(status=SummaryStatus.RUNNING, progress=5, ticket_count=total)
+    if not claimed:
+        return summary  # another worker is generating it (a re-sent message)
     figures = _jsonable(summary_figures(summary.district, summary.month, summary.campaign))
     MonthlySummary.objects.filter(pk=summary.pk).update(progress=15)
 

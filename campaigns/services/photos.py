@@ -1,7 +1,21 @@
-"""Photos from phones: checked by content, not by name, stored through Django's storage."""
+"""Photos from phones: checked by content, not by name, stored without their metadata.
 
+A phone photo's EXIF/XMP carries where it was taken, the phone's make, model and serial
+number, sometimes the owner's name (个人信息保护法: collect no more than the purpose needs).
+The file is kept and served without any of it; what the ledger needs (when and where it
+was taken) is kept as fields of the photo. JPEGs are not re-encoded: the metadata segments
+are cut out byte by byte, so the picture is bit-identical and the cost is a scan of the
+file, not a decode.
+"""
+
+import datetime
 import io
+import math
 import warnings
+import zlib
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -60,6 +74,305 @@ def photo_inspect(uploaded):
     return content_type
 
 
+# --- metadata -------------------------------------------------------------------------
+
+# EXIF keeps a wall-clock time without a zone; phones here are on Beijing time.
+CAPTURE_ZONE = ZoneInfo("Asia/Shanghai")
+EXIF_ORIENTATION = 0x0112
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+DATETIME_ORIGINAL = 0x9003
+MICRODEGREE = Decimal("0.000001")
+
+
+class PhotoStructureError(ValueError):
+    """The file could not be walked segment by segment (it still opened as a picture)."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What the app keeps from a photo's metadata."""
+
+    taken_at: datetime.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def _exif_text(value):
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return str(value).strip("\x00 ") if value is not None else ""
+
+
+def _taken_at(value):
+    text = _exif_text(value)[:19]
+    try:
+        moment = datetime.datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None  # "0000:00:00 00:00:00", blanks, garbage: unknown
+    # A year a phone cannot have meant would also overflow once stored in UTC.
+    if not 1990 <= moment.year <= 2100:
+        return None
+    return moment.replace(tzinfo=CAPTURE_ZONE)
+
+
+def _degrees(values, ref, negative):
+    degrees, minutes, seconds = (float(part) for part in tuple(values)[:3])
+    value = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(value):
+        raise ValueError(value)
+    if _exif_text(ref).upper()[:1] == negative:
+        value = -value
+    return Decimal(value).quantize(MICRODEGREE)
+
+
+def _location(gps):
+    try:
+        latitude = _degrees(gps[2], gps.get(1), "S")
+        longitude = _degrees(gps[4], gps.get(3), "W")
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None, None
+    if abs(latitude) > 90 or abs(longitude) > 180 or (latitude == 0 and longitude == 0):
+        return None, None  # impossible, or a phone without a fix writing zeros
+    return latitude, longitude
+
+
+def _read_exif(raw):
+    """(Capture, orientation) from EXIF bytes (TIFF, with or without the "Exif\\0\\0" header).
+
+    Phones and editing apps write broken EXIF often enough: every part that cannot be read
+    is simply unknown, never an error.
+    """
+    if not raw:
+        return Capture(), 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exif = Image.Exif()
+        try:
+            exif.load(raw)
+        except Exception:  # Pillow raises struct, value, key and type errors for broken EXIF
+            return Capture(), 1
+        parts = {}
+        for name, read in (
+            ("orientation", lambda: exif.get(EXIF_ORIENTATION)),
+            ("taken_at", lambda: _taken_at(exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL))),
+            ("location", lambda: _location(exif.get_ifd(GPS_IFD))),
+        ):
+            try:
+                parts[name] = read()
+            except Exception:
+                parts[name] = None
+    orientation = parts["orientation"]
+    orientation = orientation if isinstance(orientation, int) and 2 <= orientation <= 8 else 1
+    latitude, longitude = parts["location"] or (None, None)
+    return Capture(taken_at=parts["taken_at"], latitude=latitude, longitude=longitude), orientation
+
+
+def _orientation_exif(orientation):
+    """The smallest EXIF there is: only the Orientation tag, so portrait photos stay upright."""
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    return exif.tobytes()  # starts with b"Exif\0\0"
+
+
+# JPEG: between SOI and the first scan, keep what decoding needs (JFIF, the ICC colour profile,
+# Adobe's colour transform) and tables/frame headers; drop every other APPn (Exif and XMP in
+# APP1, IPTC/Photoshop in APP13, maker blocks) and comments. After EOI a phone may append a
+# motion-photo video or a second picture (MPO), and a crafted file a script: dropped too.
+JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+
+
+def _jpeg_keeps(marker, payload):
+    if marker == 0xE2:
+        return payload.startswith(b"ICC_PROFILE\x00")
+    if marker in (0xE0, 0xEE):
+        return True
+    return not (0xE0 <= marker <= 0xEF or marker == 0xFE)
+
+
+def _jpeg_segment(data, pos):
+    """(marker, start, end) of the marker segment at pos, skipping fill bytes."""
+    n = len(data)
+    if pos + 1 >= n or data[pos] != 0xFF:
+        raise PhotoStructureError("expected a marker")
+    while data[pos + 1] == 0xFF:
+        pos += 1
+        if pos + 1 >= n:
+            raise PhotoStructureError("fill bytes to the end")
+    marker = data[pos + 1]
+    if marker in JPEG_STANDALONE or marker in (0xD8, 0xD9):
+        return marker, pos, pos + 2
+    if pos + 4 > n:
+        raise PhotoStructureError("segment length missing")
+    length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+    end = pos + 2 + length
+    if length < 2 or end > n:
+        raise PhotoStructureError("segment runs past the end")
+    return marker, pos, end
+
+
+def _jpeg_scrub(data):
+    if not data.startswith(b"\xff\xd8"):
+        raise PhotoStructureError("no SOI")
+    pieces, exif, pos, n = [], None, 2, len(data)
+    seen_scan = False
+    while True:
+        marker, start, end = _jpeg_segment(data, pos)
+        if marker in (0xD8, 0xD9) and not seen_scan:
+            raise PhotoStructureError("no image before EOI")
+        if marker == 0xD9:
+            pieces.append((marker, data[start:end]))
+            break  # whatever follows EOI is not part of the picture
+        payload = data[start + 4 : end]
+        if marker == 0xE1 and exif is None and payload.startswith(b"Exif\x00\x00"):
+            exif = payload[6:]
+        if _jpeg_keeps(marker, payload):
+            pieces.append((marker, data[start:end]))
+        pos = end
+        if marker != 0xDA:
+            continue
+        seen_scan = True
+        # Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte), a restart marker or
+        # fill; anything else is the next marker (EOI, or tables and the next progressive scan).
+        while True:
+            found = data.find(b"\xff", pos)
+            if found < 0 or found + 1 >= n:
+                pieces.append((None, data[end:]))  # truncated: keep what there is
+                return pieces, exif
+            following = data[found + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                pos = found + 1 if following == 0xFF else found + 2
+                continue
+            break
+        pieces.append((None, data[end:found]))
+        pos = found
+    return pieces, exif
+
+
+def _jpeg_clean(data):
+    pieces, exif = _jpeg_scrub(data)
+    capture, orientation = _read_exif(exif)
+    out = [b"\xff\xd8"]
+    rest = iter(pieces)
+    first = pieces[0] if pieces else (None, b"")
+    if first[0] == 0xE0:  # JFIF stays first, as its spec wants
+        out.append(next(rest)[1])
+    if orientation != 1:
+        payload = _orientation_exif(orientation)
+        out.append(b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload)
+    out.extend(piece for _marker, piece in rest)
+    return b"".join(out), capture
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_METADATA = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}  # XMP rides in an iTXt chunk
+
+
+def _png_chunk(kind, payload):
+    return len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
+
+
+def _png_clean(data):
+    if not data.startswith(PNG_SIGNATURE):
+        raise PhotoStructureError("no PNG signature")
+    chunks, exif, pos, n = [], None, len(PNG_SIGNATURE), len(data)
+    while True:
+        if pos + 12 > n:
+            raise PhotoStructureError("no IEND")
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        if end > n:
+            raise PhotoStructureError("chunk runs past the end")
+        if kind == b"eXIf" and exif is None:
+            exif = data[pos + 8 : pos + 8 + length]
+        if kind not in PNG_METADATA:
+            chunks.append((kind, data[pos:end]))
+        pos = end
+        if kind == b"IEND":
+            break
+    if not chunks or chunks[0][0] != b"IHDR":
+        raise PhotoStructureError("IHDR is not first")
+    capture, orientation = _read_exif(exif)
+    out = [PNG_SIGNATURE, chunks[0][1]]
+    if orientation != 1:  # eXIf must come before the image data: right after IHDR
+        out.append(_png_chunk(b"eXIf", _orientation_exif(orientation)[6:]))
+    out.extend(chunk for _kind, chunk in chunks[1:])
+    return b"".join(out), capture
+
+
+WEBP_EXIF_FLAG, WEBP_XMP_FLAG = 0x08, 0x04
+
+
+def _webp_chunk(fourcc, payload):
+    return fourcc + len(payload).to_bytes(4, "little") + payload + (b"\x00" if len(payload) % 2 else b"")
+
+
+def _webp_clean(data):
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise PhotoStructureError("not RIFF/WEBP")
+    limit = 8 + int.from_bytes(data[4:8], "little")
+    if limit > len(data):
+        raise PhotoStructureError("RIFF runs past the end")
+    chunks, exif, pos = [], None, 12
+    while pos + 8 <= limit:
+        fourcc = data[pos : pos + 4]
+        size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+        end = pos + 8 + size
+        if end > limit:
+            raise PhotoStructureError("chunk runs past the end")
+        payload = data[pos + 8 : end]
+        if fourcc == b"EXIF" and exif is None:
+            exif = payload
+        elif fourcc != b"XMP ":
+            chunks.append([fourcc, payload])
+        pos = end + (size % 2)
+    if not chunks:
+        raise PhotoStructureError("no image chunk")
+    capture, orientation = _read_exif(exif)
+    if chunks[0][0] == b"VP8X" and len(chunks[0][1]) >= 10:
+        flags = chunks[0][1][0] & ~(WEBP_EXIF_FLAG | WEBP_XMP_FLAG)
+        if orientation != 1:
+            flags |= WEBP_EXIF_FLAG
+            chunks.append([b"EXIF", _orientation_exif(orientation)[6:]])
+        chunks[0][1] = bytes([flags]) + chunks[0][1][1:]
+    body = b"WEBP" + b"".join(_webp_chunk(fourcc, payload) for fourcc, payload in chunks)
+    return b"RIFF" + len(body).to_bytes(4, "little") + body, capture
+
+
+def _reencode(data):
+    """The rare photo that opens but cannot be walked: decode it and save it without metadata."""
+    with Image.open(io.BytesIO(data)) as image:
+        try:
+            capture, _orientation = _read_exif(image.getexif().tobytes())
+        except Exception:
+            capture = Capture()
+        fmt = "JPEG" if image.format in ("JPEG", "MPO") else image.format
+        icc = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        if fmt == "JPEG" and upright.mode not in ("RGB", "L", "CMYK"):
+            upright = upright.convert("RGB")
+        upright.info = {}  # Pillow writes a JPEG's comment back from here unless told otherwise
+        out = io.BytesIO()
+        options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+        upright.save(out, fmt, icc_profile=icc, **options)
+    return out.getvalue(), capture
+
+
+CLEANERS = {"image/jpeg": _jpeg_clean, "image/png": _png_clean, "image/webp": _webp_clean}
+
+
+def photo_scrub(data, content_type):
+    """Return (the photo without EXIF/XMP/IPTC/comments, Capture of what the app keeps).
+
+    `content_type` is what photo_inspect said; the picture itself is left as it was.
+    """
+    try:
+        return CLEANERS[content_type](data)
+    except PhotoStructureError:
+        return _reencode(data)
+
+
 def _thumbnail(uploaded):
     uploaded.seek(0)
     with Image.open(uploaded) as image:
@@ -68,6 +381,7 @@ def _thumbnail(uploaded):
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         image.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE))
+        image.info = {}  # no comment, EXIF or XMP carried into the small copy
         out = io.BytesIO()
         image.save(out, "JPEG", quality=80, optimize=True)
     uploaded.seek(0)
@@ -84,14 +398,19 @@ def photo_store(uploaded, *, user, kind):
     from campaigns.tasks import make_photo_thumbnail
 
     content_type = photo_inspect(uploaded)
+    uploaded.seek(0)
+    clean, capture = photo_scrub(uploaded.read(), content_type)
+    uploaded.seek(0)
     photo = TicketPhoto(
         kind=kind,
         uploaded_by=user,
         content_type=content_type,
-        size=uploaded.size,
+        size=len(clean),
         original_name=(getattr(uploaded, "name", "") or "")[:200],
     )
-    photo.image.save(f"photo.{photo.extension}", uploaded, save=False)
+    name = f"photo.{photo.extension}"
+    # Named, so that the ImageField reads width and height from it (an unnamed file counts as none).
+    photo.image.save(name, ContentFile(clean, name=name), save=False)
     photo.save()
     photo_id = photo.pk
     transaction.on_commit(lambda: make_photo_thumbnail.delay(photo_id))
@@ -112,7 +431,9 @@ def photo_thumbnail_create(photo_id):
 
 def photos_pending_for(user, ids):
     """Photos this user uploaded on an earlier, failed attempt of a form."""
-    clean = [int(i) for i in ids if str(i).isdigit()][: settings.PHOTOS_PER_TICKET_MAX]
+    # isdigit() alone lets "²" (ValueError in int()) and 30-digit numbers (past any id) through.
+    clean = [int(i) for i in map(str, ids) if i.isascii() and i.isdigit() and len(i) <= 18]
+    clean = clean[: settings.PHOTOS_PER_TICKET_MAX]
     if not clean:
         return []
     return list(TicketPhoto.objects.filter(pk__in=clean, uploaded_by=user, ticket__isnull=True).order_by("id"))

@@ -18,11 +18,13 @@ from campaigns.access import (
     require_district_admin,
     scope_for,
 )
+from campaigns.audit import audit_record
 from campaigns.filters import ChecklistFilter
 from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
 from campaigns.models import (
     OPEN_STATES,
     AssessmentArea,
+    AuditKind,
     Campaign,
     CampaignStatus,
     ChecklistEvidence,
@@ -218,6 +220,7 @@ def evidence_download(request, pk):
     except OSError:
         raise Http404 from None
     inline = piece.content_type.startswith("image/") or piece.content_type == "application/pdf"
+    audit_record(AuditKind.DOWNLOAD, request=request, target=f"evidence {piece.pk}: {piece.original_name}")
     return FileResponse(handle, content_type=piece.content_type, as_attachment=not inline, filename=piece.original_name)
 
 
@@ -272,6 +275,7 @@ def scoring_export(request, campaign_id):
         "district": campaign.district.name,
         "date": today.isoformat(),
     }
+    audit_record(AuditKind.EXPORT, request=request, district=campaign.district_id, target=name)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
 
 

@@ -18,18 +18,30 @@ from campaigns.selectors.rankings import BASES, RANKING_RULES, rankings, red_and
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 
 
+# A period starting before this is a typo (or 0001-01-01, which overflows as a UTC datetime).
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+
+
 def _period(request, today):
     def parse(name, default):
-        try:
-            return datetime.date.fromisoformat(request.GET.get(name) or request.POST.get(name) or "")
-        except ValueError:
+        text = request.GET.get(name) or request.POST.get(name) or ""
+        if not text:
             return default
+        try:
+            day = datetime.date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is None or day < EARLIEST_DAY:
+            messages.warning(request, _("“%(v)s”不是有效的日期，已按默认统计期显示。") % {"v": text[:20]})
+            return default
+        return day
 
     start = parse("start", today.replace(day=1))
     end = parse("end", today)
     if end < start:
         start, end = end, start
-    return start, min(end, today)
+    end = min(end, today)
+    return min(start, end), end
 
 
 def _district_and_campaign(request, code):

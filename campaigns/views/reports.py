@@ -127,11 +127,16 @@ def report_history(request, duty_id):
     )
 
 
+# 0001-01-01 would overflow as "the day before"; nothing was reported before this anyway.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+
+
 def _parse_day(text, default):
     try:
-        return datetime.date.fromisoformat(text) if text else default
+        day = datetime.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if day >= EARLIEST_DAY else default
 
 
 @login_required

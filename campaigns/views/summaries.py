@@ -16,15 +16,17 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
+from campaigns.audit import audit_record
 from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
-from campaigns.models import MonthlySummary, Role, SummaryStatus, Ticket
+from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Ticket
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
 from campaigns.services.ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
 from campaigns.tasks import generate_monthly_summary
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
+EARLIEST_MONTH = datetime.date(2000, 1, 1)
 
 
 def _require(user, district_id, roles, message):
@@ -63,6 +65,11 @@ def summary_create(request, code):
         month = parse_month(request.POST.get("month", ""))
     except ValueError as exc:
         messages.error(request, str(exc))
+        return redirect("campaigns:summaries", code=district.code)
+    except OverflowError:  # "99999999999999999999-1": a year too long for a date
+        month = None
+    if month is None or month < EARLIEST_MONTH:
+        messages.error(request, _("月份要写成 YYYY-MM，例如 2026-11。"))
         return redirect("campaigns:summaries", code=district.code)
     if month > timezone.localdate():
         messages.error(request, _("不能生成还没到的月份。"))
@@ -135,6 +142,7 @@ def summary_download(request, pk):
         "month": summary.month.strftime("%Y年%m月"),
         "v": summary.version,
     }
+    audit_record(AuditKind.DOWNLOAD, request=request, district=summary.district_id, target=name)
     return FileResponse(summary.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
@@ -153,6 +161,7 @@ def ticket_export(request, fmt):
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     queryset = ticket_filter.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    audit_record(AuditKind.EXPORT, request=request, target=f"tickets.{fmt}", query=request.GET.urlencode()[:500])
     if fmt == "csv":
         writer = csv.writer(_Echo())
 

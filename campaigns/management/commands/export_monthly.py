@@ -3,7 +3,8 @@ import shutil
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from campaigns.models import Membership, OrgUnit, Role, UnitKind
+from campaigns.audit import audit_record
+from campaigns.models import AuditKind, Membership, OrgUnit, Role, UnitKind
 from campaigns.services.monthly import parse_month, summary_generate, summary_request
 
 
@@ -35,6 +36,14 @@ class Command(BaseCommand):
         summary = summary_generate(summary_request(district=unit, month=first, actor=membership.user))
         with summary.file.open("rb") as source, open(output, "wb") as target:
             shutil.copyfileobj(source, target)
+        audit_record(
+            AuditKind.EXPORT,
+            user=membership.user,
+            district=unit.pk,
+            target=f"monthly summary {first:%Y-%m} v{summary.version}",
+            via="export_monthly command",
+            output=str(output),
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{unit.name} {first:%Y-%m} v{summary.version}: {summary.ticket_count} tickets → {output}"

@@ -1,0 +1,958 @@
+"""The access matrix: every URL of the project × every kind of person × own and other district.
+
+The URL patterns are read from the URLconf when the tests are collected: a view added
+without a row in RULES (or, under admin/, outside the admin family rule) fails here, by name.
+
+Actors
+  anonymous; 铁西区 (tx) staff, unit_liaison, supervisor, admin, leader; the city admin of
+  四平市, whose reach is both districts; and two holders of a system duty without any
+  district (security_admin, audit_admin), who must find no ledger data at all.
+Scopes
+  "own" fills the URL from tx's objects, "other" from 铁东区 (td)'s objects, "mixed" pairs a
+  tx parent with a td child (e.g. tx's campaign with td's checklist import).
+
+Besides its status, every answer is held to these invariants:
+- anonymous people are sent to the login page with ?next= (the admin's own login under admin/);
+- a refused request (4xx, or a 302 to a login page) changes no row of the database;
+- a GET changes nothing, unless its rule says the page writes when read;
+- a tx person never changes a row that is td's, and never receives td's name or ledger
+  numbers (pages, CSV, Excel); people without a district receive neither district's.
+Audit-log rows are written on purpose for refused and read-only acts, and are not counted.
+Each request runs in a savepoint that is rolled back, so every actor meets the same world,
+which is built once for the module.
+"""
+
+import copy
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import unquote, urlencode
+
+import pytest
+from django.apps import apps
+from django.contrib import admin as django_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from campaigns.admin import DistrictScopedAdmin, ReadOnlyAdmin
+from campaigns.models import (
+    AssessmentArea,
+    Campaign,
+    ChecklistItem,
+    DailyReport,
+    Delivery,
+    DeliveryStatus,
+    InspectionPoint,
+    Membership,
+    Notification,
+    NotificationKind,
+    OrgUnit,
+    PointType,
+    ProblemCategory,
+    ReportingDuty,
+    ReportSchedule,
+    Role,
+    Ticket,
+    TicketPhoto,
+    UnitKind,
+    UnitWebhook,
+    WorkGroup,
+)
+
+from .factories import District, UserFactory, jpeg_bytes, member, pending_photo
+
+# Every test here uses the database; this also makes pytest-django set up the test database
+# when only the table check is selected (the world fixture would otherwise see the real one).
+pytestmark = pytest.mark.django_db
+
+# ---------------------------------------------------------------------------------------
+# Who
+# ---------------------------------------------------------------------------------------
+
+ANON = "anonymous"
+TX_ROLES = ("staff", "unit_liaison", "supervisor", "admin", "leader")
+DUTY_HOLDERS = ("security_admin", "audit_admin")  # system duties, no district
+ACTORS = (ANON, *TX_ROLES, "city_admin", *DUTY_HOLDERS)
+
+EVERYONE = frozenset({*TX_ROLES, "city_admin"})  # every district member
+WORKERS = EVERYONE - {"leader"}  # may log problems
+MANAGERS = frozenset({"supervisor", "admin", "city_admin"})  # triage, verify, return, reopen, void
+OVERSEERS = MANAGERS | {"leader"}  # read rankings, summaries, daily-report roll-ups
+ADMINS = frozenset({"admin", "city_admin"})  # set up, import, draft notices, resend deliveries
+# The fixture's rectifying ticket and checklist item belong to tx's 执法局 (department), whose
+# liaison is `unit_liaison`; `staff` sits in the first street, which files the daily report.
+FIXERS = MANAGERS | {"unit_liaison"}
+STREET = frozenset({"staff"})
+SECURITY = frozenset({"security_admin"})  # 安全管理员: accounts, roles, unlocks, second factor
+AUDIT = frozenset({"audit_admin"})  # 审计管理员: the audit log, read-only
+
+LOGIN = "302 → /accounts/login/"
+ADMIN_LOGIN = "302 → /admin/login/"
+POST_ONLY = 405
+SKIP = None
+
+# ---------------------------------------------------------------------------------------
+# The expectation table
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One more URL for the same name, with its own expectations (GET, tx objects)."""
+
+    label: str
+    kw: dict
+    expect: dict  # who → status; every other district member gets `default`
+    default: int = 404
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one URL name answers.
+
+    `allowed` actors get `get` (and `post` for an empty POST, when set); a member of tx
+    outside `allowed` gets `denied` on tx objects; a tx person gets `other` on td objects.
+    The city admin reaches both districts, so td objects answer it as tx ones do unless
+    `city_other` says otherwise. Duty holders without a district are outsiders: `other` on
+    any district's object, `outsider` on pages without one. `system` rules (the security
+    and audit pages) ignore districts: `allowed` decides everywhere.
+    """
+
+    allowed: frozenset
+    get: object = 200  # a status, a tuple of acceptable ones, or {who: status}
+    post: object = None  # None: POST is not exercised
+    denied: int = 403
+    other: int = 404
+    outsider: object = None  # a page without district objects, for a duty holder (None: see expected_status)
+    kw: dict = field(default_factory=dict)  # url kwarg → Side attribute name, or callable(side, who)
+    query: dict = field(default_factory=dict)  # query-string param → Side attribute name
+    mixed: tuple = ()  # kwargs taken from td while the rest come from tx
+    public: bool = False  # anonymous is answered like everyone else
+    system: bool = False
+    anonymous_get: object = LOGIN
+    city_other: object = None
+    redirects: dict = field(default_factory=dict)  # who → start of Location for an allowed 302
+    get_writes: bool = False
+    also: tuple = ()
+
+    @property
+    def scoped(self):
+        """Filled from a district's objects (not only constants): asked on tx's and on td's."""
+        return any(isinstance(v, str) for v in (*self.kw.values(), *self.query.values())) and not self.public
+
+
+RULE_OPTIONS = {
+    "denied",
+    "other",
+    "outsider",
+    "kw",
+    "query",
+    "mixed",
+    "system",
+    "anonymous_get",
+    "city_other",
+    "redirects",
+    "get_writes",
+    "also",
+}
+
+
+def _rule(allowed, get, post, options, public=False):
+    """Options named like a Rule field set it; any other keyword is a URL kwarg → Side attribute."""
+    kw = dict(options.pop("kw", {}))
+    kw.update({key: options.pop(key) for key in list(options) if key not in RULE_OPTIONS})
+    return Rule(frozenset(allowed), get=get, post=post, kw=kw, public=public, **options)
+
+
+def page(allowed, ok=200, **options):
+    """A page read with GET."""
+    return _rule(allowed, ok, None, options)
+
+
+def action(allowed, ok, **options):
+    """A POST-only act: GET is 405 for anyone logged in; an empty POST gives `ok` when allowed."""
+    return _rule(allowed, POST_ONLY, ok, options)
+
+
+def form(allowed, post, ok=200, **options):
+    """A page with a form posted back to itself."""
+    return _rule(allowed, ok, post, options)
+
+
+def public(ok=200, post=None, **options):
+    """Open to everyone, anonymous included."""
+    return _rule(EVERYONE | set(DUTY_HOLDERS), ok, post, options, public=True)
+
+
+def const(value):
+    return lambda side, who: value
+
+
+PENDING_PHOTO = Case("photo not yet on a ticket: its uploader only", {"pk": "pending_photo"}, {"staff": 200})
+
+RULES = {
+    # --- landing pages and boards ----------------------------------------------------------
+    "campaigns:home": page(
+        EVERYONE,
+        302,
+        outsider=200,  # "your account has no unit yet"
+        redirects={
+            "staff": "/my/",
+            "unit_liaison": "/my/",
+            "supervisor": "/board/",
+            "admin": "/board/",
+            "leader": "/board/",
+            "city_admin": "/city/",
+        },
+    ),
+    "campaigns:board-default": page(EVERYONE, 302, outsider=404, redirects=dict.fromkeys(EVERYONE, "/board/TX/")),
+    "campaigns:board": page(EVERYONE, code="code"),
+    "campaigns:board-wall": page(EVERYONE, code="code"),
+    "campaigns:city": page({"city_admin"}),
+    "campaigns:my-tasks": page(EVERYONE),
+    "campaigns:ping": page(EVERYONE),
+    # --- rankings, notices (通报) and monthly summaries -------------------------------------
+    "campaigns:rankings": page(OVERSEERS, code="code"),
+    "campaigns:notice-draft": action(ADMINS, 302, code="code"),
+    "campaigns:notice-print": page(OVERSEERS, pk="notice"),
+    "campaigns:notice-edit": form(ADMINS, post=200, pk="notice"),  # an empty POST is an unbound form
+    "campaigns:summaries": page(OVERSEERS, code="code"),
+    "campaigns:summary-create": action(ADMINS, 302, code="code"),  # no month: back to the list
+    "campaigns:summary": page(OVERSEERS, pk="summary"),
+    "campaigns:summary-progress": page(OVERSEERS, pk="summary"),
+    "campaigns:summary-download": page(OVERSEERS, pk="summary"),
+    # --- the ledger -------------------------------------------------------------------------
+    "campaigns:ticket-list": page(EVERYONE),
+    "campaigns:ticket-log": form(WORKERS, post=400, query={"district": "code"}),
+    "campaigns:ticket-export": page(
+        EVERYONE,
+        fmt=const("csv"),
+        also=(
+            Case("xlsx", {"fmt": const("xlsx")}, {}, default=200),
+            Case("unknown format", {"fmt": const("pdf")}, {}, default=404),
+        ),
+    ),
+    "campaigns:ticket-detail": page(EVERYONE, number="reported"),
+    "campaigns:ticket-assign": action(MANAGERS, 400, number="reported"),
+    "campaigns:ticket-submit-fix": action(FIXERS, 400, number="rectifying"),
+    "campaigns:ticket-close-out": action(MANAGERS, 302, number="submitted"),  # the note is optional
+    "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),
+    "campaigns:ticket-reopen": action(MANAGERS, 400, number="closed"),
+    "campaigns:ticket-void": action(MANAGERS, 400, number="reported"),
+    "campaigns:photo": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
+    "campaigns:photo-thumb": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
+    # --- checklist and scoring --------------------------------------------------------------
+    "campaigns:checklist-default": page(EVERYONE, 302, outsider=404),
+    "campaigns:checklist-mine": page(EVERYONE),
+    "campaigns:checklist": page(EVERYONE, campaign_id="campaign"),
+    "campaigns:checklist-item": page(EVERYONE, pk="item"),
+    "campaigns:checklist-item-update": action(FIXERS, 400, pk="item"),  # nothing to save
+    "campaigns:evidence": page(EVERYONE, pk="evidence"),
+    "campaigns:evidence-thumb": page(EVERYONE, pk="evidence"),
+    "campaigns:checklist-template": page(ADMINS, campaign_id="campaign"),
+    "campaigns:checklist-import": form(ADMINS, post=400, campaign_id="campaign"),
+    "campaigns:checklist-import-show": page(
+        ADMINS,
+        campaign_id="campaign",
+        import_id="checklist_import",
+        mixed=("import_id",),
+        get_writes=True,  # re-reads the kept file and records its row and error counts
+    ),
+    "campaigns:checklist-import-confirm": action(
+        ADMINS, 302, campaign_id="campaign", import_id="checklist_import", mixed=("import_id",)
+    ),
+    "campaigns:checklist-apply-standard": action(ADMINS, 302, campaign_id="campaign"),
+    "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),
+    "campaigns:scoring-area": page(EVERYONE, campaign_id="campaign", area_code="area_code"),
+    "campaigns:scoring-export": page(EVERYONE, campaign_id="campaign"),
+    # --- daily reports ----------------------------------------------------------------------
+    "campaigns:reports-mine": page(EVERYONE),
+    "campaigns:report-submit": action(STREET, 302, duty_id="duty"),
+    "campaigns:report-history": page(STREET | OVERSEERS, duty_id="duty"),
+    "campaigns:reports-today": page(OVERSEERS, campaign_id="campaign"),
+    # --- notifications and deliveries -------------------------------------------------------
+    "campaigns:notifications": page(EVERYONE),
+    # "own" is the actor's own notification; on td it is td staff's: nobody else opens it.
+    "campaigns:notification-open": action(EVERYONE, 302, pk="notification", city_other=404),
+    "campaigns:notifications-read-all": action(EVERYONE, 302),
+    "campaigns:deliveries": page(ADMINS),
+    # Deliveries are looked up among the districts one administers: others get 404.
+    "campaigns:delivery-retry": action(ADMINS, 302, denied=404, pk="delivery"),
+    # --- signing in: django.contrib.auth.urls, the ledger's own account pages, i18n ---------
+    "login": public(200, post=200),  # an empty POST is the form with its errors
+    "logout": public(405, post=302),  # POST only, for anyone
+    "password_change": form(EVERYONE | set(DUTY_HOLDERS), post=200),
+    "password_change_done": page(EVERYONE | set(DUTY_HOLDERS)),
+    "password_reset": public(200, post=200),
+    "password_reset_done": public(200),
+    "password_reset_confirm": public(200, uidb64=const("MQ"), token=const("set-password")),
+    "password_reset_complete": public(200),
+    "second-factor": form(EVERYONE | set(DUTY_HOLDERS), post=302, ok=302),  # no device yet: to setup
+    "second-factor-setup": form(EVERYONE | set(DUTY_HOLDERS), post=200, get_writes=True),  # a pending device
+    "set_language": public(302, post=302),
+    "healthz": public((200, 503)),  # 503 while no worker has beaten
+    # --- the security admin (accounts, roles) and the audit admin: no district involved -----
+    "security-accounts": page(SECURITY, system=True),
+    "security-account-new": form(SECURITY, post=200, system=True),
+    "security-account": form(SECURITY, post=200, system=True, pk="account"),
+    "security-account-reset-password": action(
+        SECURITY, 200, system=True, anonymous_get=405, pk="account"
+    ),  # shows the temporary password once
+    "security-account-unlock": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
+    "security-account-second-factor-reset": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
+    "security-membership-add": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
+    "security-membership-remove": action(
+        SECURITY,
+        302,
+        system=True,
+        anonymous_get=405,
+        pk="account",
+        membership_id="membership",
+        mixed=("membership_id",),  # a membership of another account
+    ),
+    "security-second-factor": form(SECURITY, post=302, system=True),
+    "security-audit": page(AUDIT, system=True),
+    "security-audit-export": page(AUDIT, system=True),
+}
+
+# Under admin/, patterns come in families (see test_admin_access for the rule of each).
+ADMIN_SITE_NAMES = {
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change",
+    "admin:password_change_done",
+    "admin:autocomplete",
+    "admin:jsi18n",
+    "admin:view_on_site",
+    "admin:app_list",
+}
+ADMIN_MODEL_NAME = re.compile(
+    r"^admin:(?P<app>\w+?)_(?P<model>[a-z0-9]+)_(?P<view>changelist|add|history|delete|change)$"
+)
+ADMIN_OBJECT_REDIRECT = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/$")
+ADMIN_EXTRA = {"admin:auth_user_password_change": ("auth", "user", "password")}
+ADMIN_CATCH_ALL = "admin/(?P<url>.*)$"
+
+# ---------------------------------------------------------------------------------------
+# Reading the URLconf
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # "namespace:name", or the route of an unnamed pattern
+    route: str
+    named: bool
+
+
+def url_entries():
+    entries = []
+
+    def walk(patterns, prefix, namespaces):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                more = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), more)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if pattern.name:
+                    entries.append(Entry(":".join((*namespaces, pattern.name)), route, True))
+                else:
+                    entries.append(Entry(route, route, False))
+
+    walk(get_resolver().url_patterns, "", ())
+    return entries
+
+
+ENTRIES = url_entries()
+ADMIN_ENTRIES = [e for e in ENTRIES if e.route.startswith("admin/")]
+APP_ENTRIES = [e for e in ENTRIES if not e.route.startswith("admin/")]
+# A name may be defined twice (the ledger's login page before Django's): reverse() and the
+# resolver use the first, which is the one that answers.
+APP_NAMES = sorted({e.key for e in APP_ENTRIES})
+
+
+def admin_family(entry):
+    """(family, app_label, model_name, view) for an admin pattern, or None if no rule covers it."""
+    if entry.key in ADMIN_SITE_NAMES:
+        return ("site", None, None, entry.key.split(":", 1)[1])
+    if entry.key in ADMIN_EXTRA:
+        app, model, view = ADMIN_EXTRA[entry.key]
+        return ("model", app, model, view)
+    if entry.route == ADMIN_CATCH_ALL:
+        return ("site", None, None, "catch_all")
+    match = ADMIN_MODEL_NAME.match(entry.key) if entry.named else ADMIN_OBJECT_REDIRECT.match(entry.route)
+    if match is None:
+        return None
+    return ("model", match["app"], match["model"], match.groupdict().get("view", "object_redirect"))
+
+
+# ---------------------------------------------------------------------------------------
+# The world: both districts and one of everything a URL can point at, built once
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One district's objects, by the names the rules use."""
+
+    code: str
+    campaign: int
+    area_code: str
+    reported: str
+    rectifying: str
+    submitted: str
+    closed: str
+    photo: int
+    pending_photo: int
+    summary: int
+    notice: int
+    item: int
+    evidence: int
+    duty: int
+    checklist_import: int
+    delivery: int
+    account: int
+    membership: int
+    notification: dict  # who → the notification a rule should try to open
+    admin_objects: dict  # model class → pk
+    markers: tuple  # text that shows this district's data
+
+
+@dataclass
+class World:
+    tx: Side
+    td: Side
+    users: dict  # who → User
+    clients: dict  # who → a Client signed in once for the module
+    td_rows: frozenset  # (model label, pk) of every row that is td's
+    media_root: str
+
+
+TRACKED_APPS = {"campaigns", "auth", "admin", "otp_totp", "axes"}
+LOG_MODELS = {"campaigns.AuditEvent"}  # written on purpose by refused and read-only acts
+_tracked = {}  # db table → (model, fields)
+
+
+def tracked():
+    if not _tracked:
+        for model in apps.get_models(include_auto_created=True):
+            if model._meta.app_label in TRACKED_APPS:
+                fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+                _tracked[model._meta.db_table] = (model, fields)
+    return _tracked
+
+
+def snapshot(tables=None):
+    """Rows of the ledger, the accounts and the admin log (of `tables`, or all), as
+    {(model, pk): values}."""
+    rows = {}
+    for table, (model, fields) in tracked().items():
+        if tables is not None and table not in tables:
+            continue
+        label = model._meta.label
+        for values in model._base_manager.order_by().values_list(model._meta.pk.attname, *fields):
+            rows[(label, values[0])] = values[1:]
+    return rows
+
+
+def changed_rows(before, after):
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+def build_side(d, users, client):
+    """One of everything, made the way the ledger makes it (workflow verbs, services, views)."""
+    from campaigns.services.checklist import checklist_item_update
+    from campaigns.services.checklist_import import checklist_import_upload, template_workbook
+    from campaigns.services.daily_reports import daily_report_submit
+    from campaigns.services.monthly import summary_generate, summary_request
+    from campaigns.services.notifications import Message, notify
+
+    today = timezone.localdate()
+    reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
+    summary = summary_generate(summary_request(district=d.unit, month=today.replace(day=1), actor=d.admin))
+    client.force_login(d.admin)
+    response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {})
+    assert response.status_code == 302, response
+    notice = d.campaign.notices.get()
+    item = ChecklistItem.objects.create(
+        campaign=d.campaign,
+        area=d.area,
+        code="3.1",
+        requirement=f"{d.unit.name}主次干道路面平整",
+        full_score=Decimal(10),
+        lead_unit=d.department,
+    )
+    checklist_item_update(
+        item=item,
+        actor=d.unit_liaison,
+        note="已完成摸底",
+        files=[SimpleUploadedFile("现场.jpg", jpeg_bytes(), content_type="image/jpeg")],
+    )
+    ReportSchedule.objects.create(campaign=d.campaign)
+    duty = ReportingDuty.objects.create(campaign=d.campaign, unit=d.street, since=today - datetime.timedelta(days=30))
+    daily_report_submit(duty=duty, actor=d.staff, day=today - datetime.timedelta(days=1), points_visited=3)
+    record, _preview = checklist_import_upload(
+        campaign=d.campaign, actor=d.admin, uploaded=SimpleUploadedFile("清单.xlsx", template_workbook(d.campaign))
+    )
+    UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
+    get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
+    is_tx = d.unit.code == "TX"
+    people = [users[who] for who in EVERYONE] if is_tx else [d.staff, d.admin]
+    notify(
+        Message(
+            district_id=d.unit.pk,
+            kind=NotificationKind.TICKET_DUE_SOON,
+            occasion=f"matrix-{d.unit.code}",
+            title=f"{d.unit.name}：工单即将到期",
+            body=submitted.number,
+            link=reverse("campaigns:ticket-detail", args=[submitted.number]),
+            user_ids=[u.pk for u in people],
+        )
+    )
+    delivery = Delivery.objects.get(district=d.unit)  # e-mail to the admin
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, attempts=6)
+    mine = {n.recipient_id: n.pk for n in Notification.objects.filter(district=d.unit)}
+    # On tx each person tries their own notification; on td, td staff's: someone else's.
+    notification = {who: mine[(users[who] if is_tx and who in EVERYONE else d.staff).pk] for who in ACTORS}
+    ticket = Ticket.objects.get(number=reported.number)
+    photo = ticket.photos.first()
+    staff_membership = Membership.objects.get(user=d.staff)
+    admin_objects = {
+        OrgUnit: d.street.pk,
+        Membership: staff_membership.pk,
+        Campaign: d.campaign.pk,
+        AssessmentArea: d.area.pk,
+        ProblemCategory: d.category.pk,
+        PointType: d.point.point_type_id,  # shared by every district
+        InspectionPoint: d.point.pk,
+        WorkGroup: d.work_line.pk,
+        Ticket: ticket.pk,
+        TicketPhoto: photo.pk,
+        ReportSchedule: ReportSchedule.objects.get(campaign=d.campaign).pk,
+        ReportingDuty: duty.pk,
+        UnitWebhook: UnitWebhook.objects.get(unit=d.department).pk,
+        DailyReport: DailyReport.objects.get(duty=duty).pk,
+        Delivery: delivery.pk,
+        get_user_model(): d.staff.pk,
+        Group: Group.objects.create(name=f"{d.unit.code}-组").pk,
+    }
+    numbers = (reported.number, rectifying.number, submitted.number, closed.number)
+    return Side(
+        code=d.unit.code,
+        campaign=d.campaign.pk,
+        area_code=d.area.code,
+        reported=reported.number,
+        rectifying=rectifying.number,
+        submitted=submitted.number,
+        closed=closed.number,
+        photo=photo.pk,
+        pending_photo=pending_photo(d.staff).pk,
+        summary=summary.pk,
+        notice=notice.pk,
+        item=item.pk,
+        evidence=item.evidence.get().pk,
+        duty=duty.pk,
+        checklist_import=record.pk,
+        delivery=delivery.pk,
+        account=d.staff.pk,
+        membership=staff_membership.pk,
+        notification=notification,
+        admin_objects=admin_objects,
+        markers=(d.unit.name, *numbers),
+    )
+
+
+def duty_holder(username, duty, actor):
+    """An account with a system duty and no district, made by the security admin's service."""
+    from campaigns.passwords import password_record
+    from campaigns.services.accounts import account_create
+
+    user, _password = account_create(actor=actor, username=username, full_name=username, duty=duty)
+    password_record(user, must_change=False)  # as if the temporary password was replaced already
+    return user
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Both districts, built once for the module inside a transaction rolled back at its end."""
+    from campaigns.models import Duty
+    from ledger.celery import app
+
+    media_root = str(tmp_path_factory.mktemp("matrix-media"))
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            # Only ever on the empty test database.
+            assert not OrgUnit.objects.exists(), f"not an empty test database: {connection.settings_dict['NAME']}"
+            city = OrgUnit.objects.create(name="四平市", kind=UnitKind.CITY, code="SP")
+            tx = District(city, "铁西区", "TX", "tx")
+            users = {who: getattr(tx, who) for who in TX_ROLES}
+            users["city_admin"] = member(UserFactory(username="city_admin"), city, Role.ADMIN)
+            users["security_admin"] = duty_holder("security_admin", Duty.SECURITY, users["city_admin"])
+            users["audit_admin"] = duty_holder("audit_admin", Duty.AUDIT, users["security_admin"])
+            tx_side = build_side(tx, users, Client())
+            before_td = snapshot()
+            td = District(city, "铁东区", "TD", "td")
+            td_side = build_side(td, users, Client())
+            td_rows = frozenset(snapshot().keys() - before_td.keys())
+            clients = {ANON: Client()}
+            for who in ACTORS[1:]:
+                clients[who] = Client()
+                clients[who].force_login(users[who])
+            yield World(tx_side, td_side, users, clients, td_rows, media_root)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _world_media(_media_and_celery, settings, world):
+    # conftest gives each test an empty media folder; the world's files live in their own.
+    settings.MEDIA_ROOT = world.media_root
+
+
+# ---------------------------------------------------------------------------------------
+# Asking
+# ---------------------------------------------------------------------------------------
+
+
+def resolve_kwargs(spec, side, who):
+    def value(item):
+        if callable(item):
+            return item(side, who)
+        found = getattr(side, item)
+        return found[who] if isinstance(found, dict) else found
+
+    return {key: value(item) for key, item in spec.items()}
+
+
+def body_of(response):
+    # The test client closes the response itself (for a streamed one, once it is read). A
+    # second close() here would fire request_finished, whose close_old_connections drops
+    # the connection in the middle of the module's transaction on PostgreSQL.
+    return b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+
+
+def text_of(response, content):
+    kind = response.get("Content-Type", "")
+    if kind.startswith(("text/", "application/json")):
+        return content.decode("utf-8", "replace")
+    if content[:2] == b"PK":  # an Excel workbook: its strings are in its XML parts
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if name.endswith(".xml")
+            )
+    return ""
+
+
+@dataclass
+class Answer:
+    status: int
+    location: str
+    text: str
+    changed: set
+
+
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`"]?(\w+)', re.IGNORECASE)
+
+
+def ask(client, method, url, data=None):
+    """One request inside a savepoint that is rolled back, with the rows it changed.
+
+    Every SQL statement of the request is watched; for the tracked tables it wrote to, the
+    rows after it are read inside the savepoint and the rows before it once the savepoint is
+    rolled back. The client's cookies are put back too (a logout or a language switch stays
+    inside the request).
+    """
+    written = set()
+
+    def spy(execute, sql, params, many, context):
+        match = WRITE.match(sql)
+        if match and match[1] in tracked():
+            written.add(match[1])
+        return execute(sql, params, many, context)
+
+    cookies = copy.deepcopy(client.cookies)
+    after = None
+    with transaction.atomic():
+        with connection.execute_wrapper(spy):
+            response = client.post(url, data or {}) if method == "POST" else client.get(url)
+            content = body_of(response)
+        if written:
+            after = snapshot(written)
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    changed = changed_rows(snapshot(written), after) if after is not None else set()
+    changed = {key for key in changed if key[0] not in LOG_MODELS}
+    return Answer(response.status_code, response.get("Location", ""), text_of(response, content), changed)
+
+
+def forbidden_markers(world, who, system=False):
+    """What this person must never receive: td's data for tx people, anyone's for outsiders
+    (except on the security and audit pages, which are about every district's accounts)."""
+    if who in TX_ROLES:
+        return world.td.markers
+    if who in DUTY_HOLDERS and not system:
+        return world.tx.markers + world.td.markers
+    return ()
+
+
+def check(problems, label, answer, expected, url, *, world, who, method, get_writes=False, start=None, system=False):
+    """Compare one answer with its expectation and with the invariants; note every problem."""
+    where = f"{label}: {who} {method} {url}"
+    got = f"{answer.status} {answer.location}".rstrip()
+    if expected in (LOGIN, ADMIN_LOGIN):
+        login = "/accounts/login/" if expected == LOGIN else "/admin/login/"
+        prefix = f"{login}?next="
+        if not (answer.status == 302 and answer.location.startswith(prefix)):
+            problems.append(f"{where}: expected {expected}, got {got}")
+        elif unquote(answer.location[len(prefix) :]) != url:
+            problems.append(f"{where}: the login page would not come back here: {answer.location}")
+    elif answer.status not in (expected if isinstance(expected, tuple) else (expected,)):
+        problems.append(f"{where}: expected {expected}, got {got}")
+    elif start and answer.status == 302 and not answer.location.startswith(start):
+        problems.append(f"{where}: expected a redirect to {start}…, got {answer.location}")
+    refused = answer.status >= 400 or expected in (LOGIN, ADMIN_LOGIN)
+    if refused and answer.changed:
+        problems.append(f"{where}: refused with {answer.status} but changed {sorted(answer.changed)[:5]}")
+    elif method == "GET" and not get_writes and answer.changed:
+        problems.append(f"{where}: a GET changed {sorted(answer.changed)[:5]}")
+    if who in TX_ROLES and answer.changed & world.td_rows:
+        problems.append(f"{where}: a tx person changed td rows {sorted(answer.changed & world.td_rows)[:5]}")
+    seen = [marker for marker in forbidden_markers(world, who, system) if marker in answer.text]
+    if seen:
+        problems.append(f"{where}: another district's data in the answer: {seen}")
+
+
+def expected_status(rule, who, scope, method):
+    if who == ANON and not rule.public:
+        return rule.anonymous_get if method == "GET" else LOGIN
+    if method == "GET" and rule.get == POST_ONLY:
+        return POST_ONLY
+    ok = rule.get if method == "GET" else rule.post
+    if isinstance(ok, dict):
+        ok = ok[who]
+    allowed = who in rule.allowed or rule.public
+    if rule.system:  # no district involved: the same answer for tx's and td's objects
+        if scope == "mixed":
+            return 404 if allowed else rule.denied
+        return ok if allowed else rule.denied
+    if who in DUTY_HOLDERS:  # no district: every district's object is another district's
+        if rule.scoped:
+            return rule.other
+        if rule.outsider is not None:
+            return rule.outsider
+        return ok if EVERYONE <= rule.allowed else rule.denied  # open to all members, or refused
+    if scope == "own":
+        return ok if allowed else rule.denied
+    if scope == "mixed":
+        return rule.other if allowed else rule.denied
+    if who == "city_admin":  # td is in the city admin's reach too
+        if rule.city_other is not None:
+            return rule.city_other
+        return ok if allowed else rule.denied
+    return rule.other
+
+
+def plan(rule, who):
+    """The (scope, method) pairs worth asking this actor; the rest would repeat an answer."""
+    scopes = ["own"]
+    if rule.scoped and who != ANON:
+        scopes.append("other")
+        if rule.mixed:
+            scopes.append("mixed")
+    if who in DUTY_HOLDERS and not rule.system and rule.scoped:
+        scopes = ["own"]  # tx and td are alike to them
+    for scope in scopes:
+        if rule.get != POST_ONLY or scope == "own":
+            yield scope, "GET"
+        if rule.post is not None:
+            yield scope, "POST"
+
+
+# ---------------------------------------------------------------------------------------
+# The tests
+# ---------------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_rule():
+    missing = [e.key for e in APP_ENTRIES if e.key not in RULES]
+    missing += [e.key for e in ADMIN_ENTRIES if admin_family(e) is None]
+    assert not missing, f"URL patterns without a row in the access matrix (add them to RULES): {missing}"
+    stale = sorted(set(RULES) - set(APP_NAMES))
+    assert not stale, f"rows in RULES for URL names that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_url_access(world, name):
+    rule = RULES.get(name)
+    if rule is None:
+        pytest.fail(f"{name} has no row in RULES: decide who may use it and add one")
+    problems = []
+    for who in ACTORS:
+        client = world.clients[who]
+        for scope, method in plan(rule, who):
+            side = world.td if scope == "other" else world.tx
+            kwargs = resolve_kwargs(rule.kw, side, who)
+            if scope == "mixed":
+                kwargs.update(resolve_kwargs({k: rule.kw[k] for k in rule.mixed}, world.td, who))
+            url = reverse(name, kwargs=kwargs)
+            if rule.query:
+                url += "?" + urlencode(resolve_kwargs(rule.query, side, who))
+            expected = expected_status(rule, who, scope, method)
+            check(
+                problems,
+                f"{name} ({scope})",
+                ask(client, method, url),
+                expected,
+                url,
+                world=world,
+                who=who,
+                method=method,
+                get_writes=rule.get_writes,
+                start=rule.redirects.get(who) if expected == 302 else None,
+                system=rule.system,
+            )
+        for case in rule.also:
+            url = reverse(name, kwargs=resolve_kwargs({**rule.kw, **case.kw}, world.tx, who))
+            if who == ANON:
+                expected = LOGIN
+            elif who in DUTY_HOLDERS:  # outsiders: any district's object is another's
+                by_object = any(isinstance(v, str) for v in case.kw.values())
+                expected = rule.other if by_object else case.default
+            else:
+                expected = case.expect.get(who, case.default)
+            check(
+                problems,
+                f"{name} [{case.label}]",
+                ask(client, "GET", url),
+                expected,
+                url,
+                world=world,
+                who=who,
+                method="GET",
+            )
+    assert not problems, "\n".join(problems)
+
+
+# --- the Django admin -------------------------------------------------------------------------
+#
+# Family rule. Everyone without is_staff (anonymous, and every role above as it stands) is
+# sent to the admin's login page from every admin URL; that login page itself answers 200.
+# With is_staff set:
+# - a district admin ("admin+staff") uses the site pages and, for a model under a
+#   DistrictScopedAdmin, its changelist, add page and their own district's objects; another
+#   district's object "does not exist" (302 back to the admin index) and a POST to its
+#   change or delete page changes nothing. Read-only models (tickets, photos, daily reports,
+#   deliveries) refuse add and delete with 403. Models outside the district scheme (users,
+#   groups, point types) need Django model permissions nobody here was given: 403.
+# - a supervisor with is_staff ("supervisor+staff") administers no district: 403 on models.
+# - the city admin with is_staff ("city_admin+staff") administers both districts.
+
+STAFFED = ("admin", "supervisor", "city_admin")
+NOT_STAFF = (ANON, "admin", "city_admin", "security_admin")  # the most powerful without is_staff
+SITE_PAGES = {  # view → status for anyone with is_staff
+    "index": 200,
+    "login": 302,  # signed in already: on to the index
+    "logout": 405,  # POST only
+    "password_change": 200,
+    "password_change_done": 200,
+    "autocomplete": 403,  # without its query parameters
+    "jsi18n": 200,
+    "view_on_site": 404,  # no model has get_absolute_url
+    "catch_all": 404,
+}
+
+
+def admin_url(entry, family, world, side):
+    kind, app, model, view = family
+    if kind == "site":
+        if view == "app_list":
+            return reverse("admin:app_list", kwargs={"app_label": "campaigns"})
+        if view == "view_on_site":
+            from django.contrib.contenttypes.models import ContentType
+
+            content_type = ContentType.objects.get_for_model(Ticket).pk
+            return reverse("admin:view_on_site", args=[content_type, side.admin_objects[Ticket]])
+        if view == "catch_all":
+            return "/admin/no-such-page/"
+        return reverse(entry.key)
+    if view in ("changelist", "add"):
+        return reverse(entry.key)
+    pk = side.admin_objects[apps.get_model(app, model)]
+    if view == "object_redirect":
+        return f"/admin/{app}/{model}/{pk}/"
+    return reverse(entry.key, args=[pk])
+
+
+def admin_expectation(family, who, scope):
+    kind, app, model, view = family
+    if kind == "site":
+        if view == "app_list":
+            return 200 if who in ADMINS else 404
+        return SITE_PAGES[view]
+    if view == "object_redirect":
+        return 302  # on to the change page, which decides
+    model_admin = django_admin.site._registry[apps.get_model(app, model)]
+    if not isinstance(model_admin, DistrictScopedAdmin) or who not in ADMINS:
+        return 403
+    if isinstance(model_admin, ReadOnlyAdmin) and view in ("add", "delete"):
+        return 403
+    if scope == "other" and who != "city_admin" and view not in ("changelist", "add"):
+        return 302  # "does not exist": back to the index
+    return 200
+
+
+def test_every_admin_model_has_objects_to_try(world):
+    """The admin families need one object of each model per district; a new model must add one."""
+    missing = [m._meta.label for m in django_admin.site._registry if m not in world.tx.admin_objects]
+    assert not missing, f"registered in the admin, without objects in build_side(): {missing}"
+
+
+@pytest.mark.parametrize("key", [e.key for e in ADMIN_ENTRIES])
+def test_admin_access(world, key):
+    entry = next(e for e in ADMIN_ENTRIES if e.key == key)
+    family = admin_family(entry)
+    if family is None:
+        pytest.fail(f"{key} matches no admin family rule: extend admin_family() and admin_expectation()")
+    kind, _app, _model, view = family
+    scopes = ["own", "other"] if kind == "model" and view not in ("changelist", "add") else ["own"]
+    problems = []
+    for who in NOT_STAFF:
+        url = admin_url(entry, family, world, world.tx)
+        # Django's admin sends a GET of its logout page back to its index (which asks for a login).
+        expected, start = {"login": (200, None), "logout": (302, "/admin/")}.get(view, (ADMIN_LOGIN, None))
+        answer = ask(world.clients[who], "GET", url)
+        check(problems, key, answer, expected, url, world=world, who=who, method="GET", start=start)
+    for who in STAFFED:
+        client = world.clients[who]
+        get_user_model().objects.filter(pk=world.users[who].pk).update(is_staff=True)  # undone after the test
+        for scope in scopes if who != "supervisor" else ["own"]:
+            side = world.td if scope == "other" else world.tx
+            url = admin_url(entry, family, world, side)
+            label = f"{key} ({who}+staff, {scope})"
+            answer = ask(client, "GET", url)
+            check(
+                problems, label, answer, admin_expectation(family, who, scope), url, world=world, who=who, method="GET"
+            )
+            if scope == "other" and who == "admin" and view in ("change", "delete"):
+                answer = ask(client, "POST", url, {"post": "yes", "name": "越界修改"})
+                if answer.status not in (302, 403) or answer.changed:
+                    problems.append(
+                        f"{label}: POST to td's object: {answer.status}, changed {sorted(answer.changed)[:5]}"
+                    )
+    assert not problems, "\n".join(problems)
