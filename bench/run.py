@@ -38,6 +38,8 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "Bench@2026"
 DISTRICT = "CY"  # the busiest district of seed_scale
+# write_results keeps whatever follows this marker line in RESULTS.md (bench/load.py writes there).
+RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by bench/load.py -->"
 
 TARGETS = {
     "district board": (0.25, 12),
@@ -500,7 +502,11 @@ def write_results(
         "",
         "Reproduce: `make bench` (seeds `ledger_bench` on first run; `BENCH_TICKETS`, `BENCH_SECONDS` to change).",
     ]
-    (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    path = BENCH / "RESULTS.md"
+    kept = ""
+    if path.exists() and RESULTS_KEEP_MARKER in (previous := path.read_text()):
+        kept = "\n" + RESULTS_KEEP_MARKER + previous.split(RESULTS_KEEP_MARKER, 1)[1]
+    path.write_text("\n".join(lines) + "\n" + kept)
     print("\n".join(lines))
 
 
