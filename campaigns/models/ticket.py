@@ -320,6 +320,17 @@ class TicketPhoto(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # Read from the photo's EXIF before it is stripped from the file: the file itself is
+    # stored and served without metadata (个人信息保护法).
+    taken_at = models.DateTimeField(
+        _("拍摄时间"), null=True, blank=True, help_text=_("照片自带的拍摄时间；手机未记录时为空。")
+    )
+    latitude = models.DecimalField(
+        _("拍摄纬度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("照片自带的定位。")
+    )
+    longitude = models.DecimalField(
+        _("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("照片自带的定位。")
+    )
 
     class Meta:
         verbose_name = _("照片")

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -395,6 +394,7 @@ def photo_store(uploaded, *, user, kind):
     problem, so a Celery task does it once the photo is saved; until then lists show the
     original, scaled by the browser.
     """
+    from campaigns.queue import enqueue_on_commit
     from campaigns.tasks import make_photo_thumbnail
 
     content_type = photo_inspect(uploaded)
@@ -407,13 +407,16 @@ def photo_store(uploaded, *, user, kind):
         content_type=content_type,
         size=len(clean),
         original_name=(getattr(uploaded, "name", "") or "")[:200],
+        taken_at=capture.taken_at,
+        latitude=capture.latitude,
+        longitude=capture.longitude,
     )
     name = f"photo.{photo.extension}"
     # Named, so that the ImageField reads width and height from it (an unnamed file counts as none).
     photo.image.save(name, ContentFile(clean, name=name), save=False)
     photo.save()
-    photo_id = photo.pk
-    transaction.on_commit(lambda: make_photo_thumbnail.delay(photo_id))
+    # With the broker down the photo is still saved; sweep_left_work makes the copy later.
+    enqueue_on_commit(make_photo_thumbnail, photo.pk)
     return photo
 
 

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import scope_for
 from campaigns.models import Delivery, DeliveryStatus, Notification, Role
+from campaigns.queue import enqueue
 from campaigns.services.notifications import notifications_mark_read
 from campaigns.tasks import deliver_one
 
@@ -85,7 +87,10 @@ def delivery_list(request):
 def delivery_retry(request, pk):
     delivery = get_object_or_404(Delivery, pk=pk, district_id__in=_admin_districts(request.user))
     if delivery.status != DeliveryStatus.SENT:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0)
-        deliver_one.delay(delivery.pk)
+        # Due now: if the broker cannot take the message, resend_due_deliveries sends it.
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        enqueue(deliver_one, delivery.pk)
         messages.success(request, _("已重新发送。"))
     return redirect("campaigns:deliveries")

@@ -7,7 +7,6 @@ import tempfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from campaigns.audit import audit_record
 from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
 from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Ticket
+from campaigns.queue import enqueue_on_commit
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
 from campaigns.services.ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
 from campaigns.tasks import generate_monthly_summary
@@ -75,7 +75,8 @@ def summary_create(request, code):
         messages.error(request, _("不能生成还没到的月份。"))
         return redirect("campaigns:summaries", code=district.code)
     summary = summary_request(district=district, month=month, actor=request.user)
-    transaction.on_commit(lambda: generate_monthly_summary.delay(summary.pk))
+    # With the broker down the summary waits as 排队中 and sweep_left_work starts it later.
+    enqueue_on_commit(generate_monthly_summary, summary.pk)
     return redirect("campaigns:summary", pk=summary.pk)
 
 
