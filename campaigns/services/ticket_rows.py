@@ -21,6 +21,8 @@ TICKET_COLUMNS = [
     (_("退回次数"), 8),
     (_("用时（天）"), 9),
 ]
+# Only the ticket list export carries them, masked for whoever does not chase the fix.
+CONTACT_COLUMNS = [(_("责任人"), 10), (_("责任人电话"), 14)]
 FIELDS = (
     "number",
     "reported_at",
@@ -36,6 +38,10 @@ FIELDS = (
     "fix_submitted_at",
     "closed_at",
     "return_count",
+    "district_id",
+    "responsible_unit_id",
+    "responsible_person",
+    "responsible_phone",
 )
 STATE_LABELS = dict(TicketState.choices)
 
@@ -44,8 +50,14 @@ def _local(value):
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
-def ticket_rows(queryset, chunk_size=2000):
-    """Yield one tuple per ticket in TICKET_COLUMNS order; datetimes are local and naive for Excel."""
+def ticket_rows(queryset, chunk_size=2000, scope=None):
+    """Yield one tuple per ticket in TICKET_COLUMNS order; datetimes are local and naive for Excel.
+
+    With a viewer's `scope`, each row ends with the responsible person and their phone, the
+    phone masked unless that viewer chases this ticket's fix (see campaigns/privacy.py).
+    """
+    from campaigns.privacy import phone_for
+
     labels = {key: str(label) for key, label in STATE_LABELS.items()}
     for (
         number,
@@ -62,10 +74,14 @@ def ticket_rows(queryset, chunk_size=2000):
         submitted_at,
         closed_at,
         returns,
+        district_id,
+        unit_id,
+        person,
+        phone,
     ) in queryset.order_by("reported_at", "id").values_list(*FIELDS).iterator(chunk_size=chunk_size):
         where = f"{point}（{place}）" if point and place else (point or place or "")
         took = round((closed_at - reported_at).total_seconds() / 86400, 1) if closed_at else None
-        yield (
+        row = (
             number,
             _local(reported_at),
             street,
@@ -81,7 +97,14 @@ def ticket_rows(queryset, chunk_size=2000):
             returns,
             took,
         )
+        if scope is not None:
+            row += (person, phone_for(scope, district_id, unit_id, phone))
+        yield row
 
 
-def ticket_header():
-    return [str(label) for label, _width in TICKET_COLUMNS]
+def ticket_columns(contacts=False):
+    return TICKET_COLUMNS + CONTACT_COLUMNS if contacts else TICKET_COLUMNS
+
+
+def ticket_header(contacts=False):
+    return [str(label) for label, _width in ticket_columns(contacts)]

@@ -125,3 +125,11 @@ CHANGE_LABELS = {"status": _lazy("状态"), "progress": _lazy("进度（%）"), 
 @register.filter
 def change_label(key):
     return CHANGE_LABELS.get(key, key)
+
+
+@register.filter
+def mask_phone(value):
+    """A phone number masked for lists (138****5678); the full number stays on the pages that need it."""
+    from campaigns.privacy import mask_phone as mask
+
+    return mask(value)

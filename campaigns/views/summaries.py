@@ -21,7 +21,7 @@ from campaigns.filters import TicketFilter
 from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Ticket
 from campaigns.queue import enqueue_on_commit
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
-from campaigns.services.ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
+from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
 from campaigns.tasks import generate_monthly_summary
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,17 +162,15 @@ def ticket_export(request, fmt):
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     queryset = ticket_filter.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    scope = scope_for(request.user)
     audit_record(AuditKind.EXPORT, request=request, target=f"tickets.{fmt}", query=request.GET.urlencode()[:500])
     if fmt == "csv":
         writer = csv.writer(_Echo())
 
-        def cell(value):
-            return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime.datetime) else value
-
         def stream():
             yield "\ufeff"
-            yield writer.writerow(ticket_header())
-            for row in ticket_rows(queryset):
+            yield writer.writerow(ticket_header(contacts=True))
+            for row in ticket_rows(queryset, scope=scope):
                 yield writer.writerow(
                     [
                         value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime.datetime) else value
@@ -185,10 +183,10 @@ def ticket_export(request, fmt):
         return response
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("台账"))
-    for index, (_label, width) in enumerate(TICKET_COLUMNS):
+    for index, (_label, width) in enumerate(ticket_columns(contacts=True)):
         sheet.column_dimensions[chr(65 + index)].width = width
-    sheet.append(ticket_header())
-    for row in ticket_rows(queryset):
+    sheet.append(ticket_header(contacts=True))
+    for row in ticket_rows(queryset, scope=scope):
         sheet.append(list(row))
     handle = tempfile.TemporaryFile()
     workbook.save(handle)

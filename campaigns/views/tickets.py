@@ -41,6 +41,7 @@ from campaigns.models import (
     TicketAction,
     TicketEvent,
 )
+from campaigns.privacy import phone_for
 
 
 class CountedPaginator(Paginator):
@@ -174,7 +175,7 @@ def _action_form(action, ticket, user, data=None, files=None):
     return ACTION_FORMS[action](data, files, **kwargs)
 
 
-def _ticket_static(ticket):
+def _ticket_static(ticket, phone):
     load_ticket_relations(ticket)
     photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
     photos_by_event = {}
@@ -190,14 +191,20 @@ def _ticket_static(ticket):
             "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
             "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
             "events": events,
+            "phone": phone,
         },
     )
 
 
 def _render_detail(request, ticket, actions, bound=None, status=200):
     # What the ticket says is the same for everyone: rendered once per change of the ticket.
+    # Two versions at most: with the responsible person's phone, and with it masked.
+    phone = phone_for(scope_for(request.user), ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
     static = cached_fragment(
-        "ticket", (ticket.pk, ticket.updated_at.isoformat()), [ticket.district_id], lambda: _ticket_static(ticket)
+        "ticket",
+        (ticket.pk, ticket.updated_at.isoformat(), phone == ticket.responsible_phone),
+        [ticket.district_id],
+        lambda: _ticket_static(ticket, phone),
     )
     static_top, static_timeline = static.split("<!--split-->", 1)
     action_forms = []
