@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import (
     AssessmentArea,
+    Campaign,
     ChecklistImport,
     ChecklistItem,
     ChecklistStatus,
@@ -536,46 +537,86 @@ def _preview_of(record):
 
 
 def checklist_import_confirm(*, record, actor):
-    """Import a previewed file: every row, or — if anything is wrong now — none of them."""
-    preview = _preview_of(record)
-    if not preview.is_clean:
-        record.status = ImportStatus.REFUSED
-        record.save(update_fields=["status"])
-        return preview
-    campaign = record.campaign
-    now = timezone.now()
+    """Import a previewed file: every row, or — if anything is wrong now — none of them.
+
+    Imports of one campaign run one at a time (the campaign row is locked). The admin
+    confirmed what the preview showed; if another file was imported after this one was
+    previewed, importing it would overwrite changes nobody compared, so it is refused with
+    a message and must be previewed again. `record` is updated in place.
+    """
     with transaction.atomic():
-        existing = {item.code: item for item in ChecklistItem.objects.select_for_update().filter(campaign=campaign)}
-        next_order = max((item.order for item in existing.values()), default=0)
-        for row in preview.rows:
-            clean = row.cleaned
-            if row.action == "same":
-                continue
-            item = existing.get(clean["code"])
-            if item is None:
-                next_order += 1
-                item = ChecklistItem(campaign=campaign, code=clean["code"], order=next_order)
-            for key in TRACKED:
-                if key in clean and not (key in ("status", "progress") and clean[key] is None):
-                    setattr(item, key, clean[key])
-            item.save()
-            item.cooperating_units.set(clean["cooperating_units"])
-            ChecklistUpdate.objects.create(
-                item=item,
-                kind=ChecklistUpdateKind.IMPORT,
-                actor=actor,
-                at=now,
-                note=_("从“%(name)s”导入") % {"name": record.original_name},
-                changes=row.changes,
+        campaign = Campaign.objects.select_for_update().get(pk=record.campaign_id)
+        locked = ChecklistImport.objects.select_for_update().get(pk=record.pk)
+        preview = ImportPreview()
+        if locked.status != ImportStatus.PREVIEW:
+            # Confirmed twice at once (two tabs, a double click): the first one did the work.
+            preview.file_errors = [
+                _("这个文件已经处理过了（%(status)s），没有再次导入。") % {"status": locked.get_status_display()}
+            ]
+        elif newer := (
+            ChecklistImport.objects.filter(
+                campaign=campaign, status=ImportStatus.DONE, imported_at__gt=locked.uploaded_at
             )
-        record.status = ImportStatus.DONE
-        record.imported_at = now
-        record.rows_added = preview.count("add")
-        record.rows_changed = preview.count("change")
-        record.rows_unchanged = preview.count("same")
-        record.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
-        transaction.on_commit(lambda: board_invalidate(campaign.district_id))
+            .select_related("uploaded_by")
+            .order_by("-imported_at")
+            .first()
+        ):
+            preview.file_errors = [
+                _(
+                    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。为免覆盖，请重新上传预览后再导入。"
+                )
+                % {
+                    "who": newer.uploaded_by.get_full_name() or newer.uploaded_by.get_username(),
+                    "at": timezone.localtime(newer.imported_at).strftime("%Y-%m-%d %H:%M"),
+                    "name": newer.original_name,
+                }
+            ]
+            locked.status = ImportStatus.REFUSED
+            locked.save(update_fields=["status"])
+        else:
+            preview = _preview_of(locked)
+            if not preview.is_clean:
+                locked.status = ImportStatus.REFUSED
+                locked.save(update_fields=["status"])
+            else:
+                _import_rows(locked, preview, campaign, actor)
+    record.refresh_from_db()
     return preview
+
+
+def _import_rows(record, preview, campaign, actor):
+    now = timezone.now()
+    existing = {item.code: item for item in ChecklistItem.objects.select_for_update().filter(campaign=campaign)}
+    next_order = max((item.order for item in existing.values()), default=0)
+    for row in preview.rows:
+        clean = row.cleaned
+        if row.action == "same":
+            continue
+        item = existing.get(clean["code"])
+        if item is None:
+            next_order += 1
+            item = ChecklistItem(campaign=campaign, code=clean["code"], order=next_order)
+        for key in TRACKED:
+            if key in clean and not (key in ("status", "progress") and clean[key] is None):
+                setattr(item, key, clean[key])
+        item.save()
+        item.cooperating_units.set(clean["cooperating_units"])
+        ChecklistUpdate.objects.create(
+            item=item,
+            kind=ChecklistUpdateKind.IMPORT,
+            actor=actor,
+            at=now,
+            note=_("从“%(name)s”导入") % {"name": record.original_name},
+            changes=row.changes,
+        )
+    record.status = ImportStatus.DONE
+    record.imported_at = now
+    record.rows_added = preview.count("add")
+    record.rows_changed = preview.count("change")
+    record.rows_unchanged = preview.count("same")
+    record.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+    district_id = campaign.district_id
+    transaction.on_commit(lambda: board_invalidate(district_id))
 
 
 def checklist_import_preview(record):

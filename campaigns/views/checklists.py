@@ -334,7 +334,7 @@ def checklist_import_confirm_view(request, campaign_id, import_id):
         messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
         return redirect("campaigns:checklist-import", campaign_id=campaign.pk)
     preview = checklist_import_confirm(record=record, actor=request.user)
-    if record.status != ImportStatus.DONE:
+    if not preview.is_clean or record.status != ImportStatus.DONE:
         return render(
             request,
             "campaigns/checklist_import_preview.html",
