@@ -46,7 +46,7 @@ def audit_record(kind, *, request=None, user=None, username="", district=None, t
             user = request_user
     if user is not None and not getattr(user, "pk", None):
         user = None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         kind=kind,
         user=user,
         username=(username or (user.get_username() if user else ""))[:150],
@@ -57,6 +57,17 @@ def audit_record(kind, *, request=None, user=None, username="", district=None, t
         details=details,
         request_id=getattr(request, "request_id", "")[:40] if request is not None else "",
     )
+    # The same act in the log stream too, for whoever collects logs centrally (SIEM).
+    log.log(
+        logging.INFO if success else logging.WARNING,
+        "audit %s user=%s target=%s ip=%s success=%s",
+        kind,
+        event.username,
+        event.target,
+        event.ip,
+        success,
+    )
+    return event
 
 
 def audit_purge(now=None):

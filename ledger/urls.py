@@ -48,3 +48,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("campaigns.urls")),
 ]
+
+handler500 = "campaigns.views.ops.server_error"

@@ -101,7 +101,9 @@ def test_a_photo_without_metadata_is_stored_as_it_came():
     assert capture.taken_at is None and capture.latitude is None
 
 
-def test_logged_photo_keeps_time_and_place_as_fields_and_is_served_clean(client, tx, django_capture_on_commit_callbacks):
+def test_logged_photo_keeps_time_and_place_as_fields_and_is_served_clean(
+    client, tx, django_capture_on_commit_callbacks
+):
     client.force_login(tx.staff)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -563,7 +563,8 @@ def checklist_import_confirm(*, record, actor):
         ):
             preview.file_errors = [
                 _(
-                    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。为免覆盖，请重新上传预览后再导入。"
+                    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。"
+                    "为免覆盖，请重新上传预览后再导入。"
                 )
                 % {
                     "who": newer.uploaded_by.get_full_name() or newer.uploaded_by.get_username(),

@@ -4,7 +4,8 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -14,12 +15,19 @@ from campaigns.models import Heartbeat
 HEARTBEAT_STALE_SECONDS = settings.HEARTBEAT_SECONDS * 3
 
 
+class Unhealthy(Exception):
+    """A check's own finding; its message is ours and safe to show (others show only their type)."""
+
+
 def _check(probe):
     started = time.perf_counter()
     try:
         detail = probe()
     except Exception as exc:  # noqa: BLE001 - any failure is the answer, reported by name
-        return {"ok": False, "error": type(exc).__name__, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        answer = {"ok": False, "error": type(exc).__name__, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        if isinstance(exc, Unhealthy):
+            answer["detail"] = str(exc)
+        return answer
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1), **(detail or {})}
 
 
@@ -44,10 +52,10 @@ def _redis():
 def _worker():
     beat = Heartbeat.objects.filter(name="worker").first()
     if beat is None:
-        raise RuntimeError("no heartbeat yet")
+        raise Unhealthy("no heartbeat yet")
     age = (timezone.now() - beat.at).total_seconds()
     if age > HEARTBEAT_STALE_SECONDS:
-        raise TimeoutError(f"last heartbeat {int(age)} s ago")
+        raise Unhealthy(f"last heartbeat {int(age)} s ago")
     return {"age_s": int(age)}
 
 
@@ -59,3 +67,12 @@ def healthz(request):
     healthy = all(check["ok"] for check in checks.values())
 
     return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """Our 500 page, with the request id a person can quote to support (it finds the log lines).
+
+    Rendered without context processors, so nothing that failed can fail here again.
+    """
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": getattr(request, "request_id", "")}))
