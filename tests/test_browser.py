@@ -274,3 +274,74 @@ def test_board_and_printable_summary_at_desktop(browser, live_server, tx, tmp_pa
     page.pdf(path=str(pdf), format="A4")
     assert pdf.stat().st_size > 10_000
     page.context.close()
+
+
+# --- the content-security policy, as the browser enforces it ----------------------------
+
+CSP_REFUSAL = ("Content Security Policy", "Refused to")
+
+
+def visit_and_collect_refusals(page, url):
+    refusals = []
+    page.on(
+        "console",
+        lambda message: refusals.append(message.text) if any(w in message.text for w in CSP_REFUSAL) else None,
+    )
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return refusals
+
+
+def test_every_main_page_satisfies_the_content_security_policy(browser, live_server, tx, tmp_path):
+    """No inline script or style anywhere: the policy that forbids them breaks nothing."""
+    from django.contrib.auth import get_user_model
+
+    from campaigns.models import AccountProfile, Duty
+
+    ticket = tx.submitted()
+    get_user_model().objects.filter(pk=tx.admin.pk).update(is_staff=True)
+    security = get_user_model().objects.create_user("security_admin", password=PASSWORD)
+    AccountProfile.objects.update_or_create(user=security, defaults={"duty": Duty.SECURITY})
+    audit = get_user_model().objects.create_user("audit_admin", password=PASSWORD)
+    AccountProfile.objects.update_or_create(user=audit, defaults={"duty": Duty.AUDIT})
+    base = live_server.url
+    campaign = tx.campaign.pk
+    pages = {
+        tx.admin: [
+            "/board/TX/",
+            "/board/TX/wall/",
+            "/board/TX/rankings/",
+            "/board/TX/summaries/",
+            "/city/",
+            "/tickets/",
+            f"/tickets/{ticket.number}/",
+            f"/campaigns/{campaign}/checklist/",
+            f"/campaigns/{campaign}/checklist/import/",
+            f"/campaigns/{campaign}/scoring/",
+            f"/campaigns/{campaign}/reports/",
+            "/notifications/",
+            "/deliveries/",
+            "/admin/",
+            "/admin/campaigns/ticket/",
+            "/admin/campaigns/inspectionpoint/add/",
+            "/accounts/password_change/",
+        ],
+        tx.staff: ["/", "/tickets/new/", "/my/", "/reports/", "/checklist/mine/"],
+        security: ["/security/accounts/", f"/security/accounts/{tx.staff.pk}/", "/security/second-factor/"],
+        audit: ["/security/audit/"],
+    }
+    problems = []
+    for user, urls in pages.items():
+        page = open_as(browser, live_server, user, DESKTOP)
+        for url in urls:
+            refusals = visit_and_collect_refusals(page, base + url)
+            assert page.url.startswith(base + url.split("?")[0]) or "/accounts/" in url, (url, page.url)
+            problems.extend(f"{user.username} {url}: {text}" for text in refusals)
+        page.context.close()
+    # And before anyone has logged in.
+    page = browser.new_context(viewport=PHONE).new_page()
+    problems.extend(
+        f"anonymous /accounts/login/: {t}" for t in visit_and_collect_refusals(page, base + "/accounts/login/")
+    )
+    page.context.close()
+    assert not problems, "\n".join(problems)

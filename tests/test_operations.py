@@ -115,3 +115,17 @@ class TestCheckPhotos:
         with pytest.raises(CommandError):
             call_command("check_photos", district="TX")
         assert ticket.number in capsys.readouterr().err
+
+
+def test_security_headers_on_every_page(client, tx):
+    client.force_login(tx.staff)
+    response = client.get("/tickets/new/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    # Every form that changes something carries the CSRF token.
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
