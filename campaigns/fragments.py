@@ -40,7 +40,7 @@ def district_versions(district_ids):
 def cached_fragment(name, parts, district_ids, render, timeout=FRAGMENT_SECONDS):
     """The fragment `name` for these parts and districts: from the cache, or rendered now."""
     raw = "|".join(str(part) for part in (*parts, get_language(), district_versions(district_ids)))
-    key = f"frag:{name}:{hashlib.sha1(raw.encode()).hexdigest()}"
+    key = f"frag:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
     html = cache.get(key)
     if html is None:
         html = render()

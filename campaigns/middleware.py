@@ -70,7 +70,7 @@ class RequestIdMiddleware:
 # --- Account policy: idle logout, password age, second factor --------------------------
 
 SEEN_KEY = "ledger_seen"
-PASSWORD_KEY = "ledger_password_expired"
+PASSWORD_KEY = "ledger_password_expired"  # nosec B105 # a session key name
 SECOND_FACTOR_KEY = "ledger_second_factor"
 DUTY_KEY = "ledger_duty"
 SEEN_WRITE_EVERY = 60  # seconds: the session is written at most this often for "last seen"

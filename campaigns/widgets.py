@@ -22,7 +22,7 @@ class FastSelect(forms.Select):
                 "",
                 '<option value="{}"{}>{}</option>',
                 (
-                    (option_value, mark_safe(" selected") if str(option_value) in selected else "", label)
+                    (option_value, mark_safe(" selected") if str(option_value) in selected else "", label)  # nosec B308, B703 # a constant
                     for option_value, label in choices
                 ),
             )
@@ -34,4 +34,4 @@ class FastSelect(forms.Select):
             else:
                 parts.append(options([(group, choices)]))
         value_attrs = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v not in (None, False)))
-        return format_html('<select name="{}"{}>{}</select>', name, value_attrs, mark_safe("".join(parts)))
+        return format_html('<select name="{}"{}>{}</select>', name, value_attrs, mark_safe("".join(parts)))  # nosec B308, B703 # options built by format_html_join

@@ -54,7 +54,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+        SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # nosec B105 # development and tests only
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the "

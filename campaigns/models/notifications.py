@@ -1,6 +1,7 @@
 """Notifications and their deliveries. A row here is the record that something was sent."""
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +62,13 @@ class UnitWebhook(models.Model):
     unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(_("名称"), max_length=60)
     flavor = models.CharField(_("类型"), max_length=12, choices=WebhookFlavor.choices, default=WebhookFlavor.WECOM)
-    url = models.URLField(_("地址"), max_length=500, help_text=_("群机器人的 Webhook 地址。"))
+    url = models.URLField(
+        _("地址"),
+        max_length=500,
+        # Django's URLField also takes ftp://; a robot is only ever reached over HTTP(S).
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("群机器人的 Webhook 地址（http:// 或 https://）。"),
+    )
     secret = models.CharField(
         _("加签密钥"), max_length=200, blank=True, help_text=_("钉钉“加签”安全设置的密钥，可留空。")
     )

@@ -47,7 +47,7 @@ from .places import (
 )
 from .reports import build_demo_reports
 
-DEMO_PASSWORD = "Demo@2026"
+DEMO_PASSWORD = "Demo@2026"  # nosec B105 # the documented demo password
 CITY = ("四平市", "SP")
 
 
@@ -278,7 +278,7 @@ def _build_district(spec, city, rng, password, photos, log):
 
 
 def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # made-up demo data, repeatable by seed
     photos = PhotoBank(rng)
     # Hashing is slow by design; the demo accounts share one password, so hash it once.
     password = make_password(password)

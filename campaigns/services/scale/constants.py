@@ -2,7 +2,7 @@
 
 import datetime
 
-BENCH_PASSWORD = "Bench@2026"
+BENCH_PASSWORD = "Bench@2026"  # nosec B105 # benchmark accounts
 CITIES = [
     ("吉林市", "JL", [("船营区", "CY"), ("昌邑区", "CH"), ("龙潭区", "LT"), ("丰满区", "FM"), ("高新区", "GX")]),
     ("通化市", "TH", [("东昌区", "DC"), ("二道江区", "ED"), ("梅河口市", "MH"), ("集安市", "JA"), ("柳河县", "LH")]),

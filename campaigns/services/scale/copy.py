@@ -36,7 +36,7 @@ class CopyWriter:
             else:
                 marks = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(
-                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",
+                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",  # nosec B608 # table and column names from the models
                     [[_db_value(value) for value in row] for row in self.rows],
                 )
         self.total += len(self.rows)
@@ -66,7 +66,7 @@ def _db_value(value):
 
 def _next_id(model):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")  # nosec B608 # table name from the model
         return cursor.fetchone()[0] + 1
 
 
@@ -77,5 +77,5 @@ def _reset_sequences(models):
         for model in models:
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"  # nosec B608 # table name from the model
             )
