@@ -5,7 +5,8 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from campaigns.access import scope_for
-from campaigns.models import TicketPhoto
+from campaigns.audit import audit_record
+from campaigns.models import AuditKind, TicketPhoto
 
 
 def _photo_for(user, pk):
@@ -34,6 +35,14 @@ def _serve(field, content_type):
 @require_GET
 def photo(request, pk):
     photo = _photo_for(request.user, pk)
+    # The full picture is evidence leaving the ledger; list-size copies are not recorded.
+    ticket = photo.ticket
+    audit_record(
+        AuditKind.DOWNLOAD,
+        request=request,
+        district=ticket.district_id if ticket else None,
+        target=f"{ticket.number if ticket else '-'} photo {photo.pk}",
+    )
     return _serve(photo.image, photo.content_type)
 
 

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import (
+    AccountProfile,
     Campaign,
     CampaignKind,
+    Duty,
     CampaignStatus,
     InspectionPoint,
     Membership,
@@ -286,6 +288,13 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
         city = _unit(CITY[0], UnitKind.CITY, None, code=CITY[1])
         city_admin = _user("city_admin", "四平市创卫办", password, is_staff=True)
         _member(city_admin, city, Role.ADMIN)
+        # The other two of the three separate powers (三权分立): accounts and the audit log.
+        # They hold no district, so they see no ledger data.
+        for username, full_name, duty in (
+            ("security_admin", "安全管理员", Duty.SECURITY),
+            ("audit_admin", "审计管理员", Duty.AUDIT),
+        ):
+            AccountProfile.objects.get_or_create(user=_user(username, full_name, password), defaults={"duty": duty})
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]
     # The demo's history is written directly, not through the verbs: recount the rollup.
@@ -303,4 +312,6 @@ DEMO_LOGINS = [
     ("td_supervisor", "铁东区 创卫办督导"),
     ("td_admin", "铁东区 创卫办管理员"),
     ("city_admin", "四平市创卫办管理员（看全部区）"),
+    ("security_admin", "安全管理员：账号、角色、解锁、动态口令（不看台账）"),
+    ("audit_admin", "审计管理员：只读安全审计日志（不看台账）"),
 ]
