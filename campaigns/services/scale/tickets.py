@@ -151,6 +151,9 @@ def generate_tickets(worlds, total, rng, log):
                     "scale.jpg",
                     reporter.pk,
                     reported,
+                    reported,  # taken_at: on the spot
+                    None,
+                    None,
                 )
             ]
             photo_id += 1
@@ -212,6 +215,9 @@ def generate_tickets(worlds, total, rng, log):
                                 "scale.jpg",
                                 fixer.pk,
                                 moment,
+                                moment,
+                                None,
+                                None,
                             )
                         )
                         event_id += 1
