@@ -480,7 +480,7 @@ def prepare(mix):
     bench.manage("migrate", "--noinput", "-v0")
     bench.manage("collectstatic", "--noinput", "-v0")
     t = step("migrate, collectstatic", t)
-    bench.manage("seed_demo", capture=True)
+    bench.manage("seed_demo", "--allow-production", capture=True)
     t = step("seed_demo", t)
     bench.manage("seed_scale", "--tickets", str(TICKETS), capture=True)
     t = step(f"seed_scale --tickets {TICKETS}", t)

@@ -114,3 +114,15 @@ def test_demo_roles_reach_the_right_places(demo):
     unit = User.objects.get(username="tx_unit")
     assert Ticket.objects.filter(responsible_unit__name="区执法局", district=tx, state=TicketState.RECTIFYING).exists()
     assert scope_for(unit).unit_ids
+
+
+def test_demo_accounts_never_reach_production(db, settings):
+    """Published demo passwords are default accounts; production (DEBUG off) refuses them."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError
+
+    settings.DEBUG = False
+    settings.TESTING = False
+    with pytest.raises(CommandError, match="不能装入生产环境"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.filter(username="tx_staff").exists()

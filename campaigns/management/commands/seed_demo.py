@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 
@@ -9,8 +10,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for newly created demo accounts.")
         parser.add_argument("--seed", type=int, default=20261122, help="Random seed, for a repeatable demo.")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load it although DEBUG is off (benchmarks and load tests on production settings only).",
+        )
 
-    def handle(self, *args, password, seed, **options):
+    def handle(self, *args, password, seed, allow_production=False, **options):
+        # Demo accounts with a published password are exactly the default accounts an
+        # assessed system must not have (等保: 不得存在默认账号).
+        if not settings.DEBUG and not settings.TESTING and not allow_production:
+            raise CommandError(
+                "演示数据带有公开密码的演示账号，不能装入生产环境（DEBUG=0）。"
+                "开发请用 make run（DEBUG=1）；压测环境请加 --allow-production。"
+            )
         seed_demo(password=password, seed=seed, log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码 {password}）："))
         for username, role in DEMO_LOGINS:
