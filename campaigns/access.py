@@ -70,13 +70,21 @@ def scope_for(user):
         return cached
     from django.core.cache import cache
 
-    from .signals import scope_version
+    from .local_cache import local
+    from .signals import SCOPE_VERSION_KEY, scope_version, unread_key
 
-    key = f"scope:{scope_version()}:{user.pk}"
-    scope = cache.get(key)
+    # One round trip for the two things every page asks Redis: how fresh scopes are, and
+    # the bell's unread count (kept on the user for the navigation).
+    found = cache.get_many([SCOPE_VERSION_KEY, unread_key(user.pk)])
+    user._ledger_unread = found.get(unread_key(user.pk))
+    key = f"scope:{found.get(SCOPE_VERSION_KEY) or scope_version()}:{user.pk}"
+    scope = local.get(key)
     if scope is None:
-        scope = _compute_scope(user)
-        cache.set(key, scope, 3600)
+        scope = cache.get(key)
+        if scope is None:
+            scope = _compute_scope(user)
+            cache.set(key, scope, 3600)
+        local.set(key, scope, 3600)
     user._ledger_scope = scope
     return scope
 

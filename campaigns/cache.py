@@ -58,6 +58,11 @@ class LedgerRedisCache(RedisCache):
             )
         else:
             generation = int(client.get(GENERATION_KEY))
+        if self._generation is not None and generation != self._generation:
+            # Values kept in the process were read under the old generation: drop them too.
+            from campaigns.local_cache import local
+
+            local.clear()
         self._generation, self._run_id, self._checked_at = generation, run_id, now
         self._missed_writes = False
 

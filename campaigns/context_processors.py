@@ -23,7 +23,8 @@ def navigation(request):
         from .models import Notification
         from .signals import unread_key
 
-        count = cache.get(unread_key(user.pk))
+        scope_for(user)  # fetches the count with the scope version, in one round trip
+        count = getattr(user, "_ledger_unread", None)
         if count is None:
             count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
             cache.set(unread_key(user.pk), count, 3600)

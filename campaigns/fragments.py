@@ -11,6 +11,8 @@ import time
 from django.core.cache import cache
 from django.utils.translation import get_language
 
+from campaigns.local_cache import local
+
 FRAGMENT_SECONDS = 300
 
 
@@ -41,8 +43,12 @@ def cached_fragment(name, parts, district_ids, render, timeout=FRAGMENT_SECONDS)
     """The fragment `name` for these parts and districts: from the cache, or rendered now."""
     raw = "|".join(str(part) for part in (*parts, get_language(), district_versions(district_ids)))
     key = f"frag:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    html = local.get(key)
+    if html is not None:
+        return html
     html = cache.get(key)
     if html is None:
         html = render()
         cache.set(key, html, timeout)
+    local.set(key, html, timeout)
     return html

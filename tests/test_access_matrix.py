@@ -223,7 +223,7 @@ RULES = {
     "campaigns:rankings": page(OVERSEERS, code="code"),
     "campaigns:notice-draft": action(ADMINS, 302, code="code"),
     "campaigns:notice-print": page(OVERSEERS, pk="notice"),
-    "campaigns:notice-edit": form(ADMINS, post=200, pk="notice"),  # an empty POST is an unbound form
+    "campaigns:notice-edit": form(ADMINS, post=400, pk="notice"),  # an empty POST: what is missing
     "campaigns:summaries": page(OVERSEERS, code="code"),
     "campaigns:summary-create": action(ADMINS, 302, code="code"),  # no month: back to the list
     "campaigns:summary": page(OVERSEERS, pk="summary"),

@@ -111,7 +111,7 @@ def second_factor(request):
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
         return redirect("second-factor-setup")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         for device in devices:
             allowed, _details = device.verify_is_allowed()
@@ -129,7 +129,7 @@ def second_factor_setup(request):
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
         return redirect("second-factor")
     device = totp_device_pending(request.user)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True

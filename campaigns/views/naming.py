@@ -185,7 +185,8 @@ def _notice_for(request, pk, *, admin=False):
 @login_required
 def notice_edit(request, pk):
     notice = _notice_for(request, pk, admin=True)
-    form = NoticeForm(request.POST or None, instance=notice)
+    # An empty POST is still a POST: bound, so it answers with what is missing.
+    form = NoticeForm(request.POST if request.method == "POST" else None, instance=notice)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("通报已保存。"))

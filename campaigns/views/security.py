@@ -194,7 +194,7 @@ def account_list(request):
 
 @duty_required(Duty.SECURITY)
 def account_new(request):
-    form = AccountCreateForm(request.POST or None)
+    form = AccountCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -222,7 +222,7 @@ def account_detail(request, pk):
 
     profile = profile_of(account)
     form = AccountEditForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "full_name": account.first_name,
             "email": account.email,
