@@ -38,6 +38,8 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "Bench@2026"
 DISTRICT = "CY"  # the busiest district of seed_scale
+# BENCH_ONLY=detail,post: only pages whose name contains one of these words (and the ceiling).
+ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
 # write_results keeps whatever follows this marker line in RESULTS.md (bench/load.py writes there).
 RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by bench/load.py -->"
 
@@ -300,6 +302,10 @@ def time_command(args):
     return seconds, rss, result.stdout.strip().splitlines()[-1]
 
 
+class _QuickLook(Exception):
+    """BENCH_ONLY: stop after the pages asked for."""
+
+
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -367,6 +373,8 @@ def main():
             ("ticket detail", supervisor, f"/tickets/{detail_number}/"),
             ("my tasks", supervisor, "/my/"),
         ]
+        if ONLY:  # a quick look at some pages (the ceiling always): nothing is written to RESULTS.md
+            pages = [p for p in pages if p[0].startswith("ceiling") or any(w in p[0] for w in ONLY)]
         print(f"measuring at {tickets:,} tickets, {SECONDS} s per page, {CONNECTIONS} connections", flush=True)
         for name, session, path in pages:
             session.queries(path)  # the steady state: caches warm, as for every other request
@@ -381,6 +389,8 @@ def main():
         results["ceiling (/ping/)"]["readings"] = sorted(
             [round(again["rps"], 1), round(results["ceiling (/ping/)"]["rps"], 1)]
         )
+        if ONLY and not any(w in ("post", "log", "销号") for w in ONLY):
+            return
         staff.queries("/tickets/new/")
         results["log a problem (POST, ~300 KB JPEG)"] = measure(
             "log a problem (POST, ~300 KB JPEG)",
@@ -399,6 +409,8 @@ def main():
             seconds=min(SECONDS, 15),
             warm_script=close_out_script(numbers[:3000], csrf, "close_out_warm"),
         )
+        if ONLY:
+            raise _QuickLook
         export_started = time.monotonic()
         export = urllib.request.urlopen(
             urllib.request.Request(f"{BASE}/tickets/export.csv?state=closed", headers={"Cookie": supervisor.header}),
@@ -408,6 +420,8 @@ def main():
         while chunk := export.read(1 << 20):
             export_bytes += len(chunk)
         export_seconds = time.monotonic() - export_started
+    except _QuickLook:
+        pass
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -428,6 +442,11 @@ def main():
         "tally_rebuild()\n"
         "print('ok')"
     )
+    if ONLY:
+        ceiling = results["ceiling (/ping/)"]["rps"]
+        for name, result in results.items():
+            print(f"  ratio {name}: {result['rps'] / ceiling:.2f}")
+        return
     summary_seconds, summary_rss, summary_line = time_command(
         [
             "export_monthly",

@@ -124,10 +124,22 @@ class PhotoFormMixin:
 
     def keep_photos(self):
         """Store the photos that passed the check; return every photo this form now holds."""
+        self._stored_now = []
         for uploaded in self._good_files:
-            self.kept_photos.append(photo_store(uploaded, user=self.user, kind=self.photo_kind))
-        self._good_files = []
+            self._stored_now.append(photo_store(uploaded, user=self.user, kind=self.photo_kind))
+        self._stored_files, self._good_files = self._good_files, []
+        self.kept_photos.extend(self._stored_now)
         return self.kept_photos
+
+    def photos_rolled_back(self):
+        """The transaction that stored this request's photos was rolled back: their rows are
+        gone, so they are stored again by the next keep_photos()."""
+        gone = getattr(self, "_stored_now", [])
+        for photo in gone:  # their files were written before the rollback: not left behind
+            photo.image.delete(save=False)
+        stored = {id(photo) for photo in gone}
+        self.kept_photos = [photo for photo in self.kept_photos if id(photo) not in stored]
+        self._good_files, self._stored_now = getattr(self, "_stored_files", []), []
 
 
 class TicketLogForm(PhotoFormMixin, forms.Form):

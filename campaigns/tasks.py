@@ -24,6 +24,15 @@ def make_photo_thumbnail(photo_id):
 
 
 @shared_task
+def make_pending_thumbnails():
+    from .queue import coalesced_run_started
+    from .services.photos import THUMBNAILS_MARKER, photo_thumbnails_pending
+
+    coalesced_run_started(THUMBNAILS_MARKER)
+    return photo_thumbnails_pending()
+
+
+@shared_task
 def send_due_reminders():
     ids = reminders_run()
     transaction.on_commit(lambda: _send(ids))
@@ -40,8 +49,10 @@ def _send(delivery_ids):
 
 @shared_task
 def drain_outbox():
-    from .services.outbox import outbox_drain
+    from .queue import coalesced_run_started
+    from .services.outbox import DRAIN_MARKER, outbox_drain
 
+    coalesced_run_started(DRAIN_MARKER)
     ids = outbox_drain()
     _send(ids)
     return len(ids)

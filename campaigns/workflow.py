@@ -31,6 +31,7 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
+from .models.ticket import event_hash
 from .selectors.board import board_invalidate
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event
@@ -135,7 +136,7 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
     district_id = ticket.district_id
     # The board is cached for a minute; a change to the ledger shows at once.
     transaction.on_commit(lambda: board_invalidate(district_id))
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         action=action,
         actor=actor,
@@ -145,6 +146,9 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
         note=note,
         details=details or {},
     )
+    if action == TicketAction.LOG:
+        event.chain_hash = event_hash("", event)  # a ticket's first link: nothing to look up before it
+    event.save()
     outbox_add_ticket_event(event)
     return event
 

@@ -246,7 +246,10 @@ def board_build(district):
 
 
 def board_cache_key(district_id):
-    return f"board:v2:{district_id}"
+    from campaigns.fragments import district_versions
+
+    # Carries the district's version: a write moves it on, so nothing needs deleting.
+    return f"board:v3:{district_versions([district_id])}"
 
 
 def board_for_district(district, *, fresh=False):
@@ -262,8 +265,7 @@ def board_for_district(district, *, fresh=False):
 
 
 def board_invalidate(district_id):
-    """A write happened in the district: drop its board and every fragment that shows it."""
+    """A write happened in the district: its board and every fragment that shows it are stale."""
     from campaigns.fragments import district_touch
 
-    cache.delete(board_cache_key(district_id))
     district_touch(district_id)

@@ -22,6 +22,7 @@ from campaigns.services.reminders import _district_people, _unit_people
 log = logging.getLogger(__name__)
 
 TICKET_EVENT = "ticket_event"
+DRAIN_MARKER = "queued:drain-outbox"
 MAX_ATTEMPTS = 5
 
 # Which acts tell someone, and under which kind.
@@ -42,10 +43,10 @@ def outbox_add_ticket_event(event):
     if event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED:
         return  # logged straight into 整改中: the assignment that follows tells the unit
     OutboxItem.objects.create(topic=TICKET_EVENT, ref_id=event.pk)
-    from campaigns.queue import enqueue_on_commit
+    from campaigns.queue import enqueue_coalesced_on_commit
     from campaigns.tasks import drain_outbox
 
-    enqueue_on_commit(drain_outbox)
+    enqueue_coalesced_on_commit(drain_outbox, DRAIN_MARKER)
 
 
 def ticket_event_message(event):

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -394,8 +395,8 @@ def photo_store(uploaded, *, user, kind):
     problem, so a Celery task does it once the photo is saved; until then lists show the
     original, scaled by the browser.
     """
-    from campaigns.queue import enqueue_on_commit
-    from campaigns.tasks import make_photo_thumbnail
+    from campaigns.queue import enqueue_coalesced_on_commit
+    from campaigns.tasks import make_pending_thumbnails
 
     content_type = photo_inspect(uploaded)
     uploaded.seek(0)
@@ -416,8 +417,22 @@ def photo_store(uploaded, *, user, kind):
     photo.image.save(name, ContentFile(clean, name=name), save=False)
     photo.save()
     # With the broker down the photo is still saved; sweep_left_work makes the copy later.
-    enqueue_on_commit(make_photo_thumbnail, photo.pk)
+    enqueue_coalesced_on_commit(make_pending_thumbnails, THUMBNAILS_MARKER)
     return photo
+
+
+THUMBNAILS_MARKER = "queued:thumbnails"
+
+
+def photo_thumbnails_pending(limit=500):
+    """Small copies for the photos stored lately without one (newest first, as lists show them)."""
+    since = timezone.now() - datetime.timedelta(hours=1)  # older ones are sweep_left_work's
+    ids = list(
+        TicketPhoto.objects.filter(thumbnail="", uploaded_at__gte=since)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(photo_thumbnail_create(pk) for pk in ids)
 
 
 def photo_thumbnail_create(photo_id):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -110,41 +111,44 @@ def ticket_log(request):
     campaign = _running_campaign(district)
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
-    home_street_id = (
-        Membership.objects.filter(user=request.user, unit__district=district, unit__street__isnull=False)
-        .values_list("unit__street_id", flat=True)
-        .first()
-    )
     kwargs = {"campaign": campaign, "user": request.user}
     if request.method != "POST":
+        home_street_id = (
+            Membership.objects.filter(user=request.user, unit__district=district, unit__street__isnull=False)
+            .values_list("unit__street_id", flat=True)
+            .first()
+        )
         form = TicketLogForm(initial={"street": home_street_id}, **kwargs)
         return render(request, "campaigns/ticket_log.html", {"form": form, "campaign": campaign, "district": district})
 
     form = TicketLogForm(request.POST, request.FILES, **kwargs)
-    valid = form.is_valid()
-    photos = form.keep_photos()
-    if valid:
+    if form.is_valid():
         data = form.cleaned_data
         try:
-            ticket = workflow.ticket_log(
-                actor=request.user,
-                campaign=campaign,
-                category=data["category"],
-                description=data["description"],
-                photos=photos,
-                street=data.get("street"),
-                point=data.get("point"),
-                place=data.get("place", ""),
-                assignment=form.assignment(),
-                checklist_item=data.get("checklist_item"),
-            )
+            # The photos and the ticket commit together: one transaction, not two.
+            with transaction.atomic():
+                ticket = workflow.ticket_log(
+                    actor=request.user,
+                    campaign=campaign,
+                    category=data["category"],
+                    description=data["description"],
+                    photos=form.keep_photos(),
+                    street=data.get("street"),
+                    point=data.get("point"),
+                    place=data.get("place", ""),
+                    assignment=form.assignment(),
+                    checklist_item=data.get("checklist_item"),
+                )
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
         except workflow.WorkflowError as exc:
+            form.photos_rolled_back()
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("已登记，台账编号 %(number)s。") % {"number": ticket.number})
             return redirect("campaigns:ticket-detail", number=ticket.number)
+    # Whatever went wrong, the photos that were fine are kept for the next try.
+    form.keep_photos()
     return render(
         request,
         "campaigns/ticket_log.html",
@@ -246,22 +250,30 @@ def _act(request, number, action, perform):
     """Run one act from its POST form; on a problem, show the ticket page with the form as typed."""
     ticket, actions = get_ticket_for_user(request, number, for_action=action)
     form = _action_form(action, ticket, request.user, request.POST, request.FILES)
-    valid = form.is_valid()
-    if hasattr(form, "keep_photos"):
-        form.keep_photos()
+    with_photos = hasattr(form, "keep_photos")
     status = 400
-    if valid:
+    if form.is_valid():
         try:
-            perform(ticket, form)
+            if with_photos:
+                # The after-photos and the act commit together: one transaction, not two.
+                with transaction.atomic():
+                    form.keep_photos()
+                    perform(ticket, form)
+            else:
+                perform(ticket, form)
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
         except workflow.WorkflowError as exc:
+            if with_photos:
+                form.photos_rolled_back()
             form.add_error(None, exc.message)
             status = 409
         else:
             label = workflow.ALLOWED_TRANSITIONS[action].label
             messages.success(request, _("%(number)s：%(action)s完成。") % {"number": ticket.number, "action": label})
             return redirect("campaigns:ticket-detail", number=ticket.number)
+    if with_photos:
+        form.keep_photos()  # the photos that were fine wait for the next try
     # Re-read: the act may have been refused because someone else changed the ticket.
     ticket, actions = get_ticket_for_user(request, number)
     if action not in actions:
