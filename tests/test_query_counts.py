@@ -1,7 +1,6 @@
 """Pages cost the same number of queries however many tickets the ledger holds."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
