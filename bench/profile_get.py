@@ -26,7 +26,7 @@ started = time.perf_counter()
 for _ in range(20):
     client.get(path)
 print(f"{path}: {(time.perf_counter() - started) * 50:.1f} ms per request")
-cProfile.run("client.get(path)", "/tmp/get.prof")
+cProfile.run("for _ in range(20): client.get(path)", "/tmp/get.prof")
 pstats.Stats("/tmp/get.prof").sort_stats(os.environ.get("SORT", "tottime")).print_stats(
     int(os.environ.get("TOP", "25"))
 )

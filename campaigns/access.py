@@ -77,7 +77,8 @@ def scope_for(user):
     # the bell's unread count (kept on the user for the navigation).
     found = cache.get_many([SCOPE_VERSION_KEY, unread_key(user.pk)])
     user._ledger_unread = found.get(unread_key(user.pk))
-    key = f"scope:{found.get(SCOPE_VERSION_KEY) or scope_version()}:{user.pk}"
+    user._ledger_scope_version = found.get(SCOPE_VERSION_KEY) or scope_version()
+    key = f"scope:{user._ledger_scope_version}:{user.pk}"
     scope = local.get(key)
     if scope is None:
         scope = cache.get(key)

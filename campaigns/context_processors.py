@@ -18,20 +18,26 @@ def navigation(request):
         }
 
     def unread():
-        from django.core.cache import cache
-
-        from .models import Notification
-        from .signals import unread_key
-
-        scope_for(user)  # fetches the count with the scope version, in one round trip
-        count = getattr(user, "_ledger_unread", None)
-        if count is None:
-            count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-            cache.set(unread_key(user.pk), count, 3600)
-        return count
+        return unread_count(user)
 
     from .middleware import DUTY_KEY
 
     session = getattr(request, "session", None)
     duty = session.get(DUTY_KEY, "") if session is not None else ""
     return {"nav": SimpleLazyObject(flags), "nav_unread": SimpleLazyObject(unread), "nav_duty": duty}
+
+
+def unread_count(user):
+    """The bell's count: read with the scope version in one round trip, counted when unknown."""
+    from django.core.cache import cache
+
+    from .models import Notification
+    from .signals import unread_key
+
+    scope_for(user)
+    count = getattr(user, "_ledger_unread", None)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(unread_key(user.pk), count, 3600)
+        user._ledger_unread = count
+    return count

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -42,6 +43,7 @@ from campaigns.models import (
     TicketAction,
     TicketEvent,
 )
+from campaigns.page_cache import person_page
 from campaigns.privacy import phone_for
 
 
@@ -206,7 +208,8 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
     phone = phone_for(scope_for(request.user), ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
     static = cached_fragment(
         "ticket",
-        (ticket.pk, ticket.updated_at.isoformat(), phone == ticket.responsible_phone),
+        # The day too: "逾期 N 天" counts from today.
+        (ticket.pk, ticket.updated_at.isoformat(), phone == ticket.responsible_phone, timezone.localdate()),
         [ticket.district_id],
         lambda: _ticket_static(ticket, phone),
     )
@@ -242,8 +245,12 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
 
 @login_required
 def ticket_detail(request, number):
-    ticket, actions = get_ticket_for_user(request, number)
-    return _render_detail(request, ticket, actions)
+    def render_page():
+        ticket, actions = get_ticket_for_user(request, number)
+        return _render_detail(request, ticket, actions)
+
+    # Any write in the person's districts moves the page on (see campaigns/page_cache.py).
+    return person_page(request, "ticket-detail", scope_for(request.user).district_ids, render_page)
 
 
 def _act(request, number, action, perform):

@@ -1,0 +1,110 @@
+"""A person's ticket page is kept while nothing it shows can have changed — and not a moment longer.
+
+Stories: 李督导 opens the same ticket again and again (kept); 王督导 assigns it meanwhile (the
+page moves on at once); the act's flash message shows exactly once; a revoked membership
+closes the door; the bell's count and the day both count; the CSRF token is fresh every time.
+"""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import workflow
+from campaigns.models import Membership, Notification, NotificationKind
+from campaigns.page_cache import PLACEHOLDER
+
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def page(client, ticket):
+    response = client.get(reverse("campaigns:ticket-detail", args=[ticket.number]))
+    return response, response.content.decode()
+
+
+def test_a_second_look_costs_no_ticket_query_and_gets_a_fresh_token(tx):
+    ticket = tx.log()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(tx.supervisor)
+    first, html = page(client, ticket)
+    with CaptureQueriesContext(connection) as queries:
+        second, again = page(client, ticket)
+    assert second.status_code == 200
+    assert not [q for q in queries.captured_queries if "campaigns_ticket" in q["sql"]], "not taken from the cache"
+    assert PLACEHOLDER not in again
+    tokens = set(TOKEN.findall(again))
+    assert len(tokens) == 1 and tokens != set(TOKEN.findall(html))  # one token per page, masked anew each time
+    # The token on the kept page is good for acting.
+    response = client.post(
+        reverse("campaigns:ticket-void", args=[ticket.number]),
+        {"reason": "重复登记", "csrfmiddlewaretoken": tokens.pop()},
+    )
+    assert response.status_code == 302
+
+
+def test_a_write_in_the_district_shows_at_once(client, tx, django_capture_on_commit_callbacks):
+    ticket = tx.submitted()
+    client.force_login(tx.supervisor)
+    _, html = page(client, ticket)
+    assert "待核验" in html
+    with django_capture_on_commit_callbacks(execute=True):  # the version moves on when the act commits
+        workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2, note="核验通过")
+    _, html = page(client, ticket)
+    assert "已销号" in html and "核验通过" in html
+
+
+def test_the_flash_message_shows_once(client, tx):
+    ticket = tx.submitted()
+    client.force_login(tx.supervisor)
+    page(client, ticket)
+    response = client.post(reverse("campaigns:ticket-close-out", args=[ticket.number]), {"note": ""}, follow=True)
+    assert "核验销号完成" in response.content.decode()
+    _, html = page(client, ticket)
+    assert "核验销号完成" not in html
+
+
+def test_another_person_gets_their_own_page(client, tx):
+    ticket = tx.submitted()
+    close_out = f'action="{reverse("campaigns:ticket-close-out", args=[ticket.number])}"'
+    client.force_login(tx.supervisor)
+    assert close_out in page(client, ticket)[1]
+    client.force_login(tx.leader)
+    assert close_out not in page(client, ticket)[1]
+
+
+def test_a_revoked_membership_closes_the_door(client, tx):
+    ticket = tx.assigned()
+    client.force_login(tx.leader)
+    assert page(client, ticket)[0].status_code == 200
+    Membership.objects.filter(user=tx.leader).delete()
+    assert page(client, ticket)[0].status_code == 404
+
+
+def test_the_bell_counts(client, tx):
+    ticket = tx.assigned()
+    client.force_login(tx.supervisor)
+    page(client, ticket)
+    Notification.objects.create(
+        recipient=tx.supervisor, district=tx.unit, kind=NotificationKind.TICKET_LOGGED, occasion="x", title="新问题"
+    )
+    _, html = page(client, ticket)
+    assert 'class="bell-count">1<' in html
+
+
+def test_a_new_day_counts_overdue_again(client, tx):
+    today = timezone.localdate()
+    ticket = tx.assigned(deadline=today + datetime.timedelta(days=1))
+    client.force_login(tx.supervisor)
+    _, html = page(client, ticket)
+    assert "逾期" not in html
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3), tick=False):
+        client.force_login(tx.supervisor)  # three days idle: a new session
+        _, html = page(client, ticket)
+    assert "逾期 2 天" in html
