@@ -71,12 +71,13 @@ def scope_for(user):
     from django.core.cache import cache
 
     from .local_cache import local
-    from .signals import SCOPE_VERSION_KEY, scope_version, unread_key
+    from .signals import CHOICES_VERSION_KEY, SCOPE_VERSION_KEY, scope_version, unread_key
 
-    # One round trip for the two things every page asks Redis: how fresh scopes are, and
-    # the bell's unread count (kept on the user for the navigation).
-    found = cache.get_many([SCOPE_VERSION_KEY, unread_key(user.pk)])
+    # One round trip for what every page asks Redis: how fresh scopes and reference data are,
+    # and the bell's unread count (kept on the user for the navigation).
+    found = cache.get_many([SCOPE_VERSION_KEY, CHOICES_VERSION_KEY, unread_key(user.pk)])
     user._ledger_unread = found.get(unread_key(user.pk))
+    user._ledger_choices_version = found.get(CHOICES_VERSION_KEY)
     user._ledger_scope_version = found.get(SCOPE_VERSION_KEY) or scope_version()
     key = f"scope:{user._ledger_scope_version}:{user.pk}"
     scope = local.get(key)
@@ -134,10 +135,14 @@ def get_district_for_user(user, code):
 
 
 def default_district(user):
+    from .reference import choices_version_of, districts
+
     scope = scope_for(user)
     if not scope.district_ids:
         return None
-    return visible_districts(user).first()
+    known = districts(choices_version_of(user))
+    mine = [known[pk] for pk in scope.district_ids if pk in known]
+    return min(mine, key=lambda d: (d.order, d.pk)) if mine else visible_districts(user).first()
 
 
 def ticket_queryset_for_detail():

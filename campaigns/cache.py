@@ -18,12 +18,26 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "ledger:cache-generation"
+
+
+class _ClientKept(RedisCacheClient):
+    """Django builds a new redis.Redis around the pool for every operation; building one costs
+    more than a round trip on a fast network (it copies ~200 response callbacks). One per
+    pool is enough: a client is safe to share between threads, the pool hands out connections."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_kept_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 class LedgerRedisCache(RedisCache):
@@ -35,6 +49,7 @@ class LedgerRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 1.0)
         super().__init__(server, params)
+        self._class = _ClientKept
         self._lock = threading.Lock()
         self._generation = None
         self._run_id = None

@@ -35,7 +35,26 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
             yield (group, [self.choice(obj) for obj in items])
 
 
-class GroupedModelChoiceField(forms.ModelChoiceField):
+class KeptLookupMixin:
+    """Validate a choice against reference data kept in the process (campaigns/reference.py)
+    instead of a query per field; `kept` is set by the form to a callable giving {pk: object}."""
+
+    kept = None
+
+    def to_python(self, value):
+        if self.kept is None or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            pk = int(str(value))
+        except (TypeError, ValueError):
+            pk = None
+        found = self.kept().get(pk) if pk is not None else None
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
+class GroupedModelChoiceField(KeptLookupMixin, forms.ModelChoiceField):
     """A select with <optgroup>s, built lazily from one query when rendered."""
 
     iterator = GroupedModelChoiceIterator
@@ -43,6 +62,10 @@ class GroupedModelChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, group_label, **kwargs):
         self.group_label = group_label
         super().__init__(*args, **kwargs)
+
+
+class KeptModelChoiceField(KeptLookupMixin, forms.ModelChoiceField):
+    pass
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -153,7 +176,7 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
     place = forms.CharField(
         label=_("具体地点"), required=False, max_length=200, help_text=_("门牌、路口或参照物，方便责任单位找到。")
     )
-    street = forms.ModelChoiceField(
+    street = KeptModelChoiceField(
         queryset=OrgUnit.objects.none(), required=False, label=_("街道/乡镇"), empty_label=_("— 请选择 —")
     )
     category = GroupedModelChoiceField(
@@ -213,6 +236,14 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
         )
         self.fields["responsible_unit"].queryset = responsible_units(district)
         self.fields["checklist_item"].queryset = checklist_choices(ChecklistItem.objects.filter(campaign=campaign))
+        if self.is_bound:
+            # Every log validates a point, a category and a street: against kept reference data.
+            from campaigns.reference import by_pk, choices_version_of
+
+            version = choices_version_of(user)
+            for name, scope_key in (("point", district.pk), ("street", district.pk), ("category", campaign.pk)):
+                field = self.fields[name]
+                field.kept = lambda f=field, n=name, k=scope_key: by_pk(f"log-{n}:{k}", version, f.queryset)
 
     def clean(self):
         data = super().clean()

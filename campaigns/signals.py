@@ -55,7 +55,16 @@ def bump_choices_version(**kwargs):
 def connect():
     from django.contrib.auth import get_user_model
 
-    from .models import AssessmentArea, Membership, Notification, OrgUnit, ProblemCategory, WorkGroup
+    from .models import (
+        AssessmentArea,
+        Campaign,
+        InspectionPoint,
+        Membership,
+        Notification,
+        OrgUnit,
+        ProblemCategory,
+        WorkGroup,
+    )
 
     # Who may see what: any change to memberships, units or accounts drops every cached scope.
     for model in (Membership, OrgUnit, get_user_model()):
@@ -63,6 +72,7 @@ def connect():
         post_delete.connect(bump_scope_version, sender=model, dispatch_uid=f"scope-{model.__name__}-delete")
     post_save.connect(forget_unread, sender=Notification, dispatch_uid="unread-save")
 
-    for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup):
+    # Reference data: choice lists, and what requests validate against (campaigns/reference.py).
+    for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup, InspectionPoint, Campaign):
         post_save.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-save")
         post_delete.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-delete")

@@ -54,7 +54,10 @@ class TicketQuerySet(models.QuerySet):
 
 class Ticket(models.Model):
     number = models.CharField(_("台账编号"), max_length=24, unique=True, editable=False)
-    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="+")
+    # Led by the district's composite indexes in Meta; see the note at `street`.
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="tickets")
     state = models.CharField(_("状态"), max_length=16, choices=TicketState.choices, default=TicketState.REPORTED)
 
@@ -62,24 +65,40 @@ class Ticket(models.Model):
         InspectionPoint, verbose_name=_("点位"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
     )
     place = models.CharField(_("地点"), max_length=200, blank=True, help_text=_("不在点位清单里时，写明具体位置。"))
+    # db_index=False on foreign keys that lead a composite index below: a second, single-column
+    # index would only cost every write (a 销号 updates each index of the row) and serve nothing.
     street = models.ForeignKey(
-        OrgUnit, verbose_name=_("街道/乡镇"), on_delete=models.PROTECT, related_name="street_tickets"
+        OrgUnit, verbose_name=_("街道/乡镇"), on_delete=models.PROTECT, related_name="street_tickets", db_index=False
     )
-    area = models.ForeignKey(AssessmentArea, verbose_name=_("测评类别"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        AssessmentArea, verbose_name=_("测评类别"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     category = models.ForeignKey(
-        ProblemCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="+"
+        ProblemCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     description = models.TextField(_("问题描述"))
 
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发现人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("发现人"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     reported_at = models.DateTimeField(_("发现时间"), default=timezone.now)
     finder_group = models.ForeignKey(
-        WorkGroup, verbose_name=_("发现问题组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        WorkGroup,
+        verbose_name=_("发现问题组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     work_group = models.ForeignKey(
-        WorkGroup, verbose_name=_("负责专线"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        WorkGroup,
+        verbose_name=_("负责专线"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     responsible_unit = models.ForeignKey(
@@ -89,6 +108,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="responsible_tickets",
+        db_index=False,
     )
     responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
     responsible_phone = models.CharField(_("责任人电话"), max_length=30, blank=True)
@@ -122,6 +142,7 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
         help_text=_("这个问题影响的任务清单条目，计入该任务的风险分。"),
+        db_index=False,
     )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)

@@ -35,8 +35,6 @@ from campaigns.forms import (
 )
 from campaigns.fragments import cached_fragment
 from campaigns.models import (
-    Campaign,
-    CampaignStatus,
     Membership,
     PhotoKind,
     Ticket,
@@ -93,13 +91,10 @@ def ticket_list(request):
     return render(request, "campaigns/ticket_list.html", {"list_body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
 
 
-def _running_campaign(district):
-    return (
-        Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING)
-        .select_related("district")
-        .order_by("-start_date")
-        .first()
-    )
+def _running_campaign(district, user=None):
+    from campaigns.reference import choices_version_of, running_campaign
+
+    return running_campaign(district, choices_version_of(user))
 
 
 @login_required
@@ -110,7 +105,7 @@ def ticket_log(request):
         raise Http404(_("您的账号还没有加入任何区。"))
     if not scope_for(request.user).can_log(district.pk):
         raise PermissionDenied(_("您的角色只能查看，不能登记问题。"))
-    campaign = _running_campaign(district)
+    campaign = _running_campaign(district, request.user)
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
     kwargs = {"campaign": campaign, "user": request.user}
