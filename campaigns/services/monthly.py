@@ -36,6 +36,7 @@ from campaigns.models import (
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
 
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
+from .xlsx_stream import save_with_rows
 
 PROGRESS_EVERY = 2000
 
@@ -329,14 +330,15 @@ def write_workbook(summary, figures, handle, progress=None):
     tickets = Ticket.objects.filter(
         district=summary.district, reported_at__gte=day_start(first), reported_at__lt=day_start(following)
     )
-    written = 0
-    for row in ticket_rows(tickets):
-        sheet.append(list(row))
-        written += 1
-        if progress and written % PROGRESS_EVERY == 0:
-            progress(written)
-    workbook.save(handle)
-    return written
+    return save_with_rows(
+        workbook,
+        sheet,
+        ticket_rows(tickets),
+        handle,
+        columns=len(TICKET_COLUMNS),
+        on_row=progress,
+        chunk=PROGRESS_EVERY,
+    )
 
 
 def summary_generate(summary):

@@ -46,8 +46,22 @@ FIELDS = (
 STATE_LABELS = dict(TicketState.choices)
 
 
-def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+def _local_converter():
+    """Aware UTC → naive local time, for Excel. timezone.localtime() asks the zone database for
+    every value; offsets change at most twice a year, so one lookup per hour of UTC is plenty."""
+    zone = timezone.get_current_timezone()
+    offsets = {}
+
+    def local(value):
+        if value is None:
+            return None
+        hour = (value.year, value.month, value.day, value.hour)
+        offset = offsets.get(hour)
+        if offset is None:
+            offset = offsets[hour] = value.astimezone(zone).utcoffset()
+        return (value + offset).replace(tzinfo=None)
+
+    return local
 
 
 def ticket_rows(queryset, chunk_size=2000, scope=None):
@@ -59,6 +73,7 @@ def ticket_rows(queryset, chunk_size=2000, scope=None):
     from campaigns.privacy import phone_for
 
     labels = {key: str(label) for key, label in STATE_LABELS.items()}
+    _local = _local_converter()
     for (
         number,
         reported_at,

@@ -22,6 +22,7 @@ from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Tic
 from campaigns.queue import enqueue_on_commit
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
 from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
+from campaigns.services.xlsx_stream import save_with_rows
 from campaigns.tasks import generate_monthly_summary
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -186,9 +187,9 @@ def ticket_export(request, fmt):
     for index, (_label, width) in enumerate(ticket_columns(contacts=True)):
         sheet.column_dimensions[chr(65 + index)].width = width
     sheet.append(ticket_header(contacts=True))
-    for row in ticket_rows(queryset, scope=scope):
-        sheet.append(list(row))
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    save_with_rows(
+        workbook, sheet, ticket_rows(queryset, scope=scope), handle, columns=len(ticket_columns(contacts=True))
+    )
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"tickets-{stamp}.xlsx", content_type=XLSX)
