@@ -166,6 +166,24 @@ class LedgerRedisCache(RedisCache):
             self._failed(exc, write=True)
             raise ValueError("cache unavailable") from None
 
+    def incr_known(self, key, version=None):
+        """INCR in one round trip, for version counters; None when the key was not there.
+
+        Django's incr() asks EXISTS first (two round trips on every write). A version counter
+        starts from the clock (campaigns/fragments.py), so a result of 1 means the key was
+        missing: the caller sets it from the clock, which is larger than any count.
+        """
+        if not self._ready():
+            self._missed_writes = True
+            return None
+        made = self.make_and_validate_key(key, version=version)
+        try:
+            value = self._cache.get_client(made, write=True).incr(made)
+        except RedisError as exc:
+            self._failed(exc, write=True)
+            return None
+        return None if value == 1 else value
+
     def clear(self):
         cleared = self._write("clear", False)
         self._generation = None  # the generation key went too: start the next one at once

@@ -21,6 +21,11 @@ def _version_key(district_id):
 
 
 def district_touch(district_id):
+    incr_known = getattr(cache, "incr_known", None)
+    if incr_known is not None:  # Redis: one round trip
+        if incr_known(_version_key(district_id)) is None:
+            cache.set(_version_key(district_id), time.time_ns(), None)
+        return
     try:
         cache.incr(_version_key(district_id))
     except ValueError:

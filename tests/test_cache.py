@@ -66,3 +66,23 @@ def test_a_redis_restart_moves_the_generation_on(ledger_redis):
     ledger_redis._checked_at = 0
     assert ledger_redis.get("scope:version") is None
     assert local.get("scope:7:1") is None
+
+
+def test_a_version_counter_moves_in_one_round_trip_and_starts_from_the_clock(ledger_redis):
+    assert ledger_redis.incr_known("dver:7") is None  # unknown: the caller starts it from the clock
+    ledger_redis.set("dver:7", 1_700_000_000_000_000_000)
+    assert ledger_redis.incr_known("dver:7") == 1_700_000_000_000_000_001
+    calls = []
+    client = ledger_redis._cache.get_client(write=True)
+    original = client.execute_command
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    client.execute_command = counting
+    try:
+        ledger_redis.incr_known("dver:7")
+    finally:
+        client.execute_command = original
+    assert calls == ["INCRBY"] or calls == ["INCR"], calls

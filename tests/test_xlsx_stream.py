@@ -11,8 +11,16 @@ from campaigns.services.xlsx_stream import save_with_rows
 ROWS = [
     ["TX-202611-0001", datetime.datetime(2026, 11, 3, 9, 15, 30), "英雄街道", "a < b & c > d", 3, 2.5, Decimal("1.25")],
     ["TX-202611-0002", None, "", "  leading and trailing  ", 0, None, None],
-    ["TX-202611-0003", datetime.datetime(2026, 11, 30, 23, 59, 59), "控制\x07字符\x00已去掉", "换行\n保留", -1, 1e-3, None],
-    ["TX-202611-0004", datetime.date(2026, 12, 31), "日期", '"引号" 和 \'单引号\'', 10**6, 0.0, Decimal("0")],
+    [
+        "TX-202611-0003",
+        datetime.datetime(2026, 11, 30, 23, 59, 59),
+        "控制\x07字符\x00已去掉",
+        "换行\n保留",
+        -1,
+        1e-3,
+        None,
+    ],
+    ["TX-202611-0004", datetime.date(2026, 12, 31), "日期", "\"引号\" 和 '单引号'", 10**6, 0.0, Decimal("0")],
 ]
 
 
@@ -58,4 +66,6 @@ def test_many_rows_report_progress():
 def test_no_rows_at_all():
     written, book = build([])
     assert written == 0
-    assert list(book["台账明细"].iter_rows(values_only=True)) == [("台账编号", "发现时间", "街道", "说明", "退回", "比例", "分")]
+    assert list(book["台账明细"].iter_rows(values_only=True)) == [
+        ("台账编号", "发现时间", "街道", "说明", "退回", "比例", "分")
+    ]
