@@ -139,3 +139,13 @@ def test_dates_and_weeks_keep_the_chinese_shape(language):
         )
         assert rendered == "2026-11-30 2026-11-30 09:05"
         assert get_format("FIRST_DAY_OF_WEEK") == 1
+
+
+def test_the_switch_returns_to_the_page_it_was_on(client, tx):
+    client.force_login(tx.staff)
+    response = client.post(
+        reverse("language"), {"language": "en"}, HTTP_REFERER="http://testserver/tickets/?state=open"
+    )
+    assert response["Location"] == "/tickets/?state=open"
+    response = client.post(reverse("language"), {"language": "en"}, HTTP_REFERER="https://evil.example/x")
+    assert response["Location"] == reverse("campaigns:home")

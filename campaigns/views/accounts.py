@@ -78,13 +78,26 @@ class LoginView(auth_views.LoginView):
 def language_set(request):
     """Switch the interface language; for a signed-in person it is remembered with the account."""
     language = request.POST.get("language", "")
+    # Back to the page the switch was on. It is not written into every page as a field: an
+    # error page would then carry the path a person asked for (another district's number).
+    back = _next_url(request) if request.POST.get("next") else _referer(request)
     if language not in dict(settings.LANGUAGES):
         messages.error(request, _("不支持这种语言。"))
-        return redirect(_next_url(request))
+        return redirect(back)
     if request.user.is_authenticated:
         AccountProfile.objects.update_or_create(user=request.user, defaults={"language": language})
     translation.activate(language)
-    return remember_language(redirect(_next_url(request)), language)
+    return remember_language(redirect(back), language)
+
+
+def _referer(request):
+    from urllib.parse import urlsplit
+
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse_lazy("campaigns:home")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
