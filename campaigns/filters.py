@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .access import scope_for
@@ -64,6 +66,15 @@ class IdFilter(django_filters.NumberFilter):
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Sorting by a column with ties (deadline) must still page the same way every time."""
+
+    def build_choices(self, fields, labels):
+        # django-filter formats the descending labels once, at import, in whatever language
+        # was active then; lazily, they follow the reader's language.
+        choices = []
+        for field, param in fields.items():
+            label = labels[field]
+            choices += [(param, label), (f"-{param}", format_lazy(gettext_lazy("{} (倒序)"), label))]
+        return choices
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)

@@ -83,6 +83,7 @@ POLICY_EXEMPT_NAMES = {
     "second-factor",
     "second-factor-setup",
     "set_language",
+    "language",
     "healthz",
 }
 

@@ -249,6 +249,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("zh-hant", _("繁體中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Dates, times and the week as offices here write them (2026-11-30, weeks from Monday) in
+# every language, English included: a date on a 通报 must not change shape with the reader.
+FORMAT_MODULE_PATH = ["ledger.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

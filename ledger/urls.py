@@ -18,6 +18,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/language/", accounts.language_set, name="language"),
     path("accounts/second-factor/", accounts.second_factor, name="second-factor"),
     path("accounts/second-factor/setup/", accounts.second_factor_setup, name="second-factor-setup"),
     path("accounts/", include("django.contrib.auth.urls")),

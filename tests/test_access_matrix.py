@@ -289,6 +289,7 @@ RULES = {
     # --- signing in: django.contrib.auth.urls, the ledger's own account pages, i18n ---------
     "login": public(200, post=200),  # an empty POST is the form with its errors
     "logout": public(405, post=302),  # POST only, for anyone
+    "language": public(405, post=302),  # POST only: an unknown language is refused with a message
     "password_change": form(EVERYONE | set(DUTY_HOLDERS), post=200),
     "password_change_done": page(EVERYONE | set(DUTY_HOLDERS)),
     "password_reset": public(200, post=200),

@@ -28,6 +28,13 @@ class AccountProfile(models.Model):
     )
     duty = models.CharField(_("系统职责"), max_length=12, choices=Duty.choices, blank=True, default="")
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    language = models.CharField(
+        _("界面语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("登录后界面使用的语言；留空时按浏览器设置。"),
+    )
     must_change_password = models.BooleanField(
         _("下次登录须改密码"), default=False, help_text=_("管理员重置或新建账号后，本人首次登录须设置自己的密码。")
     )

@@ -7,15 +7,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaigns.audit import audit_record
 from campaigns.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
-from campaigns.models import AuditKind
+from campaigns.models import AccountProfile, AuditKind
 from campaigns.second_factor import totp_device_pending, totp_qr_svg
 
 
@@ -46,9 +48,56 @@ def _policy_context():
     }
 
 
+def remember_language(response, language):
+    """The language lives in a cookie, so choosing it costs no page a query or a session read."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
 class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_policy_context()}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A person's language follows them from the office PC to their phone.
+        language = AccountProfile.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
+        if language:
+            remember_language(response, language)
+        return response
+
+
+@require_POST
+def language_set(request):
+    """Switch the interface language; for a signed-in person it is remembered with the account."""
+    language = request.POST.get("language", "")
+    # Back to the page the switch was on. It is not written into every page as a field: an
+    # error page would then carry the path a person asked for (another district's number).
+    back = _next_url(request) if request.POST.get("next") else _referer(request)
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("不支持这种语言。"))
+        return redirect(back)
+    if request.user.is_authenticated:
+        AccountProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    translation.activate(language)
+    return remember_language(redirect(back), language)
+
+
+def _referer(request):
+    from urllib.parse import urlsplit
+
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse_lazy("campaigns:home")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -22,6 +22,8 @@
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.matches && target.matches('input[type="file"]')) previewPhotos(target);
+    // The language list switches as soon as a language is picked; its button is for no-JS.
+    if (target.matches && target.matches("select[data-autosubmit]") && target.form) target.form.submit();
   });
 
   // Filters fold away on a phone so the tickets come first; a desk has room for them open.
