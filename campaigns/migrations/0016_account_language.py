@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0014_webhook_http_only'),
+        ('campaigns', '0015_ticket_indexes_that_serve'),
     ]
 
     operations = [
