@@ -353,8 +353,7 @@ def checklist_import_confirm(*, record, actor):
         lock_owner=lambda: Campaign.objects.select_for_update().get(pk=record.campaign_id),
         siblings=ChecklistImport.objects.filter(campaign_id=record.campaign_id),
         changed_message=_(
-            "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。"
-            "为免覆盖，请重新上传预览后再导入。"
+            "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。为免覆盖，请重新上传预览后再导入。"
         ),
         check=_check(record),
         write=lambda locked, preview, campaign, now: _import_rows(locked, preview, campaign, actor, now),
