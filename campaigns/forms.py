@@ -508,6 +508,8 @@ class PointForm(forms.ModelForm):
     class Meta:
         model = InspectionPoint
         fields = ["name", "point_type", "unit", "address", "responsible_department", "latitude", "longitude"]
+        labels = {"name": _("点位名称")}
+        help_texts = {"address": _("门牌、路口或参照物，方便巡查和整改时找到。")}
         error_messages = {"name": {"required": _("请填写点位名称。")}}
 
     def __init__(self, *args, district, **kwargs):

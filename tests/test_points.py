@@ -2,6 +2,7 @@
 street scans one and logs a problem there."""
 
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from decimal import Decimal
@@ -10,12 +11,15 @@ import pytest
 import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import assume, event, given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from campaigns.models import InspectionPoint, OrgUnit, PointImport, PointType, Ticket, UnitKind
 from campaigns.services import point_import as importer
 
 from .factories import photo_upload
+from .test_hostile_input import CELL, NO_CONTROL, SOME, assert_says_why_in_chinese
 
 HEADER = ["点位名称", "点位类型", "所在单位", "地址", "责任部门", "纬度", "经度"]
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -543,6 +547,48 @@ def test_missing_columns_are_named(admin_client, tx):
     assert "缺少必填列：点位类型、所在单位" in response.content.decode()
 
 
+@SOME
+@given(data=st.data())
+def test_any_workbook_is_previewed_or_refused_in_chinese(admin_client, tx, data):
+    """Hostile cells (formulas, NaN, huge numbers, control-free junk) get a message, never a 500."""
+    header = data.draw(st.one_of(st.just(HEADER), st.permutations(HEADER)))
+
+    good_row = st.tuples(
+        st.text(alphabet=st.characters(categories=("Lo", "Nd")), min_size=1, max_size=20),
+        st.just("农贸市场"),
+        st.sampled_from([tx.community.name, tx.street2.name, f"{tx.street.name}/{tx.community.name}"]),
+        st.one_of(st.none(), st.text(alphabet=NO_CONTROL, max_size=40)),
+        st.sampled_from([None, tx.department.name]),
+        st.one_of(
+            st.tuples(st.none(), st.none()),
+            st.tuples(st.floats(min_value=-90, max_value=90), st.floats(min_value=-180, max_value=180)),
+        ),
+    ).map(lambda values: [*values[:5], *values[5]])
+    hostile_row = st.lists(CELL, min_size=7, max_size=8)
+    # Half the files are well formed, so importing is exercised too; the rest carry a hostile row.
+    rows = data.draw(st.lists(good_row, min_size=1, max_size=4))
+    if data.draw(st.booleans()):
+        rows.insert(data.draw(st.integers(0, len(rows))), data.draw(hostile_row))
+    # Cells follow the file's own column order.
+    rows = [[values[HEADER.index(label)] for label in header] + values[7:] for values in rows]
+    try:
+        content = workbook_bytes(rows, header=header)
+    except (ValueError, TypeError):  # openpyxl itself refuses to write some values
+        assume(False)
+    before = list(InspectionPoint.objects.order_by("pk").values_list())
+    response = upload(admin_client, content)
+    assert response.status_code in (200, 400)
+    assert list(InspectionPoint.objects.order_by("pk").values_list()) == before  # a preview writes nothing
+    event(f"preview {response.status_code}")
+    if response.status_code == 400:
+        assert_says_why_in_chinese(response)
+        return
+    assert confirm(admin_client, response.context["record"]).status_code == 302
+    for point in InspectionPoint.objects.filter(district=tx.unit):
+        assert point.latitude is None or -90 <= point.latitude <= 90
+        assert point.longitude is None or -180 <= point.longitude <= 180
+
+
 def test_the_checklist_template_is_no_points_file(admin_client, tx):
     from campaigns.services.checklist_import import template_workbook
 
@@ -599,8 +645,6 @@ def dark_modules(code):
 def drawn_modules(d, border):
     """segno draws each row of dark modules as horizontal strokes: 'M x y' moves, 'h n' draws,
     'm dx dy' moves relative. Read it back into module coordinates (scale folded in by the transform)."""
-    import re
-
     modules, x, y = set(), 0.0, 0.0
     for op, args in re.findall(r"([MmHh])([^MmHh]*)", d):
         numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", args)]

@@ -103,9 +103,10 @@ def point_list(request, code):
 
 
 def _render_form(request, district, form, point=None, status=200):
-    return render(
-        request, "campaigns/point_form.html", {"district": district, "form": form, "point": point}, status=status
-    )
+    context = {"district": district, "form": form, "point": point}
+    if point is not None:
+        context["scan_url"] = point_scan_url(point.pk, request)
+    return render(request, "campaigns/point_form.html", context, status=status)
 
 
 def _save(form):
