@@ -443,6 +443,31 @@ class TestImport:
         assert InspectionPoint.objects.count() == 4
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_confirmed_at_once_do_not_both_write(tx, types):
+    """The district row is the lock: the second confirm waits, then sees the first and refuses."""
+    from django.db import connection
+
+    from .test_faults import run_together
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this with DATABASE_URL)")
+    content = workbook_bytes(good_rows(tx))
+    one, _ = importer.point_import_upload(
+        district=tx.unit, actor=tx.admin, uploaded=SimpleUploadedFile("a.xlsx", content)
+    )
+    two, _ = importer.point_import_upload(
+        district=tx.unit, actor=tx.admin, uploaded=SimpleUploadedFile("b.xlsx", content)
+    )
+    results = run_together(
+        lambda: importer.point_import_confirm(record=one), lambda: importer.point_import_confirm(record=two)
+    )
+    assert all(kind == "ok" for kind, _ in results), results
+    assert sorted(PointImport.objects.values_list("status", flat=True)) == ["done", "refused"]
+    assert InspectionPoint.objects.filter(district=tx.unit).count() == 4
+
+
 BAD_CELLS = [
     ("unknown unit", {2: "火星社区"}, "unit", "本区没有叫“火星社区”的街道、乡镇、社区或村"),
     ("a department as unit", {2: "铁西区执法局"}, "unit", "“铁西区执法局”是部门"),
