@@ -245,3 +245,17 @@ def get_checklist_item_for_user(user, pk):
     if item is None:
         raise Http404("没有这项任务，或您无权查看。")
     return item
+
+
+def get_point_for_user(user, pk):
+    """An inspection point of a district the user may see; any other is a 404."""
+    from .models import InspectionPoint
+
+    point = (
+        InspectionPoint.objects.select_related("district", "unit", "street", "point_type")
+        .filter(pk=pk, district_id__in=scope_for(user).district_ids)
+        .first()
+    )
+    if point is None:
+        raise Http404("没有这个点位，或您无权查看。")
+    return point

@@ -18,7 +18,9 @@ from .models import (
     AssessmentArea,
     ChecklistItem,
     ChecklistStatus,
+    InspectionPoint,
     OrgUnit,
+    PointType,
     ProblemCategory,
     Ticket,
     TicketState,
@@ -119,6 +121,7 @@ class TicketFilter(django_filters.FilterSet):
     returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回过"), widget=forms.CheckboxInput)
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("反弹过"), widget=forms.CheckboxInput)
     checklist_item = IdFilter(field_name="checklist_item_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    point = IdFilter(field_name="point_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     sort = StableOrderingFilter(
         widget=FastSelect,
         fields=(
@@ -301,3 +304,41 @@ class ChecklistFilter(django_filters.FilterSet):
             "checklist_item_id"
         )
         return queryset.filter(pk__in=with_open)
+
+
+ACTIVE_CHOICES = [("1", _("启用中")), ("0", _("已停用"))]
+
+
+class PointFilter(django_filters.FilterSet):
+    """The points page's filters, within one district."""
+
+    q = django_filters.CharFilter(method="filter_text", label=_("搜索名称或地址"), max_length=TEXT_MAX)
+    street = django_filters.ModelChoiceFilter(
+        widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道/乡镇")
+    )
+    point_type = django_filters.ModelChoiceFilter(
+        widget=FastSelect, queryset=PointType.objects.none(), label=_("点位类型"), empty_label=_("全部类型")
+    )
+    active = django_filters.ChoiceFilter(
+        widget=FastSelect, choices=ACTIVE_CHOICES, method="filter_active", label=_("状态"), empty_label=_("全部")
+    )
+
+    class Meta:
+        model = InspectionPoint
+        fields = []
+
+    def __init__(self, data=None, *args, district, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["street"].queryset = OrgUnit.objects.filter(
+            district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP]
+        ).order_by("order", "id")
+        self.filters["point_type"].queryset = PointType.objects.order_by("order", "id")
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(address__icontains=value))
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import boards, checklists, naming, notifications, photos, reports, summaries, tickets
+from .views import boards, checklists, naming, notifications, photos, points, reports, summaries, tickets
 
 app_name = "campaigns"
 
@@ -60,6 +60,22 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/scoring/", checklists.scoring_sheet, name="scoring-sheet"),
     path("campaigns/<int:campaign_id>/scoring/export.xlsx", checklists.scoring_export, name="scoring-export"),
     path("campaigns/<int:campaign_id>/scoring/<str:area_code>/", checklists.scoring_sheet, name="scoring-area"),
+    path("board/<str:code>/points/", points.point_list, name="points"),
+    path("board/<str:code>/points/new/", points.point_create, name="point-create"),
+    path("board/<str:code>/points/stickers/", points.point_stickers, name="point-stickers"),
+    path("board/<str:code>/points/template.xlsx", points.point_template, name="point-template"),
+    path("board/<str:code>/points/import/", points.point_import, name="point-import"),
+    path("board/<str:code>/points/import/<int:import_id>/", points.point_import_show, name="point-import-show"),
+    path(
+        "board/<str:code>/points/import/<int:import_id>/confirm/",
+        points.point_import_confirm_view,
+        name="point-import-confirm",
+    ),
+    path("points/<int:pk>/edit/", points.point_edit, name="point-edit"),
+    path("points/<int:pk>/deactivate/", points.point_deactivate, name="point-deactivate"),
+    path("points/<int:pk>/activate/", points.point_activate, name="point-activate"),
+    path("points/<int:pk>/qr.svg", points.point_qr, name="point-qr"),
+    path("p/<int:pk>/", points.point_scan, name="point-scan"),
     path("reports/", reports.reports_mine, name="reports-mine"),
     path("reports/duty/<int:duty_id>/submit/", reports.report_submit, name="report-submit"),
     path("reports/duty/<int:duty_id>/", reports.report_history, name="report-history"),

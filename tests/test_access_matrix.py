@@ -270,6 +270,26 @@ RULES = {
         ADMINS, 302, campaign_id="campaign", import_id="checklist_import", mixed=("import_id",)
     ),
     "campaigns:checklist-apply-standard": action(ADMINS, 302, campaign_id="campaign"),
+    # --- inspection points (点位), their import, QR codes and stickers ----------------------
+    "campaigns:points": page(OVERSEERS, code="code"),
+    "campaigns:point-create": form(ADMINS, post=400, code="code"),  # an empty POST: what is missing
+    "campaigns:point-edit": form(ADMINS, post=400, pk="point"),
+    "campaigns:point-deactivate": action(ADMINS, 302, pk="point"),
+    "campaigns:point-activate": action(ADMINS, 302, pk="point"),
+    "campaigns:point-qr": page(EVERYONE, pk="point"),
+    "campaigns:point-stickers": page(ADMINS, code="code"),
+    "campaigns:point-template": page(ADMINS, code="code"),
+    "campaigns:point-import": form(ADMINS, post=400, code="code"),
+    "campaigns:point-import-show": page(
+        ADMINS,
+        code="code",
+        import_id="point_import",
+        mixed=("import_id",),
+        get_writes=True,  # re-reads the kept file and records its row and error counts
+    ),
+    "campaigns:point-import-confirm": action(ADMINS, 302, code="code", import_id="point_import", mixed=("import_id",)),
+    # Scanning a sticker: on to the log form for those who log; a leader is told why not.
+    "campaigns:point-scan": page(WORKERS, 302, pk="point", redirects=dict.fromkeys(WORKERS, "/tickets/new/?point=")),
     "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),
     "campaigns:scoring-area": page(EVERYONE, campaign_id="campaign", area_code="area_code"),
     "campaigns:scoring-export": page(EVERYONE, campaign_id="campaign"),
@@ -299,6 +319,7 @@ RULES = {
     "second-factor": form(EVERYONE | set(DUTY_HOLDERS), post=302, ok=302),  # no device yet: to setup
     "second-factor-setup": form(EVERYONE | set(DUTY_HOLDERS), post=200, get_writes=True),  # a pending device
     "set_language": public(302, post=302),
+    "language": public(405, post=302),  # POST only; an unknown language: a message and back
     "healthz": public((200, 503)),  # 503 while no worker has beaten
     # --- the security admin (accounts, roles) and the audit admin: no district involved -----
     "security-accounts": page(SECURITY, system=True),
@@ -421,6 +442,8 @@ class Side:
     evidence: int
     duty: int
     checklist_import: int
+    point: int
+    point_import: int
     delivery: int
     account: int
     membership: int
@@ -477,6 +500,8 @@ def build_side(d, users, client):
     from campaigns.services.daily_reports import daily_report_submit
     from campaigns.services.monthly import summary_generate, summary_request
     from campaigns.services.notifications import Message, notify
+    from campaigns.services.point_import import point_import_upload
+    from campaigns.services.point_import import template_workbook as points_template
 
     today = timezone.localdate()
     reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
@@ -504,6 +529,9 @@ def build_side(d, users, client):
     daily_report_submit(duty=duty, actor=d.staff, day=today - datetime.timedelta(days=1), points_visited=3)
     record, _preview = checklist_import_upload(
         campaign=d.campaign, actor=d.admin, uploaded=SimpleUploadedFile("清单.xlsx", template_workbook(d.campaign))
+    )
+    point_record, _preview = point_import_upload(
+        district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("点位.xlsx", points_template(d.unit))
     )
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
@@ -564,6 +592,8 @@ def build_side(d, users, client):
         evidence=item.evidence.get().pk,
         duty=duty.pk,
         checklist_import=record.pk,
+        point=d.point.pk,
+        point_import=point_record.pk,
         delivery=delivery.pk,
         account=d.staff.pk,
         membership=staff_membership.pk,

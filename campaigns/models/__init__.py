@@ -32,6 +32,7 @@ from .notifications import (
     WebhookFlavor,
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
+from .points import PointImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .ticket import (
@@ -89,6 +90,7 @@ __all__ = [
     "Membership",
     "OrgUnit",
     "PhotoKind",
+    "PointImport",
     "PointType",
     "ProblemCategory",
     "Role",

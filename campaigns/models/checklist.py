@@ -203,12 +203,9 @@ def import_upload_to(instance, filename):
     return f"imports/{now:%Y/%m}/{uuid.uuid4().hex}.xlsx"
 
 
-class ChecklistImport(models.Model):
-    """One upload of a checklist workbook: previewed first, imported whole or not at all."""
+class ImportRecord(models.Model):
+    """One upload of a workbook: kept, previewed first, imported whole or not at all."""
 
-    campaign = models.ForeignKey(
-        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="checklist_imports"
-    )
     file = models.FileField(_("文件"), upload_to=import_upload_to, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
@@ -224,9 +221,20 @@ class ChecklistImport(models.Model):
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
 
     class Meta:
-        verbose_name = _("任务清单导入")
-        verbose_name_plural = _("任务清单导入")
+        abstract = True
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self):
         return f"{self.original_name} {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class ChecklistImport(ImportRecord):
+    """One upload of a checklist workbook."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="checklist_imports"
+    )
+
+    class Meta(ImportRecord.Meta):
+        verbose_name = _("任务清单导入")
+        verbose_name_plural = _("任务清单导入")

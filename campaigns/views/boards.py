@@ -71,6 +71,8 @@ def board(request, code):
             "district": district,
             "board_page": mark_safe(page),  # noqa: S308  # nosec B308, B703 # our own rendered template
             "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+            # Outside the cached board: only those who may open the points page see the link.
+            "points_link": scope_for(request.user).has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
         },
     )
 

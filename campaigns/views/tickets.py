@@ -35,6 +35,7 @@ from campaigns.forms import (
 )
 from campaigns.fragments import cached_fragment
 from campaigns.models import (
+    InspectionPoint,
     Membership,
     PhotoKind,
     Ticket,
@@ -97,10 +98,31 @@ def _running_campaign(district, user=None):
     return running_campaign(district, choices_version_of(user))
 
 
+def _point_asked_for(request):
+    """The point in ?point= (a scanned sticker), if it is active and in a district where this
+    person may log problems; anything else is ignored and the form starts empty."""
+    value = request.GET.get("point", "")
+    if not value.isdigit() or len(value) > 18:
+        return None
+    scope = scope_for(request.user)
+    loggable = [district_id for district_id in scope.district_ids if scope.can_log(district_id)]
+    return (
+        InspectionPoint.objects.select_related("district", "unit", "street")
+        .filter(pk=int(value), is_active=True, district_id__in=loggable)
+        .first()
+    )
+
+
 @login_required
 def ticket_log(request):
     code = request.GET.get("district")
-    district = get_district_for_user(request.user, code) if code else default_district(request.user)
+    point = _point_asked_for(request)
+    if code:
+        district = get_district_for_user(request.user, code)
+        if point is not None and point.district_id != district.pk:
+            point = None
+    else:
+        district = point.district if point is not None else default_district(request.user)
     if district is None:
         raise Http404(_("您的账号还没有加入任何区。"))
     if not scope_for(request.user).can_log(district.pk):
@@ -108,7 +130,7 @@ def ticket_log(request):
     campaign = _running_campaign(district, request.user)
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
-    kwargs = {"campaign": campaign, "user": request.user}
+    kwargs = {"campaign": campaign, "user": request.user, "point": point}
     if request.method != "POST":
         home_street_id = (
             Membership.objects.filter(user=request.user, unit__district=district, unit__street__isnull=False)

@@ -1,0 +1,348 @@
+"""What the Excel imports share (the task checklist, the inspection points).
+
+Offices keep their lists in Excel. An import is one shape everywhere: a template to fill,
+an upload that is checked by content and kept, a preview that names every problem by row
+and column, and a confirm that writes every row or — if anything is wrong now — none.
+Each import supplies its columns (a `Layout`), its row checks and its writes; reading the
+workbook safely, the preview, the kept file's record and the confirm live here.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from campaigns.models import ImportStatus
+
+# A workbook that inflates past this when unzipped is refused before it is parsed.
+MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
+# No template is wider than a dozen columns; nobody's header is wider than this.
+MAX_COLUMNS = 64
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    required: bool = False
+    aliases: tuple = ()
+    width: int = 14
+    hint: str = ""
+
+
+def _normalise_label(text):
+    return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
+
+
+class Layout:
+    """One workbook's shape: its columns, the sheet they are on, and what a file that does
+    not fit is told (as lazy strings, so each reader gets their own language)."""
+
+    def __init__(self, columns, *, sheet_name, too_big, no_rows):
+        self.columns = columns
+        self.by_key = {column.key: column for column in columns}
+        self.sheet_name = sheet_name
+        self.too_big = too_big
+        self.no_rows = no_rows
+        self.label_to_key = {}
+        for column in columns:
+            for label in (str(column.label), *column.aliases):
+                self.label_to_key[_normalise_label(label)] = column.key
+
+
+@dataclass
+class RowResult:
+    number: int
+    values: dict
+    columns: tuple = ()
+    errors: dict = field(default_factory=dict)
+    action: str = ""  # "add", "change" or "same"
+    changes: dict = field(default_factory=dict)
+    cleaned: dict = field(default_factory=dict)
+
+    def error(self, key, message):
+        self.errors.setdefault(key, []).append(message)
+
+    @property
+    def cells(self):
+        """(column, shown value, errors) in template order, for the preview table."""
+        return [(column, self.values.get(column.key, ""), self.errors.get(column.key, [])) for column in self.columns]
+
+    @property
+    def row_errors(self):
+        return self.errors.get("_row", [])
+
+
+@dataclass
+class ImportPreview:
+    rows: list = field(default_factory=list)
+    file_errors: list = field(default_factory=list)
+
+    @property
+    def error_count(self):
+        return len(self.file_errors) + sum(sum(len(v) for v in row.errors.values()) for row in self.rows)
+
+    @property
+    def is_clean(self):
+        return self.error_count == 0 and bool(self.rows)
+
+    def count(self, action):
+        return sum(1 for row in self.rows if row.action == action and not row.errors)
+
+    @property
+    def added(self):
+        return self.count("add")
+
+    @property
+    def changed(self):
+        return self.count("change")
+
+    @property
+    def unchanged(self):
+        return self.count("same")
+
+    @property
+    def rows_with_errors(self):
+        return sum(1 for row in self.rows if row.errors)
+
+
+def text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def decimal(value, strip=""):
+    """A finite Decimal from a cell, None for an empty one; InvalidOperation for anything else."""
+    if value is None or text(value) == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidOperation
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value))
+    else:
+        number = Decimal(text(value).rstrip(strip))
+    # "NaN" and "Infinity" parse as Decimals but cannot be compared or stored.
+    if not number.is_finite():
+        raise InvalidOperation
+    return number
+
+
+def not_excel():
+    return _("这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。")
+
+
+def _open_sheet(handle, layout):
+    """The layout's sheet of an .xlsx workbook (or its first), or a list of file-level errors."""
+    data = handle.read()
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        return None, [str(layout.too_big)]
+    if not data:
+        return None, [_("上传的是空文件。")]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                return None, [_("文件解压后过大，无法读取。")]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None, [not_excel()]
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        name = str(layout.sheet_name)
+        sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
+    except Exception:  # openpyxl raises many kinds for a broken workbook (or one without a sheet); all mean the same
+        return None, [not_excel()]
+    return sheet, []
+
+
+def _read_rows(sheet, layout):
+    """Find the header (a title row above it is allowed) and return (header keys, [(row number, {key: raw})]).
+
+    Read-only openpyxl pads every row to the sheet's claimed width and fills the gaps between
+    rows, so a few-kilobyte file with one cell at XFD1048576 would be billions of empty cells:
+    only the first MAX_COLUMNS columns are read, and reading stops once there are more data
+    rows than may be imported.
+    """
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    header, header_row = None, 0
+    for number, row in enumerate(rows, start=1):
+        keys = [layout.label_to_key.get(_normalise_label(cell)) for cell in row]
+        if sum(1 for key in keys if key) >= 3:
+            header, header_row = keys, number
+            break
+        if number >= 5:
+            break
+    if header is None:
+        return None, []
+    data = []
+    for number, row in enumerate(rows, start=header_row + 1):
+        values = {key: row[index] for index, key in enumerate(header) if key and index < len(row)}
+        if all(text(value) == "" for value in values.values()):
+            continue
+        data.append((number, values))
+        if len(data) > settings.IMPORT_MAX_ROWS:
+            break
+    return header, data
+
+
+def file_rows(handle, layout):
+    """(header, data rows, file-level errors) of a workbook, read without touching the database."""
+    sheet, errors = _open_sheet(handle, layout)
+    if errors:
+        return None, [], errors
+    try:
+        header, data = _read_rows(sheet, layout)
+    except Exception:  # read-only openpyxl parses cells lazily: a broken cell fails here, not on opening
+        return None, [], [not_excel()]
+    columns = layout.columns
+    if header is None:
+        return (
+            None,
+            [],
+            [_("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in columns)}],
+        )
+    missing = [str(column.label) for column in columns if column.required and column.key not in header]
+    if missing:
+        return None, [], [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
+    if not data:
+        return None, [], [str(layout.no_rows)]
+    if len(data) > settings.IMPORT_MAX_ROWS:
+        return None, [], [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
+    return header, data, []
+
+
+def file_errors(uploaded, layout):
+    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
+    uploaded.seek(0)
+    try:
+        return file_rows(uploaded, layout)[2]
+    finally:
+        uploaded.seek(0)
+
+
+def start_row(number, raw, layout):
+    """A preview row with its shown values, and a message for every required cell left empty."""
+    row = RowResult(number=number, values={key: text(value) for key, value in raw.items()}, columns=layout.columns)
+    for column in layout.columns:
+        if column.required and row.values.get(column.key, "") == "":
+            row.error(column.key, _("“%(col)s”不能为空。") % {"col": column.label})
+    return row
+
+
+# --- the template -------------------------------------------------------------------------
+
+
+def write_header(sheet, columns):
+    """The header row: required columns dark, optional ones light, widths to fit."""
+    sheet.append([str(column.label) for column in columns])
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="0B5D4B" if column.required else "D9E7E1")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[cell.column_letter].width = column.width
+    sheet.freeze_panes = "A2"
+
+
+def write_guide(workbook, columns):
+    """The instruction sheet's first part: one line per column. Callers append what may be filled in."""
+    guide = workbook.create_sheet(_("填写说明"))
+    guide.append([_("列"), _("是否必填"), _("说明")])
+    for column in columns:
+        guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["C"].width = 40
+    return guide
+
+
+def workbook_bytes(workbook):
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- the kept file and its record ----------------------------------------------------------
+
+
+def record_upload(record, uploaded, check):
+    """Keep the uploaded file on its record and return the preview `check(handle)` makes of it."""
+    record.original_name = (uploaded.name or "")[:200]
+    record.file.save("import.xlsx", uploaded, save=False)
+    record.save()
+    return record_preview(record, check)
+
+
+def record_preview(record, check):
+    """Read the kept file again and note its row and error counts on the record."""
+    with record.file.open("rb") as handle:
+        preview = check(handle)
+    fields = {"rows_total": len(preview.rows), "error_count": preview.error_count}
+    if preview.file_errors:
+        fields["status"] = ImportStatus.REFUSED
+    for key, value in fields.items():
+        setattr(record, key, value)
+    record.save(update_fields=list(fields))
+    return preview
+
+
+def record_confirm(*, record, lock_owner, siblings, changed_message, check, write):
+    """Import a previewed file: every row, or — if anything is wrong now — none of them.
+
+    Imports for one owner (a campaign, a district) run one at a time: `lock_owner()` locks
+    its row. The admin confirmed what the preview showed; if another file of the same owner
+    (`siblings`) was imported after this one was previewed, importing it would overwrite
+    changes nobody compared, so it is refused with `changed_message` (placeholders who, at,
+    name) and must be previewed again. `write(record, preview, owner, now)` writes the rows;
+    the counts are noted here. `record` is updated in place.
+    """
+    with transaction.atomic():
+        owner = lock_owner()
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        preview = ImportPreview()
+        if locked.status != ImportStatus.PREVIEW:
+            # Confirmed twice at once (two tabs, a double click): the first one did the work.
+            preview.file_errors = [
+                _("这个文件已经处理过了（%(status)s），没有再次导入。") % {"status": locked.get_status_display()}
+            ]
+        elif newer := (
+            siblings.filter(status=ImportStatus.DONE, imported_at__gt=locked.uploaded_at)
+            .select_related("uploaded_by")
+            .order_by("-imported_at")
+            .first()
+        ):
+            preview.file_errors = [
+                changed_message
+                % {
+                    "who": newer.uploaded_by.get_full_name() or newer.uploaded_by.get_username(),
+                    "at": timezone.localtime(newer.imported_at).strftime("%Y-%m-%d %H:%M"),
+                    "name": newer.original_name,
+                }
+            ]
+            locked.status = ImportStatus.REFUSED
+            locked.save(update_fields=["status"])
+        else:
+            preview = record_preview(locked, check)
+            if not preview.is_clean:
+                locked.status = ImportStatus.REFUSED
+                locked.save(update_fields=["status"])
+            else:
+                now = timezone.now()
+                write(locked, preview, owner, now)
+                locked.status = ImportStatus.DONE
+                locked.imported_at = now
+                locked.rows_added = preview.count("add")
+                locked.rows_changed = preview.count("change")
+                locked.rows_unchanged = preview.count("same")
+                locked.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+    record.refresh_from_db()
+    return preview
