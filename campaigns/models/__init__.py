@@ -34,6 +34,7 @@ from .notifications import (
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
+from .setup import SetupImport, SetupImportKind
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -55,6 +56,8 @@ __all__ = [
     "OutboxItem",
     "PasswordHistory",
     "SecondFactorPolicy",
+    "SetupImport",
+    "SetupImportKind",
     "DailyReport",
     "Delivery",
     "DeliveryChannel",

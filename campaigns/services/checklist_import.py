@@ -6,21 +6,13 @@ importing again updates tasks by their code instead of adding them twice.
 """
 
 import datetime
-import io
-import re
-import zipfile
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import (
     AssessmentArea,
@@ -36,16 +28,22 @@ from campaigns.models import (
 )
 from campaigns.selectors.board import board_invalidate
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    required: bool = False
-    aliases: tuple = ()
-    width: int = 14
-    hint: str = ""
-
+from .spreadsheet import (
+    SEPARATORS,
+    Column,
+    ImportPreview,
+    RowResult,
+    WorkbookSpec,
+    cell_text,
+    file_errors,
+    file_rows,
+    import_confirm,
+    import_done,
+    import_keep,
+    import_preview_of,
+    required_cells,
+    template_bytes,
+)
 
 COLUMNS = [
     Column(
@@ -67,26 +65,22 @@ COLUMNS = [
     Column("progress", gettext_lazy("进度（%）"), False, ("进度", "进度%", "完成进度"), 10, gettext_lazy("0 到 100")),
     Column("self_score", gettext_lazy("自评分"), False, ("自评",), 8),
 ]
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-UNIT_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+SPEC = WorkbookSpec(
+    columns=tuple(COLUMNS),
+    sheet_name=gettext_lazy("任务清单"),
+    too_big=gettext_lazy("文件太大（超过 5 MB）。请只保留任务清单一张表后再上传。"),
+    no_rows=gettext_lazy("表格里没有任务行。"),
+)
+COLUMN_BY_KEY = SPEC.by_key
+UNIT_SEPARATORS = SEPARATORS
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-# A workbook that inflates past this when unzipped is refused before it is parsed.
-MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 SCORE_LIMIT = Decimal("10000")
 DEADLINE_YEARS = (2000, 2099)
 CENTS = Decimal("0.01")
-# The template has 11 columns; nobody's header is wider than this.
-MAX_COLUMNS = 64
-
-
-def _normalise_label(text):
-    return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
-
-
-LABEL_TO_KEY = {}
-for _column in COLUMNS:
-    for _label in (str(_column.label), *_column.aliases):
-        LABEL_TO_KEY[_normalise_label(_label)] = _column.key
+NEWER_IMPORT = gettext_lazy(
+    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。为免覆盖，请重新上传预览后再导入。"
+)
+_text = cell_text
 
 
 def _units(campaign):
@@ -97,120 +91,30 @@ def template_workbook(campaign):
     """The empty template with one example row, and a sheet that says how to fill it."""
     areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
     units = list(_units(campaign).order_by("kind", "order", "id"))
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("任务清单")
-    sheet.append([str(column.label) for column in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
-        cell.fill = PatternFill("solid", fgColor="0B5D4B" if column.required else "D9E7E1")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[cell.column_letter].width = column.width
     example_area = areas[0] if areas else None
     example_units = [unit.name for unit in units[:3]]
-    sheet.append(
-        [
-            f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
-            f"{example_area.code}.1" if example_area else "3.1",
-            _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
-            5,
-            example_units[0] if example_units else "",
-            "、".join(example_units[1:3]),
-            _("张三"),
-            (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
-            str(ChecklistStatus.NOT_STARTED.label),
-            0,
-            None,
-        ]
+    example = [
+        f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
+        f"{example_area.code}.1" if example_area else "3.1",
+        _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
+        5,
+        example_units[0] if example_units else "",
+        "、".join(example_units[1:3]),
+        _("张三"),
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+        str(ChecklistStatus.NOT_STARTED.label),
+        0,
+        None,
+    ]
+    return template_bytes(
+        SPEC,
+        [example],
+        guide_sections=[
+            (_("本活动的测评类别（编号 名称）"), [[f"{area.code} {area.name}"] for area in areas]),
+            (_("本区可填写的单位名称"), [[unit.name, unit.get_kind_display()] for unit in units]),
+        ],
+        lists=[("status", ChecklistStatus.labels)],
     )
-    sheet.freeze_panes = "A2"
-    statuses = DataValidation(
-        type="list", formula1='"' + ",".join(str(label) for label in ChecklistStatus.labels) + '"', allow_blank=True
-    )
-    sheet.add_data_validation(statuses)
-    statuses.add(f"I2:I{settings.IMPORT_MAX_ROWS + 1}")
-
-    guide = workbook.create_sheet(_("填写说明"))
-    guide.append([_("列"), _("是否必填"), _("说明")])
-    for column in COLUMNS:
-        guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
-    guide.append([])
-    guide.append([_("本活动的测评类别（编号 名称）")])
-    for area in areas:
-        guide.append([f"{area.code} {area.name}"])
-    guide.append([])
-    guide.append([_("本区可填写的单位名称")])
-    for unit in units:
-        guide.append([unit.name, unit.get_kind_display()])
-    guide.column_dimensions["A"].width = 28
-    guide.column_dimensions["C"].width = 40
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-@dataclass
-class RowResult:
-    number: int
-    values: dict
-    errors: dict = field(default_factory=dict)
-    action: str = ""  # "add", "change" or "same"
-    changes: dict = field(default_factory=dict)
-    cleaned: dict = field(default_factory=dict)
-
-    def error(self, key, message):
-        self.errors.setdefault(key, []).append(message)
-
-    @property
-    def cells(self):
-        """(column, shown value, errors) in template order, for the preview table."""
-        return [(column, self.values.get(column.key, ""), self.errors.get(column.key, [])) for column in COLUMNS]
-
-    @property
-    def row_errors(self):
-        return self.errors.get("_row", [])
-
-
-@dataclass
-class ImportPreview:
-    rows: list = field(default_factory=list)
-    file_errors: list = field(default_factory=list)
-
-    @property
-    def error_count(self):
-        return len(self.file_errors) + sum(sum(len(v) for v in row.errors.values()) for row in self.rows)
-
-    @property
-    def is_clean(self):
-        return self.error_count == 0 and bool(self.rows)
-
-    def count(self, action):
-        return sum(1 for row in self.rows if row.action == action and not row.errors)
-
-    @property
-    def added(self):
-        return self.count("add")
-
-    @property
-    def changed(self):
-        return self.count("change")
-
-    @property
-    def unchanged(self):
-        return self.count("same")
-
-    @property
-    def rows_with_errors(self):
-        return sum(1 for row in self.rows if row.errors)
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _decimal(value):
@@ -254,100 +158,15 @@ def _any_date(value):
     raise ValueError(text)
 
 
-def _not_excel():
-    return _("这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。")
-
-
-def _open_sheet(handle):
-    """The first sheet of an .xlsx workbook, or a list of file-level errors."""
-    data = handle.read()
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        return None, [_("文件太大（超过 5 MB）。请只保留任务清单一张表后再上传。")]
-    if not data:
-        return None, [_("上传的是空文件。")]
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                return None, [_("文件解压后过大，无法读取。")]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return None, [_not_excel()]
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        name = _("任务清单")
-        sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
-    except Exception:  # openpyxl raises many kinds for a broken workbook (or one without a sheet); all mean the same
-        return None, [_not_excel()]
-    return sheet, []
-
-
-def _read_rows(sheet):
-    """Find the header (a title row above it is allowed) and yield (row number, {key: raw}).
-
-    Read-only openpyxl pads every row to the sheet's claimed width and fills the gaps between
-    rows, so a few-kilobyte file with one cell at XFD1048576 would be billions of empty cells:
-    only the first MAX_COLUMNS columns are read, and reading stops once there are more task
-    rows than may be imported.
-    """
-    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    header, header_row = None, 0
-    for number, row in enumerate(rows, start=1):
-        keys = [LABEL_TO_KEY.get(_normalise_label(cell)) for cell in row]
-        if sum(1 for key in keys if key) >= 3:
-            header, header_row = keys, number
-            break
-        if number >= 5:
-            break
-    if header is None:
-        return None, []
-    data = []
-    for number, row in enumerate(rows, start=header_row + 1):
-        values = {key: row[index] for index, key in enumerate(header) if key and index < len(row)}
-        if all(_text(value) == "" for value in values.values()):
-            continue
-        data.append((number, values))
-        if len(data) > settings.IMPORT_MAX_ROWS:
-            break
-    return header, data
-
-
-def _file_rows(handle):
-    """(header, task rows, file-level errors) of a workbook, read without touching the database."""
-    sheet, errors = _open_sheet(handle)
-    if errors:
-        return None, [], errors
-    try:
-        header, data = _read_rows(sheet)
-    except Exception:  # read-only openpyxl parses cells lazily: a broken cell fails here, not on opening
-        return None, [], [_not_excel()]
-    if header is None:
-        return (
-            None,
-            [],
-            [_("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in COLUMNS)}],
-        )
-    missing = [str(column.label) for column in COLUMNS if column.required and column.key not in header]
-    if missing:
-        return None, [], [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
-    if not data:
-        return None, [], [_("表格里没有任务行。")]
-    if len(data) > settings.IMPORT_MAX_ROWS:
-        return None, [], [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
-    return header, data, []
-
-
 def checklist_file_errors(uploaded):
     """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
-    uploaded.seek(0)
-    try:
-        return _file_rows(uploaded)[2]
-    finally:
-        uploaded.seek(0)
+    return file_errors(uploaded, SPEC)
 
 
 def checklist_preview(handle, campaign):
     """Read and check a workbook without writing anything."""
     preview = ImportPreview()
-    header, data, errors = _file_rows(handle)
+    header, data, errors = file_rows(handle, SPEC)
     if errors:
         preview.file_errors = errors
         return preview
@@ -366,11 +185,9 @@ def checklist_preview(handle, campaign):
     seen_codes = {}
 
     for number, raw in data:
-        row = RowResult(number=number, values={key: _text(value) for key, value in raw.items()})
+        row = RowResult(number=number, values={key: _text(value) for key, value in raw.items()}, columns=SPEC.columns)
         clean = row.cleaned
-        for column in COLUMNS:
-            if column.required and row.values.get(column.key, "") == "":
-                row.error(column.key, _("“%(col)s”不能为空。") % {"col": column.label})
+        required_cells(row, SPEC)
 
         area_text = row.values.get("area", "")
         if area_text:
@@ -517,72 +334,31 @@ def _classify(row, item):
 
 def checklist_import_upload(*, campaign, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
-    record = ChecklistImport(campaign=campaign, uploaded_by=actor, original_name=(uploaded.name or "")[:200])
-    record.file.save("import.xlsx", uploaded, save=False)
-    record.save()
-    preview = _preview_of(record)
-    return record, preview
+    record = import_keep(ChecklistImport(campaign=campaign, uploaded_by=actor), uploaded)
+    return record, _preview_of(record)
 
 
 def _preview_of(record):
-    with record.file.open("rb") as handle:
-        preview = checklist_preview(handle, record.campaign)
-    fields = {"rows_total": len(preview.rows), "error_count": preview.error_count}
-    if preview.file_errors:
-        fields["status"] = ImportStatus.REFUSED
-    for key, value in fields.items():
-        setattr(record, key, value)
-    record.save(update_fields=list(fields))
-    return preview
+    return import_preview_of(record, lambda handle: checklist_preview(handle, record.campaign))
 
 
 def checklist_import_confirm(*, record, actor):
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
-    Imports of one campaign run one at a time (the campaign row is locked). The admin
-    confirmed what the preview showed; if another file was imported after this one was
-    previewed, importing it would overwrite changes nobody compared, so it is refused with
-    a message and must be previewed again. `record` is updated in place.
+    Imports of one campaign run one at a time (the campaign row is locked); a file previewed
+    before another was imported must be previewed again (see spreadsheet.import_confirm).
+    `record` is updated in place.
     """
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=record.campaign_id)
-        locked = ChecklistImport.objects.select_for_update().get(pk=record.pk)
-        preview = ImportPreview()
-        if locked.status != ImportStatus.PREVIEW:
-            # Confirmed twice at once (two tabs, a double click): the first one did the work.
-            preview.file_errors = [
-                _("这个文件已经处理过了（%(status)s），没有再次导入。") % {"status": locked.get_status_display()}
-            ]
-        elif newer := (
-            ChecklistImport.objects.filter(
-                campaign=campaign, status=ImportStatus.DONE, imported_at__gt=locked.uploaded_at
-            )
-            .select_related("uploaded_by")
-            .order_by("-imported_at")
-            .first()
-        ):
-            preview.file_errors = [
-                _(
-                    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。"
-                    "为免覆盖，请重新上传预览后再导入。"
-                )
-                % {
-                    "who": newer.uploaded_by.get_full_name() or newer.uploaded_by.get_username(),
-                    "at": timezone.localtime(newer.imported_at).strftime("%Y-%m-%d %H:%M"),
-                    "name": newer.original_name,
-                }
-            ]
-            locked.status = ImportStatus.REFUSED
-            locked.save(update_fields=["status"])
-        else:
-            preview = _preview_of(locked)
-            if not preview.is_clean:
-                locked.status = ImportStatus.REFUSED
-                locked.save(update_fields=["status"])
-            else:
-                _import_rows(locked, preview, campaign, actor)
-    record.refresh_from_db()
-    return preview
+    return import_confirm(
+        record,
+        lock=lambda: Campaign.objects.select_for_update().get(pk=record.campaign_id),
+        newer=lambda locked: ChecklistImport.objects.filter(
+            campaign_id=locked.campaign_id, status=ImportStatus.DONE, imported_at__gt=locked.uploaded_at
+        ),
+        newer_message=NEWER_IMPORT,
+        preview_file=lambda handle: checklist_preview(handle, record.campaign),
+        write=lambda locked, preview, campaign: _import_rows(locked, preview, campaign, actor),
+    )
 
 
 def _import_rows(record, preview, campaign, actor):
@@ -610,12 +386,7 @@ def _import_rows(record, preview, campaign, actor):
             note=_("从“%(name)s”导入") % {"name": record.original_name},
             changes=row.changes,
         )
-    record.status = ImportStatus.DONE
-    record.imported_at = now
-    record.rows_added = preview.count("add")
-    record.rows_changed = preview.count("change")
-    record.rows_unchanged = preview.count("same")
-    record.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+    import_done(record, preview, now)
     district_id = campaign.district_id
     transaction.on_commit(lambda: board_invalidate(district_id))
 

@@ -56,6 +56,7 @@ def _board_page_context(board):
 @login_required
 def board(request, code):
     district = get_district_for_user(request.user, code)
+    scope = scope_for(request.user)
     # The board is the same for everyone in the district: rendered once per write there.
     page = cached_fragment(
         "board",
@@ -70,7 +71,8 @@ def board(request, code):
         {
             "district": district,
             "board_page": mark_safe(page),  # noqa: S308  # nosec B308, B703 # our own rendered template
-            "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
+            "districts": visible_districts(request.user) if scope.is_city_level else None,
+            "can_set_up": scope.has_role(district.pk, {Role.ADMIN}),
         },
     )
 
