@@ -184,8 +184,9 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.initial.setdefault("status", CampaignStatus.RUNNING)
+        if not self.instance.pk and "status" not in kwargs.get("initial", {}):
+            # A district that sets up a campaign is usually starting it: the board shows running ones.
+            self.initial["status"] = CampaignStatus.RUNNING
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

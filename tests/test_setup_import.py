@@ -490,3 +490,24 @@ def test_a_people_import_previewed_before_another_was_imported_is_refused(admin_
     response = confirm(admin_client, "people", stale)
     assert response.status_code == 409 and "人员名单已变化" in response.content.decode()
     assert not User.objects.filter(username="tx_wangwu").exists()
+
+
+ODD_CELLS = [
+    __import__("datetime").datetime(2026, 1, 1, 8, 30),
+    True,
+    1e300,
+    -0.5,
+    '=HYPERLINK("http://example.com")',
+    "<script>alert(1)</script>",
+    "\u202e逆序",
+    "长" * 5000,
+]
+
+
+@pytest.mark.parametrize("value", ODD_CELLS, ids=range(len(ODD_CELLS)))
+def test_odd_cells_get_a_message_never_an_error_page(admin_client, tx, value):
+    for kind, header in (("units", UNIT_HEADER), ("people", PEOPLE_HEADER)):
+        rows = [[value] * 5, ["英雄街道", "街道", value, value, value], ["甲", value, value, value, "工作人员"]]
+        response = upload(admin_client, kind, workbook_bytes(header, rows))
+        assert response.status_code in (200, 400), (kind, value)
+        assert "<script>alert(1)</script>" not in response.content.decode()

@@ -35,6 +35,7 @@ from campaigns.models import (
     UnitKind,
     WorkGroup,
 )
+from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
 from campaigns.setup_forms import CampaignForm, UnitForm, UnitImportForm, WorkGroupForm
 
@@ -570,6 +571,7 @@ def campaign_new(request, code):
     if request.method == "POST":
         if form.is_valid():
             campaign = form.save()
+            board_invalidate(district.pk)  # the board shows the running campaign and its countdown
             messages.success(request, _("活动“%(name)s”已创建。下一步：生成任务清单。") % {"name": campaign.name})
             return redirect("campaigns:setup-campaign", code=district.code, pk=campaign.pk)
         return render(request, "campaigns/setup_campaign_form.html", {"district": district, "form": form}, status=400)
@@ -586,6 +588,7 @@ def campaign_edit(request, code, pk):
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            board_invalidate(district.pk)
             messages.success(request, _("活动“%(name)s”已保存。") % {"name": campaign.name})
             return redirect("campaigns:setup-campaign", code=district.code, pk=campaign.pk)
         status = 400
