@@ -7,7 +7,6 @@ inside the district, so an id from elsewhere is a 404 too. People are in setup_p
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,7 +29,6 @@ from campaigns.models import (
     Membership,
     OrgUnit,
     Role,
-    SetupImport,
     SetupImportKind,
     UnitKind,
     WorkGroup,
@@ -38,6 +36,8 @@ from campaigns.models import (
 from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
 from campaigns.setup_forms import CampaignForm, UnitForm, UnitImportForm, WorkGroupForm
+
+from .setup_imports import ImportKind, import_page, import_preview_page, import_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STREETS_PER_PAGE = 20
@@ -342,22 +342,7 @@ def unit_active(request, code, pk):
     return redirect(reverse("campaigns:setup-unit", args=[district.code, unit.pk]))
 
 
-# --- imports (units here; people use the same pages through setup_people.py) ------------------
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    kind: str
-    title: str
-    noun: str
-    form: type
-    columns: tuple
-    list_url: str
-    template_url: str
-    import_url: str
-    show_url: str
-    confirm_url: str
-    steps: tuple
+# --- the units import -------------------------------------------------------------------
 
 
 UNIT_IMPORT = ImportKind(
@@ -377,55 +362,6 @@ UNIT_IMPORT = ImportKind(
         gettext_lazy("确认无误后导入。同一上级单位下名称相同的单位会更新联系人，不会重复添加。"),
     ),
 )
-
-
-def import_context(district, spec, **more):
-    return {
-        "district": district,
-        "spec": spec,
-        "columns": spec.columns,
-        "again_url": reverse(spec.import_url, args=[district.code]),
-        **more,
-    }
-
-
-def import_page(request, district, spec, upload):
-    """The upload form with the history (GET), or the preview of an uploaded file (POST)."""
-    history = SetupImport.objects.filter(district=district, kind=spec.kind).select_related("uploaded_by")[:20]
-    if request.method == "POST":
-        form = spec.form(request.POST, request.FILES)
-        if form.is_valid():
-            record, preview = upload(district=district, actor=request.user, uploaded=form.cleaned_data["file"])
-            return import_preview_page(
-                request, district, spec, record, preview, status=200 if preview.is_clean else 400
-            )
-        status = 400
-    else:
-        form = spec.form()
-        status = 200
-    return render(
-        request,
-        "campaigns/setup_import.html",
-        import_context(district, spec, form=form, history=history, max_rows=settings.IMPORT_MAX_ROWS),
-        status=status,
-    )
-
-
-def import_preview_page(request, district, spec, record, preview, status=200):
-    context = import_context(
-        district,
-        spec,
-        record=record,
-        preview=preview,
-        confirm_url=reverse(spec.confirm_url, args=[district.code, record.pk]),
-    )
-    return render(request, "campaigns/setup_import_preview.html", context, status=status)
-
-
-def import_record(district, spec, import_id):
-    return get_object_or_404(
-        SetupImport.objects.select_related("district"), pk=import_id, district=district, kind=spec.kind
-    )
 
 
 @login_required

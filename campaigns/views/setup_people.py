@@ -30,7 +30,8 @@ from campaigns.services import people as people_service
 from campaigns.services.accounts import AccountRefused, membership_revoke
 from campaigns.setup_forms import ROLE_CHOICES, PeopleImportForm, PersonForm, RoleForm
 
-from .setup import XLSX, ImportKind, import_page, import_preview_page, import_record
+from .setup import XLSX
+from .setup_imports import ImportKind, import_page, import_preview_page, import_record
 
 User = get_user_model()
 PEOPLE_PER_PAGE = 50
