@@ -234,6 +234,17 @@ def require_district_admin(user, district_id):
         raise PermissionDenied("只有本区管理员可以做这件事。")
 
 
+def get_district_for_admin(user, code):
+    """A district this person sets up (its admin, or an admin of its city), by code.
+
+    Another district does not exist for them (404); their own district, in a role that does
+    not set anything up, is a 403.
+    """
+    district = get_district_for_user(user, code)
+    require_district_admin(user, district.pk)
+    return district
+
+
 def get_checklist_item_for_user(user, pk):
     from .models import ChecklistItem
 

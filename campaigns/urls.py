@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import boards, checklists, naming, notifications, photos, points, reports, summaries, tickets
+from .views import (
+    boards,
+    checklists,
+    naming,
+    notifications,
+    photos,
+    points,
+    reports,
+    setup,
+    setup_people,
+    summaries,
+    tickets,
+)
 
 app_name = "campaigns"
 
@@ -87,4 +99,49 @@ urlpatterns = [
     path("deliveries/<int:pk>/retry/", notifications.delivery_retry, name="delivery-retry"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo_thumb, name="photo-thumb"),
+    # Setting up a district (units, people, work groups, campaigns) without the Django admin.
+    path("setup/<str:code>/", setup.setup_overview, name="setup"),
+    path("setup/<str:code>/units/", setup.units_page, name="setup-units"),
+    path("setup/<str:code>/units/new/", setup.unit_new, name="setup-unit-new"),
+    path("setup/<str:code>/units/template.xlsx", setup.units_template, name="setup-units-template"),
+    path("setup/<str:code>/units/import/", setup.units_import, name="setup-units-import"),
+    path("setup/<str:code>/units/import/<int:import_id>/", setup.units_import_show, name="setup-units-import-show"),
+    path(
+        "setup/<str:code>/units/import/<int:import_id>/confirm/",
+        setup.units_import_confirm,
+        name="setup-units-import-confirm",
+    ),
+    path("setup/<str:code>/units/<int:pk>/", setup.unit_edit, name="setup-unit"),
+    path("setup/<str:code>/units/<int:pk>/active/", setup.unit_active, name="setup-unit-active"),
+    path("setup/<str:code>/people/", setup_people.people_page, name="setup-people"),
+    path("setup/<str:code>/people/new/", setup_people.person_new, name="setup-person-new"),
+    path("setup/<str:code>/people/template.xlsx", setup_people.people_template, name="setup-people-template"),
+    path("setup/<str:code>/people/import/", setup_people.people_import, name="setup-people-import"),
+    path(
+        "setup/<str:code>/people/import/<int:import_id>/",
+        setup_people.people_import_show,
+        name="setup-people-import-show",
+    ),
+    path(
+        "setup/<str:code>/people/import/<int:import_id>/confirm/",
+        setup_people.people_import_confirm,
+        name="setup-people-import-confirm",
+    ),
+    path(
+        "setup/<str:code>/people/import/<int:import_id>/passwords.xlsx",
+        setup_people.people_import_passwords,
+        name="setup-people-passwords",
+    ),
+    path("setup/<str:code>/people/<int:pk>/", setup_people.person_detail, name="setup-person"),
+    path("setup/<str:code>/people/<int:pk>/roles/", setup_people.person_role_add, name="setup-person-role-add"),
+    path(
+        "setup/<str:code>/people/<int:pk>/roles/<int:membership_id>/remove/",
+        setup_people.person_role_remove,
+        name="setup-person-role-remove",
+    ),
+    path("setup/<str:code>/groups/", setup.groups_page, name="setup-groups"),
+    path("setup/<str:code>/groups/new/", setup.group_new, name="setup-group-new"),
+    path("setup/<str:code>/groups/<int:pk>/", setup.group_edit, name="setup-group"),
+    path("setup/<str:code>/campaign/new/", setup.campaign_new, name="setup-campaign-new"),
+    path("setup/<str:code>/campaign/<int:pk>/", setup.campaign_edit, name="setup-campaign"),
 ]

@@ -342,6 +342,45 @@ RULES = {
     "security-second-factor": form(SECURITY, post=302, system=True),
     "security-audit": page(AUDIT, system=True),
     "security-audit-export": page(AUDIT, system=True),
+    # --- setting up a district without the Django admin: its admins and its city's ----------
+    "campaigns:setup": page(ADMINS, code="code"),
+    "campaigns:setup-units": page(ADMINS, code="code"),
+    "campaigns:setup-unit-new": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-unit": form(ADMINS, post=400, code="code", pk="unit", mixed=("pk",)),
+    "campaigns:setup-unit-active": action(ADMINS, 302, code="code", pk="unit", mixed=("pk",)),  # deactivates
+    "campaigns:setup-units-template": page(ADMINS, code="code"),
+    "campaigns:setup-units-import": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-units-import-show": page(
+        ADMINS, code="code", import_id="units_import", mixed=("import_id",), get_writes=True
+    ),
+    "campaigns:setup-units-import-confirm": action(
+        ADMINS, 302, code="code", import_id="units_import", mixed=("import_id",)
+    ),
+    "campaigns:setup-people": page(ADMINS, code="code"),
+    "campaigns:setup-person-new": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-person": page(ADMINS, code="code", pk="account", mixed=("pk",)),
+    "campaigns:setup-person-role-add": action(ADMINS, 400, code="code", pk="account", mixed=("pk",)),
+    "campaigns:setup-person-role-remove": action(
+        ADMINS, 302, code="code", pk="account", membership_id="membership", mixed=("pk", "membership_id")
+    ),
+    "campaigns:setup-people-template": page(ADMINS, code="code"),
+    "campaigns:setup-people-import": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-people-import-show": page(
+        ADMINS, code="code", import_id="people_import", mixed=("import_id",), get_writes=True
+    ),
+    # Makes the file's account and shows its one-time password on the answer itself.
+    "campaigns:setup-people-import-confirm": action(
+        ADMINS, 200, code="code", import_id="people_import", mixed=("import_id",)
+    ),
+    # The passwords wait only in the session of the admin who imported: none here, so 410.
+    "campaigns:setup-people-passwords": action(
+        ADMINS, 410, code="code", import_id="people_import", mixed=("import_id",)
+    ),
+    "campaigns:setup-groups": page(ADMINS, code="code"),
+    "campaigns:setup-group-new": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-group": form(ADMINS, post=400, code="code", pk="work_group", mixed=("pk",)),
+    "campaigns:setup-campaign-new": form(ADMINS, post=400, code="code"),
+    "campaigns:setup-campaign": form(ADMINS, post=400, code="code", pk="campaign", mixed=("pk",)),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).
@@ -446,6 +485,10 @@ class Side:
     delivery: int
     account: int
     membership: int
+    unit: int
+    work_group: int
+    units_import: int
+    people_import: int
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
@@ -499,8 +542,10 @@ def build_side(d, users, client):
     from campaigns.services.daily_reports import daily_report_submit
     from campaigns.services.monthly import summary_generate, summary_request
     from campaigns.services.notifications import Message, notify
+    from campaigns.services.people import people_import_upload
     from campaigns.services.point_import import point_import_upload
     from campaigns.services.point_import import template_workbook as points_template
+    from campaigns.services.units import units_import_upload, units_template
 
     today = timezone.localdate()
     reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
@@ -531,6 +576,12 @@ def build_side(d, users, client):
     )
     point_record, _preview = point_import_upload(
         district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("点位.xlsx", points_template(d.unit))
+    )
+    units_import, _preview = units_import_upload(
+        district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("单位.xlsx", units_template(d.unit))
+    )
+    people_import, _preview = people_import_upload(
+        district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("人员.xlsx", people_workbook(d))
     )
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
@@ -596,10 +647,27 @@ def build_side(d, users, client):
         delivery=delivery.pk,
         account=d.staff.pk,
         membership=staff_membership.pk,
+        unit=d.community.pk,
+        work_group=d.work_line.pk,
+        units_import=units_import.pk,
+        people_import=people_import.pk,
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),
     )
+
+
+def people_workbook(d):
+    """A people file with one newcomer to the district's first street."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "账号", "手机号", "所属单位", "角色"])
+    sheet.append([f"{d.unit.name}新人", f"{d.unit.code.lower()}_newcomer", "", d.street.name, "工作人员"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def duty_holder(username, duty, actor):

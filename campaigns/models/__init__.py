@@ -35,6 +35,7 @@ from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, 
 from .points import PointImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
+from .setup import SetupImport, SetupImportKind
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -56,6 +57,8 @@ __all__ = [
     "OutboxItem",
     "PasswordHistory",
     "SecondFactorPolicy",
+    "SetupImport",
+    "SetupImportKind",
     "DailyReport",
     "Delivery",
     "DeliveryChannel",

@@ -56,6 +56,7 @@ def _board_page_context(board):
 @login_required
 def board(request, code):
     district = get_district_for_user(request.user, code)
+    scope = scope_for(request.user)
     # The board is the same for everyone in the district: rendered once per write there.
     page = cached_fragment(
         "board",
@@ -70,9 +71,10 @@ def board(request, code):
         {
             "district": district,
             "board_page": mark_safe(page),  # noqa: S308  # nosec B308, B703 # our own rendered template
-            "districts": visible_districts(request.user) if scope_for(request.user).is_city_level else None,
-            # Outside the cached board: only those who may open the points page see the link.
-            "points_link": scope_for(request.user).has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
+            "districts": visible_districts(request.user) if scope.is_city_level else None,
+            # Outside the cached board: only those who may open these pages see the links.
+            "points_link": scope.has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
+            "can_set_up": scope.has_role(district.pk, {Role.ADMIN}),
         },
     )
 

@@ -1,0 +1,480 @@
+"""A district's people as its admin enrols them: one by one or from Excel.
+
+Accounts are made by the security admin's own service (campaigns/services/accounts.py), so
+every new account and role writes the same audit rows and gets a one-time password its
+owner must replace at first login. A district admin gives only ledger roles (工作人员,
+督导/创卫办, 管理员, 领导) in units of their own district: the system duties (系统/安全/
+审计管理员) stay with the security admin (三权分立), and an account that is not already in
+this district is someone else's — the admin is told the name is taken, nothing more.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from campaigns.models import (
+    AccountProfile,
+    Duty,
+    ImportStatus,
+    Membership,
+    OrgUnit,
+    Role,
+    SetupImport,
+    SetupImportKind,
+    UnitKind,
+)
+
+from .accounts import AccountRefused, account_create, membership_grant
+from .spreadsheet import (
+    Column,
+    ImportPreview,
+    RowResult,
+    WorkbookSpec,
+    cell_text,
+    file_errors,
+    file_rows,
+    import_confirm,
+    import_done,
+    import_keep,
+    import_preview_of,
+    normalise_label,
+    required_cells,
+    template_bytes,
+)
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,40}$")
+MOBILE = re.compile(r"^1\d{10}$")
+FULL_NAME_MAX = 60
+# The words people write in a 角色 column, beside the labels of Role itself.
+ROLE_WORDS = {
+    "工作人员": Role.STAFF,
+    "网格员": Role.STAFF,
+    "联络员": Role.STAFF,
+    "督导": Role.SUPERVISOR,
+    "督导员": Role.SUPERVISOR,
+    "督查员": Role.SUPERVISOR,
+    "创卫办": Role.SUPERVISOR,
+    "督导/创卫办": Role.SUPERVISOR,
+    "管理员": Role.ADMIN,
+    "区管理员": Role.ADMIN,
+    "领导": Role.LEADER,
+    "区领导": Role.LEADER,
+    "领导只读": Role.LEADER,
+}
+DUTY_WORDS = {"系统管理员", "安全管理员", "审计管理员", "超级管理员"}
+
+COLUMNS = (
+    Column("full_name", gettext_lazy("姓名"), True, ("名字",), 12),
+    Column(
+        "username",
+        gettext_lazy("账号"),
+        True,
+        ("登录账号", "用户名"),
+        16,
+        gettext_lazy("3–40 位字母、数字或 _ . @ -，每人一个，如 tx_wangwu"),
+    ),
+    Column("phone", gettext_lazy("手机号"), False, ("手机", "电话", "联系电话"), 14, gettext_lazy("11 位手机号")),
+    Column(
+        "unit",
+        gettext_lazy("所属单位"),
+        True,
+        ("单位", "单位名称"),
+        22,
+        gettext_lazy("本区单位的名称；重名的写成“街道/社区”，如 英雄街道/北沟社区"),
+    ),
+    Column("role", gettext_lazy("角色"), True, (), 14, gettext_lazy("工作人员、督导/创卫办、管理员或领导")),
+)
+SPEC = WorkbookSpec(
+    columns=COLUMNS,
+    sheet_name=gettext_lazy("人员"),
+    too_big=gettext_lazy("文件太大（超过 5 MB）。请只保留人员一张表后再上传。"),
+    no_rows=gettext_lazy("表格里没有人员行。"),
+)
+NEWER_IMPORT = gettext_lazy(
+    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，人员名单已变化。为免覆盖，请重新上传预览后再导入。"
+)
+ROLE_LABELS = {
+    Role.STAFF: "工作人员",
+    Role.SUPERVISOR: "督导/创卫办",
+    Role.ADMIN: "管理员",
+    Role.LEADER: "领导",
+}
+
+
+def role_from_text(text):
+    text = normalise_label(text)
+    if text in ROLE_WORDS:
+        return ROLE_WORDS[text]
+    for role in Role:
+        if text in (normalise_label(role.label), role.value):
+            return role
+    return None
+
+
+def role_names():
+    return "、".join(ROLE_LABELS.values())
+
+
+def district_people(district):
+    """Memberships in the district's units (the district itself included)."""
+    return Membership.objects.filter(unit__district=district)
+
+
+def enrollable_units(district):
+    """Units a person of this district can belong to: the district and its active units."""
+    return OrgUnit.objects.filter(district=district, is_active=True)
+
+
+class UnitNames:
+    """A unit by the name an office writes: its own, or “上级/名称” when two share a name."""
+
+    def __init__(self, district):
+        self.by_name = {}
+        self.by_path = {}
+        for unit in enrollable_units(district).select_related("parent"):
+            self.by_name.setdefault(unit.name, []).append(unit)
+            if unit.parent_id and unit.kind != UnitKind.DISTRICT:
+                self.by_path[f"{unit.parent.name}/{unit.name}"] = unit
+
+    def find(self, text):
+        """(unit, error message)."""
+        path = re.sub(r"\s*[/／>＞]\s*", "/", text)
+        if path in self.by_path:
+            return self.by_path[path], None
+        found = self.by_name.get(text, [])
+        if len(found) == 1:
+            return found[0], None
+        if found:
+            return None, _("本区有 %(n)s 个名为“%(v)s”的单位，请写成“上级单位/单位名称”，如“%(example)s”。") % {
+                "n": len(found),
+                "v": text,
+                "example": f"{found[0].parent.name}/{text}",
+            }
+        return None, _("本区没有启用的单位“%(v)s”。请先在“单位”中添加。") % {"v": text}
+
+
+@dataclass
+class Issued:
+    """A new account and its one-time password, shown once to the admin who made it."""
+
+    full_name: str
+    username: str
+    password: str
+    unit: str
+    role: str
+
+
+# --- one person at a time -------------------------------------------------------------------
+
+
+def existing_in_district(username, district):
+    """The account with this name if it already has a role in the district; None otherwise."""
+    user = get_user_model().objects.filter(username__iexact=username).first()
+    if user is None or not district_people(district).filter(user=user).exists():
+        return None
+    return user
+
+
+def person_refusal(user, district, actor):
+    """Why this existing account cannot be given a role here, or None."""
+    in_district = set(district_people(district).filter(user=user).values_list("user_id", flat=True))
+    duty_holders = set(
+        AccountProfile.objects.filter(user=user).exclude(duty=Duty.NONE).values_list("user_id", flat=True)
+    )
+    return _existing_problem(user, actor, in_district, duty_holders)
+
+
+def person_create(*, district, actor, username, full_name, unit, role, phone=""):
+    """A new account with one role in this district; returns (user, one-time password)."""
+    if unit.district_id != district.pk or role not in ROLE_LABELS:
+        raise AccountRefused(_("只能在本区的单位中授予工作人员、督导、管理员或领导角色。"))
+    return account_create(actor=actor, username=username, full_name=full_name, unit=unit, role=role, phone=phone)
+
+
+def person_role_add(*, district, actor, user, unit, role, phone=""):
+    """Another role for someone already in this district."""
+    refusal = person_refusal(user, district, actor)
+    if refusal:
+        raise AccountRefused(refusal)
+    if unit.district_id != district.pk or role not in ROLE_LABELS:
+        raise AccountRefused(_("只能在本区的单位中授予工作人员、督导、管理员或领导角色。"))
+    return membership_grant(actor=actor, user=user, unit=unit, role=role, phone=phone)
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+def people_template(district):
+    units = list(enrollable_units(district).select_related("parent").order_by("kind", "order", "id"))
+    names = {}
+    for unit in units:
+        names[unit.name] = names.get(unit.name, 0) + 1
+    listed = [
+        [
+            f"{unit.parent.name}/{unit.name}" if names[unit.name] > 1 and unit.parent_id else unit.name,
+            unit.get_kind_display(),
+        ]
+        for unit in units
+    ]
+    code = (district.code or "xx").lower()
+    return template_bytes(
+        SPEC,
+        [],
+        guide_sections=[
+            (
+                _("填写示例"),
+                [
+                    [
+                        "王五",
+                        f"{code}_wangwu",
+                        "13804340001",
+                        units[1].name if len(units) > 1 else district.name,
+                        "工作人员",
+                    ],
+                    ["赵六", f"{code}_zhaoliu", "", district.name, "督导/创卫办"],
+                ],
+            ),
+            (
+                _("角色"),
+                [
+                    ["工作人员", _("登记问题、提交整改、填报日报（网格员、责任单位联络员）")],
+                    ["督导/创卫办", _("交办、核验销号、退回、重新打开、撤销")],
+                    ["管理员", _("督导的全部权限，另可设置本区的单位、人员、工作组和活动")],
+                    ["领导", _("查看作战图和台账，不能修改")],
+                ],
+            ),
+            (_("本区可填写的单位名称"), listed),
+            (
+                _("说明"),
+                [
+                    [_("导入后，每个新账号会生成一次性初始密码，只在导入结果页显示一次，可下载为 Excel。")],
+                    [_("本人首次登录时须改为自己的密码。")],
+                    [_("已在本区的账号只会添加新的角色，不会新建账号，也不会改密码。")],
+                    [_("安全管理员、审计管理员等系统职责不能在这里设置，请联系安全管理员。")],
+                ],
+            ),
+        ],
+        lists=[("role", list(ROLE_LABELS.values()))],
+    )
+
+
+def people_file_errors(uploaded):
+    return file_errors(uploaded, SPEC)
+
+
+def people_preview(handle, district, actor):
+    """Read and check a people workbook without writing anything."""
+    preview = ImportPreview()
+    header, data, errors = file_rows(handle, SPEC)
+    if errors:
+        preview.file_errors = errors
+        return preview
+
+    units = UnitNames(district)
+    wanted = {cell_text(raw.get("username")).lower() for _number, raw in data} - {""}
+    accounts = {
+        user.lower_name: user
+        for user in get_user_model().objects.annotate(lower_name=Lower("username")).filter(lower_name__in=wanted)
+    }
+    in_district = {}
+    for membership in district_people(district).filter(user__in=accounts.values()).select_related("unit"):
+        in_district.setdefault(membership.user_id, {})[(membership.unit_id, membership.role)] = membership
+    duty_holders = set(
+        AccountProfile.objects.filter(user__in=accounts.values())
+        .exclude(duty=Duty.NONE)
+        .values_list("user_id", flat=True)
+    )
+    first_row = {}  # account → (row number, full name)
+    seen = {}  # (account, unit, role) → row number
+
+    for number, raw in data:
+        row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=COLUMNS)
+        clean = row.cleaned
+        required_cells(row, SPEC)
+
+        full_name = row.values.get("full_name", "")
+        if len(full_name) > FULL_NAME_MAX:
+            row.error("full_name", _("姓名太长（最多 %(n)s 个字）。") % {"n": FULL_NAME_MAX})
+        clean["full_name"] = full_name
+
+        username = row.values.get("username", "")
+        if username and not USERNAME.match(username):
+            row.error("username", _("账号为 3–40 位字母、数字或 _ . @ -。"))
+        clean["username"] = username
+
+        phone = re.sub(r"[\s-]", "", row.values.get("phone", ""))
+        if phone and not MOBILE.match(phone):
+            row.error("phone", _("请填写 11 位手机号。"))
+        clean["phone"] = phone
+
+        unit_text = row.values.get("unit", "")
+        if unit_text:
+            unit, problem = units.find(unit_text)
+            if problem:
+                row.error("unit", problem)
+            clean["unit"] = unit
+
+        role_text = row.values.get("role", "")
+        if role_text:
+            role = role_from_text(role_text)
+            if normalise_label(role_text) in DUTY_WORDS:
+                row.error(
+                    "role",
+                    _("“%(v)s”是系统职责，由安全管理员在“账号与角色”中设置，不能在这里导入。") % {"v": role_text},
+                )
+            elif role is None:
+                row.error("role", _("角色只能是：%(roles)s。") % {"roles": role_names()})
+            clean["role"] = role
+
+        key = username.lower()
+        if key and full_name:
+            if key in first_row and first_row[key][1] != full_name:
+                row.error(
+                    "full_name",
+                    _("账号“%(username)s”在第 %(row)s 行的姓名是“%(name)s”，同一账号的姓名要一致。")
+                    % {"username": username, "row": first_row[key][0], "name": first_row[key][1]},
+                )
+            first_row.setdefault(key, (number, full_name))
+        if key and clean.get("unit") and clean.get("role"):
+            triple = (key, clean["unit"].pk, clean["role"])
+            if triple in seen:
+                row.error("_row", _("与第 %(row)s 行重复（同一账号、单位和角色）。") % {"row": seen[triple]})
+            else:
+                seen[triple] = number
+
+        user = accounts.get(key)
+        if user is not None and not row.errors:
+            problem = _existing_problem(user, actor, in_district, duty_holders)
+            if problem:
+                row.error("username", problem)
+        if not row.errors:
+            _classify(row, user, in_district, first_row[key][0] == number)
+        preview.rows.append(row)
+    return preview
+
+
+def _existing_problem(user, actor, in_district, duty_holders):
+    name = user.get_username()
+    if user.pk == actor.pk:
+        return _("不能修改自己的账号权限，请由另一位管理员操作。")
+    if user.pk not in in_district:
+        return _("账号“%(username)s”已被占用，每人一个账号。请换一个账号名；如果是同一个人，请联系安全管理员。") % {
+            "username": name
+        }
+    if user.pk in duty_holders:
+        return _("账号“%(username)s”担任系统职责，不能再授予区内角色（三权分立）。") % {"username": name}
+    if not user.is_active:
+        return _("账号“%(username)s”已停用，请联系安全管理员。") % {"username": name}
+    return None
+
+
+def _classify(row, user, in_district, first):
+    clean = row.cleaned
+    clean["user"] = user
+    if user is None:
+        row.action = "add"
+        row.note = _("新建账号") if first else _("同一新账号的另一个角色")
+        return
+    membership = in_district[user.pk].get((clean["unit"].pk, clean["role"]))
+    if membership is None:
+        row.action = "add"
+        row.note = _("已在本区的账号：只添加这个角色")
+        return
+    clean["membership"] = membership
+    if clean["phone"] and clean["phone"] != membership.phone:
+        row.changes[str(Membership._meta.get_field("phone").verbose_name)] = [membership.phone, clean["phone"]]
+        row.action = "change"
+    else:
+        row.action = "same"
+
+
+def people_import_upload(*, district, actor, uploaded):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+    record = import_keep(SetupImport(district=district, kind=SetupImportKind.PEOPLE, uploaded_by=actor), uploaded)
+    return record, people_import_preview(record, actor)
+
+
+def people_import_preview(record, actor):
+    return import_preview_of(record, lambda handle: people_preview(handle, record.district, actor))
+
+
+def people_import_confirm(*, record, actor):
+    """Import a previewed people file: every row or none. Returns (preview, [Issued]).
+
+    The passwords exist only in the returned list: the page shows them once and may offer
+    them once as a download; the database keeps only their hashes.
+    """
+    issued = []
+    try:
+        preview = import_confirm(
+            record,
+            lock=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
+            newer=lambda locked: SetupImport.objects.filter(
+                district_id=locked.district_id,
+                kind=SetupImportKind.PEOPLE,
+                status=ImportStatus.DONE,
+                imported_at__gt=locked.uploaded_at,
+            ),
+            newer_message=NEWER_IMPORT,
+            preview_file=lambda handle: people_preview(handle, record.district, actor),
+            write=lambda locked, preview, district: issued.extend(_import_rows(locked, preview, district, actor)),
+        )
+    except AccountRefused as refused:
+        # An account of the same name was made between the preview and now: nothing was kept.
+        SetupImport.objects.filter(pk=record.pk).update(status=ImportStatus.REFUSED)
+        record.refresh_from_db()
+        return ImportPreview(file_errors=[str(refused)]), []
+    return preview, issued
+
+
+def _import_rows(record, preview, district, actor):
+    issued = []
+    made = {}
+    for row in preview.rows:
+        clean = row.cleaned
+        if row.action == "same":
+            continue
+        unit, role = clean["unit"], clean["role"]
+        key = clean["username"].lower()
+        user = clean["user"] or made.get(key)
+        if user is None:
+            user, password = account_create(
+                actor=actor,
+                username=clean["username"],
+                full_name=clean["full_name"],
+                unit=unit,
+                role=role,
+                phone=clean["phone"],
+            )
+            made[key] = user
+            issued.append(Issued(clean["full_name"], user.get_username(), password, unit.name, ROLE_LABELS[role]))
+        else:
+            membership_grant(actor=actor, user=user, unit=unit, role=role, phone=clean["phone"])
+    import_done(record, preview, timezone.now())
+    return issued
+
+
+def passwords_workbook(district, issued):
+    """The one-time passwords of an import as a workbook, for the admin to hand out."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("初始密码")
+    sheet.append([_("%(district)s 新账号初始密码（只能使用一次，本人首次登录时须修改）") % {"district": district.name}])
+    sheet.append([_("姓名"), _("账号"), _("初始密码"), _("所属单位"), _("角色")])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for person in issued:
+        sheet.append([person["full_name"], person["username"], person["password"], person["unit"], person["role"]])
+    for letter, width in zip("ABCDE", (12, 18, 18, 22, 14)):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,484 @@
+"""A district's units (街道/乡镇, 社区/村, 部门) as its admin sets them up: one by one or from Excel.
+
+Units are never deleted — tickets, points and people refer to them — only deactivated. The
+tree has two levels under the district: streets/townships with their communities/villages,
+and departments directly under the district. A unit is known by its parent and its name
+(the database's own unique constraint), so importing a file again updates instead of
+adding twice.
+"""
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.audit import audit_record
+from campaigns.models import (
+    STREET_KINDS,
+    AuditKind,
+    ImportStatus,
+    InspectionPoint,
+    OrgUnit,
+    SetupImport,
+    SetupImportKind,
+    UnitKind,
+)
+from campaigns.selectors.board import board_invalidate
+
+from .spreadsheet import (
+    Column,
+    ImportPreview,
+    RowResult,
+    WorkbookSpec,
+    cell_text,
+    file_errors,
+    file_rows,
+    import_confirm,
+    import_done,
+    import_keep,
+    import_preview_of,
+    normalise_label,
+    required_cells,
+    template_bytes,
+)
+
+SETUP_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP, UnitKind.COMMUNITY, UnitKind.VILLAGE, UnitKind.DEPARTMENT)
+GRASSROOTS_KINDS = (UnitKind.COMMUNITY, UnitKind.VILLAGE)
+# Kinds that may replace each other on an existing unit: the same place in the tree.
+SAME_LEVEL = {
+    UnitKind.STREET: STREET_KINDS,
+    UnitKind.TOWNSHIP: STREET_KINDS,
+    UnitKind.COMMUNITY: GRASSROOTS_KINDS,
+    UnitKind.VILLAGE: GRASSROOTS_KINDS,
+    UnitKind.DEPARTMENT: (UnitKind.DEPARTMENT,),
+}
+KIND_WORDS = {
+    "街道": UnitKind.STREET,
+    "街道办": UnitKind.STREET,
+    "街道办事处": UnitKind.STREET,
+    "乡镇": UnitKind.TOWNSHIP,
+    "乡": UnitKind.TOWNSHIP,
+    "镇": UnitKind.TOWNSHIP,
+    "社区": UnitKind.COMMUNITY,
+    "村": UnitKind.VILLAGE,
+    "行政村": UnitKind.VILLAGE,
+    "部门": UnitKind.DEPARTMENT,
+    "责任单位": UnitKind.DEPARTMENT,
+    "部门/责任单位": UnitKind.DEPARTMENT,
+}
+KIND_LABELS = {
+    UnitKind.STREET: "街道",
+    UnitKind.TOWNSHIP: "乡镇",
+    UnitKind.COMMUNITY: "社区",
+    UnitKind.VILLAGE: "村",
+    UnitKind.DEPARTMENT: "部门",
+}
+CONTACT_PHONE = re.compile(r"^[0-9０-９+\-－() （）转]{3,30}$")
+
+COLUMNS = (
+    Column("name", gettext_lazy("单位名称"), True, ("名称", "单位"), 22),
+    Column(
+        "kind",
+        gettext_lazy("类型"),
+        True,
+        ("单位类型",),
+        12,
+        gettext_lazy("街道、乡镇、社区、村或部门"),
+    ),
+    Column(
+        "parent",
+        gettext_lazy("上级单位"),
+        False,
+        ("所属街道", "所属街道/乡镇"),
+        18,
+        gettext_lazy("社区和村填所属街道/乡镇（可以是本表前面几行新加的）；街道、乡镇和部门留空"),
+    ),
+    Column("contact_person", gettext_lazy("联系人"), False, (), 12, gettext_lazy("留空则保留原有的")),
+    Column("contact_phone", gettext_lazy("联系电话"), False, ("电话", "手机号"), 16, gettext_lazy("留空则保留原有的")),
+)
+SPEC = WorkbookSpec(
+    columns=COLUMNS,
+    sheet_name=gettext_lazy("单位"),
+    too_big=gettext_lazy("文件太大（超过 5 MB）。请只保留单位一张表后再上传。"),
+    no_rows=gettext_lazy("表格里没有单位行。"),
+)
+NEWER_IMPORT = gettext_lazy(
+    "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，单位名单已变化。为免覆盖，请重新上传预览后再导入。"
+)
+
+
+class UnitRefused(Exception):
+    """A change the tree does not allow; the message says why."""
+
+
+def district_units(district):
+    """Every unit of the district below the district itself, active or not."""
+    return OrgUnit.objects.filter(district=district).exclude(pk=district.pk)
+
+
+def kind_from_text(text):
+    """The unit kind a cell names: the Chinese word, the label in the page's language, or the code."""
+    text = normalise_label(text)
+    if text in KIND_WORDS:
+        return KIND_WORDS[text]
+    for kind in SETUP_KINDS:
+        if text in (normalise_label(kind.label), kind.value):
+            return kind
+    return None
+
+
+def kind_names():
+    return "、".join(["街道", "乡镇", "社区", "村", "部门"])
+
+
+# --- one unit at a time -------------------------------------------------------------------
+
+
+def _check_place(district, *, kind, parent, name, unit=None):
+    if kind not in SETUP_KINDS:
+        raise UnitRefused(_("单位类型只能是：%(kinds)s。") % {"kinds": kind_names()})
+    if kind in GRASSROOTS_KINDS:
+        if parent is None or parent.district_id != district.pk or parent.kind not in STREET_KINDS:
+            raise UnitRefused(_("社区和村要选所属的街道或乡镇。"))
+    else:
+        parent = district
+    if unit is not None and kind not in SAME_LEVEL[unit.kind]:
+        raise UnitRefused(
+            _("“%(name)s”是%(old)s，不能改为%(new)s：它在单位树中的位置不同。")
+            % {"name": unit.name, "old": unit.get_kind_display(), "new": UnitKind(kind).label}
+        )
+    clash = OrgUnit.objects.filter(parent=parent, name=name)
+    if unit is not None:
+        clash = clash.exclude(pk=unit.pk)
+    if clash.exists():
+        raise UnitRefused(_("“%(parent)s”下已有名为“%(name)s”的单位。") % {"parent": parent.name, "name": name})
+    return parent
+
+
+@transaction.atomic
+def unit_create(*, district, actor, name, kind, parent=None, code="", contact_person="", contact_phone=""):
+    parent = _check_place(district, kind=kind, parent=parent, name=name)
+    unit = OrgUnit(
+        name=name,
+        kind=kind,
+        parent=parent,
+        code=code,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+    )
+    unit.full_clean(exclude=["parent"])
+    unit.save()
+    _touched(district)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit, district, actor, name, kind, parent=None, code="", contact_person="", contact_phone=""):
+    parent = _check_place(district, kind=kind, parent=parent, name=name, unit=unit)
+    moved = parent.pk != unit.parent_id
+    unit.name, unit.kind, unit.parent, unit.code = name, kind, parent, code
+    unit.contact_person, unit.contact_phone = contact_person, contact_phone
+    unit.full_clean(exclude=["parent"])
+    unit.save()
+    if moved:
+        # Points keep their street beside their unit (for scoped queries); a community that
+        # moved to another street takes its points with it. Tickets keep the street they had.
+        InspectionPoint.objects.filter(unit=unit).update(street_id=unit.street_id)
+    _touched(district)
+    return unit
+
+
+@transaction.atomic
+def unit_set_active(*, unit, district, actor, active):
+    """Deactivate or reactivate a unit. A unit in use is never deleted: tickets refer to it.
+
+    Its people lose what the unit gave them (scopes count active units only), which is why
+    the change is in the audit log.
+    """
+    if not active and unit.kind in STREET_KINDS:
+        children = OrgUnit.objects.filter(parent=unit, is_active=True).count()
+        if children:
+            raise UnitRefused(
+                _("“%(name)s”下还有 %(n)s 个启用的社区/村，请先停用或移走它们。") % {"name": unit.name, "n": children}
+            )
+    if active and unit.parent_id and not unit.parent.is_active:
+        raise UnitRefused(_("上级单位“%(name)s”已停用，请先启用它。") % {"name": unit.parent.name})
+    if unit.is_active == active:
+        return unit
+    unit.is_active = active
+    unit.save(update_fields=["is_active"])
+    audit_record(
+        AuditKind.SETTINGS_CHANGE,
+        user=actor,
+        district=district.pk,
+        target=f"{unit._meta.verbose_name}: {unit.name}",
+        change="activated" if active else "deactivated",
+        model="campaigns.orgunit",
+        pk=unit.pk,
+    )
+    _touched(district)
+    return unit
+
+
+def _touched(district):
+    district_id = district.pk
+    transaction.on_commit(lambda: board_invalidate(district_id))
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+def units_template(district):
+    """The template, filled with the district's active units: add rows and import it again."""
+    units = list(
+        district_units(district)
+        .filter(is_active=True)
+        .select_related("parent")
+        .order_by("kind", "parent__order", "parent_id", "order", "id")
+    )
+    streets = [unit for unit in units if unit.kind in STREET_KINDS]
+    order = {unit.pk: index for index, unit in enumerate(streets)}
+    rows = [unit for unit in units if unit.kind in STREET_KINDS]
+    rows += sorted(
+        (unit for unit in units if unit.kind in GRASSROOTS_KINDS),
+        key=lambda u: (order.get(u.parent_id, 0), u.order, u.pk),
+    )
+    rows += [unit for unit in units if unit.kind == UnitKind.DEPARTMENT]
+    examples = [
+        [
+            unit.name,
+            KIND_LABELS[unit.kind],
+            unit.parent.name if unit.kind in GRASSROOTS_KINDS else "",
+            unit.contact_person,
+            unit.contact_phone,
+        ]
+        for unit in rows
+    ]
+    return template_bytes(
+        SPEC,
+        examples,
+        guide_sections=[
+            (
+                _("填写示例"),
+                [
+                    ["英雄街道", "街道", "", "王主任", "0434-3261234"],
+                    ["北沟社区", "社区", "英雄街道", "李书记", "13804340001"],
+                    ["平西乡", "乡镇", "", "", ""],
+                    ["平西村", "村", "平西乡", "", ""],
+                    ["区执法局", "部门", "", "赵科长", "0434-3269999"],
+                ],
+            ),
+            (
+                _("说明"),
+                [
+                    [_("本表已列出本区现有的单位；新增的单位加在后面，改过的联系人会更新。")],
+                    [_("同一上级单位下的单位名称不能重复；按“上级单位 + 单位名称”识别已有的单位。")],
+                    [_("表中没有的单位不会被删除或停用；停用请在单位列表中操作。")],
+                ],
+            ),
+        ],
+        lists=[("kind", ["街道", "乡镇", "社区", "村", "部门"])],
+    )
+
+
+def units_file_errors(uploaded):
+    return file_errors(uploaded, SPEC)
+
+
+def units_preview(handle, district):
+    """Read and check a units workbook without writing anything."""
+    preview = ImportPreview()
+    header, data, errors = file_rows(handle, SPEC)
+    if errors:
+        preview.file_errors = errors
+        return preview
+
+    existing = {}
+    streets_by_name = {}
+    for unit in district_units(district):
+        existing[(unit.parent_id, unit.name)] = unit
+        if unit.kind in STREET_KINDS:
+            streets_by_name[unit.name] = unit
+    others_by_name = {unit.name: unit for unit in existing.values() if unit.kind not in STREET_KINDS}
+    # Streets and townships named in this file so far: name → (row number, row is fine, unit if it exists).
+    file_streets = {}
+    later_streets = {}
+    for number, raw in data:
+        name = cell_text(raw.get("name"))
+        if name and kind_from_text(cell_text(raw.get("kind"))) in STREET_KINDS:
+            later_streets.setdefault(name, number)
+    seen = {}
+
+    for number, raw in data:
+        row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=COLUMNS)
+        clean = row.cleaned
+        required_cells(row, SPEC)
+        name = row.values.get("name", "")
+        if len(name) > 100:
+            row.error("name", _("单位名称太长（最多 100 个字）。"))
+        clean["name"] = name
+
+        kind_text = row.values.get("kind", "")
+        kind = kind_from_text(kind_text) if kind_text else None
+        if kind_text and kind is None:
+            row.error("kind", _("类型只能是：%(kinds)s。") % {"kinds": kind_names()})
+        clean["kind"] = kind
+
+        parent_text = row.values.get("parent", "")
+        parent_key = None
+        if kind in GRASSROOTS_KINDS:
+            if not parent_text:
+                row.error("parent", _("社区和村要填所属的街道或乡镇。"))
+            elif parent_text in file_streets:
+                first, fine, street = file_streets[parent_text]
+                if not fine:
+                    row.error(
+                        "parent",
+                        _("上级单位“%(v)s”在第 %(row)s 行，那一行有错误。") % {"v": parent_text, "row": first},
+                    )
+                elif street is not None:
+                    parent_key = ("unit", street.pk)
+                    clean["parent"] = street
+                else:
+                    parent_key = ("row", first)
+                    clean["parent_row"] = first
+            elif parent_text in streets_by_name:
+                street = streets_by_name[parent_text]
+                if not street.is_active:
+                    row.error("parent", _("上级单位“%(v)s”已停用。") % {"v": parent_text})
+                parent_key = ("unit", street.pk)
+                clean["parent"] = street
+            elif parent_text in later_streets:
+                row.error(
+                    "parent",
+                    _("上级单位“%(v)s”在第 %(row)s 行，请把那一行移到这一行之前。")
+                    % {"v": parent_text, "row": later_streets[parent_text]},
+                )
+            elif parent_text in others_by_name or parent_text == district.name:
+                row.error("parent", _("“%(v)s”不是街道或乡镇；社区和村只能设在街道或乡镇下。") % {"v": parent_text})
+            else:
+                row.error(
+                    "parent",
+                    _("本区没有街道或乡镇“%(v)s”。请先添加它，或在本表中这一行之前加上它。") % {"v": parent_text},
+                )
+        elif kind is not None:
+            if parent_text and parent_text != district.name:
+                row.error(
+                    "parent",
+                    _("%(kind)s直接设在本区（%(district)s）下，“上级单位”请留空。")
+                    % {"kind": KIND_LABELS[kind], "district": district.name},
+                )
+            parent_key = ("unit", district.pk)
+            clean["parent"] = district
+
+        for key, limit in (("contact_person", 50), ("contact_phone", 30)):
+            if len(row.values.get(key, "")) > limit:
+                row.error(key, _("“%(col)s”太长（最多 %(n)s 个字）。") % {"col": SPEC.by_key[key].label, "n": limit})
+        phone = row.values.get("contact_phone", "")
+        if phone and not CONTACT_PHONE.match(phone):
+            row.error("contact_phone", _("联系电话只能包含数字和 - + ( )，如 0434-3261234 或 13804340001。"))
+        clean["contact_person"] = row.values.get("contact_person", "")
+        clean["contact_phone"] = phone
+
+        if name and parent_key is not None:
+            key = (parent_key, name)
+            if key in seen:
+                row.error("name", _("“%(name)s”与第 %(row)s 行重复。") % {"name": name, "row": seen[key]})
+            else:
+                seen[key] = number
+        if not row.errors:
+            unit = existing.get((parent_key[1], name)) if parent_key[0] == "unit" else None
+            _classify(row, unit, kind)
+        if kind in STREET_KINDS and name and name not in file_streets:
+            file_streets[name] = (number, not row.errors, clean.get("unit"))
+        preview.rows.append(row)
+    return preview
+
+
+def _classify(row, unit, kind):
+    clean = row.cleaned
+    if unit is None:
+        row.action = "add"
+        return
+    clean["unit"] = unit
+    if unit.kind != kind:
+        row.error(
+            "kind",
+            _("本区已有“%(name)s”（%(old)s），类型不能改为“%(new)s”。")
+            % {"name": unit.name, "old": unit.get_kind_display(), "new": KIND_LABELS[kind]},
+        )
+        return
+    if not unit.is_active:
+        row.error("name", _("单位“%(name)s”已停用。如需恢复，请在单位列表中启用它。") % {"name": unit.name})
+        return
+    for key in ("contact_person", "contact_phone"):
+        after = clean[key]
+        if after and after != getattr(unit, key):
+            row.changes[str(OrgUnit._meta.get_field(key).verbose_name)] = [getattr(unit, key), after]
+    row.action = "change" if row.changes else "same"
+
+
+def units_import_upload(*, district, actor, uploaded):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+    record = import_keep(SetupImport(district=district, kind=SetupImportKind.UNITS, uploaded_by=actor), uploaded)
+    return record, units_import_preview(record)
+
+
+def units_import_preview(record):
+    return import_preview_of(record, lambda handle: units_preview(handle, record.district))
+
+
+def units_import_confirm(*, record, actor):
+    """Import a previewed units file: every row or none (see spreadsheet.import_confirm)."""
+    return import_confirm(
+        record,
+        lock=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
+        newer=lambda locked: SetupImport.objects.filter(
+            district_id=locked.district_id,
+            kind=SetupImportKind.UNITS,
+            status=ImportStatus.DONE,
+            imported_at__gt=locked.uploaded_at,
+        ),
+        newer_message=NEWER_IMPORT,
+        preview_file=lambda handle: units_preview(handle, record.district),
+        write=lambda locked, preview, district: _import_rows(locked, preview, district, actor),
+    )
+
+
+def _import_rows(record, preview, district, actor):
+    made = {}  # row number of a street in this file → the unit made from it
+    for row in preview.rows:
+        clean = row.cleaned
+        if row.action == "same":
+            continue
+        if row.action == "change":
+            unit = clean["unit"]
+            for key in ("contact_person", "contact_phone"):
+                if clean[key]:
+                    setattr(unit, key, clean[key])
+            unit.save(update_fields=["contact_person", "contact_phone"])
+        else:
+            parent = clean.get("parent") or made[clean["parent_row"]]
+            unit = OrgUnit(
+                name=clean["name"],
+                kind=clean["kind"],
+                parent=parent,
+                contact_person=clean["contact_person"],
+                contact_phone=clean["contact_phone"],
+            )
+            unit.save()
+        if clean["kind"] in STREET_KINDS:
+            made[row.number] = unit
+    import_done(record, preview, timezone.now())
+    audit_record(
+        AuditKind.SETTINGS_CHANGE,
+        user=actor,
+        district=district.pk,
+        target=f"units import: {record.original_name}"[:200],
+        model="campaigns.orgunit",
+        added=record.rows_added,
+        changed=record.rows_changed,
+    )
+    _touched(district)
