@@ -16,7 +16,6 @@ import io
 import re
 import zipfile
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
@@ -26,6 +25,11 @@ EPOCH_DATE = EPOCH.date()
 # XML 1.0 allows no control characters but tab, newline and carriage return (openpyxl refuses them).
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 ROWS_END = "</sheetData>"
+
+
+def escape(text):
+    """Text content of an XML element: &, < and > (quotes need no escaping outside attributes)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _probe_styles(sheet_xml):
