@@ -231,31 +231,37 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
                 self.chosen_point = point
             elif self.data.get("point") == str(point.pk):
                 self.chosen_point = point
-        self.fields["point"].queryset = (
-            InspectionPoint.objects.filter(district=district, is_active=True)
-            .select_related("street")
-            .order_by("street__order", "street_id", "name")
-        )
-        self.fields["street"].queryset = OrgUnit.objects.filter(
-            district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP], is_active=True
-        )
+        from campaigns.reference import by_pk, choices_version_of, kept
+
+        version = choices_version_of(user)
+        # The querysets themselves (not their rows) are built once per process and version:
+        # composing five filtered querysets is a good part of what a log costs in Python.
+        querysets = kept(f"log-querysets:{campaign.pk}", version, lambda: self._querysets(campaign, district))
+        for name, queryset in querysets.items():
+            self.fields[name].queryset = queryset  # the field takes a fresh clone of it
         if initial_street is not None and not self.is_bound:
             self.initial.setdefault("street", initial_street.pk)
-        self.fields["category"].queryset = (
-            ProblemCategory.objects.filter(campaign=campaign, is_active=True)
-            .select_related("area")
-            .order_by("area__order", "area_id", "order", "id")
-        )
-        self.fields["responsible_unit"].queryset = responsible_units(district)
-        self.fields["checklist_item"].queryset = checklist_choices(ChecklistItem.objects.filter(campaign=campaign))
         if self.is_bound:
             # Every log validates a point, a category and a street: against kept reference data.
-            from campaigns.reference import by_pk, choices_version_of
-
-            version = choices_version_of(user)
             for name, scope_key in (("point", district.pk), ("street", district.pk), ("category", campaign.pk)):
                 field = self.fields[name]
                 field.kept = lambda f=field, n=name, k=scope_key: by_pk(f"log-{n}:{k}", version, f.queryset)
+
+    @staticmethod
+    def _querysets(campaign, district):
+        return {
+            "point": InspectionPoint.objects.filter(district=district, is_active=True)
+            .select_related("street")
+            .order_by("street__order", "street_id", "name"),
+            "street": OrgUnit.objects.filter(
+                district=district, kind__in=[UnitKind.STREET, UnitKind.TOWNSHIP], is_active=True
+            ),
+            "category": ProblemCategory.objects.filter(campaign=campaign, is_active=True)
+            .select_related("area")
+            .order_by("area__order", "area_id", "order", "id"),
+            "responsible_unit": responsible_units(district),
+            "checklist_item": checklist_choices(ChecklistItem.objects.filter(campaign=campaign)),
+        }
 
     def clean(self):
         data = super().clean()

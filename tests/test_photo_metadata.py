@@ -151,3 +151,35 @@ def test_checklist_evidence_photos_are_stripped_too(client, tx):
     assert response.status_code == 302
     piece = ChecklistEvidence.objects.get()
     assert_no_personal_data(piece.file.read())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"progressive": True}, {"restart_marker_blocks": 4}, {"progressive": True, "restart_marker_rows": 1}],
+    ids=["progressive", "restart-markers", "progressive-with-restarts"],
+)
+def test_every_kind_of_scan_keeps_its_pixels(options):
+    import random
+
+    rng = random.Random(5)
+    picture = Image.new("RGB", (120, 90))
+    picture.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(120 * 90)])
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=phone_exif(), quality=90, **options)
+    original = out.getvalue()
+    clean, _capture = photo_scrub(original, "image/jpeg")
+    assert_no_personal_data(clean)
+    assert clean.endswith(b"\xff\xd9")
+    with Image.open(io.BytesIO(clean)) as kept, Image.open(io.BytesIO(original)) as before:
+        assert kept.tobytes() == before.tobytes()
+
+
+def test_fill_bytes_before_a_marker_are_read_as_fill():
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 20, 30)).save(out, "JPEG", exif=phone_exif())
+    data = out.getvalue()
+    padded = data[:-2] + b"\xff\xff\xff" + data[-2:]  # fill before EOI, as some encoders write
+    clean, _capture = photo_scrub(padded, "image/jpeg")
+    assert_no_personal_data(clean)
+    with Image.open(io.BytesIO(clean)) as kept:
+        kept.load()
