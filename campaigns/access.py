@@ -206,13 +206,33 @@ def get_ticket_for_user(request, number, *, for_action=None):
 
     # No ORDER BY: the unique number is the only index this lookup should touch.
     visible = scope_for(request.user).district_ids
-    found = list(ticket_queryset_for_detail().filter(number=number, district_id__in=visible).order_by()[:1])
+    queryset = ticket_queryset_for_detail().filter(number=number, district_id__in=visible).order_by()
+    if for_action is not None:
+        # An act only authorises here; its verb locks and reads the whole row itself.
+        queryset = queryset.only(*ACT_COLUMNS)
+    found = list(queryset[:1])
     ticket = found[0] if found else None
     if ticket is None:
         raise Http404("没有这张工单，或您无权查看。")
-    if for_action is not None and not role_allows(for_action, ticket, request.user):
-        raise PermissionDenied("您的角色不能对这张工单执行此操作。")
+    if for_action is not None:
+        if not role_allows(for_action, ticket, request.user):
+            raise PermissionDenied("您的角色不能对这张工单执行此操作。")
+        return ticket, None
     return ticket, actions_for(ticket, request.user)
+
+
+# What authorising an act and building its form read from the ticket.
+ACT_COLUMNS = (
+    "id",
+    "number",
+    "district_id",
+    "campaign_id",
+    "area_id",
+    "checklist_item_id",
+    "state",
+    "responsible_unit_id",
+    "fix_submitted_by_id",
+)
 
 
 def get_campaign_for_user(user, campaign_id):
