@@ -4,7 +4,7 @@
     python scripts/translations.py en.json      # also apply English translations {msgid: msgstr}
                                                 # (a plural entry takes [singular, plural])
 
-Traditional Chinese is converted from the Simplified source strings with OpenCC (s2t); English
+Traditional Chinese is converted from the Simplified source strings with OpenCC (s2tw: Taiwan standard characters, 核驗 not 覈驗); English
 is written by people. The compiled .mo files are committed, so nobody needs gettext to run
 the application; this script needs it (xgettext, msgfmt) and the dev requirements.
 """
@@ -30,7 +30,7 @@ def extract():
 
 
 def fill_traditional():
-    convert = opencc.OpenCC("s2t").convert
+    convert = opencc.OpenCC("s2tw").convert
     po = polib.pofile(str(ROOT / "locale/zh_Hant/LC_MESSAGES/django.po"))
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     for entry in po:
