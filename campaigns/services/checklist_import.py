@@ -9,14 +9,11 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import (
     AssessmentArea,
@@ -32,20 +29,19 @@ from campaigns.models import (
 from campaigns.selectors.board import board_invalidate
 from campaigns.services.xlsx_import import (
     Column,
+    GuideSection,
     ImportPreview,
     Layout,
+    cell_decimal,
+    cell_text,
     file_errors,
     file_rows,
     record_confirm,
     record_preview,
     record_upload,
     start_row,
-    workbook_bytes,
-    write_guide,
-    write_header,
+    template_bytes,
 )
-from campaigns.services.xlsx_import import decimal as _cell_decimal
-from campaigns.services.xlsx_import import text as _text
 
 COLUMNS = [
     Column(
@@ -89,47 +85,34 @@ def template_workbook(campaign):
     """The empty template with one example row, and a sheet that says how to fill it."""
     areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
     units = list(_units(campaign).order_by("kind", "order", "id"))
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("任务清单")
-    write_header(sheet, COLUMNS)
     example_area = areas[0] if areas else None
     example_units = [unit.name for unit in units[:3]]
-    sheet.append(
-        [
-            f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
-            f"{example_area.code}.1" if example_area else "3.1",
-            _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
-            5,
-            example_units[0] if example_units else "",
-            "、".join(example_units[1:3]),
-            _("张三"),
-            (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
-            str(ChecklistStatus.NOT_STARTED.label),
-            0,
-            None,
-        ]
+    example = [
+        f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
+        f"{example_area.code}.1" if example_area else "3.1",
+        _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
+        5,
+        example_units[0] if example_units else "",
+        "、".join(example_units[1:3]),
+        _("张三"),
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+        str(ChecklistStatus.NOT_STARTED.label),
+        0,
+        None,
+    ]
+    return template_bytes(
+        LAYOUT,
+        [example],
+        guide=[
+            GuideSection([[f"{area.code} {area.name}"] for area in areas], title=_("本活动的测评类别（编号 名称）")),
+            GuideSection([[unit.name, unit.get_kind_display()] for unit in units], title=_("本区可填写的单位名称")),
+        ],
+        lists=[("status", ChecklistStatus.labels)],
     )
-    statuses = DataValidation(
-        type="list", formula1='"' + ",".join(str(label) for label in ChecklistStatus.labels) + '"', allow_blank=True
-    )
-    sheet.add_data_validation(statuses)
-    statuses.add(f"I2:I{settings.IMPORT_MAX_ROWS + 1}")
-
-    guide = write_guide(workbook, COLUMNS)
-    guide.append([])
-    guide.append([_("本活动的测评类别（编号 名称）")])
-    for area in areas:
-        guide.append([f"{area.code} {area.name}"])
-    guide.append([])
-    guide.append([_("本区可填写的单位名称")])
-    for unit in units:
-        guide.append([unit.name, unit.get_kind_display()])
-    return workbook_bytes(workbook)
 
 
 def _decimal(value):
-    return _cell_decimal(value, strip="%％分")
+    return cell_decimal(value, strip="%％分")
 
 
 def _date(value):
@@ -141,7 +124,7 @@ def _date(value):
 
 
 def _any_date(value):
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -149,7 +132,7 @@ def _any_date(value):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
         return from_excel(value).date()
-    text = _text(value)
+    text = cell_text(value)
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()
