@@ -36,9 +36,11 @@ from campaigns.services.xlsx_import import (
     cell_text,
     file_errors,
     file_rows,
+    note_changes,
     record_confirm,
     record_preview,
     record_upload,
+    shown,
     start_row,
     template_bytes,
 )
@@ -277,17 +279,14 @@ TRACKED = [
 
 
 def _shown(value):
-    if value is None:
-        return ""
-    if hasattr(value, "name"):
-        return value.name
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value in ChecklistStatus.values:
+    if isinstance(value, str) and value in ChecklistStatus.values:
         return str(ChecklistStatus(value).label)
-    return str(value)
+    return shown(value)
+
+
+def _keeps(key, clean):
+    # An empty status/progress cell keeps what the task already has.
+    return key not in clean or (key in ("status", "progress") and clean[key] is None)
 
 
 def _classify(row, item):
@@ -295,18 +294,7 @@ def _classify(row, item):
     if item is None:
         row.action = "add"
         return
-    for key in TRACKED:
-        if key not in clean or (key in ("status", "progress") and clean[key] is None):
-            continue  # an empty status/progress cell keeps what the task already has
-        before, after = getattr(item, key), clean[key]
-        if key == "full_score" or key == "self_score":
-            same = (before is None and after is None) or (
-                before is not None and after is not None and Decimal(before) == Decimal(after)
-            )
-        else:
-            same = before == after
-        if not same:
-            row.changes[str(ChecklistItem._meta.get_field(key).verbose_name)] = [_shown(before), _shown(after)]
+    note_changes(row, item, [key for key in TRACKED if not _keeps(key, clean)], shown=_shown)
     old_units = sorted(unit.name for unit in item.cooperating_units.all())
     new_units = sorted(unit.name for unit in clean["cooperating_units"])
     if old_units != new_units:
@@ -355,7 +343,7 @@ def _import_rows(record, preview, campaign, actor, now):
             next_order += 1
             item = ChecklistItem(campaign=campaign, code=clean["code"], order=next_order)
         for key in TRACKED:
-            if key in clean and not (key in ("status", "progress") and clean[key] is None):
+            if not _keeps(key, clean):
                 setattr(item, key, clean[key])
         item.save()
         item.cooperating_units.set(clean["cooperating_units"])

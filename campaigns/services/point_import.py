@@ -24,6 +24,7 @@ from campaigns.services.xlsx_import import (
     cell_decimal,
     file_errors,
     file_rows,
+    note_changes,
     record_confirm,
     record_preview,
     record_upload,
@@ -292,16 +293,6 @@ def points_preview(handle, district):
 TRACKED = ["point_type", "address", "responsible_department", "latitude", "longitude"]
 
 
-def _shown(value):
-    if value is None:
-        return ""
-    if hasattr(value, "name"):
-        return value.name
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)
-
-
 def _keeps(key, clean):
     # An empty coordinate keeps what the point has: coordinates are often added later, on site.
     return key in ("latitude", "longitude") and clean[key] is None
@@ -312,16 +303,7 @@ def _classify(row, point):
     if point is None:
         row.action = "add"
         return
-    for key in TRACKED:
-        if _keeps(key, clean):
-            continue
-        before, after = getattr(point, key), clean[key]
-        if isinstance(before, Decimal) and after is not None:
-            same = before == Decimal(after)
-        else:
-            same = before == after
-        if not same:
-            row.changes[str(InspectionPoint._meta.get_field(key).verbose_name)] = [_shown(before), _shown(after)]
+    note_changes(row, point, [key for key in TRACKED if not _keeps(key, clean)])
     row.action = "change" if row.changes else "same"
 
 

@@ -8,6 +8,7 @@ are its own (what a too-big file or a stale preview is told); reading the workbo
 the template, the preview, the kept file's record and the confirm live here.
 """
 
+import datetime
 import io
 import re
 import zipfile
@@ -244,6 +245,36 @@ def start_row(number, raw, layout):
         if column.required and row.values.get(column.key, "") == "":
             row.error(column.key, _("“%(col)s”不能为空。") % {"col": column.label})
     return row
+
+
+def shown(value):
+    """A value as a preview shows a change: a name for a unit or type, plain decimals, ISO dates."""
+    if value is None:
+        return ""
+    if hasattr(value, "name"):
+        return value.name
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _same(before, after):
+    if before is None or after is None:
+        return before is None and after is None
+    if isinstance(before, Decimal) or isinstance(after, Decimal):
+        return Decimal(before) == Decimal(after)  # 5 and 5.00 are the same score
+    return before == after
+
+
+def note_changes(row, instance, keys, shown=shown):
+    """Note on the row, under each field's verbose name, every one of `keys` whose cleaned value
+    is not what `instance` has. Keys a row leaves as they are must not be passed."""
+    for key in keys:
+        before, after = getattr(instance, key), row.cleaned[key]
+        if not _same(before, after):
+            row.changes[str(instance._meta.get_field(key).verbose_name)] = [shown(before), shown(after)]
 
 
 # --- the template -------------------------------------------------------------------------

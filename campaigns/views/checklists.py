@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Q, Value, When
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ from campaigns.services.exports import scoring_sheet_workbook
 from campaigns.services.scoring import RISK_RULES_TEXT, area_scores, total_score
 from campaigns.services.xlsx_import import XLSX
 
-from .imports import ImportPages, confirm_page, import_page, show_page
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
 
 def _is_admin(user, campaign):
@@ -281,14 +281,17 @@ def scoring_export(request, campaign_id):
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
 
 
+def _campaign_for_admin(request, campaign_id):
+    campaign = get_campaign_for_user(request.user, campaign_id)
+    require_district_admin(request.user, campaign.district_id)
+    return campaign
+
+
 @login_required
 @require_GET
 def checklist_template(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    response = HttpResponse(template_workbook(campaign), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''checklist-template.xlsx"
-    return response
+    campaign = _campaign_for_admin(request, campaign_id)
+    return template_download(template_workbook(campaign), "checklist-template.xlsx")
 
 
 CHECKLIST_IMPORT = ImportPages(
@@ -312,12 +315,6 @@ CHECKLIST_IMPORT = ImportPages(
     confirm_url="campaigns:checklist-import-confirm",
     done_message=gettext_lazy("导入完成：新增 %(a)s 项，更新 %(c)s 项，未变 %(s)s 项。"),
 )
-
-
-def _campaign_for_admin(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    return campaign
 
 
 @login_required
@@ -348,8 +345,7 @@ def checklist_import_show(request, campaign_id, import_id):
 @login_required
 @require_POST
 def checklist_apply_standard_view(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
+    campaign = _campaign_for_admin(request, campaign_id)
     created = checklist_apply_standard(campaign=campaign, actor=request.user)
     messages.success(request, _("已按国家卫生城市标准生成 %(n)s 项任务。") % {"n": created})
     return redirect("campaigns:checklist", campaign_id=campaign.pk)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campaigns.models import ImportStatus
+from campaigns.services.xlsx_import import XLSX
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class ImportPages:
     confirm_url: str
     done_message: str = ""  # after a confirm that leads back to the list: %(a)s added, %(c)s changed, %(s)s same
     noun: str = ""
+
+
+def template_download(content, filename):
+    """An import's empty template, as an attachment (`filename` is plain ASCII)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
 
 
 def _context(pages, owner, **more):

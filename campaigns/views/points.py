@@ -41,9 +41,8 @@ from campaigns.services.points import (
     qr_svg_document,
     qr_svg_inline,
 )
-from campaigns.services.xlsx_import import XLSX
 
-from .imports import ImportPages, confirm_page, import_page, show_page
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 POINTS_PER_PAGE = 50
@@ -278,9 +277,7 @@ POINT_IMPORT = ImportPages(
 @require_GET
 def point_template(request, code):
     district = _district_for_admin(request, code)
-    response = HttpResponse(template_workbook(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''points-template.xlsx"
-    return response
+    return template_download(template_workbook(district), "points-template.xlsx")
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,10 +36,9 @@ from campaigns.models import (
 )
 from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
-from campaigns.services.xlsx_import import XLSX
 from campaigns.setup_forms import CampaignForm, UnitForm, UnitImportForm, WorkGroupForm
 
-from .imports import ImportPages, confirm_page, import_page, show_page
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
 STREETS_PER_PAGE = 20
 UNITS_PER_PAGE = 50
@@ -373,9 +372,7 @@ UNIT_IMPORT = ImportPages(
 @require_GET
 def units_template(request, code):
     district = get_district_for_admin(request.user, code)
-    response = HttpResponse(unit_service.units_template(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''units-template.xlsx"
-    return response
+    return template_download(unit_service.units_template(district), "units-template.xlsx")
 
 
 @login_required

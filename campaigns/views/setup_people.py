@@ -32,7 +32,7 @@ from campaigns.services.accounts import AccountRefused, membership_revoke
 from campaigns.services.xlsx_import import XLSX
 from campaigns.setup_forms import ROLE_CHOICES, PeopleImportForm, PersonForm, RoleForm
 
-from .imports import ImportPages, confirm_page, import_page, import_record, show_page
+from .imports import ImportPages, confirm_page, import_page, import_record, show_page, template_download
 
 User = get_user_model()
 PEOPLE_PER_PAGE = 50
@@ -241,9 +241,7 @@ def person_role_remove(request, code, pk, membership_id):
 @require_GET
 def people_template(request, code):
     district = get_district_for_admin(request.user, code)
-    response = HttpResponse(people_service.people_template(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''people-template.xlsx"
-    return response
+    return template_download(people_service.people_template(district), "people-template.xlsx")
 
 
 @login_required
