@@ -305,8 +305,7 @@ def _classify(row, item):
 def checklist_import_upload(*, campaign, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
     record = ChecklistImport(campaign=campaign, uploaded_by=actor)
-    preview = record_upload(record, uploaded, lambda handle: checklist_preview(handle, campaign))
-    return record, preview
+    return record, record_upload(record, uploaded, _check(record))
 
 
 def _check(record):

@@ -310,8 +310,7 @@ def _classify(row, point):
 def point_import_upload(*, district, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
     record = PointImport(district=district, uploaded_by=actor)
-    preview = record_upload(record, uploaded, lambda handle: points_preview(handle, district))
-    return record, preview
+    return record, record_upload(record, uploaded, _check(record))
 
 
 def _check(record):
