@@ -87,6 +87,7 @@ class RowResult:
 
     @property
     def row_errors(self):
+        """Errors of the whole row rather than one cell (reported with the key "_row")."""
         return self.errors.get("_row", [])
 
 
