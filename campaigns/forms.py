@@ -476,9 +476,17 @@ class ChecklistUpdateForm(forms.Form):
         return data
 
 
-class ChecklistImportForm(forms.Form):
-    file = forms.FileField(label=_("任务清单文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-    file_errors = staticmethod(checklist_file_errors)
+def workbook_field(label):
+    return forms.FileField(label=label, widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
+class WorkbookUploadForm(forms.Form):
+    """An .xlsx to import. Each import names its `file` field (workbook_field) and says, in
+    `file_errors`, what is wrong with a whole file of its kind."""
+
+    @staticmethod
+    def file_errors(uploaded):
+        raise NotImplementedError
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
@@ -491,8 +499,13 @@ class ChecklistImportForm(forms.Form):
         return uploaded
 
 
-class PointImportForm(ChecklistImportForm):
-    file = forms.FileField(label=_("点位清单文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+class ChecklistImportForm(WorkbookUploadForm):
+    file = workbook_field(_("任务清单文件（.xlsx）"))
+    file_errors = staticmethod(checklist_file_errors)
+
+
+class PointImportForm(WorkbookUploadForm):
+    file = workbook_field(_("点位清单文件（.xlsx）"))
     file_errors = staticmethod(point_file_errors)
 
 

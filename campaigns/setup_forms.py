@@ -2,12 +2,11 @@
 the district being set up only, so an id from another district fails validation."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput
+from .forms import DateInput, WorkbookUploadForm, workbook_field
 from .models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
 from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_file_errors
 from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_file_errors
@@ -81,26 +80,14 @@ class UnitForm(forms.Form):
         return data
 
 
-class UnitImportForm(forms.Form):
-    file = forms.FileField(label=_("单位名单（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-
-    errors_of = staticmethod(units_file_errors)
-
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        if uploaded.size > settings.IMPORT_MAX_BYTES:
-            raise ValidationError(_("文件太大（超过 5 MB）。"))
-        # A file that is no workbook at all is refused here, before it is kept anywhere.
-        errors = self.errors_of(uploaded)
-        if errors:
-            raise ValidationError(errors)
-        return uploaded
+class UnitImportForm(WorkbookUploadForm):
+    file = workbook_field(_("单位名单（.xlsx）"))
+    file_errors = staticmethod(units_file_errors)
 
 
-class PeopleImportForm(UnitImportForm):
-    file = forms.FileField(label=_("人员名单（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-
-    errors_of = staticmethod(people_file_errors)
+class PeopleImportForm(WorkbookUploadForm):
+    file = workbook_field(_("人员名单（.xlsx）"))
+    file_errors = staticmethod(people_file_errors)
 
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role if role in ROLE_LABELS]

@@ -204,7 +204,11 @@ def import_upload_to(instance, filename):
 
 
 class ImportRecord(models.Model):
-    """One upload of a workbook: kept, previewed first, imported whole or not at all."""
+    """One upload of a workbook: kept, previewed first, imported whole or not at all.
+
+    Every Excel import keeps one of these (ChecklistImport, PointImport, SetupImport); each adds
+    only what the import belongs to. campaigns/services/xlsx_import.py reads and writes them.
+    """
 
     file = models.FileField(_("文件"), upload_to=import_upload_to, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)

@@ -9,14 +9,11 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import (
     AssessmentArea,
@@ -32,20 +29,21 @@ from campaigns.models import (
 from campaigns.selectors.board import board_invalidate
 from campaigns.services.xlsx_import import (
     Column,
+    GuideSection,
     ImportPreview,
     Layout,
+    cell_decimal,
+    cell_text,
     file_errors,
     file_rows,
+    note_changes,
     record_confirm,
     record_preview,
     record_upload,
+    shown,
     start_row,
-    workbook_bytes,
-    write_guide,
-    write_header,
+    template_bytes,
 )
-from campaigns.services.xlsx_import import decimal as _cell_decimal
-from campaigns.services.xlsx_import import text as _text
 
 COLUMNS = [
     Column(
@@ -89,47 +87,34 @@ def template_workbook(campaign):
     """The empty template with one example row, and a sheet that says how to fill it."""
     areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
     units = list(_units(campaign).order_by("kind", "order", "id"))
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("任务清单")
-    write_header(sheet, COLUMNS)
     example_area = areas[0] if areas else None
     example_units = [unit.name for unit in units[:3]]
-    sheet.append(
-        [
-            f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
-            f"{example_area.code}.1" if example_area else "3.1",
-            _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
-            5,
-            example_units[0] if example_units else "",
-            "、".join(example_units[1:3]),
-            _("张三"),
-            (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
-            str(ChecklistStatus.NOT_STARTED.label),
-            0,
-            None,
-        ]
+    example = [
+        f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
+        f"{example_area.code}.1" if example_area else "3.1",
+        _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
+        5,
+        example_units[0] if example_units else "",
+        "、".join(example_units[1:3]),
+        _("张三"),
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+        str(ChecklistStatus.NOT_STARTED.label),
+        0,
+        None,
+    ]
+    return template_bytes(
+        LAYOUT,
+        [example],
+        guide=[
+            GuideSection([[f"{area.code} {area.name}"] for area in areas], title=_("本活动的测评类别（编号 名称）")),
+            GuideSection([[unit.name, unit.get_kind_display()] for unit in units], title=_("本区可填写的单位名称")),
+        ],
+        lists=[("status", ChecklistStatus.labels)],
     )
-    statuses = DataValidation(
-        type="list", formula1='"' + ",".join(str(label) for label in ChecklistStatus.labels) + '"', allow_blank=True
-    )
-    sheet.add_data_validation(statuses)
-    statuses.add(f"I2:I{settings.IMPORT_MAX_ROWS + 1}")
-
-    guide = write_guide(workbook, COLUMNS)
-    guide.append([])
-    guide.append([_("本活动的测评类别（编号 名称）")])
-    for area in areas:
-        guide.append([f"{area.code} {area.name}"])
-    guide.append([])
-    guide.append([_("本区可填写的单位名称")])
-    for unit in units:
-        guide.append([unit.name, unit.get_kind_display()])
-    return workbook_bytes(workbook)
 
 
 def _decimal(value):
-    return _cell_decimal(value, strip="%％分")
+    return cell_decimal(value, strip="%％分")
 
 
 def _date(value):
@@ -141,7 +126,7 @@ def _date(value):
 
 
 def _any_date(value):
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -149,7 +134,7 @@ def _any_date(value):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
         return from_excel(value).date()
-    text = _text(value)
+    text = cell_text(value)
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()
@@ -294,17 +279,14 @@ TRACKED = [
 
 
 def _shown(value):
-    if value is None:
-        return ""
-    if hasattr(value, "name"):
-        return value.name
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value in ChecklistStatus.values:
+    if isinstance(value, str) and value in ChecklistStatus.values:
         return str(ChecklistStatus(value).label)
-    return str(value)
+    return shown(value)
+
+
+def _keeps(key, clean):
+    # An empty status/progress cell keeps what the task already has.
+    return key not in clean or (key in ("status", "progress") and clean[key] is None)
 
 
 def _classify(row, item):
@@ -312,18 +294,7 @@ def _classify(row, item):
     if item is None:
         row.action = "add"
         return
-    for key in TRACKED:
-        if key not in clean or (key in ("status", "progress") and clean[key] is None):
-            continue  # an empty status/progress cell keeps what the task already has
-        before, after = getattr(item, key), clean[key]
-        if key == "full_score" or key == "self_score":
-            same = (before is None and after is None) or (
-                before is not None and after is not None and Decimal(before) == Decimal(after)
-            )
-        else:
-            same = before == after
-        if not same:
-            row.changes[str(ChecklistItem._meta.get_field(key).verbose_name)] = [_shown(before), _shown(after)]
+    note_changes(row, item, [key for key in TRACKED if not _keeps(key, clean)], shown=_shown)
     old_units = sorted(unit.name for unit in item.cooperating_units.all())
     new_units = sorted(unit.name for unit in clean["cooperating_units"])
     if old_units != new_units:
@@ -334,8 +305,7 @@ def _classify(row, item):
 def checklist_import_upload(*, campaign, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
     record = ChecklistImport(campaign=campaign, uploaded_by=actor)
-    preview = record_upload(record, uploaded, lambda handle: checklist_preview(handle, campaign))
-    return record, preview
+    return record, record_upload(record, uploaded, _check(record))
 
 
 def _check(record):
@@ -372,7 +342,7 @@ def _import_rows(record, preview, campaign, actor, now):
             next_order += 1
             item = ChecklistItem(campaign=campaign, code=clean["code"], order=next_order)
         for key in TRACKED:
-            if key in clean and not (key in ("status", "progress") and clean[key] is None):
+            if not _keeps(key, clean):
                 setattr(item, key, clean[key])
         item.save()
         item.cooperating_units.set(clean["cooperating_units"])

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -33,20 +32,19 @@ from campaigns.models import (
 )
 
 from .accounts import AccountRefused, account_create, membership_grant
-from .spreadsheet import (
+from .xlsx_import import (
     Column,
+    GuideSection,
     ImportPreview,
-    RowResult,
-    WorkbookSpec,
+    Layout,
     cell_text,
     file_errors,
     file_rows,
-    import_confirm,
-    import_done,
-    import_keep,
-    import_preview_of,
     normalise_label,
-    required_cells,
+    record_confirm,
+    record_preview,
+    record_upload,
+    start_row,
     template_bytes,
 )
 
@@ -92,8 +90,8 @@ COLUMNS = (
     ),
     Column("role", gettext_lazy("角色"), True, (), 14, gettext_lazy("工作人员、督导/创卫办、管理员或领导")),
 )
-SPEC = WorkbookSpec(
-    columns=COLUMNS,
+LAYOUT = Layout(
+    COLUMNS,
     sheet_name=gettext_lazy("人员"),
     too_big=gettext_lazy("文件太大（超过 5 MB）。请只保留人员一张表后再上传。"),
     no_rows=gettext_lazy("表格里没有人员行。"),
@@ -226,11 +224,10 @@ def people_template(district):
     ]
     code = (district.code or "xx").lower()
     return template_bytes(
-        SPEC,
+        LAYOUT,
         [],
-        guide_sections=[
-            (
-                _("填写示例"),
+        guide=[
+            GuideSection(
                 [
                     [
                         "王五",
@@ -241,25 +238,26 @@ def people_template(district):
                     ],
                     ["赵六", f"{code}_zhaoliu", "", district.name, "督导/创卫办"],
                 ],
+                title=_("填写示例"),
             ),
-            (
-                _("角色"),
+            GuideSection(
                 [
                     ["工作人员", _("登记问题、提交整改、填报日报（网格员、责任单位联络员）")],
                     ["督导/创卫办", _("交办、核验销号、退回、重新打开、撤销")],
                     ["管理员", _("督导的全部权限，另可设置本区的单位、人员、工作组和活动")],
                     ["领导", _("查看作战图和台账，不能修改")],
                 ],
+                title=_("角色"),
             ),
-            (_("本区可填写的单位名称"), listed),
-            (
-                _("说明"),
+            GuideSection(listed, title=_("本区可填写的单位名称")),
+            GuideSection(
                 [
                     [_("导入后，每个新账号会生成一次性初始密码，只在导入结果页显示一次，可下载为 Excel。")],
                     [_("本人首次登录时须改为自己的密码。")],
                     [_("已在本区的账号只会添加新的角色，不会新建账号，也不会改密码。")],
                     [_("安全管理员、审计管理员等系统职责不能在这里设置，请联系安全管理员。")],
                 ],
+                title=_("说明"),
             ),
         ],
         lists=[("role", list(ROLE_LABELS.values()))],
@@ -267,13 +265,13 @@ def people_template(district):
 
 
 def people_file_errors(uploaded):
-    return file_errors(uploaded, SPEC)
+    return file_errors(uploaded, LAYOUT)
 
 
 def people_preview(handle, district, actor):
     """Read and check a people workbook without writing anything."""
     preview = ImportPreview()
-    header, data, errors = file_rows(handle, SPEC)
+    header, data, errors = file_rows(handle, LAYOUT)
     if errors:
         preview.file_errors = errors
         return preview
@@ -296,9 +294,8 @@ def people_preview(handle, district, actor):
     seen = {}  # (account, unit, role) → row number
 
     for number, raw in data:
-        row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=COLUMNS)
+        row = start_row(number, raw, LAYOUT)
         clean = row.cleaned
-        required_cells(row, SPEC)
 
         full_name = row.values.get("full_name", "")
         if len(full_name) > FULL_NAME_MAX:
@@ -398,12 +395,16 @@ def _classify(row, user, in_district, first):
 
 def people_import_upload(*, district, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
-    record = import_keep(SetupImport(district=district, kind=SetupImportKind.PEOPLE, uploaded_by=actor), uploaded)
-    return record, people_import_preview(record, actor)
+    record = SetupImport(district=district, kind=SetupImportKind.PEOPLE, uploaded_by=actor)
+    return record, record_upload(record, uploaded, _check(record, actor))
+
+
+def _check(record, actor):
+    return lambda handle: people_preview(handle, record.district, actor)
 
 
 def people_import_preview(record, actor):
-    return import_preview_of(record, lambda handle: people_preview(handle, record.district, actor))
+    return record_preview(record, _check(record, actor))
 
 
 def people_import_confirm(*, record, actor):
@@ -414,18 +415,13 @@ def people_import_confirm(*, record, actor):
     """
     issued = []
     try:
-        preview = import_confirm(
-            record,
-            lock=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
-            newer=lambda locked: SetupImport.objects.filter(
-                district_id=locked.district_id,
-                kind=SetupImportKind.PEOPLE,
-                status=ImportStatus.DONE,
-                imported_at__gt=locked.uploaded_at,
-            ),
-            newer_message=NEWER_IMPORT,
-            preview_file=lambda handle: people_preview(handle, record.district, actor),
-            write=lambda locked, preview, district: issued.extend(_import_rows(locked, preview, district, actor)),
+        preview = record_confirm(
+            record=record,
+            lock_owner=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
+            siblings=SetupImport.objects.filter(district_id=record.district_id, kind=SetupImportKind.PEOPLE),
+            changed_message=NEWER_IMPORT,
+            check=_check(record, actor),
+            write=lambda locked, preview, district, now: issued.extend(_import_rows(preview, actor)),
         )
     except AccountRefused as refused:
         # An account of the same name was made between the preview and now: nothing was kept.
@@ -435,7 +431,7 @@ def people_import_confirm(*, record, actor):
     return preview, issued
 
 
-def _import_rows(record, preview, district, actor):
+def _import_rows(preview, actor):
     issued = []
     made = {}
     for row in preview.rows:
@@ -458,7 +454,6 @@ def _import_rows(record, preview, district, actor):
             issued.append(Issued(clean["full_name"], user.get_username(), password, unit.name, ROLE_LABELS[role]))
         else:
             membership_grant(actor=actor, user=user, unit=unit, role=role, phone=clean["phone"])
-    import_done(record, preview, timezone.now())
     return issued
 
 

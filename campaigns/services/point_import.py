@@ -10,29 +10,26 @@ a point: that is a deliberate act on the points page.
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import InspectionPoint, OrgUnit, PointImport, PointType, UnitKind
 from campaigns.selectors.board import board_invalidate
 from campaigns.services.xlsx_import import (
     Column,
+    GuideSection,
     ImportPreview,
     Layout,
-    decimal,
+    cell_decimal,
     file_errors,
     file_rows,
+    note_changes,
     record_confirm,
     record_preview,
     record_upload,
     start_row,
-    workbook_bytes,
-    write_guide,
-    write_header,
+    template_bytes,
 )
 
 COLUMNS = [
@@ -157,67 +154,47 @@ class Lookups:
 def template_workbook(district):
     """The empty template with one example row, and a sheet that says how to fill it."""
     lookups = Lookups(district.pk)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("点位清单")
-    write_header(sheet, COLUMNS)
     example_unit = next((u for u in lookups.units if u.kind in (UnitKind.COMMUNITY, UnitKind.VILLAGE)), None)
     example_unit = example_unit or (lookups.units[0] if lookups.units else None)
     example_type = next((t for t in lookups.types if t.name.startswith("农贸市场")), None) or (
         lookups.types[0] if lookups.types else None
     )
-    example_department = next(iter(lookups.departments), "")
-    sheet.append(
-        [
-            _("示例：中心农贸市场（导入前请删除或改写本行）"),
-            example_type.name if example_type else _("农贸市场"),
-            lookups.unit_label(example_unit) if example_unit else "",
-            _("中心路 1 号"),
-            example_department,
-            None,
-            None,
-        ]
-    )
-
-    guide = write_guide(workbook, COLUMNS)
-    guide.append([])
-    guide.append(
+    example = [
+        _("示例：中心农贸市场（导入前请删除或改写本行）"),
+        example_type.name if example_type else _("农贸市场"),
+        lookups.unit_label(example_unit) if example_unit else "",
+        _("中心路 1 号"),
+        next(iter(lookups.departments), ""),
+        None,
+        None,
+    ]
+    notes = [
         [
             _(
                 "同一所在单位里，点位名称不能重复。"
                 "再次导入同一个文件时，按“所在单位 + 点位名称”更新已有点位，不会重复添加。"
             )
-        ]
+        ],
+        [_("纬度、经度留空时，保留系统里已有的坐标。已停用的点位导入后仍为停用，需要时在点位列表里重新启用。")],
+    ]
+    units = [
+        [lookups.unit_label(unit), unit.get_kind_display(), unit.street.name if unit.street_id else ""]
+        for unit in lookups.units
+    ]
+    return template_bytes(
+        LAYOUT,
+        [example],
+        guide=[
+            GuideSection(notes),
+            GuideSection(
+                [[point_type.name] for point_type in lookups.types],
+                title=_("可填写的点位类型"),
+                drop_down="point_type",
+            ),
+            GuideSection(units, title=[_("本区可填写的所在单位"), _("类型"), _("所属街道/乡镇")]),
+            GuideSection([[name] for name in lookups.departments], title=_("本区可填写的责任部门")),
+        ],
     )
-    guide.append(
-        [_("纬度、经度留空时，保留系统里已有的坐标。已停用的点位导入后仍为停用，需要时在点位列表里重新启用。")]
-    )
-    guide.append([])
-    guide.append([_("可填写的点位类型")])
-    first_type_row = guide.max_row + 1
-    for point_type in lookups.types:
-        guide.append([point_type.name])
-    last_type_row = guide.max_row
-    guide.append([])
-    guide.append([_("本区可填写的所在单位"), _("类型"), _("所属街道/乡镇")])
-    for unit in lookups.units:
-        guide.append([lookups.unit_label(unit), unit.get_kind_display(), unit.street.name if unit.street_id else ""])
-    guide.append([])
-    guide.append([_("本区可填写的责任部门")])
-    for name in lookups.departments:
-        guide.append([name])
-
-    if lookups.types:
-        # A drop-down of the types, read from the guide sheet (a literal list would pass Excel's 255 characters).
-        types = DataValidation(
-            type="list",
-            formula1=f"'{guide.title}'!$A${first_type_row}:$A${last_type_row}",
-            allow_blank=True,
-            showErrorMessage=False,
-        )
-        sheet.add_data_validation(types)
-        types.add(f"B2:B{settings.IMPORT_MAX_ROWS + 1}")
-    return workbook_bytes(workbook)
 
 
 def point_file_errors(uploaded):
@@ -229,7 +206,7 @@ def _coordinate(row, raw, key):
     shown = row.values.get(key, "")
     label = COLUMN_BY_KEY[key].label
     try:
-        value = decimal(raw.get(key), strip="°")
+        value = cell_decimal(raw.get(key), strip="°")
     except (InvalidOperation, ValueError):
         row.error(key, _("“%(col)s”不是数字：“%(v)s”。请填小数，如 43.166。") % {"col": label, "v": shown})
         return None
@@ -316,16 +293,6 @@ def points_preview(handle, district):
 TRACKED = ["point_type", "address", "responsible_department", "latitude", "longitude"]
 
 
-def _shown(value):
-    if value is None:
-        return ""
-    if hasattr(value, "name"):
-        return value.name
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)
-
-
 def _keeps(key, clean):
     # An empty coordinate keeps what the point has: coordinates are often added later, on site.
     return key in ("latitude", "longitude") and clean[key] is None
@@ -336,24 +303,14 @@ def _classify(row, point):
     if point is None:
         row.action = "add"
         return
-    for key in TRACKED:
-        if _keeps(key, clean):
-            continue
-        before, after = getattr(point, key), clean[key]
-        if isinstance(before, Decimal) and after is not None:
-            same = before == Decimal(after)
-        else:
-            same = before == after
-        if not same:
-            row.changes[str(InspectionPoint._meta.get_field(key).verbose_name)] = [_shown(before), _shown(after)]
+    note_changes(row, point, [key for key in TRACKED if not _keeps(key, clean)])
     row.action = "change" if row.changes else "same"
 
 
 def point_import_upload(*, district, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
     record = PointImport(district=district, uploaded_by=actor)
-    preview = record_upload(record, uploaded, lambda handle: points_preview(handle, district))
-    return record, preview
+    return record, record_upload(record, uploaded, _check(record))
 
 
 def _check(record):

@@ -10,7 +10,6 @@ adding twice.
 import re
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +17,6 @@ from campaigns.audit import audit_record
 from campaigns.models import (
     STREET_KINDS,
     AuditKind,
-    ImportStatus,
     InspectionPoint,
     OrgUnit,
     SetupImport,
@@ -27,20 +25,19 @@ from campaigns.models import (
 )
 from campaigns.selectors.board import board_invalidate
 
-from .spreadsheet import (
+from .xlsx_import import (
     Column,
+    GuideSection,
     ImportPreview,
-    RowResult,
-    WorkbookSpec,
+    Layout,
     cell_text,
     file_errors,
     file_rows,
-    import_confirm,
-    import_done,
-    import_keep,
-    import_preview_of,
     normalise_label,
-    required_cells,
+    record_confirm,
+    record_preview,
+    record_upload,
+    start_row,
     template_bytes,
 )
 
@@ -98,8 +95,8 @@ COLUMNS = (
     Column("contact_person", gettext_lazy("联系人"), False, (), 12, gettext_lazy("留空则保留原有的")),
     Column("contact_phone", gettext_lazy("联系电话"), False, ("电话", "手机号"), 16, gettext_lazy("留空则保留原有的")),
 )
-SPEC = WorkbookSpec(
-    columns=COLUMNS,
+LAYOUT = Layout(
+    COLUMNS,
     sheet_name=gettext_lazy("单位"),
     too_big=gettext_lazy("文件太大（超过 5 MB）。请只保留单位一张表后再上传。"),
     no_rows=gettext_lazy("表格里没有单位行。"),
@@ -257,11 +254,10 @@ def units_template(district):
         for unit in rows
     ]
     return template_bytes(
-        SPEC,
+        LAYOUT,
         examples,
-        guide_sections=[
-            (
-                _("填写示例"),
+        guide=[
+            GuideSection(
                 [
                     ["英雄街道", "街道", "", "王主任", "0434-3261234"],
                     ["北沟社区", "社区", "英雄街道", "李书记", "13804340001"],
@@ -269,14 +265,15 @@ def units_template(district):
                     ["平西村", "村", "平西乡", "", ""],
                     ["区执法局", "部门", "", "赵科长", "0434-3269999"],
                 ],
+                title=_("填写示例"),
             ),
-            (
-                _("说明"),
+            GuideSection(
                 [
                     [_("本表已列出本区现有的单位；新增的单位加在后面，改过的联系人会更新。")],
                     [_("同一上级单位下的单位名称不能重复；按“上级单位 + 单位名称”识别已有的单位。")],
                     [_("表中没有的单位不会被删除或停用；停用请在单位列表中操作。")],
                 ],
+                title=_("说明"),
             ),
         ],
         lists=[("kind", ["街道", "乡镇", "社区", "村", "部门"])],
@@ -284,13 +281,13 @@ def units_template(district):
 
 
 def units_file_errors(uploaded):
-    return file_errors(uploaded, SPEC)
+    return file_errors(uploaded, LAYOUT)
 
 
 def units_preview(handle, district):
     """Read and check a units workbook without writing anything."""
     preview = ImportPreview()
-    header, data, errors = file_rows(handle, SPEC)
+    header, data, errors = file_rows(handle, LAYOUT)
     if errors:
         preview.file_errors = errors
         return preview
@@ -312,9 +309,8 @@ def units_preview(handle, district):
     seen = {}
 
     for number, raw in data:
-        row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=COLUMNS)
+        row = start_row(number, raw, LAYOUT)
         clean = row.cleaned
-        required_cells(row, SPEC)
         name = row.values.get("name", "")
         if len(name) > 100:
             row.error("name", _("单位名称太长（最多 100 个字）。"))
@@ -375,7 +371,7 @@ def units_preview(handle, district):
 
         for key, limit in (("contact_person", 50), ("contact_phone", 30)):
             if len(row.values.get(key, "")) > limit:
-                row.error(key, _("“%(col)s”太长（最多 %(n)s 个字）。") % {"col": SPEC.by_key[key].label, "n": limit})
+                row.error(key, _("“%(col)s”太长（最多 %(n)s 个字）。") % {"col": LAYOUT.by_key[key].label, "n": limit})
         phone = row.values.get("contact_phone", "")
         if phone and not CONTACT_PHONE.match(phone):
             row.error("contact_phone", _("联系电话只能包含数字和 - + ( )，如 0434-3261234 或 13804340001。"))
@@ -422,28 +418,27 @@ def _classify(row, unit, kind):
 
 def units_import_upload(*, district, actor, uploaded):
     """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
-    record = import_keep(SetupImport(district=district, kind=SetupImportKind.UNITS, uploaded_by=actor), uploaded)
-    return record, units_import_preview(record)
+    record = SetupImport(district=district, kind=SetupImportKind.UNITS, uploaded_by=actor)
+    return record, record_upload(record, uploaded, _check(record))
+
+
+def _check(record):
+    return lambda handle: units_preview(handle, record.district)
 
 
 def units_import_preview(record):
-    return import_preview_of(record, lambda handle: units_preview(handle, record.district))
+    return record_preview(record, _check(record))
 
 
 def units_import_confirm(*, record, actor):
-    """Import a previewed units file: every row or none (see spreadsheet.import_confirm)."""
-    return import_confirm(
-        record,
-        lock=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
-        newer=lambda locked: SetupImport.objects.filter(
-            district_id=locked.district_id,
-            kind=SetupImportKind.UNITS,
-            status=ImportStatus.DONE,
-            imported_at__gt=locked.uploaded_at,
-        ),
-        newer_message=NEWER_IMPORT,
-        preview_file=lambda handle: units_preview(handle, record.district),
-        write=lambda locked, preview, district: _import_rows(locked, preview, district, actor),
+    """Import a previewed units file: every row or none (see xlsx_import.record_confirm)."""
+    return record_confirm(
+        record=record,
+        lock_owner=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
+        siblings=SetupImport.objects.filter(district_id=record.district_id, kind=SetupImportKind.UNITS),
+        changed_message=NEWER_IMPORT,
+        check=_check(record),
+        write=lambda locked, preview, district, now: _import_rows(locked, preview, district, actor),
     )
 
 
@@ -471,14 +466,13 @@ def _import_rows(record, preview, district, actor):
             unit.save()
         if clean["kind"] in STREET_KINDS:
             made[row.number] = unit
-    import_done(record, preview, timezone.now())
     audit_record(
         AuditKind.SETTINGS_CHANGE,
         user=actor,
         district=district.pk,
         target=f"units import: {record.original_name}"[:200],
         model="campaigns.orgunit",
-        added=record.rows_added,
-        changed=record.rows_changed,
+        added=preview.added,
+        changed=preview.changed,
     )
     _touched(district)

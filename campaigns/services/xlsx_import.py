@@ -1,12 +1,14 @@
-"""What the Excel imports share (the task checklist, the inspection points).
+"""What every Excel import shares (task checklist, inspection points, units, people).
 
 Offices keep their lists in Excel. An import is one shape everywhere: a template to fill,
 an upload that is checked by content and kept, a preview that names every problem by row
 and column, and a confirm that writes every row or — if anything is wrong now — none.
-Each import supplies its columns (a `Layout`), its row checks and its writes; reading the
-workbook safely, the preview, the kept file's record and the confirm live here.
+Each import supplies its columns (a `Layout`), its row checks, its writes and the words that
+are its own (what a too-big file or a stale preview is told); reading the workbook safely,
+the template, the preview, the kept file's record and the confirm live here.
 """
 
+import datetime
 import io
 import re
 import zipfile
@@ -17,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import ImportStatus
 
@@ -26,6 +29,10 @@ from campaigns.models import ImportStatus
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 # No template is wider than a dozen columns; nobody's header is wider than this.
 MAX_COLUMNS = 64
+# A title row or two above the header is allowed; the header is looked for this far down.
+HEADER_SEARCH_ROWS = 5
+# A row is the header when at least this many of its cells name a column.
+HEADER_MIN_LABELS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,7 +46,7 @@ class Column:
     hint: str = ""
 
 
-def _normalise_label(text):
+def normalise_label(text):
     return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
 
 
@@ -56,7 +63,7 @@ class Layout:
         self.label_to_key = {}
         for column in columns:
             for label in (str(column.label), *column.aliases):
-                self.label_to_key[_normalise_label(label)] = column.key
+                self.label_to_key[normalise_label(label)] = column.key
 
 
 @dataclass
@@ -66,6 +73,7 @@ class RowResult:
     columns: tuple = ()
     errors: dict = field(default_factory=dict)
     action: str = ""  # "add", "change" or "same"
+    note: str = ""  # what "add" means for this row, when it is not obvious
     changes: dict = field(default_factory=dict)
     cleaned: dict = field(default_factory=dict)
 
@@ -79,6 +87,7 @@ class RowResult:
 
     @property
     def row_errors(self):
+        """Errors of the whole row rather than one cell (reported with the key "_row")."""
         return self.errors.get("_row", [])
 
 
@@ -115,7 +124,7 @@ class ImportPreview:
         return sum(1 for row in self.rows if row.errors)
 
 
-def text(value):
+def cell_text(value):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -123,16 +132,16 @@ def text(value):
     return str(value).strip()
 
 
-def decimal(value, strip=""):
+def cell_decimal(value, strip=""):
     """A finite Decimal from a cell, None for an empty one; InvalidOperation for anything else."""
-    if value is None or text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
     if isinstance(value, bool):
         raise InvalidOperation
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value))
     else:
-        number = Decimal(text(value).rstrip(strip))
+        number = Decimal(cell_text(value).rstrip(strip))
     # "NaN" and "Infinity" parse as Decimals but cannot be compared or stored.
     if not number.is_finite():
         raise InvalidOperation
@@ -176,18 +185,18 @@ def _read_rows(sheet, layout):
     rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     header, header_row = None, 0
     for number, row in enumerate(rows, start=1):
-        keys = [layout.label_to_key.get(_normalise_label(cell)) for cell in row]
-        if sum(1 for key in keys if key) >= 3:
+        keys = [layout.label_to_key.get(normalise_label(cell)) for cell in row]
+        if sum(1 for key in keys if key) >= HEADER_MIN_LABELS:
             header, header_row = keys, number
             break
-        if number >= 5:
+        if number >= HEADER_SEARCH_ROWS:
             break
     if header is None:
         return None, []
     data = []
     for number, row in enumerate(rows, start=header_row + 1):
         values = {key: row[index] for index, key in enumerate(header) if key and index < len(row)}
-        if all(text(value) == "" for value in values.values()):
+        if all(cell_text(value) == "" for value in values.values()):
             continue
         data.append((number, values))
         if len(data) > settings.IMPORT_MAX_ROWS:
@@ -232,40 +241,112 @@ def file_errors(uploaded, layout):
 
 def start_row(number, raw, layout):
     """A preview row with its shown values, and a message for every required cell left empty."""
-    row = RowResult(number=number, values={key: text(value) for key, value in raw.items()}, columns=layout.columns)
+    row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=layout.columns)
     for column in layout.columns:
         if column.required and row.values.get(column.key, "") == "":
             row.error(column.key, _("“%(col)s”不能为空。") % {"col": column.label})
     return row
 
 
+def shown(value):
+    """A value as a preview shows a change: a name for a unit or type, plain decimals, ISO dates."""
+    if value is None:
+        return ""
+    if hasattr(value, "name"):
+        return value.name
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _same(before, after):
+    if before is None or after is None:
+        return before is None and after is None
+    if isinstance(before, Decimal) or isinstance(after, Decimal):
+        return Decimal(before) == Decimal(after)  # 5 and 5.00 are the same score
+    return before == after
+
+
+def note_changes(row, instance, keys, shown=shown):
+    """Note on the row, under each field's verbose name, every one of `keys` whose cleaned value
+    is not what `instance` has. Keys a row leaves as they are must not be passed."""
+    for key in keys:
+        before, after = getattr(instance, key), row.cleaned[key]
+        if not _same(before, after):
+            row.changes[str(instance._meta.get_field(key).verbose_name)] = [shown(before), shown(after)]
+
+
 # --- the template -------------------------------------------------------------------------
 
 
-def write_header(sheet, columns):
-    """The header row: required columns dark, optional ones light, widths to fit."""
-    sheet.append([str(column.label) for column in columns])
-    for index, column in enumerate(columns, start=1):
+@dataclass(frozen=True)
+class GuideSection:
+    """A block of the instruction sheet below the column guide, after an empty line.
+
+    `title` is a line above the rows: a sentence, or a list of cells heading a table (None for
+    no title). With `drop_down` (a column key), that column of the template offers the first
+    cells of `rows` as a drop-down list, read from this sheet — a list too long for Excel's
+    255-character literal. It only suggests: other words the import understands stay allowed.
+    """
+
+    rows: list
+    title: object = None
+    drop_down: str = ""
+
+
+def _guide_line(cells):
+    return ["" if value is None else str(value) for value in cells]
+
+
+def template_bytes(layout, examples=(), guide=(), lists=()):
+    """An empty template: the styled header, example rows, and a sheet that says how to fill it.
+
+    `guide` is GuideSections listed under the column guide; `lists` are (column key, allowed
+    labels) offered as a drop-down in that column.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(layout.sheet_name)
+    sheet.append([str(column.label) for column in layout.columns])
+    letters = {}
+    for index, column in enumerate(layout.columns, start=1):
         cell = sheet.cell(row=1, column=index)
+        # Required columns dark, optional ones light.
         cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
         cell.fill = PatternFill("solid", fgColor="0B5D4B" if column.required else "D9E7E1")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = column.width
+        letters[column.key] = cell.column_letter
+    for row in examples:
+        sheet.append(row)
     sheet.freeze_panes = "A2"
 
+    def offer(key, formula):
+        choice = DataValidation(type="list", formula1=formula, allow_blank=True)
+        sheet.add_data_validation(choice)
+        choice.add(f"{letters[key]}2:{letters[key]}{settings.IMPORT_MAX_ROWS + 1}")
 
-def write_guide(workbook, columns):
-    """The instruction sheet's first part: one line per column. Callers append what may be filled in."""
-    guide = workbook.create_sheet(_("填写说明"))
-    guide.append([_("列"), _("是否必填"), _("说明")])
-    for column in columns:
-        guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
-    guide.column_dimensions["A"].width = 28
-    guide.column_dimensions["C"].width = 40
-    return guide
+    for key, labels in lists:
+        offer(key, '"' + ",".join(str(label) for label in labels) + '"')
 
-
-def workbook_bytes(workbook):
+    sheet_guide = workbook.create_sheet(_("填写说明"))
+    sheet_guide.append([_("列"), _("是否必填"), _("说明")])
+    for column in layout.columns:
+        sheet_guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
+    for section in guide:
+        sheet_guide.append([])
+        if section.title is not None:
+            title = section.title
+            sheet_guide.append(_guide_line(title if isinstance(title, (list, tuple)) else [title]))
+        for row in section.rows:
+            sheet_guide.append(_guide_line(row))
+        if section.drop_down and section.rows:
+            last = sheet_guide.max_row
+            offer(section.drop_down, f"'{sheet_guide.title}'!$A${last - len(section.rows) + 1}:$A${last}")
+    sheet_guide.column_dimensions["A"].width = 28
+    sheet_guide.column_dimensions["C"].width = 40
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -300,10 +381,11 @@ def record_confirm(*, record, lock_owner, siblings, changed_message, check, writ
 
     Imports for one owner (a campaign, a district) run one at a time: `lock_owner()` locks
     its row. The admin confirmed what the preview showed; if another file of the same owner
-    (`siblings`) was imported after this one was previewed, importing it would overwrite
-    changes nobody compared, so it is refused with `changed_message` (placeholders who, at,
-    name) and must be previewed again. `write(record, preview, owner, now)` writes the rows;
-    the counts are noted here. `record` is updated in place.
+    and kind (`siblings`) was imported after this one was previewed, importing it would
+    overwrite changes nobody compared, so it is refused with `changed_message` (a sentence with
+    %(who)s, %(at)s and %(name)s, its words the import's own) and must be previewed again.
+    `write(record, preview, owner, now)` writes the rows; the counts are noted here once it
+    returns. `record` is updated in place.
     """
     with transaction.atomic():
         owner = lock_owner()
@@ -321,7 +403,7 @@ def record_confirm(*, record, lock_owner, siblings, changed_message, check, writ
             .first()
         ):
             preview.file_errors = [
-                changed_message
+                str(changed_message)
                 % {
                     "who": newer.uploaded_by.get_full_name() or newer.uploaded_by.get_username(),
                     "at": timezone.localtime(newer.imported_at).strftime("%Y-%m-%d %H:%M"),

@@ -1,14 +1,16 @@
 """The task checklist, the scoring sheet, a unit's own tasks, and the Excel round trip."""
 
-from django.conf import settings
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Q, Value, When
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import (
@@ -30,7 +32,6 @@ from campaigns.models import (
     ChecklistEvidence,
     ChecklistImport,
     ChecklistItem,
-    ImportStatus,
     Role,
     Ticket,
 )
@@ -45,8 +46,9 @@ from campaigns.services.checklist_import import (
 )
 from campaigns.services.exports import scoring_sheet_workbook
 from campaigns.services.scoring import RISK_RULES_TEXT, area_scores, total_score
+from campaigns.services.xlsx_import import XLSX
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
 
 def _is_admin(user, campaign):
@@ -279,94 +281,71 @@ def scoring_export(request, campaign_id):
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
 
 
+def _campaign_for_admin(request, campaign_id):
+    campaign = get_campaign_for_user(request.user, campaign_id)
+    require_district_admin(request.user, campaign.district_id)
+    return campaign
+
+
 @login_required
 @require_GET
 def checklist_template(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    response = HttpResponse(template_workbook(campaign), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''checklist-template.xlsx"
-    return response
+    campaign = _campaign_for_admin(request, campaign_id)
+    return template_download(template_workbook(campaign), "checklist-template.xlsx")
+
+
+CHECKLIST_IMPORT = ImportPages(
+    owner="campaign",
+    owner_arg="pk",
+    records=lambda campaign: ChecklistImport.objects.filter(campaign=campaign),
+    form=ChecklistImportForm,
+    columns=COLUMNS,
+    title=gettext_lazy("从 Excel 导入任务清单"),
+    steps=(
+        gettext_lazy("下载模板，按列填写（第一行是列名，示例行导入前请删除）。"),
+        gettext_lazy("上传填好的 .xlsx 文件。系统先逐行检查，列出每一处问题；有问题时一行也不导入。"),
+        gettext_lazy("确认无误后导入。任务编号已存在的会更新，不会重复添加。"),
+    ),
+    upload_template="campaigns/checklist_import.html",
+    preview_template="campaigns/checklist_import_preview.html",
+    list_url="campaigns:checklist",
+    template_url="campaigns:checklist-template",
+    import_url="campaigns:checklist-import",
+    show_url="campaigns:checklist-import-show",
+    confirm_url="campaigns:checklist-import-confirm",
+    done_message=gettext_lazy("导入完成：新增 %(a)s 项，更新 %(c)s 项，未变 %(s)s 项。"),
+)
 
 
 @login_required
 def checklist_import(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    history = ChecklistImport.objects.filter(campaign=campaign).select_related("uploaded_by")[:20]
-    if request.method == "POST":
-        form = ChecklistImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            record, preview = checklist_import_upload(
-                campaign=campaign, actor=request.user, uploaded=form.cleaned_data["file"]
-            )
-            return render(
-                request,
-                "campaigns/checklist_import_preview.html",
-                {"campaign": campaign, "record": record, "preview": preview, "columns": COLUMNS},
-                status=200 if preview.is_clean else 400,
-            )
-        status = 400
-    else:
-        form = ChecklistImportForm()
-        status = 200
-    return render(
-        request,
-        "campaigns/checklist_import.html",
-        {
-            "campaign": campaign,
-            "form": form,
-            "history": history,
-            "columns": COLUMNS,
-            "max_rows": settings.IMPORT_MAX_ROWS,
-        },
-        status=status,
-    )
+    campaign = _campaign_for_admin(request, campaign_id)
+    return import_page(request, CHECKLIST_IMPORT, campaign, partial(checklist_import_upload, campaign=campaign))
 
 
 @login_required
 @require_POST
 def checklist_import_confirm_view(request, campaign_id, import_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    record = get_object_or_404(ChecklistImport, pk=import_id, campaign=campaign)
-    if record.status != ImportStatus.PREVIEW:
-        messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
-        return redirect("campaigns:checklist-import", campaign_id=campaign.pk)
-    preview = checklist_import_confirm(record=record, actor=request.user)
-    if not preview.is_clean or record.status != ImportStatus.DONE:
-        return render(
-            request,
-            "campaigns/checklist_import_preview.html",
-            {"campaign": campaign, "record": record, "preview": preview, "columns": COLUMNS},
-            status=409,
-        )
-    messages.success(
+    campaign = _campaign_for_admin(request, campaign_id)
+    return confirm_page(
         request,
-        _("导入完成：新增 %(a)s 项，更新 %(c)s 项，未变 %(s)s 项。")
-        % {"a": record.rows_added, "c": record.rows_changed, "s": record.rows_unchanged},
+        CHECKLIST_IMPORT,
+        campaign,
+        import_id,
+        lambda record: checklist_import_confirm(record=record, actor=request.user),
     )
-    return redirect("campaigns:checklist", campaign_id=campaign.pk)
 
 
 @login_required
 def checklist_import_show(request, campaign_id, import_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
-    record = get_object_or_404(ChecklistImport, pk=import_id, campaign=campaign)
-    preview = checklist_import_preview(record) if record.status == ImportStatus.PREVIEW else None
-    return render(
-        request,
-        "campaigns/checklist_import_preview.html",
-        {"campaign": campaign, "record": record, "preview": preview, "columns": COLUMNS},
-    )
+    campaign = _campaign_for_admin(request, campaign_id)
+    return show_page(request, CHECKLIST_IMPORT, campaign, import_id, checklist_import_preview)
 
 
 @login_required
 @require_POST
 def checklist_apply_standard_view(request, campaign_id):
-    campaign = get_campaign_for_user(request.user, campaign_id)
-    require_district_admin(request.user, campaign.district_id)
+    campaign = _campaign_for_admin(request, campaign_id)
     created = checklist_apply_standard(campaign=campaign, actor=request.user)
     messages.success(request, _("已按国家卫生城市标准生成 %(n)s 项任务。") % {"n": created})
     return redirect("campaigns:checklist", campaign_id=campaign.pk)

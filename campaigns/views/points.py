@@ -1,18 +1,20 @@
 """Inspection points (点位): the district's list, the admin's form and Excel import, QR codes,
 the printable sticker sheet, and what scanning a sticker does."""
 
-from django.conf import settings
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import (
@@ -24,7 +26,7 @@ from campaigns.access import (
 )
 from campaigns.filters import PointFilter
 from campaigns.forms import PointForm, PointImportForm
-from campaigns.models import OPEN_STATES, ImportStatus, InspectionPoint, OrgUnit, PointImport, Role, Ticket, UnitKind
+from campaigns.models import OPEN_STATES, InspectionPoint, OrgUnit, PointImport, Role, Ticket, UnitKind
 from campaigns.services.point_import import (
     COLUMNS,
     point_import_confirm,
@@ -39,7 +41,8 @@ from campaigns.services.points import (
     qr_svg_document,
     qr_svg_inline,
 )
-from campaigns.services.xlsx_import import XLSX
+
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 POINTS_PER_PAGE = 50
@@ -245,76 +248,53 @@ def _district_for_admin(request, code):
     return district
 
 
-def _preview_page(request, district, record, preview, status=200):
-    return render(
-        request,
-        "campaigns/point_import_preview.html",
-        {"district": district, "record": record, "preview": preview, "columns": COLUMNS},
-        status=status,
-    )
+POINT_IMPORT = ImportPages(
+    owner="district",
+    owner_arg="code",
+    records=lambda district: PointImport.objects.filter(district=district),
+    form=PointImportForm,
+    columns=COLUMNS,
+    title=gettext_lazy("从 Excel 导入点位"),
+    steps=(
+        gettext_lazy(
+            "下载模板，按列填写（第一行是列名，示例行导入前请删除）。“填写说明”一页列出了本区可填的单位、部门和点位类型。"
+        ),
+        gettext_lazy("上传填好的 .xlsx 文件。系统先逐行检查，列出每一处问题；有问题时一行也不导入。"),
+        gettext_lazy("确认无误后导入。同一所在单位里同名的点位会更新，不会重复添加。"),
+    ),
+    upload_template="campaigns/point_import.html",
+    preview_template="campaigns/point_import_preview.html",
+    list_url="campaigns:points",
+    template_url="campaigns:point-template",
+    import_url="campaigns:point-import",
+    show_url="campaigns:point-import-show",
+    confirm_url="campaigns:point-import-confirm",
+    done_message=gettext_lazy("导入完成：新增 %(a)s 个点位，更新 %(c)s 个，未变 %(s)s 个。"),
+)
 
 
 @login_required
 @require_GET
 def point_template(request, code):
     district = _district_for_admin(request, code)
-    response = HttpResponse(template_workbook(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''points-template.xlsx"
-    return response
+    return template_download(template_workbook(district), "points-template.xlsx")
 
 
 @login_required
 def point_import(request, code):
     district = _district_for_admin(request, code)
-    if request.method == "POST":
-        form = PointImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            record, preview = point_import_upload(
-                district=district, actor=request.user, uploaded=form.cleaned_data["file"]
-            )
-            return _preview_page(request, district, record, preview, status=200 if preview.is_clean else 400)
-        status = 400
-    else:
-        form = PointImportForm()
-        status = 200
-    history = PointImport.objects.filter(district=district).select_related("uploaded_by")[:20]
-    return render(
-        request,
-        "campaigns/point_import.html",
-        {
-            "district": district,
-            "form": form,
-            "history": history,
-            "columns": COLUMNS,
-            "max_rows": settings.IMPORT_MAX_ROWS,
-        },
-        status=status,
-    )
+    return import_page(request, POINT_IMPORT, district, partial(point_import_upload, district=district))
 
 
 @login_required
 @require_POST
 def point_import_confirm_view(request, code, import_id):
     district = _district_for_admin(request, code)
-    record = get_object_or_404(PointImport, pk=import_id, district=district)
-    if record.status != ImportStatus.PREVIEW:
-        messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
-        return redirect("campaigns:point-import", code=district.code)
-    preview = point_import_confirm(record=record)
-    if not preview.is_clean or record.status != ImportStatus.DONE:
-        return _preview_page(request, district, record, preview, status=409)
-    messages.success(
-        request,
-        _("导入完成：新增 %(a)s 个点位，更新 %(c)s 个，未变 %(s)s 个。")
-        % {"a": record.rows_added, "c": record.rows_changed, "s": record.rows_unchanged},
-    )
-    return redirect("campaigns:points", code=district.code)
+    return confirm_page(request, POINT_IMPORT, district, import_id, lambda record: point_import_confirm(record=record))
 
 
 @login_required
 @require_GET
 def point_import_show(request, code, import_id):
     district = _district_for_admin(request, code)
-    record = get_object_or_404(PointImport, pk=import_id, district=district)
-    preview = point_import_preview(record) if record.status == ImportStatus.PREVIEW else None
-    return _preview_page(request, district, record, preview)
+    return show_page(request, POINT_IMPORT, district, import_id, point_import_preview)

@@ -6,13 +6,14 @@ inside the district, so an id from elsewhere is a 404 too. People are in setup_p
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,11 +25,11 @@ from campaigns.models import (
     STREET_KINDS,
     Campaign,
     CampaignStatus,
-    ImportStatus,
     InspectionPoint,
     Membership,
     OrgUnit,
     Role,
+    SetupImport,
     SetupImportKind,
     UnitKind,
     WorkGroup,
@@ -37,9 +38,8 @@ from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
 from campaigns.setup_forms import CampaignForm, UnitForm, UnitImportForm, WorkGroupForm
 
-from .setup_imports import ImportKind, import_page, import_preview_page, import_record
+from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STREETS_PER_PAGE = 20
 UNITS_PER_PAGE = 50
 GROUPS_PER_PAGE = 50
@@ -344,22 +344,27 @@ def unit_active(request, code, pk):
 # --- the units import -------------------------------------------------------------------
 
 
-UNIT_IMPORT = ImportKind(
-    kind=SetupImportKind.UNITS,
-    title=gettext_lazy("从 Excel 导入单位"),
-    noun=gettext_lazy("单位"),
+UNIT_IMPORT = ImportPages(
+    owner="district",
+    owner_arg="code",
+    records=lambda district: SetupImport.objects.filter(district=district, kind=SetupImportKind.UNITS),
     form=UnitImportForm,
     columns=unit_service.COLUMNS,
-    list_url="campaigns:setup-units",
-    template_url="campaigns:setup-units-template",
-    import_url="campaigns:setup-units-import",
-    show_url="campaigns:setup-units-import-show",
-    confirm_url="campaigns:setup-units-import-confirm",
+    title=gettext_lazy("从 Excel 导入单位"),
+    noun=gettext_lazy("单位"),
     steps=(
         gettext_lazy("下载模板。模板里已列出本区现有的单位，新的单位加在后面（社区和村写在所属街道/乡镇之后）。"),
         gettext_lazy("上传填好的 .xlsx 文件。系统先逐行检查，列出每一处问题；有问题时一行也不导入。"),
         gettext_lazy("确认无误后导入。同一上级单位下名称相同的单位会更新联系人，不会重复添加。"),
     ),
+    upload_template="campaigns/setup_import.html",
+    preview_template="campaigns/setup_import_preview.html",
+    list_url="campaigns:setup-units",
+    template_url="campaigns:setup-units-template",
+    import_url="campaigns:setup-units-import",
+    show_url="campaigns:setup-units-import-show",
+    confirm_url="campaigns:setup-units-import-confirm",
+    done_message=gettext_lazy("导入完成：新增 %(a)s 个单位，更新 %(c)s 个，未变 %(s)s 个。"),
 )
 
 
@@ -367,43 +372,33 @@ UNIT_IMPORT = ImportKind(
 @require_GET
 def units_template(request, code):
     district = get_district_for_admin(request.user, code)
-    response = HttpResponse(unit_service.units_template(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''units-template.xlsx"
-    return response
+    return template_download(unit_service.units_template(district), "units-template.xlsx")
 
 
 @login_required
 def units_import(request, code):
     district = get_district_for_admin(request.user, code)
-    return import_page(request, district, UNIT_IMPORT, unit_service.units_import_upload)
+    return import_page(request, UNIT_IMPORT, district, partial(unit_service.units_import_upload, district=district))
 
 
 @login_required
 @require_GET
 def units_import_show(request, code, import_id):
     district = get_district_for_admin(request.user, code)
-    record = import_record(district, UNIT_IMPORT, import_id)
-    preview = unit_service.units_import_preview(record) if record.status == ImportStatus.PREVIEW else None
-    return import_preview_page(request, district, UNIT_IMPORT, record, preview)
+    return show_page(request, UNIT_IMPORT, district, import_id, unit_service.units_import_preview)
 
 
 @login_required
 @require_POST
 def units_import_confirm(request, code, import_id):
     district = get_district_for_admin(request.user, code)
-    record = import_record(district, UNIT_IMPORT, import_id)
-    if record.status != ImportStatus.PREVIEW:
-        messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
-        return redirect(UNIT_IMPORT.import_url, code=district.code)
-    preview = unit_service.units_import_confirm(record=record, actor=request.user)
-    if not preview.is_clean or record.status != ImportStatus.DONE:
-        return import_preview_page(request, district, UNIT_IMPORT, record, preview, status=409)
-    messages.success(
+    return confirm_page(
         request,
-        _("导入完成：新增 %(a)s 个单位，更新 %(c)s 个，未变 %(s)s 个。")
-        % {"a": record.rows_added, "c": record.rows_changed, "s": record.rows_unchanged},
+        UNIT_IMPORT,
+        district,
+        import_id,
+        lambda record: unit_service.units_import_confirm(record=record, actor=request.user),
     )
-    return redirect(UNIT_IMPORT.list_url, code=district.code)
 
 
 # --- work groups ----------------------------------------------------------------------------

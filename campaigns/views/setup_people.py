@@ -8,6 +8,7 @@ never in the database, and for a few minutes at most.
 
 import time
 from dataclasses import asdict
+from functools import partial
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -24,26 +25,30 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import get_district_for_admin
 from campaigns.audit import audit_record
-from campaigns.models import AccountProfile, AuditKind, ImportStatus, Membership, Role, SetupImportKind
+from campaigns.models import AccountProfile, AuditKind, Membership, Role, SetupImport, SetupImportKind
 from campaigns.privacy import mask_phone
 from campaigns.services import people as people_service
 from campaigns.services.accounts import AccountRefused, membership_revoke
+from campaigns.services.xlsx_import import XLSX
 from campaigns.setup_forms import ROLE_CHOICES, PeopleImportForm, PersonForm, RoleForm
 
-from .setup import XLSX
-from .setup_imports import ImportKind, import_page, import_preview_page, import_record
+from .imports import ImportPages, confirm_page, import_page, import_record, show_page, template_download
 
 User = get_user_model()
 PEOPLE_PER_PAGE = 50
 # How long an import's one-time passwords wait in the session for their single download.
 PASSWORDS_KEEP_SECONDS = 15 * 60
 
-PEOPLE_IMPORT = ImportKind(
-    kind=SetupImportKind.PEOPLE,
-    title=gettext_lazy("从 Excel 导入人员"),
-    noun=gettext_lazy("人员"),
+PEOPLE_IMPORT = ImportPages(
+    owner="district",
+    owner_arg="code",
+    records=lambda district: SetupImport.objects.filter(district=district, kind=SetupImportKind.PEOPLE),
     form=PeopleImportForm,
     columns=people_service.COLUMNS,
+    title=gettext_lazy("从 Excel 导入人员"),
+    noun=gettext_lazy("人员"),
+    upload_template="campaigns/setup_import.html",
+    preview_template="campaigns/setup_import_preview.html",
     list_url="campaigns:setup-people",
     template_url="campaigns:setup-people-template",
     import_url="campaigns:setup-people-import",
@@ -236,50 +241,55 @@ def person_role_remove(request, code, pk, membership_id):
 @require_GET
 def people_template(request, code):
     district = get_district_for_admin(request.user, code)
-    response = HttpResponse(people_service.people_template(district), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''people-template.xlsx"
-    return response
+    return template_download(people_service.people_template(district), "people-template.xlsx")
 
 
 @login_required
 def people_import(request, code):
     district = get_district_for_admin(request.user, code)
-    return import_page(request, district, PEOPLE_IMPORT, people_service.people_import_upload)
+    return import_page(
+        request, PEOPLE_IMPORT, district, partial(people_service.people_import_upload, district=district)
+    )
 
 
 @login_required
 @require_GET
 def people_import_show(request, code, import_id):
     district = get_district_for_admin(request.user, code)
-    record = import_record(district, PEOPLE_IMPORT, import_id)
-    preview = None
-    if record.status == ImportStatus.PREVIEW:
-        preview = people_service.people_import_preview(record, request.user)
-    return import_preview_page(request, district, PEOPLE_IMPORT, record, preview)
+    return show_page(
+        request,
+        PEOPLE_IMPORT,
+        district,
+        import_id,
+        lambda record: people_service.people_import_preview(record, request.user),
+    )
 
 
 @login_required
 @require_POST
 def people_import_confirm(request, code, import_id):
     district = get_district_for_admin(request.user, code)
-    record = import_record(district, PEOPLE_IMPORT, import_id)
-    if record.status != ImportStatus.PREVIEW:
-        messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
-        return redirect(PEOPLE_IMPORT.import_url, code=district.code)
-    preview, issued = people_service.people_import_confirm(record=record, actor=request.user)
-    if not preview.is_clean or record.status != ImportStatus.DONE:
-        return import_preview_page(request, district, PEOPLE_IMPORT, record, preview, status=409)
-    if issued:
-        request.session[_passwords_key(record.pk)] = {
-            "until": time.time() + PASSWORDS_KEEP_SECONDS,
-            "people": [asdict(person) for person in issued],
-        }
-    # Rendered here, not after a redirect: reloading this page cannot show the passwords again.
-    return render(
-        request,
-        "campaigns/setup_people_imported.html",
-        {"district": district, "record": record, "issued": issued, "minutes": PASSWORDS_KEEP_SECONDS // 60},
-    )
+    issued = []
+
+    def confirm(record):
+        preview, made = people_service.people_import_confirm(record=record, actor=request.user)
+        issued.extend(made)
+        return preview
+
+    def done(record):
+        if issued:
+            request.session[_passwords_key(record.pk)] = {
+                "until": time.time() + PASSWORDS_KEEP_SECONDS,
+                "people": [asdict(person) for person in issued],
+            }
+        # Rendered here, not after a redirect: reloading this page cannot show the passwords again.
+        return render(
+            request,
+            "campaigns/setup_people_imported.html",
+            {"district": district, "record": record, "issued": issued, "minutes": PASSWORDS_KEEP_SECONDS // 60},
+        )
+
+    return confirm_page(request, PEOPLE_IMPORT, district, import_id, confirm, done)
 
 
 @login_required
@@ -287,7 +297,7 @@ def people_import_confirm(request, code, import_id):
 def people_import_passwords(request, code, import_id):
     """The import's one-time passwords as a workbook, once: the download is audited and ends them."""
     district = get_district_for_admin(request.user, code)
-    record = import_record(district, PEOPLE_IMPORT, import_id)
+    record = import_record(PEOPLE_IMPORT, district, import_id)
     kept = request.session.pop(_passwords_key(record.pk), None)
     if not kept or kept.get("until", 0) < time.time():
         return render(
