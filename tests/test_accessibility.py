@@ -109,6 +109,28 @@ COLOUR_ONLY_JS = """() => [...document.querySelectorAll('.light, .badge, .status
   .map((el) => el.outerHTML.slice(0, 80))"""
 
 
+# What axe no longer checks: an id given twice (two forms on one page), and a label or a
+# description pointing at an element that is not there (or is a hidden input).
+REFERENCES_JS = """() => {
+  const bad = [];
+  const counts = {};
+  for (const el of document.querySelectorAll('[id]')) counts[el.id] = (counts[el.id] || 0) + 1;
+  for (const [id, n] of Object.entries(counts)) if (n > 1) bad.push(`id "${id}" is used ${n} times`);
+  for (const el of document.querySelectorAll('label[for]')) {
+    const target = document.getElementById(el.htmlFor);
+    if (!target || target.type === 'hidden') bad.push(`label for "${el.htmlFor}" names no visible control`);
+  }
+  for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls']) {
+    for (const el of document.querySelectorAll(`[${attr}]`)) {
+      for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) bad.push(`${attr}="${id}" on ${el.tagName.toLowerCase()} points nowhere`);
+      }
+    }
+  }
+  return bad;
+}"""
+
+
 def test_main_pages_have_no_serious_accessibility_violations(browser, live_server, tx, world):  # noqa: F811
     base = live_server.url
     campaign = tx.campaign.pk
@@ -164,5 +186,6 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_serve
             problems.extend(axe_problems(page, base + url, status))
             # Colour is never the only signal: every light and badge shown says it in words too.
             problems.extend(f"{url}: a badge without words: {html}" for html in page.evaluate(COLOUR_ONLY_JS))
+            problems.extend(f"{url}: {problem}" for problem in page.evaluate(REFERENCES_JS))
         page.context.close()
     assert not problems, "axe found:\n" + "\n".join(problems)

@@ -157,3 +157,23 @@ def test_error_pages_look_like_the_product(browser, live_server, tx, td):  # noq
         page.screenshot(path=SHOTS / "phone-390-error-500.png", full_page=True)
         page.context.close()
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.REPORTED
+
+
+def test_the_wall_screen_refreshes_its_figures_in_place(browser, live_server, tx):  # noqa: F811
+    tx.log()
+    page = open_as(browser, live_server, tx.leader, DESKTOP)
+    page.clock.install()
+    page.goto(f"{live_server.url}/board/TX/wall/")
+    page.evaluate("() => { window.sameDocument = true; }")
+    assert page.locator("head meta[http-equiv=refresh]").count() == 0  # a meta refresh only without scripts
+    opened = page.locator(".figure:has-text('未办结') strong").inner_text()
+    tx.log()
+    tx.log()
+    page.clock.run_for(121_000)
+    page.wait_for_function(
+        "(before) => document.querySelector('.figure strong').innerText !== before", arg=opened, timeout=10_000
+    )
+    assert page.locator(".figure:has-text('未办结') strong").inner_text() == str(int(opened) + 2)
+    assert page.evaluate("() => window.sameDocument")  # swapped in place: no blank screen, no reload
+    page.screenshot(path=SHOTS / "desk-wall-refreshed.png", full_page=True)
+    page.context.close()
