@@ -298,6 +298,7 @@ RULES = {
     "second-factor": form(EVERYONE | set(DUTY_HOLDERS), post=302, ok=302),  # no device yet: to setup
     "second-factor-setup": form(EVERYONE | set(DUTY_HOLDERS), post=200, get_writes=True),  # a pending device
     "set_language": public(302, post=302),
+    "language": public(405, post=302),  # POST only; remembered with the account when signed in
     "healthz": public((200, 503)),  # 503 while no worker has beaten
     # --- the security admin (accounts, roles) and the audit admin: no district involved -----
     "security-accounts": page(SECURITY, system=True),
