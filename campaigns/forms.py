@@ -75,6 +75,11 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# The camera opens straight away on a phone (the photo picker offers the album beside it), and
+# ledger.js shrinks big photos before they are sent over a slow mobile connection.
+CAMERA_ATTRS = {"accept": "image/*", "capture": "environment", "data-shrink-photos": ""}
+
+
 class MultiplePhotoField(forms.Field):
     """Several photos in one input; each is checked by content in PhotoFormMixin.clean_photos."""
 
@@ -191,7 +196,7 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
     description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultiplePhotoField(
         label=_("问题照片"),
-        widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=MultiplePhotoInput(attrs=CAMERA_ATTRS),
         help_text=_("可多张，直接拍照。"),
     )
     checklist_item = ChecklistItemChoiceField(
@@ -372,7 +377,7 @@ class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
     note = forms.CharField(label=_("整改情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultiplePhotoField(
         label=_("整改后照片"),
-        widget=MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=MultiplePhotoInput(attrs=CAMERA_ATTRS),
     )
 
     photo_kind = PhotoKind.AFTER

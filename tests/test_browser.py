@@ -23,6 +23,17 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+_screenshots_cleared = []
+
+
+def _fresh_screenshots():
+    """Last run's screenshots go once per run, not per module: several modules share the folder."""
+    if not _screenshots_cleared:
+        shutil.rmtree(SHOTS, ignore_errors=True)
+        _screenshots_cleared.append(True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -34,7 +45,7 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    _fresh_screenshots()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -47,8 +58,8 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def open_as(browser, live_server, user, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+def open_as(browser, live_server, user, viewport, **context_options):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **context_options)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", user.username)
@@ -150,13 +161,6 @@ def test_bad_photo_keeps_the_form_in_the_browser(browser, live_server, tx, tmp_p
     page.screenshot(path=SHOTS / "08-staff-bad-photo-phone.png", full_page=True)
     page.context.close()
     assert Ticket.objects.count() == 0
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fresh_artifacts():
-    if SHOTS.exists():
-        shutil.rmtree(SHOTS)
-    yield
 
 
 def test_admin_imports_the_checklist_and_a_unit_reports_progress(browser, live_server, tx, tmp_path):

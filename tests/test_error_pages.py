@@ -33,3 +33,38 @@ def test_404_page_is_ours(client, tx, status, text):
     response = client.get("/nowhere/")
     assert response.status_code == status
     assert text in response.content.decode()
+
+
+def test_403_for_a_leader_trying_an_act_says_why_and_where_to_go(client, tx):
+    ticket = tx.log()
+    client.force_login(tx.leader)
+    response = client.post(f"/tickets/{ticket.number}/void/", {"reason": "重复登记"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    # In the product's frame (its stylesheet and menu), in its words, with a way on.
+    assert "ledger.css" in html and 'class="mainnav"' in html
+    assert "无权操作" in html and "什么都没有改动" in html and "联系本区创卫办管理员" in html
+    assert 'href="/"' in html
+    ticket.refresh_from_db()
+    assert ticket.state == "reported"
+
+
+def test_404_for_another_districts_ticket_gives_no_hint_of_it(client, tx, td):
+    other = td.log()
+    client.force_login(tx.staff)
+    response = client.get(f"/tickets/{other.number}/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "找不到页面" in html and "ledger.css" in html and 'class="mainnav"' in html
+    assert "不在您的管辖范围内" in html and 'href="/tickets/"' in html
+    # Not even echoed back (the language switch goes home from here).
+    assert other.number not in html and td.unit.name not in html
+
+
+def test_a_stale_form_gets_our_page_not_djangos(tx):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(tx.staff)
+    response = client.post("/tickets/new/", {"description": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "页面已过期，没有提交" in html and "ledger.css" in html and "CSRF" not in html

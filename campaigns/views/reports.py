@@ -31,6 +31,12 @@ from campaigns.services.workdays import calendar_covers
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 
 
+def _report_ids(duty):
+    # A person who reports for a street and a finder group sees two forms on one page: each
+    # label must point to its own field.
+    return f"id_duty{duty.pk}_%s"
+
+
 def _duty_today(duty, user, now, form=None):
     today = timezone.localdate(now)
     schedule = schedule_for(duty.campaign)
@@ -48,7 +54,8 @@ def _duty_today(duty, user, now, form=None):
         "fixed_count": fixes_submitted(duty, today).count(),
         "form": form
         or DailyReportForm(
-            initial={"points_visited": report.points_visited, "notes": report.notes} if report else None
+            initial={"points_visited": report.points_visited, "notes": report.notes} if report else None,
+            auto_id=_report_ids(duty),
         ),
     }
 
@@ -74,7 +81,7 @@ def report_submit(request, duty_id):
     )
     if not may_file(duty, request.user):
         raise PermissionDenied(_("只能报送本单位的日报。"))
-    form = DailyReportForm(request.POST)
+    form = DailyReportForm(request.POST, auto_id=_report_ids(duty))
     now = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
