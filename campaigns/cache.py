@@ -184,6 +184,32 @@ class LedgerRedisCache(RedisCache):
             return None
         return None if value == 1 else value
 
+    def pipeline_after_commit(self, *, incr=(), set_nx=None):
+        """INCR each counter and SET NX EX each marker, in one round trip.
+
+        Returns ([value, or None for a counter that was not there], {marker: set or not}), or
+        None when Redis cannot be reached (the missed write moves the generation on later).
+        """
+        set_nx = set_nx or {}
+        if not self._ready():
+            self._missed_writes = True
+            return None
+        made_incr = [self.make_and_validate_key(key) for key in incr]
+        made_nx = {marker: self.make_and_validate_key(marker) for marker in set_nx}
+        try:
+            pipe = self._cache.get_client(None, write=True).pipeline(transaction=False)
+            for key in made_incr:
+                pipe.incr(key)
+            for marker, key in made_nx.items():
+                pipe.set(key, self._cache._serializer.dumps(1), ex=set_nx[marker], nx=True)
+            replies = pipe.execute()
+        except RedisError as exc:
+            self._failed(exc, write=True)
+            return None
+        counters = [None if value == 1 else value for value in replies[: len(made_incr)]]
+        marked = {marker: bool(reply) for marker, reply in zip(made_nx, replies[len(made_incr) :], strict=True)}
+        return counters, marked
+
     def clear(self):
         cleared = self._write("clear", False)
         self._generation = None  # the generation key went too: start the next one at once

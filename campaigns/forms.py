@@ -165,7 +165,9 @@ class PhotoFormMixin:
     def photos_rolled_back(self):
         """The transaction that stored this request's photos was rolled back: their rows are
         gone, so they are stored again by the next keep_photos()."""
-        gone = getattr(self, "_stored_now", [])
+        gone = getattr(self, "_stored_now", None)
+        if gone is None:
+            return  # refused before anything was stored: the good files still wait for keep_photos()
         for photo in gone:  # their files were written before the rollback: not left behind
             photo.image.delete(save=False)
         stored = {id(photo) for photo in gone}

@@ -16,25 +16,25 @@ from campaigns.local_cache import local
 FRAGMENT_SECONDS = 300
 
 
-def _version_key(district_id):
+def version_key(district_id):
     return f"dver:{district_id}"
 
 
 def district_touch(district_id):
     incr_known = getattr(cache, "incr_known", None)
     if incr_known is not None:  # Redis: one round trip
-        if incr_known(_version_key(district_id)) is None:
-            cache.set(_version_key(district_id), time.time_ns(), None)
+        if incr_known(version_key(district_id)) is None:
+            cache.set(version_key(district_id), time.time_ns(), None)
         return
     try:
-        cache.incr(_version_key(district_id))
+        cache.incr(version_key(district_id))
     except ValueError:
         # Unknown after a cache flush: start from the clock, never from a number used before.
-        cache.set(_version_key(district_id), time.time_ns(), None)
+        cache.set(version_key(district_id), time.time_ns(), None)
 
 
 def district_versions(district_ids):
-    keys = [_version_key(pk) for pk in sorted(district_ids)]
+    keys = [version_key(pk) for pk in sorted(district_ids)]
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     for key in missing:

@@ -63,3 +63,75 @@ def coalesced_run_started(marker):
     from django.core.cache import cache
 
     cache.delete(marker)
+
+
+# --- what a committed act asks of Redis, in one round trip ----------------------------------
+#
+# A 销号 commits, then moves its district's version on (every page that shows the district
+# is stale) and marks an outbox drain as queued; a logged problem also marks a thumbnail run.
+# Each is a Redis command and a round trip of its own, which a synchronous web worker waits
+# out. Collected over the transaction, they go in one pipeline after it commits.
+
+_BATCH_ATTR = "_ledger_after_commit"
+
+
+def after_commit_batch(*, district=None, coalesce=None):
+    """Within a transaction: on commit, touch `district`'s version and/or queue the coalesced
+    run `coalesce` = (task, marker) — together with everything else this transaction asked."""
+    from django.conf import settings
+
+    connection = transaction.get_connection()
+    if not settings.REDIS_URL or not connection.in_atomic_block:
+        # No shared cache (or no transaction): each thing on its own, as before.
+        if district is not None:
+            from campaigns.selectors.board import board_invalidate
+
+            transaction.on_commit(lambda: board_invalidate(district))
+        if coalesce is not None:
+            enqueue_coalesced_on_commit(*coalesce)
+        return
+    # Each request registers an on_commit callback of its own, so Django's bookkeeping of
+    # savepoints and rollbacks applies to it; the first one to run sends what all pending
+    # requests asked and the rest find nothing left. A request whose transaction rolled back
+    # stays pending until the next commit sends it: one needless version step or drain run,
+    # never a missed one.
+    pending = connection.__dict__.setdefault(_BATCH_ATTR, [])
+    request = _AfterCommit(district, coalesce, pending)
+    pending.append(request)
+    transaction.on_commit(request)
+
+
+class _AfterCommit:
+    __slots__ = ("district", "coalesce", "pending")
+
+    def __init__(self, district, coalesce, pending):
+        self.district, self.coalesce, self.pending = district, coalesce, pending
+
+    def __call__(self):
+        if self not in self.pending:
+            return  # sent with an earlier one of the same commit
+        requests, self.pending[:] = list(self.pending), []
+        _flush(
+            {r.district for r in requests if r.district is not None},
+            {r.coalesce[1]: r.coalesce[0] for r in requests if r.coalesce is not None},
+        )
+
+
+def _flush(districts, runs):
+    from django.core.cache import cache
+
+    from campaigns.fragments import district_touch, version_key
+
+    districts = sorted(districts)
+    results = cache.pipeline_after_commit(
+        incr=[version_key(d) for d in districts], set_nx={marker: COALESCE_SECONDS for marker in runs}
+    )
+    if results is None:  # Redis unreachable: the work waits in the database for beat's sweeps
+        return
+    versions, marked = results
+    for district, value in zip(districts, versions, strict=True):
+        if value is None:
+            district_touch(district)  # a counter that was not there starts from the clock
+    for marker, task in runs.items():
+        if marked.get(marker) and not enqueue(task):
+            cache.delete(marker)

@@ -3,7 +3,7 @@
 import time
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 CHOICES_VERSION_KEY = "choices:version"
 SCOPE_VERSION_KEY = "scope:version"
@@ -52,6 +52,11 @@ def bump_choices_version(**kwargs):
         cache.set(CHOICES_VERSION_KEY, 2, None)
 
 
+def bump_choices_version_on_members(action, **kwargs):
+    if action.startswith("post_"):
+        bump_choices_version()
+
+
 def connect():
     from django.contrib.auth import get_user_model
 
@@ -76,3 +81,7 @@ def connect():
     for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup, InspectionPoint, Campaign):
         post_save.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-save")
         post_delete.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-delete")
+    # Who is in which finder group (a logged problem is credited to the reporter's group).
+    m2m_changed.connect(
+        bump_choices_version_on_members, sender=WorkGroup.members.through, dispatch_uid="choices-group-members"
+    )

@@ -12,6 +12,7 @@ call these verbs; none of them writes a state field itself.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,6 @@ from .access import MANAGER_ROLES, WORKER_ROLES, scope_for
 from .audit import audit_record
 from .models import (
     AuditKind,
-    OrgUnit,
     PhotoKind,
     Ticket,
     TicketAction,
@@ -32,7 +32,8 @@ from .models import (
     WorkGroupKind,
 )
 from .models.ticket import event_hash
-from .selectors.board import board_invalidate
+from .prepared import PreparedQuery
+from .queue import after_commit_batch
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event
 from .services.tally import tally_move, tally_snapshot
@@ -52,6 +53,22 @@ class ActionForbidden(WorkflowError):
 
 class TransitionRefused(WorkflowError):
     """The act does not fit the ticket's state or lacks what it needs."""
+
+
+class TicketNotFound(WorkflowError):
+    """No such ticket among the districts the person may see (the page answers 404)."""
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """A ticket named by its number, within the districts the acting person may see.
+
+    A view hands this to a verb instead of a ticket it read first: the verb's locked read
+    finds, scopes and locks the ticket in one query.
+    """
+
+    number: str
+    district_ids: frozenset
 
 
 @dataclass(frozen=True)
@@ -137,14 +154,46 @@ def _check(action, ticket, user):
         raise problem
 
 
+def _chain_head():
+    # The newest link of the ticket's event chain, read with the row: the next event hangs on it.
+    return Subquery(TicketEvent.objects.filter(ticket_id=OuterRef("pk")).order_by("-id").values("chain_hash")[:1])
+
+
+_LOCKED_BY_ID = PreparedQuery(
+    Ticket, lambda pk: Ticket.objects.select_for_update(of=("self",)).filter(pk=pk).annotate(chain_head=_chain_head())
+)
+_LOCKED_BY_NUMBER = PreparedQuery(
+    Ticket,
+    lambda number, district_ids: (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(number=number, district_id__in=district_ids)
+        .annotate(chain_head=_chain_head())
+    ),
+    lists=("district_ids",),
+)
+
+
 def _lock(ticket):
-    return Ticket.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=ticket.pk)
+    """The ticket's row, locked until the transaction ends, with the head of its event chain.
+
+    Every act runs this same lookup, so it is compiled once (campaigns/prepared.py).
+    """
+    if isinstance(ticket, TicketRef):
+        districts = sorted(ticket.district_ids)
+        locked = _LOCKED_BY_NUMBER.first(number=ticket.number, district_ids=districts) if districts else None
+        if locked is None:
+            raise TicketNotFound(_("没有这张工单，或您无权查看。"))
+        return locked
+    locked = _LOCKED_BY_ID.first(pk=ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} is gone")
+    return locked
 
 
 def _record(ticket, action, actor, from_state, note="", details=None, at=None):
-    district_id = ticket.district_id
-    # The board is cached for a minute; a change to the ledger shows at once.
-    transaction.on_commit(lambda: board_invalidate(district_id))
+    # Every page that shows the district is stale once this commits (one Redis pipeline with
+    # the rest of what the act asks of Redis: campaigns/queue.py).
+    after_commit_batch(district=ticket.district_id)
     event = TicketEvent(
         ticket=ticket,
         action=action,
@@ -157,7 +206,10 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
     )
     if action == TicketAction.LOG:
         event.chain_hash = event_hash("", event)  # a ticket's first link: nothing to look up before it
-    event.save()
+    elif hasattr(ticket, "chain_head"):  # read with the locked row (_lock)
+        event.chain_hash = event_hash(ticket.chain_head or "", event)
+    event.save()  # without a known head, the event looks its previous link up itself
+    ticket.chain_head = event.chain_hash
     outbox_add_ticket_event(event)
     return event
 
@@ -265,7 +317,7 @@ def ticket_log(
     if point is not None:
         if point.district_id != district.pk:
             raise TransitionRefused(_("点位不属于本区。"))
-        street = OrgUnit.objects.get(pk=point.street_id) if point.street_id else street
+        street = point.street if point.street_id else street
     _require(street, _("请选择街道/乡镇。"))
     if street.district_id != district.pk or not street.is_street:
         raise TransitionRefused(_("街道/乡镇不属于本区。"))
@@ -276,9 +328,7 @@ def ticket_log(
         raise TransitionRefused(_("请至少拍一张问题照片。"))
     if finder_group is None:
         # Credit the find to the reporter's finder group, so groups can be compared.
-        finder_group = WorkGroup.objects.filter(
-            campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor
-        ).first()
+        finder_group = _finder_group_of(actor, campaign)
     reported_at = reported_at or timezone.now()
     today = timezone.localdate()
     if assignment is not None:
@@ -286,6 +336,11 @@ def ticket_log(
         _validate_assignment(probe, assignment["unit"], assignment["deadline"], today)
 
     with transaction.atomic():
+        if callable(photos):
+            # Stored now, inside this transaction: they commit with the ticket or not at all.
+            photos = photos()
+            if not photos:
+                raise TransitionRefused(_("请至少拍一张问题照片。"))
         ticket = Ticket(
             number=ledger_number_next(district, reported_at),
             district=district,
@@ -309,6 +364,16 @@ def ticket_log(
             _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
         tally_move(None, tally_snapshot(ticket))
     return ticket
+
+
+def _finder_group_of(actor, campaign):
+    from .reference import choices_version_of, kept
+
+    def build():
+        group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
+        return (group,)  # "in no group" is worth keeping too
+
+    return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version_of(actor), build)[0]
 
 
 def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note="", checklist_item=None):

@@ -9,6 +9,7 @@ still holds them and no file is left behind without its row.
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from campaigns import workflow
@@ -45,8 +46,10 @@ def test_logging_commits_the_photos_with_the_ticket(client, tx):
 
 def test_a_refused_log_keeps_the_photos_for_the_next_try(client, tx, settings, monkeypatch):
     def refused(**kwargs):
-        assert len(kwargs["photos"]) == 2 and all(p.pk for p in kwargs["photos"])  # stored, in the transaction
-        raise workflow.TransitionRefused("点位刚被停用，请重新选择。")
+        with transaction.atomic():  # as the verb: the photos are stored inside its transaction
+            photos = kwargs["photos"]()
+            assert len(photos) == 2 and all(p.pk for p in photos)
+            raise workflow.TransitionRefused("点位刚被停用，请重新选择。")
 
     monkeypatch.setattr(workflow, "ticket_log", refused)
     client.force_login(tx.staff)
@@ -60,6 +63,21 @@ def test_a_refused_log_keeps_the_photos_for_the_next_try(client, tx, settings, m
         assert f'name="kept_photos" value="{photo.pk}"' in html
     assert len(media_files(settings)) == 2, "files of the rolled-back rows were left behind"
     assert not Ticket.objects.exists()
+
+
+def test_a_log_refused_before_its_photos_were_stored_keeps_them_too(client, tx, settings, monkeypatch):
+    def refused(**kwargs):
+        raise workflow.TransitionRefused("点位刚被停用，请重新选择。")  # before the transaction opens
+
+    monkeypatch.setattr(workflow, "ticket_log", refused)
+    client.force_login(tx.staff)
+    response = client.post(reverse("campaigns:ticket-log"), log_post(tx))
+    assert response.status_code == 400
+    kept = list(TicketPhoto.objects.filter(ticket__isnull=True, uploaded_by=tx.staff))
+    assert len(kept) == 2
+    for photo in kept:
+        assert f'name="kept_photos" value="{photo.pk}"' in response.content.decode()
+    assert len(media_files(settings)) == 2
 
 
 def test_a_refused_fix_keeps_its_after_photos(client, tx, settings, monkeypatch):

@@ -385,3 +385,21 @@ def test_full_loop_timeline(tx):
         assert current[1] == previous[2]
     assert chain[-1][2] == ticket.state
     assert TicketPhoto.objects.filter(ticket=ticket, kind=PhotoKind.AFTER).count() == 2
+
+
+def test_a_log_credits_the_finder_group_the_reporter_is_in_now(tx):
+    """The reporter's group is kept between requests; joining another group shows at once."""
+    from django.contrib.auth import get_user_model
+
+    from campaigns.models import WorkGroup, WorkGroupKind
+
+    def log_as_a_new_request():  # each request reads its user (and the versions) afresh
+        return tx.log(actor=get_user_model().objects.get(pk=tx.staff.pk))
+
+    assert log_as_a_new_request().finder_group == tx.finder_group
+    second = WorkGroup.objects.create(campaign=tx.campaign, kind=WorkGroupKind.FINDER_GROUP, name="发现问题第二组")
+    tx.finder_group.members.remove(tx.staff)
+    second.members.add(tx.staff)
+    assert log_as_a_new_request().finder_group == second
+    second.members.clear()
+    assert log_as_a_new_request().finder_group is None

@@ -43,10 +43,10 @@ def outbox_add_ticket_event(event):
     if event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED:
         return  # logged straight into 整改中: the assignment that follows tells the unit
     OutboxItem.objects.create(topic=TICKET_EVENT, ref_id=event.pk)
-    from campaigns.queue import enqueue_coalesced_on_commit
+    from campaigns.queue import after_commit_batch
     from campaigns.tasks import drain_outbox
 
-    enqueue_coalesced_on_commit(drain_outbox, DRAIN_MARKER)
+    after_commit_batch(coalesce=(drain_outbox, DRAIN_MARKER))
 
 
 def ticket_event_message(event):

@@ -395,7 +395,7 @@ def photo_store(uploaded, *, user, kind):
     problem, so a Celery task does it once the photo is saved; until then lists show the
     original, scaled by the browser.
     """
-    from campaigns.queue import enqueue_coalesced_on_commit
+    from campaigns.queue import after_commit_batch
     from campaigns.tasks import make_pending_thumbnails
 
     content_type = photo_inspect(uploaded)
@@ -417,7 +417,7 @@ def photo_store(uploaded, *, user, kind):
     photo.image.save(name, ContentFile(clean, name=name), save=False)
     photo.save()
     # With the broker down the photo is still saved; sweep_left_work makes the copy later.
-    enqueue_coalesced_on_commit(make_pending_thumbnails, THUMBNAILS_MARKER)
+    after_commit_batch(coalesce=(make_pending_thumbnails, THUMBNAILS_MARKER))
     return photo
 
 

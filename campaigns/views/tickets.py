@@ -144,20 +144,19 @@ def ticket_log(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            # The photos and the ticket commit together: one transaction, not two.
-            with transaction.atomic():
-                ticket = workflow.ticket_log(
-                    actor=request.user,
-                    campaign=campaign,
-                    category=data["category"],
-                    description=data["description"],
-                    photos=form.keep_photos(),
-                    street=data.get("street"),
-                    point=data.get("point"),
-                    place=data.get("place", ""),
-                    assignment=form.assignment(),
-                    checklist_item=data.get("checklist_item"),
-                )
+            # The photos are stored inside the verb's transaction: they commit with the ticket.
+            ticket = workflow.ticket_log(
+                actor=request.user,
+                campaign=campaign,
+                category=data["category"],
+                description=data["description"],
+                photos=form.keep_photos,
+                street=data.get("street"),
+                point=data.get("point"),
+                place=data.get("place", ""),
+                assignment=form.assignment(),
+                checklist_item=data.get("checklist_item"),
+            )
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
         except workflow.WorkflowError as exc:
@@ -270,21 +269,32 @@ def ticket_detail(request, number):
     return person_page(request, "ticket-detail", scope_for(request.user).district_ids, render_page)
 
 
+# Acts whose form is built from the ticket, or which store photos before the act: the ticket
+# is read (and the person authorised) first. The others go straight to the verb, whose one
+# locked read finds, scopes and locks the ticket.
+_FORM_READS_TICKET = frozenset({TicketAction.ASSIGN, TicketAction.SUBMIT_FIX})
+
+
 def _act(request, number, action, perform):
     """Run one act from its POST form; on a problem, show the ticket page with the form as typed."""
-    ticket, actions = get_ticket_for_user(request, number, for_action=action)
+    ticket = None
+    if action in _FORM_READS_TICKET:
+        ticket, _actions = get_ticket_for_user(request, number, for_action=action)
     form = _action_form(action, ticket, request.user, request.POST, request.FILES)
     with_photos = hasattr(form, "keep_photos")
     status = 400
     if form.is_valid():
+        target = ticket or workflow.TicketRef(number, scope_for(request.user).district_ids)
         try:
             if with_photos:
                 # The after-photos and the act commit together: one transaction, not two.
                 with transaction.atomic():
                     form.keep_photos()
-                    perform(ticket, form)
+                    perform(target, form)
             else:
-                perform(ticket, form)
+                perform(target, form)
+        except workflow.TicketNotFound:
+            raise Http404("没有这张工单，或您无权查看。") from None
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
         except workflow.WorkflowError as exc:
@@ -294,8 +304,11 @@ def _act(request, number, action, perform):
             status = 409
         else:
             label = workflow.ALLOWED_TRANSITIONS[action].label
-            messages.success(request, _("%(number)s：%(action)s完成。") % {"number": ticket.number, "action": label})
-            return redirect("campaigns:ticket-detail", number=ticket.number)
+            messages.success(request, _("%(number)s：%(action)s完成。") % {"number": number, "action": label})
+            return redirect("campaigns:ticket-detail", number=number)
+    else:
+        # An invalid form on a ticket the person may not see or act on is still a 404 or 403.
+        get_ticket_for_user(request, number, for_action=action)
     if with_photos:
         form.keep_photos()  # the photos that were fine wait for the next try
     # Re-read: the act may have been refused because someone else changed the ticket.

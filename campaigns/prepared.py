@@ -1,0 +1,87 @@
+"""Querysets compiled once per process and run again with other values.
+
+Building a query's SQL through the ORM costs more CPU than PostgreSQL spends answering it
+(on the 2-core bench machine about 0.8 ms to compile a locked one-row read of a ticket,
+against 0.1 ms to run it), and every act on a ticket runs the same few lookups. A
+`PreparedQuery` compiles its queryset the first time, with marker values in place of the
+caller's, remembers where each marker landed among the SQL parameters, and from then on
+runs the same SQL with the caller's values there. Rows become model instances through the
+converters the ORM itself would apply, so SQLite and PostgreSQL read alike.
+
+Only plain querysets of one model are supported (filters, annotations, select_for_update,
+slicing); no select_related, no values().
+"""
+
+import itertools
+
+from django.db import connections, router
+
+_MARKERS = itertools.count(10**12)
+
+
+class PreparedQuery:
+    def __init__(self, model, build, *, lists=()):
+        """`build(**values)` returns the queryset; keyword names in `lists` take sequences
+        (each length compiles once)."""
+        self.model = model
+        self.build = build
+        self.lists = frozenset(lists)
+        self._compiled = {}
+
+    def _compile(self, alias, shape):
+        # Each caller value is stood for by a number no row has; a field's own preparation may
+        # turn it into text (a CharField's lookup), so it is found again by its digits.
+        slot_of, arguments = {}, {}
+        for name, length in shape:
+            if length is None:
+                arguments[name] = -next(_MARKERS)
+                slot_of[str(arguments[name])] = (name, None)
+            else:
+                arguments[name] = [-next(_MARKERS) for _ in range(length)]
+                slot_of.update({str(value): (name, index) for index, value in enumerate(arguments[name])})
+        queryset = self.build(**arguments).using(alias)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = [slot_of.get(str(param), (None, param)) for param in params]
+        if sum(1 for name, _ in slots if name is not None) != len(slot_of):
+            raise ValueError("every value must reach the SQL parameters exactly once")
+        klass_info = compiler.klass_info
+        if klass_info.get("related_klass_infos"):
+            raise ValueError("select_related is not supported")
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        select = compiler.select
+        names = [column[0].target.attname for column in select[start:end]]
+        annotations = list(compiler.annotation_col_map.items())
+        converters = compiler.get_converters([column[0] for column in select])
+        return sql, slots, compiler, converters, start, end, names, annotations
+
+    def all(self, **values):
+        alias = router.db_for_read(self.model)
+        shape = tuple(sorted((name, len(value) if name in self.lists else None) for name, value in values.items()))
+        key = (alias, shape)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(alias, shape)
+        sql, slots, compiler, converters, start, end, names, annotations = compiled
+        params = []
+        for name, where in slots:
+            if name is None:
+                params.append(where)  # a constant of the queryset itself
+            else:
+                params.append(values[name] if where is None else values[name][where])
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        found = []
+        for row in rows:
+            instance = self.model.from_db(alias, names, row[start:end])
+            for attribute, position in annotations:
+                setattr(instance, attribute, row[position])
+            found.append(instance)
+        return found
+
+    def first(self, **values):
+        found = self.all(**values)
+        return found[0] if found else None
