@@ -153,11 +153,17 @@ class PhotoFormMixin:
             raise ValidationError(self.photos_required_message, code="required")
         return files
 
-    def keep_photos(self):
-        """Store the photos that passed the check; return every photo this form now holds."""
+    def keep_photos(self, ticket=None, event=None):
+        """Store the photos that passed the check; return every photo this form now holds.
+
+        Given the ticket and event they belong to (inside the act's transaction), they are
+        stored on it at once; otherwise they wait, unclaimed, for the next try.
+        """
         self._stored_now = []
         for uploaded in self._good_files:
-            self._stored_now.append(photo_store(uploaded, user=self.user, kind=self.photo_kind))
+            self._stored_now.append(
+                photo_store(uploaded, user=self.user, kind=self.photo_kind, ticket=ticket, event=event)
+            )
         self._stored_files, self._good_files = self._good_files, []
         self.kept_photos.extend(self._stored_now)
         return self.kept_photos

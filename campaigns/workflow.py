@@ -215,8 +215,9 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
 
 
 def _claim_photos(photos, *, ticket, event, kind, actor):
-    """Attach photos the actor uploaded and no ticket has claimed yet."""
-    ids = [photo.pk for photo in photos]
+    """Attach photos the actor uploaded and no ticket has claimed yet (those stored on this
+    ticket already are its own)."""
+    ids = [photo.pk for photo in photos if photo.ticket_id != ticket.pk or photo.event_id != event.pk]
     if not ids:
         return 0
     claimed = TicketPhoto.objects.filter(pk__in=ids, ticket__isnull=True, uploaded_by=actor).update(
@@ -336,11 +337,6 @@ def ticket_log(
         _validate_assignment(probe, assignment["unit"], assignment["deadline"], today)
 
     with transaction.atomic():
-        if callable(photos):
-            # Stored now, inside this transaction: they commit with the ticket or not at all.
-            photos = photos()
-            if not photos:
-                raise TransitionRefused(_("请至少拍一张问题照片。"))
         ticket = Ticket(
             number=ledger_number_next(district, reported_at),
             district=district,
@@ -359,6 +355,12 @@ def ticket_log(
         )
         ticket.save()
         event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
+        if callable(photos):
+            # Stored now, on the new ticket and inside this transaction: they commit with it or
+            # not at all.
+            photos = photos(ticket=ticket, event=event)
+            if not photos:
+                raise TransitionRefused(_("请至少拍一张问题照片。"))
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
         if assignment is not None:
             _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)

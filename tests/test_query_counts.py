@@ -197,3 +197,46 @@ def test_a_cached_list_follows_every_write(client, tx):
 
         workflow.ticket_void(ticket=second, actor=tx.supervisor, reason="重复")
     assert "已撤销" in client.get(url + "?state=voided").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: the verb's transaction is the outermost
+def test_the_log_post_costs_a_fixed_handful_of_queries(client, tx, django_assert_max_num_queries, monkeypatch):
+    """Logging a problem: no savepoint, no separate claim of its fresh photos, no lookups of
+    reference data (point, street, category, finder group) that requests keep."""
+    from campaigns import queue
+    from campaigns.models import Ticket, TicketPhoto
+
+    # The outbox drain and the thumbnails are the worker's, after the request: not counted.
+    monkeypatch.setattr(queue, "enqueue", lambda task, *args, **kwargs: True)
+
+    from .factories import photo_upload
+
+    def post():
+        return client.post(
+            reverse("campaigns:ticket-log"),
+            {
+                "point": tx.point.pk,
+                "category": tx.category.pk,
+                "description": "市场东门垃圾桶满溢",
+                "place": "",
+                "photos": [photo_upload("p.jpg")],
+            },
+        )
+
+    client.force_login(tx.staff)
+    client.get(reverse("campaigns:ticket-log"))
+    assert post().status_code == 302  # choices and the finder group kept from here on
+    with CaptureQueriesContext(connection) as queries:
+        assert post().status_code == 302
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s], sql
+    assert not [s for s in sql if s.startswith("UPDATE") and "campaigns_ticketphoto" in s], sql
+    assert not [
+        s for s in sql if s.startswith("SELECT") and ("campaigns_workgroup" in s or "campaigns_orgunit" in s)
+    ], sql
+    # user, photo, ledger number, ticket, event, outbox, tally (and the transaction)
+    with django_assert_max_num_queries(10):
+        assert post().status_code == 302
+    ticket = Ticket.objects.order_by("-id").first()
+    assert ticket.finder_group == tx.finder_group
+    assert list(TicketPhoto.objects.filter(ticket=ticket).values_list("event__action", "kind")) == [("log", "before")]

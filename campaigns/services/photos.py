@@ -388,7 +388,7 @@ def _thumbnail(uploaded):
     return ContentFile(out.getvalue())
 
 
-def photo_store(uploaded, *, user, kind):
+def photo_store(uploaded, *, user, kind, ticket=None, event=None):
     """Keep an uploaded photo (not yet on any ticket); its list-size copy is made off the request.
 
     Decoding and shrinking a phone photo costs more than everything else in logging a
@@ -404,6 +404,8 @@ def photo_store(uploaded, *, user, kind):
     uploaded.seek(0)
     photo = TicketPhoto(
         kind=kind,
+        ticket=ticket,
+        event=event,
         uploaded_by=user,
         content_type=content_type,
         size=len(clean),
