@@ -85,3 +85,78 @@ class PreparedQuery:
     def first(self, **values):
         found = self.all(**values)
         return found[0] if found else None
+
+
+# --- rows written with SQL compiled once -------------------------------------------------------
+#
+# Model.save() composes its INSERT or UPDATE afresh every time; an act writes the same four
+# rows every time. These write one instance with the statement the ORM compiled for the
+# first one, each value prepared by its field as save() would (auto_now, JSON, datetimes).
+# Models with save signal receivers, or whose save() does work of its own, keep save().
+
+_STATEMENTS = {}
+
+
+def _writable(model):
+    from django.db.models.signals import post_save, pre_save
+
+    return not (pre_save.has_listeners(model) or post_save.has_listeners(model))
+
+
+def prepared_insert(instance):
+    """INSERT `instance` (its pk unset) and set its pk; the caller has done what save() would."""
+    from django.db.models.sql import InsertQuery
+
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    if not _writable(model):
+        instance.save(using=alias)
+        return instance
+    connection = connections[alias]
+    fields = [f for f in model._meta.local_concrete_fields if not f.generated and f is not model._meta.auto_field]
+    key = ("insert", model, alias)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        query = InsertQuery(model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = [model._meta.pk]
+        compiler.returning_params = ()
+        [(sql, _params)] = compiler.as_sql()
+        if any(hasattr(f, "get_placeholder") for f in fields):
+            raise ValueError(f"{model.__name__}: a field with its own placeholder")
+        statement = _STATEMENTS[key] = (sql, "RETURNING" in sql.upper())
+    sql, returning = statement
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            pk = cursor.fetchone()[0]
+        else:
+            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = alias
+    return instance
+
+
+def prepared_update(instance, update_fields):
+    """UPDATE these fields of `instance` by its pk, as save(update_fields=…) would."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    if not _writable(model):
+        instance.save(using=alias, update_fields=update_fields)
+        return
+    connection = connections[alias]
+    fields = [model._meta.get_field(name) for name in update_fields]
+    key = ("update", model, alias, tuple(update_fields))
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        sql = _STATEMENTS[key] = f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s"  # nosec B608 # names from the model
+    params = [f.get_db_prep_save(f.pre_save(instance, False), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, instance.pk])
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"{model.__name__} {instance.pk}: no row to update")

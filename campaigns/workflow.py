@@ -32,7 +32,7 @@ from .models import (
     WorkGroupKind,
 )
 from .models.ticket import event_hash
-from .prepared import PreparedQuery
+from .prepared import PreparedQuery, prepared_insert, prepared_update
 from .queue import after_commit_batch
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event
@@ -208,7 +208,10 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
         event.chain_hash = event_hash("", event)  # a ticket's first link: nothing to look up before it
     elif hasattr(ticket, "chain_head"):  # read with the locked row (_lock)
         event.chain_hash = event_hash(ticket.chain_head or "", event)
-    event.save()  # without a known head, the event looks its previous link up itself
+    if event.chain_hash:
+        prepared_insert(event)  # what TicketEvent.save() adds is done: a new row, its link set
+    else:
+        event.save()  # without a known head, the event looks its previous link up itself
     ticket.chain_head = event.chain_hash
     outbox_add_ticket_event(event)
     return event
@@ -264,7 +267,7 @@ def _apply_assignment(ticket, actor, *, unit, deadline, person="", phone="", wor
     ticket.work_group = work_group
     ticket.assigned_at = at or timezone.now()
     ticket.state = ALLOWED_TRANSITIONS[TicketAction.ASSIGN].target
-    ticket.save(update_fields=ASSIGNMENT_FIELDS)
+    prepared_update(ticket, ASSIGNMENT_FIELDS)
     details = _assignment_details(unit, ticket.responsible_person, ticket.responsible_phone, deadline, work_group)
     return _record(ticket, TicketAction.ASSIGN, actor, from_state, note=note.strip(), details=details, at=at)
 
@@ -393,7 +396,7 @@ def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_gr
         _validate_checklist_item(checklist_item, ticket.campaign_id, ticket.area_id)
         if checklist_item is not None and checklist_item.pk != ticket.checklist_item_id:
             ticket.checklist_item = checklist_item
-            ticket.save(update_fields=["checklist_item"])
+            prepared_update(ticket, ["checklist_item"])
         _apply_assignment(
             ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
         )
@@ -414,7 +417,7 @@ def ticket_submit_fix(*, ticket, actor, note, photos):
         ticket.state = ALLOWED_TRANSITIONS[TicketAction.SUBMIT_FIX].target
         ticket.fix_submitted_at = timezone.now()
         ticket.fix_submitted_by = actor
-        ticket.save(update_fields=["state", "fix_submitted_at", "fix_submitted_by", "updated_at"])
+        prepared_update(ticket, ["state", "fix_submitted_at", "fix_submitted_by", "updated_at"])
         event = _record(ticket, TicketAction.SUBMIT_FIX, actor, from_state, note=note.strip())
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
         tally_move(before, tally_snapshot(ticket))
@@ -436,7 +439,7 @@ def ticket_close_out(*, ticket, actor, note=""):
             ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
             ticket.closed_at = timezone.now()
             ticket.closed_by = actor
-            ticket.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+            prepared_update(ticket, ["state", "closed_at", "closed_by", "updated_at"])
             _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
             tally_move(before, tally_snapshot(ticket))
             audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
@@ -473,7 +476,7 @@ def ticket_return(*, ticket, actor, reason, deadline=None):
                 details["previous_deadline"] = ticket.deadline.isoformat()
             ticket.deadline = deadline
             fields.append("deadline")
-        ticket.save(update_fields=fields)
+        prepared_update(ticket, fields)
         _record(ticket, TicketAction.RETURN, actor, from_state, note=reason.strip(), details=details)
         tally_move(before, tally_snapshot(ticket))
     return ticket
@@ -498,7 +501,7 @@ def ticket_reopen(*, ticket, actor, reason, deadline):
         ticket.deadline = deadline
         ticket.closed_at = None
         ticket.closed_by = None
-        ticket.save(update_fields=["state", "reopen_count", "deadline", "closed_at", "closed_by", "updated_at"])
+        prepared_update(ticket, ["state", "reopen_count", "deadline", "closed_at", "closed_by", "updated_at"])
         _record(ticket, TicketAction.REOPEN, actor, from_state, note=reason.strip(), details=details)
         tally_move(before, tally_snapshot(ticket))
     return ticket
@@ -513,7 +516,7 @@ def ticket_void(*, ticket, actor, reason):
         _require(reason, _("撤销必须填写原因。"))
         from_state = ticket.state
         ticket.state = ALLOWED_TRANSITIONS[TicketAction.VOID].target
-        ticket.save(update_fields=["state", "updated_at"])
+        prepared_update(ticket, ["state", "updated_at"])
         _record(ticket, TicketAction.VOID, actor, from_state, note=reason.strip())
         tally_move(before, tally_snapshot(ticket))
     return ticket

@@ -112,3 +112,67 @@ def test_the_close_out_post_costs_a_fixed_handful_of_queries(client, tx, django_
         response = client.post(reverse("campaigns:ticket-close-out", args=[tickets[1].number]), {"note": "核验通过"})
     assert response.status_code == 302
     assert Ticket.objects.get(pk=tickets[1].pk).state == TicketState.CLOSED
+
+
+def test_a_prepared_insert_writes_what_save_would(tx):
+    from campaigns.models import AuditEvent, AuditKind
+    from campaigns.prepared import prepared_insert
+
+    rows = []
+    for i in range(2):  # the second runs the statement compiled for the first
+        event = AuditEvent(
+            kind=AuditKind.CLOSE_OUT,
+            user=tx.supervisor,
+            username="tx_supervisor",
+            district_id=tx.unit.pk,
+            target=f"TX-{i}",
+            ip="10.0.0.1",
+            success=bool(i),
+            details={"原因": "照片看不清", "n": i},
+            request_id="abc",
+        )
+        prepared_insert(event)
+        assert event.pk is not None and not event._state.adding
+        rows.append(event)
+    stored = AuditEvent.objects.get(pk=rows[1].pk)
+    assert (stored.target, stored.success, stored.details, stored.ip) == (
+        "TX-1",
+        True,
+        {"原因": "照片看不清", "n": 1},
+        "10.0.0.1",
+    )
+    assert stored.at == rows[1].at and stored.at.tzinfo is not None
+    assert stored.user_id == tx.supervisor.pk and stored.district_id == tx.unit.pk
+    assert AuditEvent.objects.get(pk=rows[0].pk).success is False
+
+
+def test_a_prepared_update_sets_the_fields_and_moves_updated_at(tx):
+    from django.utils import timezone
+
+    from campaigns.prepared import prepared_update
+
+    ticket = Ticket.objects.get(pk=tx.submitted().pk)
+    before = ticket.updated_at
+    ticket.state, ticket.closed_at, ticket.closed_by = TicketState.CLOSED, timezone.now(), tx.supervisor2
+    prepared_update(ticket, ["state", "closed_at", "closed_by", "updated_at"])
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.state, stored.closed_by_id) == (TicketState.CLOSED, tx.supervisor2.pk)
+    assert stored.closed_at == ticket.closed_at and stored.updated_at > before
+    ticket.pk = 10**9
+    with pytest.raises(Ticket.DoesNotExist):
+        prepared_update(ticket, ["state"])
+
+
+def test_models_with_save_receivers_keep_save(tx):
+    """A scope change must still drop the cached scopes: Membership's save signal runs."""
+    from campaigns.access import scope_for
+    from campaigns.models import Membership, Role
+    from campaigns.prepared import prepared_insert
+
+    from .factories import UserFactory
+
+    newcomer = UserFactory(username="tx_newcomer")
+    assert scope_for(newcomer).district_ids == frozenset()
+    prepared_insert(Membership(user=newcomer, unit=tx.unit, role=Role.SUPERVISOR))
+    newcomer = type(newcomer).objects.get(pk=newcomer.pk)  # a new request
+    assert tx.unit.pk in scope_for(newcomer).district_ids

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import NotificationKind, OutboxItem, Role, TicketAction, TicketEvent, TicketState
+from campaigns.prepared import prepared_insert
 from campaigns.services.notifications import Message, notify
 from campaigns.services.reminders import _district_people, _unit_people
 
@@ -42,7 +43,7 @@ def outbox_add_ticket_event(event):
         return
     if event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED:
         return  # logged straight into 整改中: the assignment that follows tells the unit
-    OutboxItem.objects.create(topic=TICKET_EVENT, ref_id=event.pk)
+    prepared_insert(OutboxItem(topic=TICKET_EVENT, ref_id=event.pk))
     from campaigns.queue import after_commit_batch
     from campaigns.tasks import drain_outbox
 
