@@ -172,6 +172,10 @@ def wrk(url, cookie, seconds, script=None):
 
 
 def measure(name, url, cookie, script=None, seconds=SECONDS, warm_script=None):
+    # Each page starts from a quiet disk: the photos the log POSTs wrote (40 MB/s) would
+    # otherwise still be flushing while the next page is measured, and its commits wait on it.
+    os.sync()
+    time.sleep(1)
     if WARMUP:
         wrk(url, cookie, WARMUP, warm_script or script)
     result = wrk(url, cookie, seconds, script)
@@ -321,6 +325,11 @@ def main():
             ".order_by('id').values_list('number', flat=True)[:20000])))"
         )
     )
+    if len(numbers) < 10000:
+        raise SystemExit(
+            f"only {len(numbers)} submitted tickets left for the 销号 POSTs (a run needs ~6,000 fresh ones): "
+            "something closed them without putting them back; reseed (drop the bench database)"
+        )
     point, category = shell(
         "from campaigns.models import InspectionPoint, ProblemCategory; "
         f"p = InspectionPoint.objects.filter(district__code='{DISTRICT}').first(); "
@@ -445,7 +454,8 @@ def main():
     if ONLY:
         ceiling = results["ceiling (/ping/)"]["rps"]
         for name, result in results.items():
-            print(f"  ratio {name}: {result['rps'] / ceiling:.2f}")
+            errors = f" ({result['bad']} non-2xx/3xx answers)" if result["bad"] else ""
+            print(f"  ratio {name}: {result['rps'] / ceiling:.2f}{errors}")
         return
     summary_seconds, summary_rss, summary_line = time_command(
         [

@@ -120,6 +120,8 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("时间"), default=timezone.now)
     kind = models.CharField(_("事件"), max_length=20, choices=AuditKind.choices)
+    # No index of their own: audit_user_at and audit_district_at lead with them, and every
+    # request that writes an audit row would pay for a second one.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("用户"),
@@ -127,10 +129,17 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     username = models.CharField(_("账号"), max_length=150, blank=True, help_text=_("登录失败时为输入的账号。"))
     district = models.ForeignKey(
-        OrgUnit, verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit,
+        verbose_name=_("区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     target = models.CharField(_("对象"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True)
