@@ -108,3 +108,24 @@ def test_a_new_day_counts_overdue_again(client, tx):
         client.force_login(tx.supervisor)  # three days idle: a new session
         _, html = page(client, ticket)
     assert "逾期 2 天" in html
+
+
+def test_my_tasks_is_kept_whole_and_follows_every_write(client, tx, django_capture_on_commit_callbacks, monkeypatch):
+    from campaigns.views import boards
+
+    rendered = []
+    real_render = boards.render
+    monkeypatch.setattr(boards, "render", lambda *args, **kwargs: rendered.append(1) or real_render(*args, **kwargs))
+    ticket = tx.submitted()
+    client.force_login(tx.supervisor)
+    url = reverse("campaigns:my-tasks")
+    first = client.get(url).content.decode()
+    assert ticket.number in first
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content.decode()
+    assert not [q for q in queries.captured_queries if "campaigns_ticket" in q["sql"]], "not taken from the cache"
+    assert ticket.number in again and PLACEHOLDER not in again
+    assert len(rendered) == 1, "the page was rendered again, not kept whole"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2, note="核验通过")
+    assert ticket.number not in client.get(url).content.decode()

@@ -12,6 +12,7 @@ from campaigns.access import MANAGER_ROLES, default_district, get_district_for_u
 from campaigns.charts import trend_svg
 from campaigns.fragments import cached_fragment
 from campaigns.models import Role
+from campaigns.page_cache import person_page
 from campaigns.selectors import board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
@@ -110,10 +111,15 @@ def ping(request):
 @login_required
 def my_tasks_page(request):
     user = request.user
-    body = cached_fragment(
-        "my-tasks",
-        ("tasks-v1", user.pk),
-        scope_for(user).district_ids,
-        lambda: render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(user)}),
-    )
-    return render(request, "campaigns/my_tasks.html", {"body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
+
+    def render_page():
+        body = cached_fragment(
+            "my-tasks",
+            ("tasks-v1", user.pk),
+            scope_for(user).district_ids,
+            lambda: render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(user)}),
+        )
+        return render(request, "campaigns/my_tasks.html", {"body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
+
+    # The page everyone opens first each morning: kept whole while nothing on it can have changed.
+    return person_page(request, "my-tasks", scope_for(user).district_ids, render_page)
