@@ -13,6 +13,7 @@ slicing); no select_related, no values().
 """
 
 import itertools
+import threading
 
 from django.db import connections, router
 
@@ -26,7 +27,8 @@ class PreparedQuery:
         self.model = model
         self.build = build
         self.lists = frozenset(lists)
-        self._compiled = {}
+        # Per thread: a compiler holds the connection it was made with (each thread has its own).
+        self._local = threading.local()
 
     def _compile(self, alias, shape):
         # Each caller value is stood for by a number no row has; a field's own preparation may
@@ -59,9 +61,10 @@ class PreparedQuery:
         alias = router.db_for_read(self.model)
         shape = tuple(sorted((name, len(value) if name in self.lists else None) for name, value in values.items()))
         key = (alias, shape)
-        compiled = self._compiled.get(key)
+        kept = self._local.__dict__.setdefault("compiled", {})
+        compiled = kept.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(alias, shape)
+            compiled = kept[key] = self._compile(alias, shape)
         sql, slots, compiler, converters, start, end, names, annotations = compiled
         params = []
         for name, where in slots:

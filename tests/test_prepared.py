@@ -39,7 +39,7 @@ def test_each_call_runs_with_its_own_values_and_compiles_once_per_shape(tx, city
     assert BY_NUMBER.first(number=theirs.number, districts=[tx.unit.pk, other.unit.pk]).pk == theirs.pk
     # A constant of the queryset itself stays in place: a reported ticket is not among them.
     assert BY_NUMBER.first(number=tx.log().number, districts=[tx.unit.pk]) is None
-    assert len(BY_NUMBER._compiled) == 2  # one list of one district, one of two
+    assert len(BY_NUMBER._local.compiled) == 2  # one list of one district, one of two
 
 
 def test_rows_come_back_through_the_orm_converters(tx):
