@@ -116,7 +116,7 @@ def prepared_insert(instance):
         instance.save(using=alias)
         return instance
     connection = connections[alias]
-    fields = [f for f in model._meta.local_concrete_fields if not f.generated and f is not model._meta.auto_field]
+    fields = _insert_fields(model)
     key = ("insert", model, alias)
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -141,6 +141,49 @@ def prepared_insert(instance):
     instance._state.adding = False
     instance._state.db = alias
     return instance
+
+
+def prepared_insert_with(instance, follower, link):
+    """INSERT `instance`, then `follower` with its field `link` set to the new row's id: one
+    statement on PostgreSQL (a data-modifying WITH), two elsewhere. Sets both pks."""
+    model, follower_model = type(instance), type(follower)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not (_writable(model) and _writable(follower_model)):
+        prepared_insert(instance)
+        setattr(follower, follower_model._meta.get_field(link).attname, instance.pk)
+        prepared_insert(follower)
+        return instance
+    first, second = _insert_fields(model), _insert_fields(follower_model)
+    link_field = follower_model._meta.get_field(link)
+    key = ("insert-with", model, follower_model, link, alias)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        values = ", ".join("made.id" if f is link_field else "%s" for f in second)
+        sql = _STATEMENTS[key] = (
+            f"WITH made AS (INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in first)}) "  # nosec B608 # names from the models
+            f"VALUES ({', '.join(['%s'] * len(first))}) RETURNING {qn(model._meta.pk.column)} AS id) "
+            f"INSERT INTO {qn(follower_model._meta.db_table)} ({', '.join(qn(f.column) for f in second)}) "
+            f"SELECT {values} FROM made RETURNING {qn(link_field.column)}, {qn(follower_model._meta.pk.column)}"
+        )
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in first]
+    params += [
+        f.get_db_prep_save(f.pre_save(follower, True), connection=connection) for f in second if f is not link_field
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        instance_pk, follower_pk = cursor.fetchone()
+    for row, pk in ((instance, instance_pk), (follower, follower_pk)):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = alias
+    setattr(follower, link_field.attname, instance_pk)
+    return instance
+
+
+def _insert_fields(model):
+    return [f for f in model._meta.local_concrete_fields if not f.generated and f is not model._meta.auto_field]
 
 
 def prepared_update(instance, update_fields):

@@ -32,10 +32,10 @@ from .models import (
     WorkGroupKind,
 )
 from .models.ticket import event_hash
-from .prepared import PreparedQuery, prepared_insert, prepared_update
+from .prepared import PreparedQuery, prepared_insert, prepared_insert_with, prepared_update
 from .queue import after_commit_batch
 from .services.ledger_numbers import ledger_number_next
-from .services.outbox import outbox_add_ticket_event
+from .services.outbox import outbox_add_ticket_event, outbox_drain_after_commit, outbox_item_for
 from .services.tally import tally_move, tally_snapshot
 
 
@@ -209,11 +209,18 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
     elif hasattr(ticket, "chain_head"):  # read with the locked row (_lock)
         event.chain_hash = event_hash(ticket.chain_head or "", event)
     if event.chain_hash:
-        prepared_insert(event)  # what TicketEvent.save() adds is done: a new row, its link set
+        # What TicketEvent.save() adds is done (a new row, its link set). The message it owes
+        # goes into the outbox in the same statement.
+        owed = outbox_item_for(event)
+        if owed is None:
+            prepared_insert(event)
+        else:
+            prepared_insert_with(event, owed, "ref_id")
+            outbox_drain_after_commit()
     else:
         event.save()  # without a known head, the event looks its previous link up itself
+        outbox_add_ticket_event(event)
     ticket.chain_head = event.chain_hash
-    outbox_add_ticket_event(event)
     return event
 
 

@@ -176,3 +176,32 @@ def test_models_with_save_receivers_keep_save(tx):
     prepared_insert(Membership(user=newcomer, unit=tx.unit, role=Role.SUPERVISOR))
     newcomer = type(newcomer).objects.get(pk=newcomer.pk)  # a new request
     assert tx.unit.pk in scope_for(newcomer).district_ids
+
+
+def test_an_event_and_the_message_it_owes_are_written_together(tx):
+    """One statement on PostgreSQL; either way both rows, linked, with their ids set."""
+    from django.utils import timezone
+
+    from campaigns.models import OutboxItem, TicketAction
+    from campaigns.prepared import prepared_insert_with
+
+    ticket = tx.submitted()
+    event = TicketEvent(
+        ticket=ticket,
+        action=TicketAction.RETURN,
+        actor=tx.supervisor2,
+        at=timezone.now(),
+        from_state=TicketState.SUBMITTED,
+        to_state=TicketState.RECTIFYING,
+        note="照片看不清",
+        details={"deadline": "2026-12-03"},
+        chain_hash="x" * 64,
+    )
+    owed = OutboxItem(topic="ticket_event", ref_id=0)
+    with CaptureQueriesContext(connection) as queries:
+        prepared_insert_with(event, owed, "ref_id")
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert event.pk and owed.pk and owed.ref_id == event.pk
+    stored = OutboxItem.objects.get(pk=owed.pk)
+    assert (stored.ref_id, stored.done_at, stored.attempts) == (event.pk, None, 0)
+    assert TicketEvent.objects.get(pk=event.pk).details == {"deadline": "2026-12-03"}

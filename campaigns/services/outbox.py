@@ -37,17 +37,28 @@ TELLING_ACTS = {
 }
 
 
-def outbox_add_ticket_event(event):
-    """Inside the act's transaction: owe the people this event concerns a message."""
+def outbox_item_for(event):
+    """The outbox row this event owes (unsaved, its ref_id the event's id once it has one), or None."""
     if event.action not in TELLING_ACTS:
-        return
+        return None
     if event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED:
-        return  # logged straight into 整改中: the assignment that follows tells the unit
-    prepared_insert(OutboxItem(topic=TICKET_EVENT, ref_id=event.pk))
+        return None  # logged straight into 整改中: the assignment that follows tells the unit
+    return OutboxItem(topic=TICKET_EVENT, ref_id=event.pk)
+
+
+def outbox_drain_after_commit():
     from campaigns.queue import after_commit_batch
     from campaigns.tasks import drain_outbox
 
     after_commit_batch(coalesce=(drain_outbox, DRAIN_MARKER))
+
+
+def outbox_add_ticket_event(event):
+    """Inside the act's transaction: owe the people this event concerns a message."""
+    item = outbox_item_for(event)
+    if item is not None:
+        prepared_insert(item)
+        outbox_drain_after_commit()
 
 
 def ticket_event_message(event):
