@@ -363,7 +363,7 @@ def ticket_log(
             finder_group=finder_group,
             checklist_item=checklist_item,
         )
-        ticket.save()
+        prepared_insert(ticket)  # the INSERT every log runs, compiled once
         event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
         if callable(photos):
             # Stored now, on the new ticket and inside this transaction: they commit with it or

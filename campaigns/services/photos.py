@@ -395,6 +395,7 @@ def photo_store(uploaded, *, user, kind, ticket=None, event=None):
     problem, so a Celery task does it once the photo is saved; until then lists show the
     original, scaled by the browser.
     """
+    from campaigns.prepared import prepared_insert
     from campaigns.queue import after_commit_batch
     from campaigns.tasks import make_pending_thumbnails
 
@@ -417,7 +418,7 @@ def photo_store(uploaded, *, user, kind, ticket=None, event=None):
     name = f"photo.{photo.extension}"
     # Named, so that the ImageField reads width and height from it (an unnamed file counts as none).
     photo.image.save(name, ContentFile(clean, name=name), save=False)
-    photo.save()
+    prepared_insert(photo)  # its file is written already (above); the row, with SQL compiled once
     # With the broker down the photo is still saved; sweep_left_work makes the copy later.
     after_commit_batch(coalesce=(make_pending_thumbnails, THUMBNAILS_MARKER))
     return photo
