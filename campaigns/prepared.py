@@ -90,12 +90,12 @@ class PreparedQuery:
         return found[0] if found else None
 
 
-# --- rows written with SQL compiled once -------------------------------------------------------
+# --- rows written with SQL composed once ------------------------------------------------------
 #
-# Model.save() composes its INSERT or UPDATE afresh every time; an act writes the same four
-# rows every time. These write one instance with the statement the ORM compiled for the
-# first one, each value prepared by its field as save() would (auto_now, JSON, datetimes).
-# Models with save signal receivers, or whose save() does work of its own, keep save().
+# Model.save() composes its INSERT or UPDATE afresh every time; an act writes the same few
+# rows every time. These write one instance with a statement composed once per model, each
+# value prepared by its field as save() would (auto_now, JSON, datetimes). Models with save
+# signal receivers keep save(); so must callers of models whose save() does work of its own.
 
 _STATEMENTS = {}
 
@@ -106,10 +106,30 @@ def _writable(model):
     return not (pre_save.has_listeners(model) or post_save.has_listeners(model))
 
 
+def _insert_fields(model):
+    fields = [f for f in model._meta.local_concrete_fields if not f.generated and f is not model._meta.auto_field]
+    if any(hasattr(f, "get_placeholder") for f in fields):
+        raise ValueError(f"{model.__name__}: a field with its own placeholder needs save()")
+    return fields
+
+
+def _insert_into(model, fields, connection):
+    qn = connection.ops.quote_name
+    return f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # nosec B608 # names from the model
+
+
+def _prepared_values(row, fields, connection, skip=None):
+    return [f.get_db_prep_save(f.pre_save(row, True), connection=connection) for f in fields if f is not skip]
+
+
+def _saved(row, pk, alias):
+    row.pk = pk
+    row._state.adding = False
+    row._state.db = alias
+
+
 def prepared_insert(instance):
     """INSERT `instance` (its pk unset) and set its pk; the caller has done what save() would."""
-    from django.db.models.sql import InsertQuery
-
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     if not _writable(model):
@@ -117,29 +137,21 @@ def prepared_insert(instance):
         return instance
     connection = connections[alias]
     fields = _insert_fields(model)
+    returning = connection.features.can_return_columns_from_insert
     key = ("insert", model, alias)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        query = InsertQuery(model)
-        query.insert_values(fields, [instance])
-        compiler = query.get_compiler(using=alias)
-        compiler.returning_fields = [model._meta.pk]
-        compiler.returning_params = ()
-        [(sql, _params)] = compiler.as_sql()
-        if any(hasattr(f, "get_placeholder") for f in fields):
-            raise ValueError(f"{model.__name__}: a field with its own placeholder")
-        statement = _STATEMENTS[key] = (sql, "RETURNING" in sql.upper())
-    sql, returning = statement
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in fields]
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = f"{_insert_into(model, fields, connection)} VALUES ({', '.join(['%s'] * len(fields))})"  # nosec B608
+        if returning:
+            sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+        _STATEMENTS[key] = sql
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _prepared_values(instance, fields, connection))
         if returning:
             pk = cursor.fetchone()[0]
         else:
             pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = alias
+    _saved(instance, pk, alias)
     return instance
 
 
@@ -149,41 +161,33 @@ def prepared_insert_with(instance, follower, link):
     model, follower_model = type(instance), type(follower)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
+    link_field = follower_model._meta.get_field(link)
     if connection.vendor != "postgresql" or not (_writable(model) and _writable(follower_model)):
         prepared_insert(instance)
-        setattr(follower, follower_model._meta.get_field(link).attname, instance.pk)
+        setattr(follower, link_field.attname, instance.pk)
         prepared_insert(follower)
         return instance
     first, second = _insert_fields(model), _insert_fields(follower_model)
-    link_field = follower_model._meta.get_field(link)
     key = ("insert-with", model, follower_model, link, alias)
     sql = _STATEMENTS.get(key)
     if sql is None:
         qn = connection.ops.quote_name
         values = ", ".join("made.id" if f is link_field else "%s" for f in second)
         sql = _STATEMENTS[key] = (
-            f"WITH made AS (INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in first)}) "  # nosec B608 # names from the models
+            f"WITH made AS ({_insert_into(model, first, connection)} "  # nosec B608 # names from the models
             f"VALUES ({', '.join(['%s'] * len(first))}) RETURNING {qn(model._meta.pk.column)} AS id) "
-            f"INSERT INTO {qn(follower_model._meta.db_table)} ({', '.join(qn(f.column) for f in second)}) "
+            f"{_insert_into(follower_model, second, connection)} "
             f"SELECT {values} FROM made RETURNING {qn(link_field.column)}, {qn(follower_model._meta.pk.column)}"
         )
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in first]
-    params += [
-        f.get_db_prep_save(f.pre_save(follower, True), connection=connection) for f in second if f is not link_field
-    ]
+    params = _prepared_values(instance, first, connection)
+    params += _prepared_values(follower, second, connection, skip=link_field)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         instance_pk, follower_pk = cursor.fetchone()
-    for row, pk in ((instance, instance_pk), (follower, follower_pk)):
-        row.pk = pk
-        row._state.adding = False
-        row._state.db = alias
+    _saved(instance, instance_pk, alias)
+    _saved(follower, follower_pk, alias)
     setattr(follower, link_field.attname, instance_pk)
     return instance
-
-
-def _insert_fields(model):
-    return [f for f in model._meta.local_concrete_fields if not f.generated and f is not model._meta.auto_field]
 
 
 def prepared_update(instance, update_fields):
