@@ -75,6 +75,17 @@ class TestFiling:
             page = client.get(reverse("campaigns:reports-mine")).content.decode()
             assert "已报（迟报）" in page and "不能再修改" in page
 
+    def test_a_change_refused_after_the_cutoff_says_why(self, client, tx, duties):
+        """The locked card has no form, but the refusal still reaches the person."""
+        with time_machine.travel(at(MONDAY, 18, 30)):
+            client.force_login(tx.staff)
+            url = reverse("campaigns:report-submit", args=[duties.street.pk])
+            client.post(url, {"points_visited": 4})
+            response = client.post(url, {"points_visited": 9})
+            assert response.status_code == 400
+            assert 'role="alert"' in response.content.decode() and "不能再修改" in response.content.decode()
+            assert DailyReport.objects.get().points_visited == 4
+
     def test_filing_a_missed_day_later_is_late(self, tx, duties):
         with time_machine.travel(at(MONDAY, 9)):
             report = daily_report_submit(duty=duties.street, actor=tx.staff, day=MONDAY - datetime.timedelta(days=1))
