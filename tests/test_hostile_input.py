@@ -283,7 +283,8 @@ class TestTicketLogForm:
             assert ticket.category.campaign_id == tx.campaign.pk
             assert ticket.street.district_id == tx.unit.pk
             assert ticket.point_id in (None, tx.point.pk)
-            assert ticket.responsible_unit_id in (None, tx.department.pk)
+            # Own district's department or street (both may be responsible); never another district's.
+            assert ticket.responsible_unit_id in (None, tx.department.pk, tx.street.pk)
             assert not any(key in HOSTILE_PHOTOS for key in files)
             return
         assert_says_why_in_chinese(response)
@@ -357,7 +358,8 @@ class TestTicketActionForms:
         ticket.refresh_from_db()
         if response.status_code == 302:
             assert TicketEvent.objects.filter(ticket=ticket).count() == before_events + 1
-            assert ticket.responsible_unit_id in (None, tx.department.pk)
+            # Own district's department or street (both may be responsible); never another district's.
+            assert ticket.responsible_unit_id in (None, tx.department.pk, tx.street.pk)
             assert ticket.work_group_id in (None, tx.work_line.pk, tx.finder_group.pk)
             self._ticket = None  # the ticket moved on: the next example gets a fresh one
             return
