@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint audit bench loadtest install install-dev clean
+.PHONY: run test test-clocks lint audit bench loadtest install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest
+
+# The suite at the clocks that break calendars (libfaketime moves the whole process clock;
+# Debian package faketime). Browser journeys are left out.
+test-clocks: install-dev
+	BIN=$(BIN) sh scripts/test_clocks.sh
 
 lint: install-dev
 	$(BIN)/ruff check campaigns ledger tests

@@ -1,9 +1,53 @@
+import datetime
+import os
+import time
+import zoneinfo
+
 import pytest
+import time_machine
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from campaigns.models import OrgUnit, Role, UnitKind
 
 from .factories import District, UserFactory, member
+
+
+# Hypothesis: derandomized in CI (the same examples every run, so a red build is about the
+# change, not the draw); exploratory on a laptop, where new examples are welcome. An example
+# that ever failed is kept as an explicit @example on its test.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+# The instant every test starts at unless it travels somewhere itself: a Friday morning, a
+# working day, before the daily-report cutoff. `LEDGER_TEST_CLOCK=process` starts each test
+# at the process clock instead — `make test-clocks` moves that clock with libfaketime to the
+# dates that break calendars (a year the holiday package does not know, the first hour of a
+# month, a 调休 Saturday, a Sunday inside Golden Week).
+SUITE_NOW = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=BEIJING)
+
+
+def suite_start():
+    if os.environ.get("LEDGER_TEST_CLOCK") == "process":
+        return time.time()
+    return SUITE_NOW
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """Every test runs on a known clock (ticking, so durations still pass).
+
+    Browser journeys keep the real clock: Chromium keeps its own, and a session cookie
+    minted on another day would look expired to it. Tests that talk to another process
+    (a real Celery worker) are marked `real_clock` for the same reason.
+    """
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(suite_start(), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from django.db import connection
 
 from campaigns.models import Delivery, Notification, ReportingDuty, ReportSchedule
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 ROOT = Path(__file__).resolve().parent.parent
 
 
