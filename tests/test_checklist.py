@@ -365,7 +365,9 @@ class TestSheet:
         assert client.get(reverse("campaigns:scoring-area", args=[tx.campaign.pk, "99"])).status_code == 404
 
     def test_export_opens_with_the_right_rows(self, client, tx):
-        item_for(tx, code="3.1", full=6, coop=[tx.department2], deadline=datetime.date(2026, 12, 1))
+        # A task due in a week: not overdue, so it puts no points at risk (only 8.1 does).
+        due = timezone.localdate() + datetime.timedelta(days=7)
+        item_for(tx, code="3.1", full=6, coop=[tx.department2], deadline=due)
         item_for(tx, code="3.2", full=4, status="done", progress=100, self_score=Decimal("4"))
         item_for(tx, code="8.1", full=5, area=tx.area2, status="at_risk", progress=20)
         client.force_login(tx.leader)
@@ -391,7 +393,7 @@ class TestSheet:
         body = rows[3:]
         assert [row[1] for row in body[:5]] == ["3.1", "3.2", None, "8.1", None]
         assert body[0][4] == tx.department.name and body[0][5] == tx.department2.name
-        assert body[0][6].date() == datetime.date(2026, 12, 1)
+        assert body[0][6].date() == due
         assert body[2][0] == "市容环境卫生 小计" and body[2][3] == 10
         assert body[5][0] == "合计" and body[5][3] == 15 and body[5][9] == 2.5
         assert sheet.page_setup.orientation == "landscape"
