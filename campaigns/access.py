@@ -249,6 +249,20 @@ def get_campaign_for_user(user, campaign_id):
     return campaign
 
 
+def can_keep_calendar(user) -> bool:
+    """The 节假日安排 is one for every district: only a city office's admin keeps it."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, unit__kind=UnitKind.CITY, unit__is_active=True, role=Role.ADMIN
+    ).exists()
+
+
+def require_calendar_keeper(user) -> None:
+    if not can_keep_calendar(user):
+        raise PermissionDenied("只有市创卫办管理员可以维护节假日安排。")
+
+
 def require_district_admin(user, district_id):
     if not scope_for(user).has_role(district_id, {Role.ADMIN}):
         raise PermissionDenied("只有本区管理员可以做这件事。")

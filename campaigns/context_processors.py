@@ -1,6 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
 from .access import scope_for
+from .models import Role
+from .services.workdays import missing_schedule_year
 
 
 def navigation(request):
@@ -15,7 +17,13 @@ def navigation(request):
             "can_log": any(scope.can_log(d) for d in scope.district_ids),
             "has_units": bool(scope.unit_ids),
             "has_tasks": bool(scope.unit_ids) or any(scope.can_manage(d) for d in scope.district_ids),
+            "is_admin": any(scope.has_role(d, {Role.ADMIN}) for d in scope.district_ids),
         }
+
+    def calendar_missing():
+        # Asked only by the admins' banner in base.html.
+        year = missing_schedule_year()
+        return str(year) if year else ""
 
     def unread():
         return unread_count(user)
@@ -24,7 +32,12 @@ def navigation(request):
 
     session = getattr(request, "session", None)
     duty = session.get(DUTY_KEY, "") if session is not None else ""
-    return {"nav": SimpleLazyObject(flags), "nav_unread": SimpleLazyObject(unread), "nav_duty": duty}
+    return {
+        "nav": SimpleLazyObject(flags),
+        "nav_unread": SimpleLazyObject(unread),
+        "nav_duty": duty,
+        "nav_calendar_missing": SimpleLazyObject(calendar_missing),
+    }
 
 
 def unread_count(user):

@@ -27,7 +27,7 @@ from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
 from .services.point_import import district_departments, point_file_errors, point_units
 from .services.points import duplicate_name_message
-from .services.workdays import add_working_days
+from .services.workdays import add_working_days, calendar_note
 
 
 class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
@@ -232,6 +232,7 @@ class TicketLogForm(PhotoFormMixin, forms.Form):
 
     def __init__(self, *args, campaign, user, initial_street=None, point=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["deadline_workdays"].help_text = calendar_note()
         self._init_photos(user)
         self.campaign = campaign
         district = campaign.district
@@ -335,6 +336,8 @@ class TicketAssignForm(forms.Form):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
+        if "deadline_workdays" in self.fields:
+            self.fields["deadline_workdays"].help_text = calendar_note()
         self.fields["responsible_unit"].queryset = responsible_units(ticket.district_id)
         self.fields["work_group"].queryset = WorkGroup.objects.filter(
             campaign_id=ticket.campaign_id, kind=WorkGroupKind.WORK_LINE

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     boards,
     checklists,
+    holidays,
     naming,
     notifications,
     photos,
@@ -100,6 +101,17 @@ urlpatterns = [
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo_thumb, name="photo-thumb"),
     # Setting up a district (units, people, work groups, campaigns) without the Django admin.
+    path("holidays/", holidays.holiday_years, name="holidays"),
+    path("holidays/<int:year>/", holidays.holiday_year, name="holiday-year"),
+    path("holidays/<int:year>/save/", holidays.holiday_year_save, name="holiday-year-save"),
+    path("holidays/<int:year>/template.xlsx", holidays.holiday_template, name="holiday-template"),
+    path("holidays/<int:year>/import/", holidays.holiday_import, name="holiday-import"),
+    path("holidays/<int:year>/import/<int:import_id>/", holidays.holiday_import_show, name="holiday-import-show"),
+    path(
+        "holidays/<int:year>/import/<int:import_id>/confirm/",
+        holidays.holiday_import_confirm_view,
+        name="holiday-import-confirm",
+    ),
     path("setup/<str:code>/", setup.setup_overview, name="setup"),
     path("setup/<str:code>/units/", setup.units_page, name="setup-units"),
     path("setup/<str:code>/units/new/", setup.unit_new, name="setup-unit-new"),

@@ -5,13 +5,14 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from campaigns.models import OrgUnit, Role, UnitKind
 
 from .factories import District, UserFactory, member
-
 
 # Hypothesis: derandomized in CI (the same examples every run, so a red build is about the
 # change, not the draw); exploratory on a laptop, where new examples are welcome. An example
@@ -65,7 +66,12 @@ def _media_and_celery(settings, tmp_path):
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+    # A request that switched language leaves it active in the thread; work done outside a
+    # request (reminders, summaries) must not inherit the previous test's.
+    translation.deactivate_all()
+    translation.activate(django_settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     app.conf.task_always_eager = False
 
 

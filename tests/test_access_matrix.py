@@ -92,7 +92,10 @@ ADMINS = frozenset({"admin", "city_admin"})  # set up, import, draft notices, re
 FIXERS = MANAGERS | {"unit_liaison"}
 STREET = frozenset({"staff"})
 SECURITY = frozenset({"security_admin"})  # 安全管理员: accounts, roles, unlocks, second factor
-AUDIT = frozenset({"audit_admin"})  # 审计管理员: the audit log, read-only
+AUDIT = frozenset({"audit_admin"})
+CITY_ADMIN = frozenset(
+    {"city_admin"}
+)  # a city office's admin: keeps the 节假日安排  # 审计管理员: the audit log, read-only
 
 LOGIN = "302 → /accounts/login/"
 ADMIN_LOGIN = "302 → /admin/login/"
@@ -321,6 +324,23 @@ RULES = {
     "set_language": public(302, post=302),
     "healthz": public((200, 503)),  # 503 while no worker has beaten
     # --- the security admin (accounts, roles) and the audit admin: no district involved -----
+    # --- the 节假日安排: read by every district member, kept by a city office's admin -------
+    "campaigns:holidays": page(EVERYONE, system=True),
+    "campaigns:holiday-year": page(EVERYONE, system=True, year="holiday_year"),
+    "campaigns:holiday-year-save": action(CITY_ADMIN, 400, system=True, year="holiday_year"),  # nothing typed
+    "campaigns:holiday-template": page(CITY_ADMIN, system=True, year="holiday_year"),
+    "campaigns:holiday-import": form(CITY_ADMIN, post=400, system=True, year="holiday_year"),
+    "campaigns:holiday-import-show": page(
+        CITY_ADMIN,
+        system=True,
+        year="holiday_year",
+        import_id="holiday_import",
+        mixed=("import_id",),
+        get_writes=True,  # re-reads the kept file and records its row and error counts
+    ),
+    "campaigns:holiday-import-confirm": action(
+        CITY_ADMIN, 302, system=True, year="holiday_year", import_id="holiday_import", mixed=("import_id",)
+    ),
     "security-accounts": page(SECURITY, system=True),
     "security-account-new": form(SECURITY, post=200, system=True),
     "security-account": form(SECURITY, post=200, system=True, pk="account"),
@@ -489,6 +509,8 @@ class Side:
     work_group: int
     units_import: int
     people_import: int
+    holiday_year: int  # the 节假日安排 is every district's: each side just gets its own year
+    holiday_import: int
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
@@ -535,11 +557,23 @@ def changed_rows(before, after):
     return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
+def holiday_workbook(year):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["节日", "放假日期", "调休上班日期"])
+    book.active.append(["元旦", f"{year}-01-01", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def build_side(d, users, client):
     """One of everything, made the way the ledger makes it (workflow verbs, services, views)."""
     from campaigns.services.checklist import checklist_item_update
     from campaigns.services.checklist_import import checklist_import_upload, template_workbook
     from campaigns.services.daily_reports import daily_report_submit
+    from campaigns.services.holiday_schedule import holiday_import_upload
     from campaigns.services.monthly import summary_generate, summary_request
     from campaigns.services.notifications import Message, notify
     from campaigns.services.people import people_import_upload
@@ -582,6 +616,12 @@ def build_side(d, users, client):
     )
     people_import, _preview = people_import_upload(
         district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("人员.xlsx", people_workbook(d))
+    )
+    holiday_year = 2027 if d.unit.code == "TX" else 2028
+    holiday_import, _preview = holiday_import_upload(
+        year=holiday_year,
+        actor=users["city_admin"],
+        uploaded=SimpleUploadedFile("节假日.xlsx", holiday_workbook(holiday_year)),
     )
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
@@ -651,6 +691,8 @@ def build_side(d, users, client):
         work_group=d.work_line.pk,
         units_import=units_import.pk,
         people_import=people_import.pk,
+        holiday_year=holiday_year,
+        holiday_import=holiday_import.pk,
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),

@@ -10,6 +10,7 @@ from campaigns.models import TicketState
 from campaigns.services.workdays import add_working_days, calendar_covers, is_working_day, working_days_between
 
 D = datetime.date
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(

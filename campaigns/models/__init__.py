@@ -1,3 +1,4 @@
+from .calendar import HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
 from .campaign import (
     AssessmentArea,
     Campaign,
@@ -49,6 +50,10 @@ from .ticket import (
 )
 
 __all__ = [
+    "HolidayDay",
+    "HolidayDayKind",
+    "HolidayImport",
+    "HolidaySchedule",
     "AccountProfile",
     "AuditEvent",
     "AuditKind",

@@ -26,7 +26,7 @@ from campaigns.services.daily_reports import (
     schedule_for,
     tickets_found,
 )
-from campaigns.services.workdays import calendar_covers
+from campaigns.services.workdays import year_calendar
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 
@@ -67,7 +67,11 @@ def reports_mine(request):
     return render(
         request,
         "campaigns/reports_mine.html",
-        {"cards": [_duty_today(duty, request.user, now) for duty in duties], "today": timezone.localdate(now)},
+        {
+            "cards": [_duty_today(duty, request.user, now) for duty in duties],
+            "today": timezone.localdate(now),
+            "calendar": year_calendar(timezone.localdate(now).year),
+        },
     )
 
 
@@ -174,6 +178,6 @@ def reports_today(request, campaign_id):
             "compliance": compliance,
             "month_start": month_start,
             "schedule": schedule_for(campaign),
-            "calendar_ok": calendar_covers(day),
+            "calendar": year_calendar(day.year),
         },
     )

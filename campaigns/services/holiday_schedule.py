@@ -1,0 +1,326 @@
+"""Keeping a year's 节假日安排: typed in row by row, or imported from the notice's table.
+
+Both take the State Council notice's own shape — one row per festival with its days off
+(放假日期) and its make-up working days (调休上班日期) — and both replace the whole year at
+once, with an audit row. The calendar itself is read in campaigns/services/workdays.py.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import chinese_calendar
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.audit import audit_record
+from campaigns.models import AuditKind, HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
+from campaigns.services import workdays
+from campaigns.services.xlsx_import import (
+    Column,
+    GuideSection,
+    ImportPreview,
+    Layout,
+    file_errors,
+    file_rows,
+    record_confirm,
+    record_preview,
+    record_upload,
+    start_row,
+    template_bytes,
+)
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+# chinesecalendar and holidays name festivals in English.
+FESTIVAL_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-autumn Festival": "中秋节",
+    "National Day": "国庆节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+FESTIVAL_MAX = HolidayDay._meta.get_field("festival").max_length
+
+SEPARATORS = re.compile(r"[、，,；;\s]+")
+RANGE = re.compile(r"\s*(?:至|到|~|～|—|－)\s*")
+ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日?$")
+DAY_ONLY = re.compile(r"^(\d{1,2})日$")
+WEEKDAY_NOTE = re.compile(r"\s*[（(](?:周|星期)[一二三四五六日天][）)]")
+
+
+class ScheduleRefused(ValueError):
+    """The rows cannot be a schedule; the message says why, in the reader's language."""
+
+
+@dataclass
+class FestivalRow:
+    festival: str
+    days_off: str = ""
+    working: str = ""
+
+
+def _one_date(text, year, month_before):
+    text = WEEKDAY_NOTE.sub("", text).strip()
+    if match := ISO.match(text):
+        parts = [int(part) for part in match.groups()]
+    elif match := MONTH_DAY.match(text):
+        parts = [year, int(match[1]), int(match[2])]
+    elif (match := DAY_ONLY.match(text)) and month_before:
+        # "1月1日至3日": the second end borrows the first end's month.
+        parts = [year, month_before, int(match[1])]
+    else:
+        raise ScheduleRefused(_("“%(text)s”不是日期，请写成 2027-01-01 或 1月1日。") % {"text": text})
+    try:
+        return datetime.date(*parts)
+    except ValueError:
+        raise ScheduleRefused(_("“%(text)s”不是存在的日期。") % {"text": text}) from None
+
+
+def parse_dates(text: object, year: int) -> list[datetime.date]:
+    """Every date a cell names: single days and ranges ("1月1日至3日"), separated by 、 or commas."""
+    if isinstance(text, datetime.datetime):
+        text = text.date()
+    if isinstance(text, datetime.date):
+        dates = [text]
+    else:
+        dates = []
+        text = RANGE.sub("至", WEEKDAY_NOTE.sub("", str(text or ""))).strip()
+        for part in SEPARATORS.split(text):
+            if not part:
+                continue
+            ends = RANGE.split(part)
+            if len(ends) > 2:
+                raise ScheduleRefused(_("“%(text)s”看不懂：一个区间只能有起止两个日期。") % {"text": part})
+            first = _one_date(ends[0], year, None)
+            last = _one_date(ends[-1], year, first.month)
+            if last < first or (last - first).days > 30:
+                raise ScheduleRefused(_("“%(text)s”不是一个合理的放假区间。") % {"text": part})
+            dates.extend(first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+    for day in dates:
+        if day.year != year:
+            raise ScheduleRefused(
+                _("%(day)s 不在 %(year)s 年；跨年的日期请录入到它所在年份的安排里。") % {"day": day, "year": year}
+            )
+    return dates
+
+
+def schedule_days(rows: list[FestivalRow], year: int) -> list[HolidayDay]:
+    """The days a year's rows name, checked against each other; ScheduleRefused says what is wrong."""
+    seen: dict[datetime.date, str] = {}
+    days = []
+    for row in rows:
+        festival = row.festival.strip()
+        if not festival:
+            raise ScheduleRefused(_("每一行都要写节日名称。"))
+        if len(festival) > FESTIVAL_MAX:
+            raise ScheduleRefused(_("节日名称“%(name)s”太长。") % {"name": festival[:FESTIVAL_MAX]})
+        for kind, text in ((HolidayDayKind.HOLIDAY, row.days_off), (HolidayDayKind.WORKDAY, row.working)):
+            for day in parse_dates(text, year):
+                if day in seen:
+                    raise ScheduleRefused(
+                        _("%(day)s 在“%(a)s”和“%(b)s”里都出现了。") % {"day": day, "a": seen[day], "b": festival}
+                    )
+                if kind == HolidayDayKind.WORKDAY and day.weekday() < 5:
+                    raise ScheduleRefused(
+                        _("%(day)s 本来就是工作日，不是调休上班日（%(name)s）。") % {"day": day, "name": festival}
+                    )
+                seen[day] = festival
+                days.append(HolidayDay(date=day, kind=kind, festival=festival))
+    if not any(day.kind == HolidayDayKind.HOLIDAY for day in days):
+        raise ScheduleRefused(_("至少要有一个放假日期。"))
+    return days
+
+
+def _ranges(dates):
+    """Dates as the notice writes them: consecutive days as one range."""
+    parts, dates = [], sorted(dates)
+    start = previous = None
+    for day in dates + [None]:
+        if start is not None and (day is None or day != previous + datetime.timedelta(days=1)):
+            parts.append(f"{start:%Y-%m-%d}" if start == previous else f"{start:%Y-%m-%d}至{previous:%Y-%m-%d}")
+            start = None
+        if day is not None and start is None:
+            start = day
+        previous = day
+    return "、".join(parts)
+
+
+def _rows_from(pairs):
+    """FestivalRows from (date, kind, festival) in festival order of first appearance."""
+    by_festival: dict[str, dict[str, list]] = {}
+    for day, kind, festival in sorted(pairs):
+        by_festival.setdefault(festival, {HolidayDayKind.HOLIDAY: [], HolidayDayKind.WORKDAY: []})[kind].append(day)
+    return [
+        FestivalRow(festival, _ranges(kinds[HolidayDayKind.HOLIDAY]), _ranges(kinds[HolidayDayKind.WORKDAY]))
+        for festival, kinds in by_festival.items()
+    ]
+
+
+def schedule_rows(year: int) -> list[FestivalRow]:
+    """The year's rows: the office's schedule, else what the packages know, else the festivals alone."""
+    saved = HolidayDay.objects.filter(schedule__year=year).values_list("date", "kind", "festival")
+    if HolidaySchedule.objects.filter(year=year).exists():
+        return _rows_from(saved)
+    pairs = []
+    known = workdays.chinesecalendar_year(year)
+    if known is not None:
+        for day in known.days_off | known.working_weekends:
+            _on, name = chinese_calendar.get_holiday_detail(day)
+            kind = HolidayDayKind.HOLIDAY if day in known.days_off else HolidayDayKind.WORKDAY
+            pairs.append((day, kind, FESTIVAL_NAMES.get(name, name or "")))
+        return _rows_from(pairs)
+    return [FestivalRow(name) for name in FESTIVALS]
+
+
+@transaction.atomic
+def schedule_save(*, year: int, rows: list[FestivalRow], actor, source_note: str = "", how: str = "typed"):
+    """Replace the year's schedule with `rows` (all of them or none), audited."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ScheduleRefused(_("年份应在 %(a)s 到 %(b)s 之间。") % {"a": FIRST_YEAR, "b": LAST_YEAR})
+    days = schedule_days(rows, year)
+    schedule, created = HolidaySchedule.objects.select_for_update().get_or_create(
+        year=year, defaults={"updated_by": actor, "source_note": source_note}
+    )
+    before = dict(HolidayDay.objects.filter(schedule=schedule).values_list("date", "kind"))
+    schedule.updated_by, schedule.updated_at, schedule.source_note = actor, timezone.now(), source_note
+    schedule.save(update_fields=["updated_by", "updated_at", "source_note"])
+    HolidayDay.objects.filter(schedule=schedule).delete()
+    for day in days:
+        day.schedule = schedule
+    HolidayDay.objects.bulk_create(days)
+    after = {day.date: day.kind for day in days}
+    audit_record(
+        AuditKind.SETTINGS_CHANGE,
+        user=actor,
+        target=str(schedule),
+        change="created" if created else "changed",
+        how=how,
+        holidays=sum(1 for kind in after.values() if kind == HolidayDayKind.HOLIDAY),
+        workdays=sum(1 for kind in after.values() if kind == HolidayDayKind.WORKDAY),
+        added=sorted(str(day) for day in after.keys() - before.keys())[:60],
+        removed=sorted(str(day) for day in before.keys() - after.keys())[:60],
+    )
+    workdays.schedules_changed()
+    return schedule
+
+
+# --- the Excel import -----------------------------------------------------------------------
+
+COLUMNS = [
+    Column("festival", gettext_lazy("节日"), True, ("节假日", "名称"), 14),
+    Column(
+        "days_off",
+        gettext_lazy("放假日期"),
+        True,
+        ("放假", "放假时间"),
+        34,
+        gettext_lazy("如 2027-02-05至2027-02-11，或 2月5日至11日；多段用顿号隔开"),
+    ),
+    Column(
+        "working",
+        gettext_lazy("调休上班日期"),
+        False,
+        ("调休上班", "上班日期", "调休"),
+        30,
+        gettext_lazy("周末上班的日期，如 2月20日（周六）；没有就空着"),
+    ),
+]
+LAYOUT = Layout(
+    COLUMNS,
+    sheet_name=gettext_lazy("节假日安排"),
+    too_big=gettext_lazy("文件太大。节假日安排只需一张表。"),
+    no_rows=gettext_lazy("表格里没有节日行。"),
+)
+
+
+def template_workbook(year: int) -> bytes:
+    """The template, pre-filled with the festivals (and their dates where a package knows them)."""
+    rows = [[row.festival, row.days_off, row.working] for row in schedule_rows(year)]
+    guide = [
+        GuideSection(
+            title=_("按国务院办公厅当年《关于部分节假日安排的通知》逐条填写，每个节日一行。"),
+            rows=[["春节", "2月5日至11日", "2月20日（周六）"], ["国庆节", "10月1日至7日", "9月26日、10月9日"]],
+        )
+    ]
+    return template_bytes(LAYOUT, rows, guide)
+
+
+def holiday_import_check(handle, year: int) -> ImportPreview:
+    """Every row checked on its own and the rows against each other; nothing is written."""
+    preview = ImportPreview()
+    _header, data, preview.file_errors = file_rows(handle, LAYOUT)
+    if preview.file_errors:
+        return preview
+    saved = HolidaySchedule.objects.filter(year=year).exists()
+    current = {row.festival: row for row in schedule_rows(year)} if saved else {}
+    festivals = []
+    for number, raw in data:
+        row = start_row(number, raw, LAYOUT)
+        festival = FestivalRow(row.values.get("festival", ""), raw.get("days_off") or "", raw.get("working") or "")
+        for key, text in (("days_off", festival.days_off), ("working", festival.working)):
+            try:
+                dates = parse_dates(text, year)
+                row.values[key] = _ranges(dates) if dates else ""
+            except ScheduleRefused as refused:
+                row.error(key, str(refused))
+        if not row.errors:
+            festival.days_off, festival.working = row.values["days_off"], row.values["working"]
+            try:
+                schedule_days([festival], year)  # a make-up day on a weekday, a row without days off
+            except ScheduleRefused as refused:
+                row.error("_row", str(refused))
+        if not row.errors:
+            before = current.get(festival.festival)
+            row.action = "add" if before is None else ("same" if before == festival else "change")
+            row.cleaned = {"row": festival}
+            festivals.append(festival)
+        preview.rows.append(row)
+    if festivals and len(festivals) == preview.count("add") + preview.count("change") + preview.count("same"):
+        try:
+            schedule_days(festivals, year)
+        except ScheduleRefused as refused:
+            preview.file_errors.append(str(refused))
+    return preview
+
+
+def holiday_import_upload(*, year: int, actor, uploaded):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+    record = HolidayImport(year=year, uploaded_by=actor)
+    return record, record_upload(record, uploaded, lambda handle: holiday_import_check(handle, year))
+
+
+def holiday_import_preview(record: HolidayImport) -> ImportPreview:
+    return record_preview(record, lambda handle: holiday_import_check(handle, record.year))
+
+
+def holiday_import_confirm(*, record: HolidayImport, actor) -> ImportPreview:
+    def write(locked, preview, _owner, _now):
+        rows = [row.cleaned["row"] for row in preview.rows]
+        schedule_save(
+            year=locked.year,
+            rows=rows,
+            actor=actor,
+            source_note=_("从 Excel 导入：%(name)s") % {"name": locked.original_name},
+            how="import",
+        )
+
+    return record_confirm(
+        record=record,
+        lock_owner=lambda: None,
+        siblings=HolidayImport.objects.filter(year=record.year),
+        changed_message=gettext_lazy("%(who)s 于 %(at)s 导入了“%(name)s”，这一年的安排已经变了。请重新上传预览。"),
+        check=lambda handle: holiday_import_check(handle, record.year),
+        write=write,
+    )
+
+
+def holiday_file_errors(uploaded) -> list:
+    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
+    return file_errors(uploaded, LAYOUT)
