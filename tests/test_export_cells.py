@@ -12,13 +12,19 @@ district's units.
 import csv
 import datetime
 import io
+import re
+import zipfile
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
-from campaigns.models import AuditKind, Ticket
+from campaigns.models import AuditKind, ChecklistItem, OrgUnit, ProblemCategory, Ticket, WorkGroup
+from campaigns.services.monthly import summary_generate, summary_request
 
 from .test_accounts import duty_holder
 
@@ -51,6 +57,49 @@ def csv_rows(response):
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body[1:], newline="")))
+
+
+def response_bytes(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def xlsx_cells(data):
+    """{sheet title: [(value, cell type)]} of a workbook in which no sheet holds a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >/]", archive.read(name)), f"a formula in {name}"
+    workbook = load_workbook(io.BytesIO(data))
+    return {
+        sheet.title: [(cell.value, cell.data_type) for row in sheet.iter_rows() for cell in row if cell.value]
+        for sheet in workbook
+    }
+
+
+def assert_text(cells, shown):
+    """`shown` is in `cells` as typed, and only ever as a string cell (Excel never evaluates one)."""
+    types = {data_type for value, data_type in cells if value == shown}
+    assert types == {"s"}, (shown, cells)
+
+
+def upload_bytes(header, rows):
+    """A workbook as a person saves it: text they typed is a text cell, even when it starts with "="."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for values in [header, *rows]:
+        sheet.append(values)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def renamed(model, pk, **fields):
+    """Names people typed into the product, stored exactly as typed."""
+    model.objects.filter(pk=pk).update(**fields)
 
 
 def inert_csv(typed):
@@ -91,3 +140,122 @@ class TestAuditLogCsv:
         header, (row,) = rows[0], rows[1:]
         # The login form strips the username it is given; what it kept is what the log shows.
         assert row[header.index("账号")] == inert_csv(typed.strip())
+
+
+class TestTicketListXlsx:
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_description_and_place_are_string_cells(self, client, tx, typed):
+        logged_with(tx, typed)
+        client.force_login(tx.supervisor)
+        cells = xlsx_cells(response_bytes(client.get(reverse("campaigns:ticket-export", args=["xlsx"]))))
+        assert_text(cells["台账"], typed)
+        assert sum(value == typed for value, _type in cells["台账"]) == 2  # description and place
+
+
+class TestMonthlySummary:
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_every_sheet_shows_typed_names_as_text(self, tx, duties, typed):
+        logged_with(tx, typed)
+        renamed(OrgUnit, tx.unit.pk, name=typed)
+        renamed(OrgUnit, tx.street.pk, name=typed)
+        renamed(OrgUnit, tx.department.pk, name=typed + "局")
+        renamed(ProblemCategory, tx.category.pk, name=typed)
+        renamed(WorkGroup, tx.finder_group.pk, name=typed + "组")
+        tx.campaign.__class__.objects.filter(pk=tx.campaign.pk).update(name=typed)
+        summary = summary_generate(summary_request(district=tx.unit, month=datetime.date(2026, 11, 1), actor=tx.admin))
+        with summary.file.open("rb") as handle:
+            cells = xlsx_cells(handle.read())
+        assert_text(cells["汇总"], f"{typed} 2026-11 创卫工作情况专报")
+        assert_text(cells["汇总"], typed)  # the campaign
+        assert_text(cells["按类别"], typed)
+        assert_text(cells["按街道"], typed)
+        assert_text(cells["按责任单位"], typed + "局")
+        assert_text(cells["日报情况"], typed)
+        assert_text(cells["日报情况"], typed + "组")
+        for shown in (typed, typed + "局"):
+            assert_text(cells["台账明细"], shown)
+        assert ("发现", "s") in cells["按街道"] and (1, "n") in cells["按街道"]  # figures stay numbers
+
+
+def scoring_cells(client, tx):
+    client.force_login(tx.leader)
+    response = client.get(reverse("campaigns:scoring-export", args=[tx.campaign.pk]))
+    return xlsx_cells(response_bytes(response))["赋分表"]
+
+
+class TestScoringSheet:
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_requirement_units_area_and_title_are_text(self, client, tx, typed):
+        ChecklistItem.objects.create(
+            campaign=tx.campaign,
+            area=tx.area,
+            code="3.1",
+            requirement=typed,
+            full_score=Decimal(5),
+            lead_unit=tx.department,
+            deadline=datetime.date(2026, 12, 31),
+        ).cooperating_units.set([tx.department2])
+        renamed(OrgUnit, tx.unit.pk, name=typed)
+        renamed(OrgUnit, tx.department.pk, name=typed + "局")
+        renamed(OrgUnit, tx.department2.pk, name=typed + "委")
+        renamed(tx.area.__class__, tx.area.pk, name=typed)
+        cells = scoring_cells(client, tx)
+        assert_text(cells, typed)
+        assert_text(cells, typed + "局")
+        assert_text(cells, typed + "委")
+        assert_text(cells, f"{typed} 小计")
+        assert any(isinstance(value, str) and value.startswith(typed + " ") for value, _type in cells[:1])
+        assert_text(cells, cells[0][0])  # the title, which starts with the district's name
+        assert (5, "n") in cells  # the score stays a number
+
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_an_imported_requirement_is_text(self, client, tx, typed):
+        header = ["测评类别", "任务编号", "任务要求", "分值", "牵头单位", "配合单位", "责任人", "完成时限", "状态"]
+        row = ["3 市容环境卫生", "3.1", typed, 5, tx.department.name, "", "", "2026-12-31", "推进中"]
+        client.force_login(tx.admin)
+        url = reverse("campaigns:checklist-import", args=[tx.campaign.pk])
+        response = client.post(url, {"file": SimpleUploadedFile("清单.xlsx", upload_bytes(header, [row]))})
+        preview, record = response.context["preview"], response.context["record"]
+        assert preview.is_clean, preview.rows[0].errors
+        client.post(reverse("campaigns:checklist-import-confirm", args=[tx.campaign.pk, record.pk]))
+        # The import strips what it reads; the requirement kept is what the sheet shows.
+        assert ChecklistItem.objects.get(code="3.1").requirement == typed.strip()
+        assert_text(scoring_cells(client, tx), typed.strip())
+
+
+class TestOneTimePasswords:
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_a_typed_name_is_text(self, client, tx, typed):
+        client.force_login(tx.admin)
+        content = upload_bytes(
+            ["姓名", "账号", "手机号", "所属单位", "角色"], [[typed, "tx_wangwu", "", tx.community.name, "工作人员"]]
+        )
+        url = reverse("campaigns:setup-people-import", args=["TX"])
+        record = client.post(url, {"file": SimpleUploadedFile("名单.xlsx", content)}).context["record"]
+        issued = client.post(reverse("campaigns:setup-people-import-confirm", args=["TX", record.pk])).context["issued"]
+        assert [person.full_name for person in issued] == [typed.strip()]
+        renamed(OrgUnit, tx.unit.pk, name=typed)
+        response = client.post(reverse("campaigns:setup-people-passwords", args=["TX", record.pk]))
+        (cells,) = xlsx_cells(response_bytes(response)).values()
+        assert_text(cells, typed.strip())
+        assert_text(cells, f"{typed} 新账号初始密码（只能使用一次，本人首次登录时须修改）")
+
+
+TEMPLATES = [
+    pytest.param(lambda tx: reverse("campaigns:setup-units-template", args=["TX"]), id="units"),
+    pytest.param(lambda tx: reverse("campaigns:setup-people-template", args=["TX"]), id="people"),
+    pytest.param(lambda tx: reverse("campaigns:checklist-template", args=[tx.campaign.pk]), id="checklist"),
+    pytest.param(lambda tx: reverse("campaigns:point-template", args=["TX"]), id="points"),
+]
+
+
+class TestImportTemplates:
+    """The templates list the district's own units, whose names and contacts people typed."""
+
+    @pytest.mark.parametrize("url", TEMPLATES)
+    @pytest.mark.parametrize("typed", HOSTILE)
+    def test_listed_names_are_text(self, client, tx, url, typed):
+        renamed(OrgUnit, tx.department.pk, name=typed, contact_person=typed + "科长")
+        client.force_login(tx.admin)
+        cells = [cell for sheet in xlsx_cells(response_bytes(client.get(url(tx)))).values() for cell in sheet]
+        assert_text(cells, typed)
