@@ -9,12 +9,14 @@ downloads their one-time passwords, and downloads the import templates that list
 district's units.
 """
 
+import ast
 import csv
 import datetime
 import io
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +26,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from campaigns.models import AuditKind, ChecklistItem, OrgUnit, ProblemCategory, Ticket, WorkGroup
+from campaigns.services.cells import csv_text, xlsx_cell
 from campaigns.services.monthly import summary_generate, summary_request
 
 from .test_accounts import duty_holder
@@ -259,3 +262,99 @@ class TestImportTemplates:
         client.force_login(tx.admin)
         cells = [cell for sheet in xlsx_cells(response_bytes(client.get(url(tx)))).values() for cell in sheet]
         assert_text(cells, typed)
+
+
+class TestTheSanitiser:
+    def test_numbers_and_dates_the_code_wrote_stay_what_they_are(self):
+        for value in (-3, Decimal("-1.5"), -0.5, True, datetime.date(2026, 11, 20), None):
+            assert csv_text(value) == value
+        assert [csv_text(text) for text in ("-", "-3", "1-2", "", "@")] == ["'-", "'-3", "1-2", "", "'@"]
+        assert csv_text({"reason": "credentials"}) == "{'reason': 'credentials'}"
+
+    def test_an_error_code_typed_as_text_stays_text(self):
+        sheet = Workbook(write_only=True).create_sheet()
+        assert xlsx_cell(sheet, "#N/A").data_type == "s" and xlsx_cell(sheet, -3).data_type == "n"
+
+
+# --- every writer goes through the sanitiser --------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SANITISER = Path("campaigns/services/cells.py")
+# Writes data rows as SpreadsheetML text itself; its text goes through cells.xlsx_text, always as
+# an inline string (TestTicketListXlsx and TestMonthlySummary read what it writes).
+RAW_XML_WRITER = Path("campaigns/services/xlsx_stream.py")
+SHEETISH = re.compile(r"sheet|^ws$|^active$", re.IGNORECASE)  # how the code names a worksheet
+
+
+def _name(node):
+    """The last name in `a.b.sheet` or `sheet`, else ""."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def writers_bypassing_the_sanitiser(source, path="<snippet>"):
+    """Each place in `source` that writes a CSV row or a spreadsheet cell by itself."""
+    found = []
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        where = f"{path}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = {alias.name for alias in node.names}
+            if node.module == "csv" and names & {"writer", "DictWriter"}:
+                found.append(f"{where} imports a csv writer")
+            if node.module.startswith("openpyxl.cell") and names & {"WriteOnlyCell", "Cell"}:
+                found.append(f"{where} makes openpyxl cells")
+        elif isinstance(node, ast.Import) and any(alias.name in ("xlsxwriter", "pandas") for alias in node.names):
+            found.append(f"{where} imports another spreadsheet writer")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, receiver = node.func.attr, _name(node.func.value)
+            if receiver == "csv" and method in ("writer", "DictWriter"):
+                found.append(f"{where} csv.{method}(")
+            elif method == "append" and SHEETISH.search(receiver):
+                found.append(f"{where} {receiver}.append( (use cells.xlsx_append)")
+            elif method == "cell" and (len(node.args) > 2 or any(k.arg == "value" for k in node.keywords)):
+                found.append(f"{where} {receiver}.cell(..., value) (use cells.xlsx_cell)")
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "value":
+                    found.append(f"{where} assigns a cell's .value")
+                if isinstance(target, ast.Subscript) and SHEETISH.search(_name(target.value)):
+                    found.append(f"{where} assigns {_name(target.value)}[...]")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "inlineStr" in node.value:
+            if Path(path) != RAW_XML_WRITER:
+                found.append(f"{where} writes sheet XML by hand")
+    return found
+
+
+def test_no_export_writes_a_cell_without_the_sanitiser():
+    found = []
+    for folder in ("campaigns", "ledger"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if relative == SANITISER or "migrations" in relative.parts:
+                continue
+            found += writers_bypassing_the_sanitiser(path.read_text(encoding="utf-8"), str(relative))
+    assert found == []
+
+
+def test_the_check_catches_each_way_round():
+    snippet = """
+import csv
+from csv import DictWriter
+from openpyxl.cell import WriteOnlyCell
+writer = csv.writer(handle)
+sheet.append(["=1+1"])
+workbook.active.append(["=1+1"])
+sheet_guide.append([])
+ws["A1"] = "=1+1"
+sheet.cell(row=1, column=1, value="=1+1")
+sheet.cell(1, 1, "=1+1")
+cell.value = "=1+1"
+xml = '<c r="A1" t="inlineStr">'
+"""
+    assert len(writers_bypassing_the_sanitiser(snippet)) == 11
+    assert writers_bypassing_the_sanitiser("sheet.cell(row=1, column=1).font = bold\nrows.append(1)\n") == []
