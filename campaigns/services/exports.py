@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cells import xlsx_append, xlsx_cell
 from .scoring import RISK_RULES_TEXT, area_scores, total_score
 
 THIN = Side(style="thin", color="999999")
@@ -32,7 +32,7 @@ SCORING_COLUMNS = [
 
 
 def _cell(sheet, value, *, bold=False, fill=None, align=WRAP, number_format=None):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = xlsx_cell(sheet, value)
     cell.font = Font(bold=bold, size=10)
     cell.border = BOX
     cell.alignment = align
@@ -80,13 +80,16 @@ def scoring_sheet_workbook(campaign, items, areas, today=None):
         "district": campaign.district.name,
         "campaign": campaign.name,
     }
-    sheet.append([_cell(sheet, title, bold=True, align=Alignment(vertical="center"))])
-    sheet.append([_("导出日期：%(d)s　风险分按表尾规则计算") % {"d": today.isoformat()}])
-    sheet.append([_cell(sheet, str(label), bold=True, fill="D9E7E1", align=CENTER) for label, _w in SCORING_COLUMNS])
+    xlsx_append(sheet, [_cell(sheet, title, bold=True, align=Alignment(vertical="center"))])
+    xlsx_append(sheet, [_("导出日期：%(d)s　风险分按表尾规则计算") % {"d": today.isoformat()}])
+    xlsx_append(
+        sheet, [_cell(sheet, str(label), bold=True, fill="D9E7E1", align=CENTER) for label, _w in SCORING_COLUMNS]
+    )
     for kind, row in scoring_sheet_rows(items, areas, today):
         if kind == "item":
             item = row
-            sheet.append(
+            xlsx_append(
+                sheet,
                 [
                     _cell(sheet, f"{item.area.code} {item.area.name}"),
                     _cell(sheet, item.code),
@@ -98,13 +101,14 @@ def scoring_sheet_workbook(campaign, items, areas, today=None):
                     _cell(sheet, item.get_status_display()),
                     _cell(sheet, float(item.self_score) if item.self_score is not None else None, number_format="0.0#"),
                     _cell(sheet, float(item.points_at_risk), number_format="0.0#"),
-                ]
+                ],
             )
         else:
             score = row
             label = _("合计") if kind == "total" else _("%(area)s 小计") % {"area": score.area.name}
             fill = "F2D7A6" if kind == "total" else "EEF2F0"
-            sheet.append(
+            xlsx_append(
+                sheet,
                 [
                     _cell(sheet, label, bold=True, fill=fill),
                     _cell(sheet, "", fill=fill),
@@ -118,12 +122,12 @@ def scoring_sheet_workbook(campaign, items, areas, today=None):
                     *[_cell(sheet, "", fill=fill) for _i in range(4)],
                     _cell(sheet, float(score.self_score), bold=True, fill=fill, number_format="0.0#"),
                     _cell(sheet, float(score.at_risk), bold=True, fill=fill, number_format="0.0#"),
-                ]
+                ],
             )
-    sheet.append([])
-    sheet.append([_("风险分规则：")])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, [_("风险分规则：")])
     for rule in RISK_RULES_TEXT:
-        sheet.append([str(rule)])
+        xlsx_append(sheet, [str(rule)])
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(handle)
     handle.seek(0)

@@ -19,7 +19,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from campaigns.models import (
@@ -35,6 +34,7 @@ from campaigns.models import (
 )
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
 
+from .cells import xlsx_append, xlsx_cell
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
 from .xlsx_stream import save_with_rows
 
@@ -265,18 +265,18 @@ TABLE_COLUMNS = [
 def _header(sheet, labels):
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(sheet, value=str(label))
+        cell = xlsx_cell(sheet, str(label))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E7E1")
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
         cells.append(cell)
-    sheet.append(cells)
+    xlsx_append(sheet, cells)
 
 
 def _title(sheet, text):
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = xlsx_cell(sheet, text)
     cell.font = Font(bold=True, size=14)
-    sheet.append([cell])
+    xlsx_append(sheet, [cell])
 
 
 def write_workbook(summary, figures, handle, progress=None):
@@ -288,25 +288,26 @@ def write_workbook(summary, figures, handle, progress=None):
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 16
     _title(sheet, title)
-    sheet.append([_("活动"), figures["campaign"]])
-    sheet.append([_("生成时间"), figures["generated_at"]])
-    sheet.append([_("版本"), summary.version])
-    sheet.append([])
+    xlsx_append(sheet, [_("活动"), figures["campaign"]])
+    xlsx_append(sheet, [_("生成时间"), figures["generated_at"]])
+    xlsx_append(sheet, [_("版本"), summary.version])
+    xlsx_append(sheet, [])
     _header(sheet, [_("指标"), _("数值")])
     for key, label in HEADLINE_LABELS:
-        sheet.append([str(label), figures["headline"].get(key)])
+        xlsx_append(sheet, [str(label), figures["headline"].get(key)])
 
     sheet = workbook.create_sheet(_("按类别"))
     for letter, width in zip("ABCDEFGH", (16, 30, 8, 8, 8, 8, 10), strict=False):
         sheet.column_dimensions[letter].width = width
     _header(sheet, [_("测评类别"), _("问题类别"), *(label for _k, label in TABLE_COLUMNS)])
     for row in figures["by_category"]:
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 f"{row['area__code']} {row['area__name']}",
                 row["category__name"],
                 *(row[key] for key, _label in TABLE_COLUMNS),
-            ]
+            ],
         )
 
     for name, key, label in ((_("按街道"), "by_street", _("街道/乡镇")), (_("按责任单位"), "by_unit", _("责任单位"))):
@@ -314,13 +315,13 @@ def write_workbook(summary, figures, handle, progress=None):
         sheet.column_dimensions["A"].width = 18
         _header(sheet, [label, *(text for _k, text in TABLE_COLUMNS), _("退回（次）")])
         for row in figures[key]:
-            sheet.append([row["name"], *(row[k] for k, _t in TABLE_COLUMNS), row["returns"]])
+            xlsx_append(sheet, [row["name"], *(row[k] for k, _t in TABLE_COLUMNS), row["returns"]])
 
     sheet = workbook.create_sheet(_("日报情况"))
     sheet.column_dimensions["A"].width = 18
     _header(sheet, [_("报送单位"), _("应报"), _("按时"), _("迟报"), _("未报"), _("按时率（%）")])
     for row in figures["reports"]:
-        sheet.append([row["name"], row["due"], row["on_time"], row["late"], row["missing"], row["rate"]])
+        xlsx_append(sheet, [row["name"], row["due"], row["on_time"], row["late"], row["missing"], row["rate"]])
 
     sheet = workbook.create_sheet(_("台账明细"))
     for index, (_label, width) in enumerate(TICKET_COLUMNS):

@@ -32,6 +32,7 @@ from campaigns.models import (
 )
 
 from .accounts import AccountRefused, account_create, membership_grant
+from .cells import xlsx_append
 from .xlsx_import import (
     Column,
     GuideSection,
@@ -462,12 +463,16 @@ def passwords_workbook(district, issued):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("初始密码")
-    sheet.append([_("%(district)s 新账号初始密码（只能使用一次，本人首次登录时须修改）") % {"district": district.name}])
-    sheet.append([_("姓名"), _("账号"), _("初始密码"), _("所属单位"), _("角色")])
+    xlsx_append(
+        sheet, [_("%(district)s 新账号初始密码（只能使用一次，本人首次登录时须修改）") % {"district": district.name}]
+    )
+    xlsx_append(sheet, [_("姓名"), _("账号"), _("初始密码"), _("所属单位"), _("角色")])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for person in issued:
-        sheet.append([person["full_name"], person["username"], person["password"], person["unit"], person["role"]])
+        xlsx_append(
+            sheet, [person["full_name"], person["username"], person["password"], person["unit"], person["role"]]
+        )
     for letter, width in zip("ABCDE", (12, 18, 18, 22, 14)):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -25,6 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import ImportStatus
 
+from .cells import xlsx_append
+
 # A workbook that inflates past this when unzipped is refused before it is parsed.
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 # No template is wider than a dozen columns; nobody's header is wider than this.
@@ -309,7 +311,7 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(layout.sheet_name)
-    sheet.append([str(column.label) for column in layout.columns])
+    xlsx_append(sheet, [str(column.label) for column in layout.columns])
     letters = {}
     for index, column in enumerate(layout.columns, start=1):
         cell = sheet.cell(row=1, column=index)
@@ -320,7 +322,7 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
         sheet.column_dimensions[cell.column_letter].width = column.width
         letters[column.key] = cell.column_letter
     for row in examples:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     sheet.freeze_panes = "A2"
 
     def offer(key, formula):
@@ -332,16 +334,16 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
         offer(key, '"' + ",".join(str(label) for label in labels) + '"')
 
     sheet_guide = workbook.create_sheet(_("填写说明"))
-    sheet_guide.append([_("列"), _("是否必填"), _("说明")])
+    xlsx_append(sheet_guide, [_("列"), _("是否必填"), _("说明")])
     for column in layout.columns:
-        sheet_guide.append([str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
+        xlsx_append(sheet_guide, [str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
     for section in guide:
-        sheet_guide.append([])
+        xlsx_append(sheet_guide, [])
         if section.title is not None:
             title = section.title
-            sheet_guide.append(_guide_line(title if isinstance(title, (list, tuple)) else [title]))
+            xlsx_append(sheet_guide, _guide_line(title if isinstance(title, (list, tuple)) else [title]))
         for row in section.rows:
-            sheet_guide.append(_guide_line(row))
+            xlsx_append(sheet_guide, _guide_line(row))
         if section.drop_down and section.rows:
             last = sheet_guide.max_row
             offer(section.drop_down, f"'{sheet_guide.title}'!$A${last - len(section.rows) + 1}:$A${last}")

@@ -19,17 +19,18 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
+from .cells import xlsx_append, xlsx_text
+
 PROBE = (datetime.datetime(2000, 1, 1, 0, 0, 1), datetime.date(2000, 1, 1))
 EPOCH = datetime.datetime(1899, 12, 30)
 EPOCH_DATE = EPOCH.date()
-# XML 1.0 allows no control characters but tab, newline and carriage return (openpyxl refuses them).
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 ROWS_END = "</sheetData>"
 
 
 def escape(text):
-    """Text content of an XML element: &, < and > (quotes need no escaping outside attributes)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text content of an XML element: &, < and > (quotes need no escaping outside attributes), and
+    a carriage return, which an XML reader would otherwise turn into a line feed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _probe_styles(sheet_xml):
@@ -49,8 +50,9 @@ def _row_xml(number, values, letters, datetime_style, date_style):
         if value is None or value == "":
             continue
         ref = f"{letter}{number}"
+        # Text is always an inline string cell, which Excel shows and never evaluates (see cells.py).
         if isinstance(value, str):
-            text = escape(ILLEGAL.sub("", value))
+            text = escape(xlsx_text(value))
             space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
             cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
         elif isinstance(value, bool):
@@ -63,7 +65,7 @@ def _row_xml(number, values, letters, datetime_style, date_style):
         elif isinstance(value, datetime.date):
             cells.append(f'<c r="{ref}" s="{date_style}" t="n"><v>{(value - EPOCH_DATE).days}</v></c>')
         else:
-            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(ILLEGAL.sub("", str(value)))}</t></is></c>')
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(xlsx_text(str(value)))}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
@@ -73,7 +75,7 @@ def save_with_rows(workbook, sheet, rows, handle, *, columns, on_row=None, chunk
     `columns` is how many columns a row has; `on_row(count)` is called every `chunk` rows.
     Returns the number of rows written.
     """
-    sheet.append(list(PROBE))
+    xlsx_append(sheet, PROBE)
     index = workbook._sheets.index(sheet) + 1
     small = io.BytesIO()
     workbook.save(small)

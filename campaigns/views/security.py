@@ -1,7 +1,6 @@
 """The security admin's pages (accounts, roles, unlocks, second-factor rules) and the audit
 admin's (the audit log, read-only). Each checks the duty on the database, not the session."""
 
-import csv
 import functools
 
 import django_filters
@@ -43,6 +42,7 @@ from campaigns.services.accounts import (
     membership_grant,
     membership_revoke,
 )
+from campaigns.services.cells import CsvWriter
 
 User = get_user_model()
 ACCOUNTS_PER_PAGE = 50
@@ -385,17 +385,12 @@ def audit_list(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_safe
 @duty_required(Duty.AUDIT)
 def audit_export(request):
     audit_filter = _audit_filtered(request)
     audit_record(AuditKind.EXPORT, request=request, target="audit-log", query=request.GET.urlencode()[:500])
-    writer = csv.writer(_Echo())
+    writer = CsvWriter()
     header = [_("时间"), _("事件"), _("账号"), _("区"), _("对象"), _("来源 IP"), _("结果"), _("请求编号"), _("详情")]
 
     def rows():

@@ -1,6 +1,5 @@
 """Monthly summaries (月度情况专报) and the ticket-list export."""
 
-import csv
 import datetime
 import tempfile
 
@@ -20,6 +19,7 @@ from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
 from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Ticket
 from campaigns.queue import enqueue_on_commit
+from campaigns.services.cells import CsvWriter, xlsx_append
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
 from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
 from campaigns.services.xlsx_stream import save_with_rows
@@ -148,11 +148,6 @@ def summary_download(request, pk):
     return FileResponse(summary.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @require_GET
 def ticket_export(request, fmt):
@@ -166,7 +161,7 @@ def ticket_export(request, fmt):
     scope = scope_for(request.user)
     audit_record(AuditKind.EXPORT, request=request, target=f"tickets.{fmt}", query=request.GET.urlencode()[:500])
     if fmt == "csv":
-        writer = csv.writer(_Echo())
+        writer = CsvWriter()
 
         def stream():
             yield "\ufeff"
@@ -186,7 +181,7 @@ def ticket_export(request, fmt):
     sheet = workbook.create_sheet(_("台账"))
     for index, (_label, width) in enumerate(ticket_columns(contacts=True)):
         sheet.column_dimensions[chr(65 + index)].width = width
-    sheet.append(ticket_header(contacts=True))
+    xlsx_append(sheet, ticket_header(contacts=True))
     handle = tempfile.TemporaryFile()
     save_with_rows(
         workbook, sheet, ticket_rows(queryset, scope=scope), handle, columns=len(ticket_columns(contacts=True))
