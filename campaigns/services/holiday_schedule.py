@@ -157,9 +157,11 @@ def _rows_from(pairs):
     by_festival: dict[str, dict[str, list]] = {}
     for day, kind, festival in sorted(pairs):
         by_festival.setdefault(festival, {HolidayDayKind.HOLIDAY: [], HolidayDayKind.WORKDAY: []})[kind].append(day)
+    # In the notice's order: by each festival's first day off.
+    ordered = sorted(by_festival.items(), key=lambda item: min(item[1][HolidayDayKind.HOLIDAY] or [datetime.date.max]))
     return [
         FestivalRow(festival, _ranges(kinds[HolidayDayKind.HOLIDAY]), _ranges(kinds[HolidayDayKind.WORKDAY]))
-        for festival, kinds in by_festival.items()
+        for festival, kinds in ordered
     ]
 
 
