@@ -5,7 +5,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F, Q, Sum
+from django.db.models import Aggregate, Case, Count, DurationField, F, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +25,22 @@ def day_start(day):
 
 
 class Median(Aggregate):
-    """PostgreSQL's ordered-set median; FILTER works with it, so it joins other counts."""
+    """PostgreSQL's ordered-set median, in the same query as the other counts.
+
+    The ordered-set form has no place for Django's FILTER clause (whose position in the
+    aggregate template changed in Django 6), so `filter` turns the rows outside it into NULL,
+    which PERCENTILE_CONT skips: the same median on every Django version.
+    """
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = DurationField()
     allow_distinct = False
+
+    def __init__(self, expression, filter=None, **extra):
+        if filter is not None:
+            expression = Case(When(filter, then=expression), output_field=DurationField())
+        super().__init__(expression, **extra)
 
 
 def time_to_close():
