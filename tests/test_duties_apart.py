@@ -1,0 +1,352 @@
+"""三权分立, round two (issue 13 §3): the security admin cannot break the separation of duties.
+
+Stories: 安全管理员 anquan manages accounts; 审计管理员 shenji reads the audit log. On
+2026-12-03 anquan gave shenji an admin role in 铁西区, created an audit account with a ledger
+role, and reset shenji's password and read the new one off the page. Each of those paths is
+refused here, and the database refuses the combination for every writer the paths miss.
+"""
+
+import datetime
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from openpyxl import Workbook
+
+from campaigns.models import AccountProfile, AuditEvent, AuditKind, Duty, Membership, Role, SetupImport
+from campaigns.services.accounts import AccountRefused, account_create, account_update, membership_grant
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+NOW = datetime.datetime(2026, 12, 3, 19, 22, tzinfo=BEIJING)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def duty_holder(username, duty, email=""):
+    user = UserFactory(username=username, first_name=username, email=email)
+    AccountProfile.objects.create(user=user, duty=duty)
+    return user
+
+
+@pytest.fixture
+def security_admin(db):
+    return duty_holder("anquan", Duty.SECURITY, "anquan@ledger.example")
+
+
+@pytest.fixture
+def audit_admin(db):
+    return duty_holder("shenji", Duty.AUDIT, "shenji@ledger.example")
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+# --- no account holds a duty and a ledger role -------------------------------------------------
+
+
+class TestGrantingARole:
+    def test_the_security_admin_cannot_give_the_auditor_a_district_role(self, client, tx, security_admin, audit_admin):
+        ticket = tx.log()
+        client.force_login(security_admin)
+        response = client.post(
+            reverse("security-membership-add", args=[audit_admin.pk]),
+            {"unit": tx.unit.pk, "role": Role.ADMIN},
+            follow=True,
+        )
+        assert any("三权分立" in text and "审计管理员" in text for text in messages_of(response))
+        assert not Membership.objects.filter(user=audit_admin).exists()
+        # ... so the auditor still finds no ledger: no board, no export.
+        client.force_login(audit_admin)
+        assert client.get(reverse("campaigns:board", args=["TX"])).status_code in (403, 404)
+        export = client.get(reverse("campaigns:ticket-export", args=["csv"]))
+        assert export.status_code in (403, 404) or ticket.number not in b"".join(export.streaming_content).decode()
+        void = client.post(reverse("campaigns:ticket-void", args=[ticket.number]), {"reason": "重复"})
+        assert void.status_code in (403, 404)
+
+    def test_the_account_page_offers_no_role_form_to_a_duty_holder(self, client, security_admin, audit_admin):
+        client.force_login(security_admin)
+        page = client.get(reverse("security-account", args=[audit_admin.pk])).content.decode()
+        assert reverse("security-membership-add", args=[audit_admin.pk]) not in page
+        assert "三权分立" in page
+
+    def test_the_service_refuses_it_from_the_shell(self, tx, security_admin, audit_admin):
+        with pytest.raises(AccountRefused, match="三权分立"):
+            membership_grant(actor=security_admin, user=audit_admin, unit=tx.unit, role=Role.ADMIN)
+        assert not Membership.objects.filter(user=audit_admin).exists()
+
+
+class TestCreatingAnAccount:
+    def test_a_duty_and_a_role_in_one_new_account_are_refused(self, client, tx, security_admin):
+        client.force_login(security_admin)
+        response = client.post(
+            reverse("security-account-new"),
+            {
+                "username": "shenji2",
+                "full_name": "审计二",
+                "email": "shenji2@ledger.example",
+                "duty": Duty.AUDIT,
+                "unit": tx.unit.pk,
+                "role": Role.ADMIN,
+            },
+        )
+        assert response.status_code == 200
+        assert "三权分立" in response.content.decode()
+        assert not User.objects.filter(username="shenji2").exists()
+
+    def test_the_service_refuses_it_from_the_shell(self, tx, security_admin):
+        with pytest.raises(AccountRefused, match="三权分立"):
+            account_create(
+                actor=security_admin,
+                username="shenji2",
+                full_name="审计二",
+                email="shenji2@ledger.example",
+                duty=Duty.AUDIT,
+                unit=tx.unit,
+                role=Role.ADMIN,
+            )
+        assert not User.objects.filter(username="shenji2").exists()
+
+
+class TestUpdatingAnAccount:
+    def test_a_district_leader_cannot_become_the_auditor(self, client, tx, security_admin):
+        client.force_login(security_admin)
+        response = client.post(
+            reverse("security-account", args=[tx.leader.pk]),
+            {"full_name": "区领导", "email": "", "is_active": "on", "duty": Duty.AUDIT},
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "三权分立" in html and tx.unit.name in html
+        assert not AccountProfile.objects.filter(user=tx.leader).exclude(duty="").exists()
+        assert not AuditEvent.objects.filter(kind=AuditKind.ROLE_CHANGE, target=tx.leader.username).exists()
+
+    def test_the_service_refuses_it_from_the_shell(self, tx, security_admin):
+        with pytest.raises(AccountRefused, match="三权分立"):
+            account_update(
+                actor=security_admin, user=tx.leader, full_name="区领导", email="", is_active=True, duty=Duty.SECURITY
+            )
+        assert not AccountProfile.objects.filter(user=tx.leader).exclude(duty="").exists()
+
+
+class TestPeopleImport:
+    def test_a_district_admin_cannot_import_the_auditor_into_the_district(self, client, tx, audit_admin):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(["姓名", "账号", "手机号", "所属单位", "角色"])
+        sheet.append(["审计", audit_admin.username, "", tx.unit.name, "管理员"])
+        content = io.BytesIO()
+        workbook.save(content)
+        client.force_login(tx.admin)
+        response = client.post(
+            reverse("campaigns:setup-people-import", args=["TX"]),
+            {"file": SimpleUploadedFile("名单.xlsx", content.getvalue())},
+        )
+        preview = response.context["preview"]
+        assert not preview.is_clean
+        assert "已被占用" in response.content.decode()
+        record = SetupImport.objects.get()
+        client.post(reverse("campaigns:setup-people-import-confirm", args=["TX", record.pk]))
+        assert not Membership.objects.filter(user=audit_admin).exists()
+
+
+class TestDjangoAdmin:
+    def test_a_superuser_cannot_give_the_auditor_a_membership(self, client, tx, audit_admin):
+        root = UserFactory(username="root", is_staff=True, is_superuser=True)
+        client.force_login(root)
+        response = client.post(
+            reverse("admin:campaigns_membership_add"),
+            {"user": audit_admin.pk, "unit": tx.unit.pk, "role": Role.ADMIN, "phone": ""},
+        )
+        assert response.status_code == 200
+        assert "三权分立" in str(response.context["adminform"].form.errors)
+        assert not Membership.objects.filter(user=audit_admin).exists()
+
+    def test_nor_through_the_accounts_roles_inline(self, client, tx, audit_admin):
+        root = UserFactory(username="root", is_staff=True, is_superuser=True)
+        client.force_login(root)
+        url = reverse("admin:auth_user_change", args=[audit_admin.pk])
+        form = client.get(url).context["adminform"].form
+        data = {
+            key: value
+            for key, value in form.initial.items()
+            if key in ("username", "first_name", "last_name", "email", "is_active") and value is not None
+        }
+        data.update(
+            {
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "08:00:00",
+                "memberships-TOTAL_FORMS": "1",
+                "memberships-INITIAL_FORMS": "0",
+                "memberships-MIN_NUM_FORMS": "0",
+                "memberships-MAX_NUM_FORMS": "1000",
+                "memberships-0-unit": tx.unit.pk,
+                "memberships-0-role": Role.ADMIN,
+                "memberships-0-phone": "",
+            }
+        )
+        data["is_active"] = "on"
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert "三权分立" in response.content.decode()
+        assert not Membership.objects.filter(user=audit_admin).exists()
+
+    def test_model_validation_says_why(self, tx, audit_admin):
+        with pytest.raises(ValidationError, match="三权分立"):
+            Membership(user=audit_admin, unit=tx.unit, role=Role.ADMIN).full_clean()
+        with pytest.raises(ValidationError, match="三权分立"):
+            AccountProfile(user=tx.leader, duty=Duty.AUDIT).full_clean(validate_unique=False)
+
+
+class TestTheDatabase:
+    """What the shell, a raw update or a forgotten path would do: the triggers refuse it."""
+
+    def test_no_membership_for_a_duty_holder(self, tx, audit_admin):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Membership.objects.create(user=audit_admin, unit=tx.unit, role=Role.ADMIN)
+        assert not Membership.objects.filter(user=audit_admin).exists()
+
+    def test_no_moving_a_membership_onto_a_duty_holder(self, tx, audit_admin):
+        membership = Membership.objects.get(user=tx.leader)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Membership.objects.filter(pk=membership.pk).update(user=audit_admin)
+        assert Membership.objects.get(pk=membership.pk).user_id == tx.leader.pk
+
+    def test_no_duty_for_a_role_holder(self, tx):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AccountProfile.objects.update_or_create(user=tx.leader, defaults={"duty": Duty.AUDIT})
+        assert not AccountProfile.objects.filter(user=tx.leader).exclude(duty="").exists()
+
+    def test_no_duty_by_a_bulk_update_either(self, tx):
+        AccountProfile.objects.get_or_create(user=tx.leader)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AccountProfile.objects.filter(user=tx.leader).update(duty=Duty.SECURITY)
+        assert AccountProfile.objects.get(user=tx.leader).duty == ""
+
+    def test_what_is_allowed_still_is(self, tx, audit_admin):
+        # A duty for someone without roles, a role for someone without a duty, and taking a duty away.
+        AccountProfile.objects.filter(user=audit_admin).update(duty=Duty.SECURITY)
+        Membership.objects.create(user=tx.leader, unit=tx.street, role=Role.STAFF)
+        AccountProfile.objects.filter(user=audit_admin).update(duty="")
+        Membership.objects.create(user=audit_admin, unit=tx.unit, role=Role.LEADER)
+        assert Membership.objects.filter(user=audit_admin).count() == 1
+
+
+# --- a duty holder's password goes to the holder, never to the page ---------------------------
+
+
+class BrokenMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("no mail server")
+
+
+class TestPasswordReset:
+    def reset(self, client, security_admin, account):
+        client.force_login(security_admin)
+        return client.post(reverse("security-account-reset-password", args=[account.pk]), follow=True)
+
+    def test_the_auditors_new_password_is_mailed_to_the_auditor_only(self, client, security_admin, audit_admin):
+        response = self.reset(client, security_admin, audit_admin)
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["shenji@ledger.example"]
+        password = message.body.split("一次性密码：")[1].split()[0]
+        assert password not in response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse("security-account", args=[audit_admin.pk])
+        assert any("s***@ledger.example" in text for text in messages_of(response))
+        audit_admin.refresh_from_db()
+        assert audit_admin.check_password(password) and not audit_admin.check_password(PASSWORD)
+        assert AccountProfile.objects.get(user=audit_admin).must_change_password
+        row = AuditEvent.objects.get(kind=AuditKind.PASSWORD_RESET, target="shenji")
+        assert row.user == security_admin and row.details["mailed_to"] == "shenji@ledger.example"
+        # The auditor signs in with it and must replace it at once.
+        client.logout()
+        client.post(reverse("login"), {"username": "shenji", "password": password})
+        assert client.get(reverse("security-audit"))["Location"] == reverse("password_change")
+
+    def test_without_an_address_the_reset_is_refused_and_says_why(self, client, security_admin):
+        auditor = duty_holder("shenji", Duty.AUDIT)
+        response = self.reset(client, security_admin, auditor)
+        assert any("没有登记电子邮箱" in text for text in messages_of(response))
+        assert not mail.outbox
+        auditor.refresh_from_db()
+        assert auditor.check_password(PASSWORD)
+        assert not AuditEvent.objects.filter(kind=AuditKind.PASSWORD_RESET).exists()
+
+    def test_the_security_admins_own_address_is_not_the_auditors(self, client, security_admin):
+        auditor = duty_holder("shenji", Duty.AUDIT, "ANQUAN@ledger.example")
+        response = self.reset(client, security_admin, auditor)
+        assert any("也是账号“anquan”的邮箱" in text for text in messages_of(response))
+        assert not mail.outbox
+        auditor.refresh_from_db()
+        assert auditor.check_password(PASSWORD)
+
+    def test_without_mail_the_reset_is_refused(self, client, settings, security_admin, audit_admin):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+        response = self.reset(client, security_admin, audit_admin)
+        assert any("未配置邮件发送" in text for text in messages_of(response))
+        audit_admin.refresh_from_db()
+        assert audit_admin.check_password(PASSWORD)
+
+    def test_a_mail_that_does_not_go_out_changes_nothing(self, client, settings, security_admin, audit_admin):
+        settings.EMAIL_BACKEND = f"{__name__}.BrokenMailServer"
+        response = self.reset(client, security_admin, audit_admin)
+        assert any("邮件没有发出" in text for text in messages_of(response))
+        audit_admin.refresh_from_db()
+        assert audit_admin.check_password(PASSWORD)
+        assert not AccountProfile.objects.get(user=audit_admin).must_change_password
+        assert not AuditEvent.objects.filter(kind=AuditKind.PASSWORD_RESET).exists()
+
+    def test_an_ordinary_account_keeps_the_one_time_password_on_the_page(self, client, tx, security_admin):
+        response = self.reset(client, security_admin, tx.staff)
+        password = response.context["password"]
+        assert password in response.content.decode() and not mail.outbox
+        tx.staff.refresh_from_db()
+        assert tx.staff.check_password(password)
+
+    def test_a_new_audit_account_gets_its_first_password_by_mail(self, client, security_admin):
+        client.force_login(security_admin)
+        response = client.post(
+            reverse("security-account-new"),
+            {"username": "shenji2", "full_name": "审计二", "email": "shenji2@ledger.example", "duty": Duty.AUDIT},
+            follow=True,
+        )
+        user = User.objects.get(username="shenji2")
+        (message,) = mail.outbox
+        assert message.to == ["shenji2@ledger.example"]
+        password = message.body.split("一次性密码：")[1].split()[0]
+        assert user.check_password(password) and password not in response.content.decode()
+        assert AccountProfile.objects.get(user=user).duty == Duty.AUDIT
+
+    def test_a_new_audit_account_needs_an_address(self, client, security_admin):
+        client.force_login(security_admin)
+        response = client.post(
+            reverse("security-account-new"), {"username": "shenji2", "full_name": "审计二", "duty": Duty.AUDIT}
+        )
+        assert "初始密码只发送到这个邮箱" in response.content.decode()
+        assert not User.objects.filter(username="shenji2").exists()
+
+    def test_an_address_change_is_in_the_audit_log(self, client, security_admin, audit_admin):
+        client.force_login(security_admin)
+        client.post(
+            reverse("security-account", args=[audit_admin.pk]),
+            {"full_name": "shenji", "email": "elsewhere@ledger.example", "is_active": "on", "duty": Duty.AUDIT},
+        )
+        row = AuditEvent.objects.get(kind=AuditKind.ACCOUNT_CHANGE, target="shenji")
+        assert row.details["email"] == ["shenji@ledger.example", "elsewhere@ledger.example"]
