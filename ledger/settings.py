@@ -215,6 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "campaigns.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "campaigns.passwords.UsernameValidator"},
     {"NAME": "campaigns.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)

@@ -350,3 +350,55 @@ class TestPasswordReset:
         )
         row = AuditEvent.objects.get(kind=AuditKind.ACCOUNT_CHANGE, target="shenji")
         assert row.details["email"] == ["shenji@ledger.example", "elsewhere@ledger.example"]
+
+
+# --- passwords and the second factor -----------------------------------------------------------
+
+
+def change_password(client, old, new):
+    return client.post(reverse("password_change"), {"old_password": old, "new_password1": new, "new_password2": new})
+
+
+class TestPasswordRules:
+    @pytest.mark.parametrize("password", ["Tx_Staff#2026", "#2026tx_staffQ", "Q9!TX_STAFF"])
+    def test_a_password_with_the_account_name_in_it_is_refused(self, client, tx, password):
+        client.force_login(tx.staff)
+        response = change_password(client, PASSWORD, password)
+        assert response.status_code == 200
+        assert "密码不能包含账号名“tx_staff”" in response.content.decode()
+        tx.staff.refresh_from_db()
+        assert tx.staff.check_password(PASSWORD)
+
+    def test_a_password_without_it_is_fine(self, client, tx):
+        client.force_login(tx.staff)
+        assert change_password(client, PASSWORD, "Qingjie#2026road").status_code == 302
+
+
+class TestSecondFactorFirst:
+    def test_the_password_change_asks_for_the_second_factor_first(self, client, tx):
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.create(user=tx.supervisor, name="phone", confirmed=True)
+        client.post(reverse("login"), {"username": tx.supervisor.username, "password": PASSWORD})
+        page = client.get(reverse("password_change"))
+        assert page.status_code == 302 and page["Location"].startswith(reverse("second-factor"))
+        # Someone holding only the password cannot replace it.
+        assert change_password(client, PASSWORD, "Qingjie#2026road").status_code == 302
+        tx.supervisor.refresh_from_db()
+        assert tx.supervisor.check_password(PASSWORD)
+        # Nor through the Django admin's own password page (a district admin is staff).
+        tx.supervisor.is_staff = True
+        tx.supervisor.save()
+        admin_change = client.get(reverse("admin:password_change"))
+        assert admin_change.status_code == 302 and reverse("second-factor") in admin_change["Location"]
+
+        token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+        verified = client.post(reverse("second-factor"), {"token": token, "next": reverse("password_change")})
+        assert verified["Location"] == reverse("password_change")
+        assert client.get(reverse("password_change")).status_code == 200
+        assert change_password(client, PASSWORD, "Qingjie#2026road").status_code == 302
+
+    def test_without_a_second_factor_the_page_opens_at_once(self, client, tx):
+        client.force_login(tx.staff)
+        assert client.get(reverse("password_change")).status_code == 200

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -104,6 +104,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, plus: the policy hold is lifted and the change is audited."""
 
     success_url = reverse_lazy("password_change_done")
+
+    def dispatch(self, request, *args, **kwargs):
+        # Whoever has only the password must not be able to replace it and lock the owner
+        # out: an account with a second factor gives it first (asked of the database, not
+        # the session, so a device bound mid-session counts too).
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        ):
+            messages.info(request, _("修改密码前，请先输入动态口令。"))
+            return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_policy_context()}
