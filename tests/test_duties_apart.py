@@ -402,3 +402,45 @@ class TestSecondFactorFirst:
     def test_without_a_second_factor_the_page_opens_at_once(self, client, tx):
         client.force_login(tx.staff)
         assert client.get(reverse("password_change")).status_code == 200
+
+
+# --- /healthz tells strangers only ok or not ok ----------------------------------------------
+
+
+class TestHealthz:
+    @pytest.fixture(autouse=True)
+    def _worker_beats(self, settings):
+        from campaigns.models import Heartbeat
+
+        settings.HEALTHZ_TOKEN = "monitor-7f3a9c"
+        Heartbeat.objects.create(name="worker", at=NOW - datetime.timedelta(minutes=10))  # a dead worker
+
+    def test_a_stranger_hears_only_not_ok(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 503 and response.json() == {"ok": False}
+
+    @pytest.mark.parametrize("how", ["header", "query"])
+    def test_the_monitor_with_the_token_hears_which_part(self, client, how):
+        if how == "header":
+            response = client.get("/healthz", HTTP_X_HEALTHZ_TOKEN="monitor-7f3a9c")
+        else:
+            response = client.get("/healthz?token=monitor-7f3a9c")
+        body = response.json()
+        assert response.status_code == 503 and body["ok"] is False
+        assert body["checks"]["worker"]["detail"] == "last heartbeat 600 s ago"
+
+    def test_a_wrong_token_is_a_stranger(self, client):
+        assert client.get("/healthz", HTTP_X_HEALTHZ_TOKEN="monitor-0000").json() == {"ok": False}
+
+    def test_no_token_configured_means_no_token_works(self, client, settings):
+        settings.HEALTHZ_TOKEN = ""
+        assert client.get("/healthz?token=").json() == {"ok": False}
+
+    def test_staff_and_the_security_admin_see_details_a_street_staffer_does_not(self, client, tx, security_admin):
+        client.force_login(security_admin)
+        assert "checks" in client.get("/healthz").json()
+        system = UserFactory(username="xitong", is_staff=True)
+        client.force_login(system)
+        assert "checks" in client.get("/healthz").json()
+        client.force_login(tx.staff)
+        assert client.get("/healthz").json() == {"ok": False}
