@@ -40,6 +40,27 @@ class QueryCountHeaderMiddleware:
         return response
 
 
+# --- Files stay off shared office PCs ----------------------------------------------------
+
+PHOTO_CACHE_CONTROL = "private, max-age=300"
+
+
+class DownloadCacheMiddleware:
+    """Every file the ledger hands out (exports, summaries, sheets, one-time passwords,
+    evidence) is sent `Cache-Control: no-store`: on a shared office PC the browser's cache
+    would keep a copy for the next person. A view that chose its own lifetime (photos: a
+    few private minutes) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Content-Disposition") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 # --- Request ids and structured logs ---------------------------------------------------
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "campaigns.middleware.RequestIdMiddleware",
+    "campaigns.middleware.DownloadCacheMiddleware",
     "campaigns.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

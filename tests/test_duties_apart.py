@@ -444,3 +444,43 @@ class TestHealthz:
         assert "checks" in client.get("/healthz").json()
         client.force_login(tx.staff)
         assert client.get("/healthz").json() == {"ok": False}
+
+
+# --- files leave no copy on a shared office PC --------------------------------------------------
+
+
+class TestDownloadsAreNotStored:
+    """The supervisor exports on the office PC; whoever sits down next finds nothing in the cache."""
+
+    def test_every_export_is_no_store(self, client, tx, audit_admin):
+        from campaigns.services.monthly import summary_generate, summary_request
+
+        tx.closed()
+        summary = summary_generate(summary_request(district=tx.unit, month=datetime.date(2026, 11, 1), actor=tx.admin))
+        client.force_login(tx.admin)
+        urls = [
+            reverse("campaigns:ticket-export", args=["csv"]),
+            reverse("campaigns:ticket-export", args=["xlsx"]),
+            reverse("campaigns:summary-download", args=[summary.pk]),
+            reverse("campaigns:scoring-export", args=[tx.campaign.pk]),
+            reverse("campaigns:checklist-template", args=[tx.campaign.pk]),
+            reverse("campaigns:point-template", args=["TX"]),
+            reverse("campaigns:setup-units-template", args=["TX"]),
+            reverse("campaigns:setup-people-template", args=["TX"]),
+        ]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["Content-Disposition"].startswith("attachment"), url
+            assert response["Cache-Control"] == "no-store", url
+        client.force_login(audit_admin)
+        audit = client.get(reverse("security-audit-export"))
+        assert audit.status_code == 200 and audit["Cache-Control"] == "no-store"
+
+    def test_photos_are_kept_privately_for_five_minutes(self, client, tx):
+        photo = tx.log().photos.get()
+        client.force_login(tx.supervisor)
+        for name in ("campaigns:photo", "campaigns:photo-thumb"):
+            response = client.get(reverse(name, args=[photo.pk]))
+            assert response.status_code == 200
+            assert response["Cache-Control"] == "private, max-age=300"
