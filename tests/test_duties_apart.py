@@ -556,3 +556,39 @@ class TestUnitsStayInTheDistrict:
             "TX",
             "王主任",
         )
+
+
+# --- a lockout says when it ends ----------------------------------------------------------------
+
+
+class TestLockoutSaysWhen:
+    def fail(self, client, username, times=1):
+        for _attempt in range(times):
+            response = client.post(
+                reverse("login"), {"username": username, "password": "wrong-password"}, REMOTE_ADDR="10.1.2.3"
+            )
+        return response
+
+    def test_the_message_gives_the_local_time_the_lock_ends(self, client, tx):
+        response = self.fail(client, tx.staff.username, 5)  # 19:22 Beijing
+        assert response.status_code == 403
+        assert "已锁定 30 分钟，请于 19:52 后再试" in response.content.decode()
+
+    def test_another_try_while_locked_moves_the_end(self, client, tx):
+        self.fail(client, tx.staff.username, 5)
+        with time_machine.travel(NOW + datetime.timedelta(minutes=8, seconds=20), tick=False):
+            response = self.fail(client, tx.staff.username)
+        assert "请于 20:01 后再试" in response.content.decode()  # 19:30:20 + 30 min, rounded up
+
+    def test_past_midnight_it_gives_the_date(self, client, tx):
+        with time_machine.travel(datetime.datetime(2026, 12, 3, 23, 50, tzinfo=BEIJING), tick=False):
+            response = self.fail(client, tx.staff.username, 5)
+        assert "请于 2026-12-04 00:20 后再试" in response.content.decode()
+
+    def test_the_security_admin_sees_the_same_lock(self, client, tx, security_admin):
+        from campaigns.services.accounts import is_locked, lock_ends_at
+
+        self.fail(client, tx.staff.username, 4)
+        assert not is_locked(tx.staff.username)
+        self.fail(client, tx.staff.username)
+        assert lock_ends_at(tx.staff.username) == NOW + datetime.timedelta(minutes=30)

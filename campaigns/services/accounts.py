@@ -273,14 +273,29 @@ def membership_revoke(*, actor, membership):
     membership.delete()
 
 
-def is_locked(username):
+def lock_ends_at(username):
+    """When a locked account opens again, or None if it is not locked.
+
+    axes adds up the failures of the rows (one per address and browser) within the cool-off
+    window; the lock lasts until the row that brought the sum to the limit leaves the window.
+    """
     from axes.helpers import get_failure_limit
     from axes.models import AccessAttempt
-    from django.conf import settings
-    from django.utils import timezone
 
     cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
-    failures = AccessAttempt.objects.filter(username=username, attempt_time__gte=cutoff).values_list(
-        "failures_since_start", flat=True
+    rows = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=cutoff)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", "failures_since_start")
     )
-    return any(count >= get_failure_limit(None, {}) for count in failures)
+    limit = get_failure_limit(None, {})
+    total = 0
+    for attempt_time, failures in rows:
+        total += failures
+        if total >= limit:
+            return attempt_time + settings.AXES_COOLOFF_TIME
+    return None
+
+
+def is_locked(username):
+    return lock_ends_at(username) is not None
