@@ -8,6 +8,8 @@ refused here, and the database refuses the combination for every writer the path
 
 import datetime
 import io
+import threading
+import time
 import zoneinfo
 
 import pytest
@@ -17,7 +19,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -238,6 +240,46 @@ class TestTheDatabase:
         with pytest.raises(IntegrityError), transaction.atomic():
             AccountProfile.objects.filter(user=tx.leader).update(duty=Duty.SECURITY)
         assert AccountProfile.objects.get(user=tx.leader).duty == ""
+
+    @pytest.mark.postgres
+    @pytest.mark.django_db(transaction=True)
+    def test_a_role_and_a_duty_given_at_once_cannot_both_land(self, tx):
+        """Two sessions each add one half; without the row lock neither would see the other's."""
+        if connection.vendor != "postgresql":
+            pytest.skip("concurrent transactions need PostgreSQL (SQLite runs one writer at a time)")
+        person = UserFactory(username="xinren")
+        AccountProfile.objects.create(user=person)
+        role_written = threading.Event()
+        results = {}
+
+        def grant():
+            try:
+                with transaction.atomic():
+                    Membership.objects.create(user=person, unit=tx.street, role=Role.STAFF)
+                    role_written.set()
+                    time.sleep(0.5)  # still uncommitted while the duty is being given
+                results["role"] = "ok"
+            finally:
+                connections.close_all()
+
+        def give_duty():
+            role_written.wait(30)
+            try:
+                with transaction.atomic():
+                    AccountProfile.objects.filter(user=person).update(duty=Duty.AUDIT)
+                results["duty"] = "ok"
+            except IntegrityError:
+                results["duty"] = "refused"
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=grant), threading.Thread(target=give_duty)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert results == {"role": "ok", "duty": "refused"}
+        assert AccountProfile.objects.get(user=person).duty == ""
 
     def test_what_is_allowed_still_is(self, tx, audit_admin):
         # A duty for someone without roles, a role for someone without a duty, and taking a duty away.
