@@ -384,14 +384,25 @@ class TestPasswordReset:
         assert "初始密码只发送到这个邮箱" in response.content.decode()
         assert not User.objects.filter(username="shenji2").exists()
 
-    def test_an_address_change_is_in_the_audit_log(self, client, security_admin, audit_admin):
+    def change_address(self, client, security_admin, audit_admin, email):
         client.force_login(security_admin)
-        client.post(
+        return client.post(
             reverse("security-account", args=[audit_admin.pk]),
-            {"full_name": "shenji", "email": "elsewhere@ledger.example", "is_active": "on", "duty": Duty.AUDIT},
+            {"full_name": "shenji", "email": email, "is_active": "on", "duty": Duty.AUDIT},
         )
+
+    def test_the_old_address_hears_of_a_new_one_and_the_audit_log_keeps_both(self, client, security_admin, audit_admin):
+        self.change_address(client, security_admin, audit_admin, "elsewhere@ledger.example")
+        (notice,) = mail.outbox
+        assert notice.to == ["shenji@ledger.example"] and "elsewhere@ledger.example" in notice.body
         row = AuditEvent.objects.get(kind=AuditKind.ACCOUNT_CHANGE, target="shenji")
         assert row.details["email"] == ["shenji@ledger.example", "elsewhere@ledger.example"]
+
+    def test_the_security_admin_cannot_point_it_at_their_own_mailbox(self, client, security_admin, audit_admin):
+        response = self.change_address(client, security_admin, audit_admin, "Anquan@ledger.example")
+        assert "也是账号“anquan”的邮箱" in response.content.decode()
+        audit_admin.refresh_from_db()
+        assert audit_admin.email == "shenji@ledger.example" and not mail.outbox
 
 
 # --- passwords and the second factor -----------------------------------------------------------

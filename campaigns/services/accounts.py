@@ -119,6 +119,11 @@ def _holder_address(*, actor, user, username, email):
                 "请系统管理员先配置邮件（EMAIL_HOST 等）。"
             )
         )
+    _not_anothers_address(actor=actor, user=user, email=email)
+    return email
+
+
+def _not_anothers_address(*, actor, user, email):
     others = get_user_model().objects.filter(email__iexact=email, profile__duty__gt="")
     if user is not None:
         others = others.exclude(pk=user.pk)
@@ -130,7 +135,40 @@ def _holder_address(*, actor, user, username, email):
             _("邮箱 %(email)s 也是账号“%(other)s”的邮箱。密码必须发到账号本人的邮箱，请核对后再试。")
             % {"email": email, "other": other}
         )
-    return email
+
+
+def _send(subject, body, address):
+    try:
+        send_mail(subject, body, None, [address], fail_silently=False)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise AccountRefused(
+            _("邮件没有发出（%(error)s），没有做任何改变。请系统管理员检查邮件设置后再试。")
+            % {"error": type(exc).__name__}
+        ) from exc
+
+
+def _address_change_told(*, actor, user, old, new):
+    """A duty holder's mailbox is where their passwords go: the old address hears of a change,
+    so nobody can quietly point it at a mailbox of their own and then reset the password."""
+    if new:
+        _not_anothers_address(actor=actor, user=user, email=new)
+    if not old or not mail_configured():
+        return  # without mail no password is ever sent anywhere; the audit row keeps both
+    context = {
+        "name": user.first_name or user.get_username(),
+        "username": user.get_username(),
+        "actor": actor.first_name or actor.get_username(),
+        "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "new": new or _("（空）"),
+    }
+    body = "\n\n".join(
+        [
+            _("%(name)s，您好：安全管理员 %(actor)s 于 %(at)s 把您的账号“%(username)s”的电子邮箱改为 %(new)s。")
+            % context,
+            _("以后的新密码会发到新的邮箱。如果这不是您本人要求的，请立即联系审计管理员。"),
+        ]
+    )
+    _send(_("[创卫台账] 您的账号邮箱已更改"), body, old)
 
 
 def _mail_password(*, actor, user, password, created):
@@ -156,12 +194,7 @@ def _mail_password(*, actor, user, password, created):
             _("如果这不是您本人要求的，请立即联系审计管理员。"),
         ]
     )
-    try:
-        send_mail(subject, body, None, [user.email], fail_silently=False)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise AccountRefused(
-            _("邮件没有发出（%(error)s），密码未改变。请系统管理员检查邮件设置后再试。") % {"error": type(exc).__name__}
-        ) from exc
+    _send(subject, body, user.email)
 
 
 @transaction.atomic
@@ -204,6 +237,8 @@ def account_update(*, actor, user, full_name, email, is_active, duty):
     if user.email != email:
         # Where a duty holder's next password will be mailed: the auditor sees both addresses.
         changes["email"] = [user.email, email]
+        if (old_duty or duty) and user.email.lower() != email.lower():
+            _address_change_told(actor=actor, user=user, old=user.email, new=email)
     user.first_name, user.email, user.is_active = full_name, email, is_active
     # The Django admin is the system admin's tool; district admins keep their district's part.
     if duty == Duty.SYSTEM:
