@@ -33,6 +33,7 @@ from .models import (
     UnitWebhook,
     WorkGroup,
 )
+from .services.units import SETUP_KINDS
 
 User = get_user_model()
 
@@ -202,6 +203,58 @@ class OrgUnitAdmin(DistrictScopedAdmin):
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent", "district"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.kind not in SETUP_KINDS and not request.user.is_superuser:
+            # Their own district: contacts and order may change, not its place or its code
+            # (the code is in every ledger number).
+            fields += ["kind", "parent", "code"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.user.is_superuser:
+            return form
+        return _district_unit_form(form, self._ids(request))
+
+    def save_model(self, request, obj, form, change):
+        # The form already refused it; this holds for any other way into the admin's save.
+        if not request.user.is_superuser and not _inside(obj, self._ids(request)):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+
+def _inside(unit, district_ids):
+    """A unit a district admin may set up: below their district (a city, a district, or a
+    unit without a parent would be outside every district they hold), or that district."""
+    if unit.kind == UnitKind.DISTRICT and unit.pk is not None:
+        return unit.pk in district_ids
+    return unit.kind in SETUP_KINDS and unit.parent_id is not None and unit.parent.district_id in district_ids
+
+
+def _district_unit_form(base, district_ids):
+    class DistrictUnitForm(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if "kind" in self.fields:
+                self.fields["kind"].choices = [
+                    (k, label) for k, label in self.fields["kind"].choices if k in SETUP_KINDS
+                ]
+
+        def clean(self):
+            data = super().clean()
+            if "parent" not in self.fields:  # their own district: its place is read-only
+                return data
+            parent = data.get("parent")
+            if parent is None or parent.district_id not in district_ids:
+                self.add_error(
+                    "parent",
+                    _("只能在本区内新建或调整单位：上级单位须是本区，或本区的街道/乡镇。"),
+                )
+            return data
+
+    return DistrictUnitForm
 
 
 @admin.register(Membership)

@@ -40,6 +40,27 @@ class QueryCountHeaderMiddleware:
         return response
 
 
+# --- Files stay off shared office PCs ----------------------------------------------------
+
+PHOTO_CACHE_CONTROL = "private, max-age=300"
+
+
+class DownloadCacheMiddleware:
+    """Every file the ledger hands out (exports, summaries, sheets, one-time passwords,
+    evidence) is sent `Cache-Control: no-store`: on a shared office PC the browser's cache
+    would keep a copy for the next person. A view that chose its own lifetime (photos: a
+    few private minutes) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Content-Disposition") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 # --- Request ids and structured logs ---------------------------------------------------
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -145,7 +166,10 @@ class AccountPolicyMiddleware:
         if not (session.get(PASSWORD_KEY) or session.get(SECOND_FACTOR_KEY)):
             return None
         match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
-        if match is None or match.url_name in POLICY_EXEMPT_NAMES or request.path_info.startswith(settings.STATIC_URL):
+        # The namespaced name: the admin's own password change ("admin:password_change") is
+        # not the ledger's, and must not let a password alone past the second factor.
+        exempt = match is None or match.view_name in POLICY_EXEMPT_NAMES
+        if exempt or request.path_info.startswith(settings.STATIC_URL):
             return None
         need = session.get(SECOND_FACTOR_KEY)
         if need and not user.is_verified():

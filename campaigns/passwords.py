@@ -40,6 +40,28 @@ class CharacterClassValidator:
         return _("至少包含大写字母、小写字母、数字、符号中的 %(n)s 类。") % {"n": self.classes}
 
 
+class UsernameValidator:
+    """Not the account name inside the password, in any case ("Tx_Admin2026!" for tx_admin).
+
+    Django's similarity validator compares the whole strings and lets a long password that
+    merely contains the name through; guessing starts with the name.
+    """
+
+    def __init__(self, shortest=3):
+        self.shortest = shortest  # a one- or two-letter name would forbid half the alphabet
+
+    def validate(self, password, user=None):
+        username = (user.get_username() if user is not None else "") or ""
+        if len(username) >= self.shortest and username.casefold() in password.casefold():
+            raise ValidationError(
+                _("密码不能包含账号名“%(username)s”（不区分大小写）。") % {"username": username},
+                code="password_contains_username",
+            )
+
+    def get_help_text(self):
+        return _("不能包含账号名。")
+
+
 class HistoryValidator:
     """None of the account's last `remember` passwords (the current one included) again."""
 

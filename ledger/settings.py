@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "campaigns.middleware.RequestIdMiddleware",
+    "campaigns.middleware.DownloadCacheMiddleware",
     "campaigns.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -215,6 +216,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "campaigns.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "campaigns.passwords.UsernameValidator"},
     {"NAME": "campaigns.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
@@ -327,6 +329,9 @@ WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Security -------------------------------------------------------------------------
+# /healthz tells anyone only ok / not ok; with this token (X-Healthz-Token or ?token=) it
+# also says which part failed and how fast each answered. Empty: details for staff only.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 # Sessions live in the cache (Redis in production) and are written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True

@@ -717,7 +717,10 @@ def duty_holder(username, duty, actor):
     from campaigns.passwords import password_record
     from campaigns.services.accounts import account_create
 
-    user, _password = account_create(actor=actor, username=username, full_name=username, duty=duty)
+    # A duty holder's first password is mailed to their own address (mail.outbox here).
+    user, _mailed = account_create(
+        actor=actor, username=username, full_name=username, duty=duty, email=f"{username}@ledger.example"
+    )
     password_record(user, must_change=False)  # as if the temporary password was replaced already
     return user
 
@@ -805,6 +808,7 @@ class Answer:
     location: str
     text: str
     changed: set
+    file_cache: tuple = ()  # (Content-Disposition, Cache-Control) of an answer that is a file
 
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`"]?(\w+)', re.IGNORECASE)
@@ -838,7 +842,10 @@ def ask(client, method, url, data=None):
     client.cookies = cookies
     changed = changed_rows(snapshot(written), after) if after is not None else set()
     changed = {key for key in changed if key[0] not in LOG_MODELS}
-    return Answer(response.status_code, response.get("Location", ""), text_of(response, content), changed)
+    file_cache = ()
+    if response.has_header("Content-Disposition"):
+        file_cache = (response["Content-Disposition"], response.get("Cache-Control", ""))
+    return Answer(response.status_code, response.get("Location", ""), text_of(response, content), changed, file_cache)
 
 
 def forbidden_markers(world, who, system=False):
@@ -876,6 +883,17 @@ def check(problems, label, answer, expected, url, *, world, who, method, get_wri
     seen = [marker for marker in forbidden_markers(world, who, system) if marker in answer.text]
     if seen:
         problems.append(f"{where}: another district's data in the answer: {seen}")
+    if answer.file_cache and not kept_off_shared_pcs(*answer.file_cache):
+        problems.append(f"{where}: a file sent with {answer.file_cache!r}")
+
+
+def kept_off_shared_pcs(disposition, cache_control):
+    """A download is never stored by the browser (an office PC is shared); a picture shown in
+    the page (photos, a point's QR code) is cached privately at most."""
+    directives = {part.strip().split("=")[0] for part in cache_control.split(",")}
+    if disposition.startswith("attachment"):
+        return "no-store" in directives
+    return bool(directives & {"no-store", "private"})
 
 
 def expected_status(rule, who, scope, method):

@@ -280,17 +280,17 @@ class TestSeparationOfPowers:
         assert "另一位安全管理员" in response.content.decode()
         assert AccountProfile.objects.get(user=security_admin).duty == Duty.SECURITY
         # Giving a duty to someone else replaces whatever they held: one field, one power.
-        client.post(
-            reverse("security-account", args=[tx.admin.pk]), {**form, "full_name": "管理员", "duty": Duty.SYSTEM}
-        )
-        client.post(
-            reverse("security-account", args=[tx.admin.pk]), {**form, "full_name": "管理员", "duty": Duty.AUDIT}
-        )
-        profile = AccountProfile.objects.get(user=tx.admin)
+        # (An account without ledger roles: a duty and a role are never one account's.)
+        newcomer = UserFactory(username="xinren")
+        client.post(reverse("security-account", args=[newcomer.pk]), {**form, "full_name": "新人", "duty": Duty.SYSTEM})
+        newcomer.refresh_from_db()
+        assert newcomer.is_staff
+        client.post(reverse("security-account", args=[newcomer.pk]), {**form, "full_name": "新人", "duty": Duty.AUDIT})
+        profile = AccountProfile.objects.get(user=newcomer)
         assert profile.duty == Duty.AUDIT
-        tx.admin.refresh_from_db()
-        assert not tx.admin.is_staff or Membership.objects.filter(user=tx.admin, role=Role.ADMIN).exists()
-        changes = AuditEvent.objects.filter(kind=AuditKind.ROLE_CHANGE, target=tx.admin.username)
+        newcomer.refresh_from_db()
+        assert not newcomer.is_staff
+        changes = AuditEvent.objects.filter(kind=AuditKind.ROLE_CHANGE, target=newcomer.username)
         assert {tuple(row["duty"]) for row in changes.values_list("details", flat=True) if "duty" in row} == {
             ("", Duty.SYSTEM),
             (Duty.SYSTEM, Duty.AUDIT),
@@ -325,7 +325,12 @@ class TestAccountPages:
         client.force_login(security_admin)
         response = client.post(
             reverse("security-account-new"),
-            {"username": tx.staff.username.upper(), "full_name": "重名的人", "duty": Duty.AUDIT},
+            {
+                "username": tx.staff.username.upper(),
+                "full_name": "重名的人",
+                "duty": Duty.AUDIT,
+                "email": "chongming@ledger.example",
+            },
         )
         assert "已存在" in response.content.decode() and "重名的人" in response.content.decode()
 

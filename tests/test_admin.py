@@ -69,3 +69,72 @@ def test_non_admins_have_no_admin(client, tx, who):
     user.save()
     client.force_login(user)
     assert client.get(reverse("admin:campaigns_orgunit_changelist")).status_code == 403
+
+
+# --- a district admin sets up units only inside the district -----------------------------------
+
+
+class TestUnitsStayInTheDistrict:
+    @pytest.fixture(autouse=True)
+    def _signed_in(self, client, tx_admin):
+        client.force_login(tx_admin)
+
+    def add(self, client, **fields):
+        return client.post(
+            reverse("admin:campaigns_orgunit_add"),
+            {"name": "越界单位", "order": 0, "is_active": "on", "code": "", **fields},
+        )
+
+    @pytest.mark.parametrize(
+        "kind,parent",
+        [
+            ("city", None),  # a new city: outside every district
+            ("district", "city"),  # a new district of the city
+            ("street", "td_unit"),  # a street of the neighbouring district
+            ("community", "td_street"),
+            ("department", None),  # no parent at all
+        ],
+    )
+    def test_the_django_admin_refuses_a_unit_outside(self, client, tx, td, city, tx_admin, kind, parent):
+        parents = {None: "", "city": city.pk, "td_unit": td.unit.pk, "td_street": td.street.pk}
+        before = OrgUnit.objects.count()
+        response = self.add(client, kind=kind, parent=parents[parent])
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert "parent" in errors or "kind" in errors
+        assert OrgUnit.objects.count() == before
+
+    def test_the_choices_offer_only_the_districts_place(self, client, tx, td, tx_admin):
+        form = client.get(reverse("admin:campaigns_orgunit_add")).context["adminform"].form
+        assert {k for k, _label in form.fields["kind"].choices} == {
+            "street",
+            "township",
+            "community",
+            "village",
+            "department",
+        }
+        assert set(form.fields["parent"].queryset.values_list("district_id", flat=True)) == {tx.unit.pk}
+
+    def test_the_message_says_why(self, client, tx, tx_admin):
+        response = self.add(client, kind="department", parent="")
+        assert "只能在本区内新建或调整单位" in response.content.decode()
+
+    def test_inside_the_district_it_works_as_before(self, client, tx, tx_admin):
+        response = self.add(client, name="新建部门", kind="department", parent=tx.unit.pk)
+        assert response.status_code == 302
+        assert OrgUnit.objects.get(name="新建部门").district == tx.unit
+
+    def test_their_own_district_keeps_its_place_and_code(self, client, city, tx, tx_admin):
+        url = reverse("admin:campaigns_orgunit_change", args=[tx.unit.pk])
+        response = client.post(
+            url,
+            {"name": tx.unit.name, "kind": "city", "parent": "", "code": "XX", "contact_person": "王主任", "order": 0},
+        )
+        assert response.status_code == 302
+        tx.unit.refresh_from_db()
+        assert (tx.unit.kind, tx.unit.parent_id, tx.unit.code, tx.unit.contact_person) == (
+            "district",
+            city.pk,
+            "TX",
+            "王主任",
+        )

@@ -174,10 +174,11 @@ def test_a_worker_killed_mid_drain_leaves_nothing_half_sent(tx, monkeypatch):
         assert sorted(told) == sorted([tx.supervisor.pk, tx.supervisor2.pk]), "told twice or not at all"
 
 
-def _wsgi_get(path):
+def _wsgi_get(path, **headers):
     """One request the way gunicorn makes it: through WSGIHandler, with its start and finish signals."""
     statuses = []
     environ = {
+        **headers,
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
         "SERVER_NAME": "testserver",
@@ -225,7 +226,8 @@ def test_after_a_postgresql_restart_the_next_request_succeeds(settings):
         connection.close()  # both settings are read when a connection opens
         assert _wsgi_get("/healthz")[0] == 200
         _restart_postgresql_under_the_app()
-        status, body = _wsgi_get("/healthz")
+        settings.HEALTHZ_TOKEN = "monitor"
+        status, body = _wsgi_get("/healthz", HTTP_X_HEALTHZ_TOKEN="monitor")
         assert status == 503 and b'"database": {"ok": false' in body
 
         # With the project's setting, the dead connection is noticed and replaced before use.

@@ -13,8 +13,20 @@ from campaigns.models import Heartbeat, TicketPhoto
 pytestmark = pytest.mark.django_db
 
 
+MONITOR_TOKEN = "monitor-7f3a9c"
+
+
+@pytest.fixture
+def monitor(client, settings):
+    """The load balancer's monitor: it sends the token, so it hears which part failed."""
+    settings.HEALTHZ_TOKEN = MONITOR_TOKEN
+    client.defaults["HTTP_X_HEALTHZ_TOKEN"] = MONITOR_TOKEN
+    return client
+
+
 class TestHealthz:
-    def test_healthy(self, client):
+    def test_healthy(self, monitor):
+        client = monitor
         Heartbeat.objects.create(name="worker", at=timezone.now())
         response = client.get("/healthz")
         assert response.status_code == 200
@@ -23,18 +35,21 @@ class TestHealthz:
         assert {"database", "redis", "worker"} <= body["checks"].keys()
         assert response["Cache-Control"].startswith("max-age=0")
 
-    def test_a_worker_that_stopped_beating(self, client):
+    def test_a_worker_that_stopped_beating(self, monitor):
+        client = monitor
         Heartbeat.objects.create(name="worker", at=timezone.now() - timezone.timedelta(minutes=10))
         response = client.get("/healthz")
         assert response.status_code == 503
         worker = response.json()["checks"]["worker"]
         assert worker["ok"] is False and worker["detail"].startswith("last heartbeat 60")
 
-    def test_no_worker_ever(self, client):
+    def test_no_worker_ever(self, monitor):
+        client = monitor
         response = client.get("/healthz")
         assert response.status_code == 503 and response.json()["checks"]["database"]["ok"] is True
 
-    def test_redis_down(self, client, settings):
+    def test_redis_down(self, monitor, settings):
+        client = monitor
         Heartbeat.objects.create(name="worker", at=timezone.now())
         settings.REDIS_URL = "redis://127.0.0.1:1/0"
         response = client.get("/healthz")

@@ -457,11 +457,13 @@ class TestPeople:
     def test_a_system_duty_holder_is_no_one_to_give_roles(self, client, tx):
         from campaigns.models import Duty
 
-        AccountProfile.objects.update_or_create(user=tx.leader, defaults={"duty": Duty.AUDIT})
+        # A duty holder has no ledger role anywhere (三权分立), so is no person of the district.
+        auditor = UserFactory(username="shenji")
+        AccountProfile.objects.create(user=auditor, duty=Duty.AUDIT)
         client.force_login(tx.admin)
-        response = client.post(self.url("setup-person-role-add", tx.leader.pk), {"unit": tx.unit.pk, "role": "admin"})
-        assert response.status_code == 400 and "三权分立" in response.content.decode()
-        assert not Membership.objects.filter(user=tx.leader, role="admin").exists()
+        response = client.post(self.url("setup-person-role-add", auditor.pk), {"unit": tx.unit.pk, "role": "admin"})
+        assert response.status_code == 404
+        assert not Membership.objects.filter(user=auditor).exists()
 
     def test_an_empty_district_says_what_to_do(self, client, fresh):
         client.force_login(fresh.admin)

@@ -130,6 +130,11 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导（只读）")
 
 
+DUTY_HOLDER_NO_ROLE = _(
+    "该账号担任系统职责（系统、安全或审计管理员），不能同时担任单位角色（三权分立）。如需参与台账工作，请另开一个账号。"
+)
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
@@ -146,3 +151,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+    def clean(self):
+        super().clean()
+        # 三权分立: a system duty and a ledger role are never one account's. The database
+        # refuses the row too (migration 0021); this says why, in a form.
+        if self.user_id is None:
+            return
+        accounts = self._meta.get_field("user").related_model.objects
+        if accounts.filter(pk=self.user_id, profile__duty__gt="").exists():  # any duty but none ("")
+            raise ValidationError(DUTY_HOLDER_NO_ROLE)

@@ -1,6 +1,7 @@
 """Accounts, their separate powers (三权分立), and the security audit log."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,11 @@ class Duty(models.TextChoices):
     SYSTEM = "system", _("系统管理员")
     SECURITY = "security", _("安全管理员")
     AUDIT = "audit", _("审计管理员")
+
+
+ROLE_HOLDER_NO_DUTY = _(
+    "该账号担任单位角色，不能同时担任系统职责（三权分立）。请先收回其全部单位角色，或为系统职责另开一个账号。"
+)
 
 
 class AccountProfile(models.Model):
@@ -46,6 +52,12 @@ class AccountProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_duty_display()}"
+
+    def clean(self):
+        super().clean()
+        # 三权分立: the other half of Membership.clean; the database refuses it as well.
+        if self.duty and self.user_id is not None and self.user.memberships.exists():
+            raise ValidationError({"duty": ROLE_HOLDER_NO_DUTY})
 
 
 class PasswordHistory(models.Model):

@@ -1,14 +1,16 @@
 """Signing in: the lockout page, the password change the policy may require, the second factor."""
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,25 +21,44 @@ from campaigns.audit import audit_record
 from campaigns.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
 from campaigns.models import AccountProfile, AuditKind
 from campaigns.second_factor import totp_device_pending, totp_qr_svg
+from campaigns.services.accounts import lock_ends_at
 
 
 def locked_out(request, response=None, credentials=None, *args, **kwargs):
     """What axes shows for a locked account: the login page, saying why and for how long."""
     from django.contrib.auth.forms import AuthenticationForm
 
-    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    username = (credentials or {}).get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    ends = lock_ends_at(username) if username else None
+    if ends is None:  # not in the table (a lock by another parameter): the rule, without a time
+        locked = _("该账号连续 %(n)s 次登录失败，已锁定 %(minutes)s 分钟。请稍后再试，或联系安全管理员解锁。")
+    else:
+        locked = _(
+            "该账号连续 %(n)s 次登录失败，已锁定 %(minutes)s 分钟，请于 %(until)s 后再试，或联系安全管理员解锁。"
+        )
     return render(
         request,
         "registration/login.html",
         {
             "form": form,
-            "locked": _("该账号连续 %(n)s 次登录失败，已锁定 %(minutes)s 分钟。请稍后再试，或联系安全管理员解锁。")
-            % {"n": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+            "locked": locked
+            % {"n": settings.AXES_FAILURE_LIMIT, "minutes": minutes, "until": _local_minute(ends) if ends else ""},
             "next": request.POST.get("next", ""),
         },
         status=403,
     )
+
+
+def _local_minute(moment):
+    """19:52 today, or 2026-12-04 00:15 on another day; rounded up, so "after" is true."""
+    local = timezone.localtime(moment)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def _policy_context():
@@ -104,6 +125,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, plus: the policy hold is lifted and the change is audited."""
 
     success_url = reverse_lazy("password_change_done")
+
+    def dispatch(self, request, *args, **kwargs):
+        # Whoever has only the password must not be able to replace it and lock the owner
+        # out: an account with a second factor gives it first (asked of the database, not
+        # the session, so a device bound mid-session counts too).
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        ):
+            messages.info(request, _("修改密码前，请先输入动态口令。"))
+            return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_policy_context()}

@@ -23,6 +23,7 @@ from campaigns.access import (
 from campaigns.audit import audit_record
 from campaigns.filters import ChecklistFilter
 from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
+from campaigns.middleware import PHOTO_CACHE_CONTROL
 from campaigns.models import (
     OPEN_STATES,
     AssessmentArea,
@@ -232,7 +233,9 @@ def evidence_thumb(request, pk):
     piece = _evidence_for(request.user, pk)
     if not piece.thumbnail:
         raise Http404
-    return FileResponse(piece.thumbnail.open("rb"), content_type="image/jpeg")
+    response = FileResponse(piece.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = PHOTO_CACHE_CONTROL
+    return response
 
 
 @login_required

@@ -1,5 +1,6 @@
 """/healthz: is this instance able to serve? Database, Redis (cache and broker), worker."""
 
+import secrets
 import time
 
 from django.conf import settings
@@ -9,7 +10,8 @@ from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from campaigns.models import Heartbeat
+from campaigns.models import Duty, Heartbeat
+from campaigns.services.accounts import duty_of
 
 # Beat asks the worker to beat every HEARTBEAT_SECONDS; three missed beats is a dead worker.
 HEARTBEAT_STALE_SECONDS = settings.HEARTBEAT_SECONDS * 3
@@ -59,14 +61,32 @@ def _worker():
     return {"age_s": int(age)}
 
 
+def _may_see_details(request):
+    """The monitor with HEALTHZ_TOKEN (header or ?token=), or signed-in staff and security admins.
+
+    Which part is down, and how slow, tells an attacker when to strike; anyone else hears
+    only ok or not ok.
+    """
+    token = settings.HEALTHZ_TOKEN
+    given = request.headers.get("X-Healthz-Token") or request.GET.get("token") or ""
+    if token and given and secrets.compare_digest(given.encode(), token.encode()):
+        return True
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_staff or duty_of(user) == Duty.SECURITY
+
+
 @never_cache
 def healthz(request):
-    """200 when every part answers, 503 otherwise; the body says which part and how fast."""
+    """200 when every part answers, 503 otherwise; for those allowed, which part and how fast."""
     checks = {"database": _check(_database), "redis": _check(_redis)}
     checks["worker"] = _check(_worker) if checks["database"]["ok"] else {"ok": False, "error": "database"}
     healthy = all(check["ok"] for check in checks.values())
-
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    status = 200 if healthy else 503
+    if not _may_see_details(request):
+        return JsonResponse({"ok": healthy}, status=status)
+    return JsonResponse({"ok": healthy, "status": "ok" if healthy else "fail", "checks": checks}, status=status)
 
 
 def server_error(request):

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from campaigns.access import scope_for
 from campaigns.audit import audit_record
+from campaigns.middleware import PHOTO_CACHE_CONTROL
 from campaigns.models import AuditKind, TicketPhoto
 
 
@@ -27,7 +28,9 @@ def _serve(field, content_type):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=86400"
+    # Long enough to scroll a list and come back, short enough that a shared office PC does
+    # not keep a district's photos for the next person.
+    response["Cache-Control"] = PHOTO_CACHE_CONTROL
     return response
 
 

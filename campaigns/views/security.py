@@ -39,6 +39,7 @@ from campaigns.services.accounts import (
     account_update,
     duty_of,
     is_locked,
+    masked_address,
     membership_grant,
     membership_revoke,
 )
@@ -103,6 +104,10 @@ class AccountCreateForm(forms.Form):
             raise forms.ValidationError(_("单位和角色要一起填写，或都不填。"))
         if not data.get("duty") and not data.get("role"):
             raise forms.ValidationError(_("请至少给账号一个单位角色或一项系统职责。"))
+        if data.get("duty") and data.get("role"):
+            raise forms.ValidationError(_("系统职责和单位角色不能由同一个账号担任（三权分立），请分别建两个账号。"))
+        if data.get("duty") and not data.get("email"):
+            self.add_error("email", _("担任系统职责的账号须填写本人的电子邮箱：初始密码只发送到这个邮箱。"))
         return data
 
 
@@ -209,8 +214,15 @@ def account_new(request):
                 phone=data["phone"],
             )
         except AccountRefused as refused:
-            form.add_error("username", str(refused))
+            form.add_error(None, str(refused))
         else:
+            if password is None:
+                messages.success(
+                    request,
+                    _("账号已建立，初始密码已发送到本人邮箱 %(email)s，本页不显示。")
+                    % {"email": masked_address(user.email)},
+                )
+                return redirect("security-account", pk=user.pk)
             return render(request, "security/password_issued.html", {"account": user, "password": password})
     return render(request, "security/account_new.html", {"form": form})
 
@@ -280,9 +292,10 @@ def _account_act(request, pk, act, done_message):
 @require_POST
 @duty_required(Duty.SECURITY)
 def account_reset_password(request, pk):
-    return _account_act(
-        request, pk, lambda user: account_password_reset(actor=request.user, user=user), _("密码已重置。")
-    )
+    account = get_object_or_404(User, pk=pk)
+    # A duty holder's new password is mailed to them (None comes back); nobody else sees it.
+    mailed = _("新密码已发送到本人邮箱 %(email)s，本页不显示。") % {"email": masked_address(account.email)}
+    return _account_act(request, pk, lambda user: account_password_reset(actor=request.user, user=user), mailed)
 
 
 @require_POST
