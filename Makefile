@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-clocks lint audit bench loadtest install install-dev clean
+.PHONY: run test test-clocks test-django6 lint audit bench loadtest install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: install-dev
 test-clocks: install-dev
 	BIN=$(BIN) sh scripts/test_clocks.sh
 
+# The suite without the browser on Python 3.13 and the newest Django 6 (its own venv).
+test-django6:
+	sh scripts/test_django6.sh
+
 lint: install-dev
 	$(BIN)/ruff check campaigns ledger tests
 	$(BIN)/ruff format --check campaigns ledger tests
@@ -60,4 +64,4 @@ loadtest: install-dev
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) .venv-django6 var staticfiles .pytest_cache

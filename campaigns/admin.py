@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -389,6 +390,8 @@ class ReportingDutyAdmin(DistrictScopedAdmin):
 @admin.register(UnitWebhook)
 class UnitWebhookAdmin(DistrictScopedAdmin):
     district_path = "unit__district"
+    # A robot's address typed without a scheme is an https one (Django 6's default already).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "unit", "flavor", "is_active"]
     list_select_related = ["unit"]
 
