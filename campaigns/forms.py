@@ -22,6 +22,7 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
+from .once import OneSubmissionForm
 from .services.checklist_import import checklist_file_errors
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
@@ -181,7 +182,7 @@ class PhotoFormMixin:
         self._good_files, self._stored_now = getattr(self, "_stored_files", []), []
 
 
-class TicketLogForm(PhotoFormMixin, forms.Form):
+class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
     point = GroupedModelChoiceField(
         queryset=InspectionPoint.objects.none(),
         required=False,

@@ -15,7 +15,7 @@ from campaigns.models import ChecklistEvidence, ChecklistItem, ChecklistStatus, 
 from campaigns.services.checklist import checklist_apply_standard, default_full_scores
 from campaigns.services.scoring import points_at_risk
 
-from .factories import jpeg_bytes
+from .factories import form_key, jpeg_bytes
 
 TODAY = datetime.date(2026, 11, 22)
 
@@ -185,6 +185,7 @@ class TestTicketLink:
                 "description": "x",
                 "checklist_item": item.pk,
                 "photos": [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")],
+                "submission": form_key(),
             },
         )
         assert response.status_code == 400 and "不属于这个问题类别的测评类别" in response.content.decode()

@@ -44,7 +44,7 @@ from campaigns.models import (
     TicketTally,
 )
 
-from .factories import jpeg_bytes
+from .factories import form_key, jpeg_bytes
 
 # Modest counts: the whole module must stay well under a minute.
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -267,7 +267,13 @@ class TestTicketLogForm:
             "checklist_item": form_value(),
             "kept_photos": form_value(),
         }
-        base = {"point": tx.point.pk, "place": "东门口", "category": tx.category.pk, "description": "垃圾满溢"}
+        base = {
+            "point": tx.point.pk,
+            "place": "东门口",
+            "category": tx.category.pk,
+            "description": "垃圾满溢",
+            "submission": form_key(),
+        }
         post = apply(base, data.draw(overrides(fields)))
         files = data.draw(UPLOADS)
         post["photos"] = [upload(key) for key in files]
@@ -916,6 +922,7 @@ def log_post(tx, files):
         "category": tx.category.pk,
         "description": "市场东门垃圾桶满溢",
         "photos": files,
+        "submission": form_key(),
     }
 
 

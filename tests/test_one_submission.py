@@ -1,0 +1,220 @@
+"""One form, one ticket: a create form sent twice (a double tap, a retry, twenty tabs at once)
+makes one record, and every later send is answered with the first one."""
+
+import re
+import threading
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from campaigns import workflow
+from campaigns.models import SubmissionKey, SubmissionKind, Ticket, TicketPhoto
+from campaigns.services.submissions import SubmissionRepeated
+
+from .factories import form_key, photo_upload
+
+LOG_URL = reverse("campaigns:ticket-log")
+NOW = "2026-12-03 10:00 +08:00"  # a Thursday, a working day, before the daily cutoff
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def key_in(html):
+    """The key a rendered form carries."""
+    found = re.search(r'name="submission" value="([^"]*)"', html)
+    return found.group(1) if found else None
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def log_post(tx, key, **overrides):
+    data = {
+        "point": tx.point.pk,
+        "place": "东门口",
+        "category": tx.category.pk,
+        "description": "市场东门垃圾桶满溢",
+        "photos": [photo_upload("a.jpg")],
+        "submission": key,
+    }
+    data.update(overrides)
+    return data
+
+
+class TestTheLogForm:
+    def test_every_opened_log_form_carries_its_own_key(self, client, tx):
+        client.force_login(tx.staff)
+        first, second = (key_in(client.get(LOG_URL).content.decode()) for _ in range(2))
+        assert first and second and first != second
+        assert len(first) >= 32
+
+    def test_the_staffer_taps_submit_twice_and_gets_one_ticket(self, client, tx):
+        client.force_login(tx.staff)
+        key = key_in(client.get(LOG_URL).content.decode())
+        first = client.post(LOG_URL, log_post(tx, key))
+        ticket = Ticket.objects.get()
+        assert first.status_code == 302
+
+        again = client.post(LOG_URL, log_post(tx, key, description="又点了一次"))
+        assert again.status_code == 302
+        assert again["Location"] == reverse("campaigns:ticket-detail", args=[ticket.number])
+        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert Ticket.objects.count() == 1
+        # The second send's photo was never even stored, not even as a pending one.
+        assert TicketPhoto.objects.count() == 1
+        recorded = SubmissionKey.objects.get()
+        assert (recorded.key, recorded.user, recorded.kind) == (key, tx.staff, SubmissionKind.TICKET_LOG)
+        assert recorded.object_id == ticket.pk
+
+    def test_a_form_without_a_key_is_refused_and_keeps_what_was_typed(self, client, tx):
+        client.force_login(tx.staff)
+        data = log_post(tx, "")
+        del data["submission"]
+        response = client.post(LOG_URL, data)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "这张表单缺少一次性提交编号" in html
+        assert "市场东门垃圾桶满溢" in html
+        assert not Ticket.objects.exists()
+        # Sent again as the page now stands (a fresh key, the photo kept), it is logged.
+        fresh = key_in(html)
+        kept = TicketPhoto.objects.get(ticket__isnull=True, uploaded_by=tx.staff)
+        assert f'name="kept_photos" value="{kept.pk}"' in html
+        response = client.post(LOG_URL, log_post(tx, fresh, photos=[], kept_photos=[kept.pk]))
+        assert response.status_code == 302
+        assert Ticket.objects.get().photos.get() == kept
+
+    @pytest.mark.parametrize("bad", ["short", "has spaces in it, quite long", "x" * 65])
+    def test_a_malformed_key_is_refused_like_a_missing_one(self, client, tx, bad):
+        client.force_login(tx.staff)
+        response = client.post(LOG_URL, log_post(tx, bad))
+        assert response.status_code == 400
+        assert "这张表单缺少一次性提交编号" in response.content.decode()
+        assert key_in(response.content.decode()) != bad
+        assert not Ticket.objects.exists()
+
+    def test_a_refused_send_leaves_the_key_for_the_corrected_form(self, client, tx):
+        client.force_login(tx.staff)
+        key = form_key()
+        response = client.post(LOG_URL, log_post(tx, key, description=""))
+        assert response.status_code == 400
+        assert key_in(response.content.decode()) == key  # the same form, still unsent
+        assert not SubmissionKey.objects.exists()
+        assert client.post(LOG_URL, log_post(tx, key)).status_code == 302
+        assert Ticket.objects.count() == 1
+
+    def test_another_person_replaying_the_key_gets_nothing_of_the_first(self, client, tx):
+        client.force_login(tx.staff)
+        key = form_key()
+        client.post(LOG_URL, log_post(tx, key))
+        ticket = Ticket.objects.get()
+
+        client = Client()  # the supervisor's own browser; supervisors may log problems too
+        client.force_login(tx.supervisor)
+        response = client.post(LOG_URL, log_post(tx, key, description="主管的另一个问题"))
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "这张表单的提交编号已被使用" in html
+        assert ticket.number not in html
+        assert "主管的另一个问题" in html  # what was typed stays
+        fresh = key_in(html)
+        assert fresh and fresh != key
+        assert Ticket.objects.count() == 1
+        # With the fresh key the page now carries, the supervisor's own problem is logged.
+        response = client.post(LOG_URL, log_post(tx, fresh, description="主管的另一个问题"))
+        assert response.status_code == 302
+        assert Ticket.objects.filter(reported_by=tx.supervisor).count() == 1
+
+    def test_a_key_from_another_form_logs_nothing(self, client, tx):
+        key = form_key()
+        SubmissionKey.objects.create(key=key, user=tx.staff, kind=SubmissionKind.NOTICE_DRAFT, response_url="/x/")
+        client.force_login(tx.staff)
+        response = client.post(LOG_URL, log_post(tx, key))
+        assert response.status_code == 400
+        assert not Ticket.objects.exists()
+
+
+class TestTheLogVerb:
+    def test_the_same_key_twice_raises_with_the_first_ticket_and_takes_no_number(self, tx):
+        key = form_key()
+        first = tx.log(submission_key=key)
+        with pytest.raises(SubmissionRepeated) as raised:
+            tx.log(submission_key=key)  # past the page's check: the unique key refuses it
+        assert raised.value.first.object_id == first.pk
+        assert raised.value.first.response_url == reverse("campaigns:ticket-detail", args=[first.number])
+        assert Ticket.objects.count() == 1
+        following = tx.log()
+        assert int(following.number[-4:]) == int(first.number[-4:]) + 1  # the number was handed back
+
+    def test_a_failed_log_leaves_its_key_unused(self, tx):
+        key = form_key()
+        with pytest.raises(workflow.TransitionRefused):
+            tx.log(submission_key=key, photos=[])
+        assert not SubmissionKey.objects.exists()
+        assert tx.log(submission_key=key).pk
+
+
+# --- at the same instant, on real PostgreSQL connections ----------------------------------
+
+
+def run_together(jobs):
+    """Start every job at the same instant, each on its own thread and database connection."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def runner(index, job):
+        try:
+            barrier.wait()
+            results[index] = ("ok", job())
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
+            results[index] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("a race on the unique key needs PostgreSQL (CI runs this with DATABASE_URL)")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_copies_of_one_log_form_sent_at_once_make_one_ticket(tx, settings):
+    postgres_only()
+    key = form_key()
+    clients = []
+    for _ in range(20):
+        client = Client()
+        client.force_login(tx.staff)
+        clients.append(client)
+
+    def send(client):
+        return lambda: client.post(LOG_URL, log_post(tx, key))
+
+    results = run_together([send(client) for client in clients])
+    assert all(kind == "ok" for kind, _ in results), results
+    ticket = Ticket.objects.get()
+    answers = {(response.status_code, response["Location"]) for _, response in results}
+    assert answers == {(302, reverse("campaigns:ticket-detail", args=[ticket.number]))}
+    assert TicketPhoto.objects.count() == 1  # the nineteen copies stored no photo at all
+    assert SubmissionKey.objects.get().object_id == ticket.pk
+    assert int(ticket.number[-4:]) == 1
+    assert tx.log().number[-4:] == "0002"  # and took no ledger number
