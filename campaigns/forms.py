@@ -441,7 +441,7 @@ class TicketVoidForm(forms.Form):
     )
 
 
-class ChecklistUpdateForm(forms.Form):
+class ChecklistUpdateForm(OneSubmissionForm, forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=ChecklistStatus.choices)
     progress = forms.IntegerField(label=_("进度（%）"), min_value=0, max_value=100)
     self_score = forms.DecimalField(label=_("自评分"), required=False, min_value=0, max_digits=6, decimal_places=2)

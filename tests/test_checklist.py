@@ -205,6 +205,7 @@ class TestUpdates:
                 "progress": 60,
                 "self_score": "5.5",
                 "note": "已完成摸底",
+                "submission": form_key(),
                 "files": [
                     SimpleUploadedFile("现场.jpg", jpeg_bytes()),
                     SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%demo\n"),
@@ -228,7 +229,9 @@ class TestUpdates:
         client.force_login(tx.unit_liaison)
         page = client.get(reverse("campaigns:checklist-item", args=[item.pk]))
         assert "progress" not in page.context["form"].fields
-        response = client.post(self.url(item), {"note": "配合完成宣传", "progress": 100, "status": "done"})
+        response = client.post(
+            self.url(item), {"note": "配合完成宣传", "progress": 100, "status": "done", "submission": form_key()}
+        )
         assert response.status_code == 302
         item.refresh_from_db()
         assert item.progress == 0 and item.status == "not_started"
@@ -251,6 +254,7 @@ class TestUpdates:
             {
                 "note": "证据",
                 "files": [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n")],
+                "submission": form_key(),
                 "status": "in_progress",
                 "progress": 10,
             },

@@ -412,7 +412,10 @@ class TestOtherForms:
             "self_score": form_value(),
             "note": form_value(),
         }
-        post = apply({"status": "in_progress", "progress": "40", "note": "推进中"}, data.draw(overrides(fields)))
+        post = apply(
+            {"status": "in_progress", "progress": "40", "note": "推进中", "submission": form_key()},
+            data.draw(overrides(fields)),
+        )
         files = data.draw(UPLOADS)
         if files:
             post["files"] = [upload(key) for key in files]
@@ -1053,6 +1056,7 @@ class TestHostileUploads:
                 "progress": "40",
                 "note": "现场照片",
                 "files": [SimpleUploadedFile("现场.jpg", content)],
+                "submission": form_key(),
             },
         )
         assert response.status_code == 302

@@ -7,12 +7,21 @@ import threading
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
 from campaigns import workflow
-from campaigns.models import SubmissionKey, SubmissionKind, Ticket, TicketPhoto
+from campaigns.models import (
+    ChecklistEvidence,
+    ChecklistItem,
+    ChecklistUpdate,
+    SubmissionKey,
+    SubmissionKind,
+    Ticket,
+    TicketPhoto,
+)
 from campaigns.services.submissions import SubmissionRepeated
 
 from .factories import form_key, photo_upload
@@ -163,6 +172,49 @@ class TestTheLogVerb:
             tx.log(submission_key=key, photos=[])
         assert not SubmissionKey.objects.exists()
         assert tx.log(submission_key=key).pk
+
+
+class TestChecklistUpdates:
+    def test_the_liaison_saves_progress_twice_and_the_task_has_one_entry_and_one_file(self, client, tx):
+        item = ChecklistItem.objects.create(
+            campaign=tx.campaign,
+            area=tx.area,
+            code="3.1",
+            requirement="道路保洁",
+            lead_unit=tx.department,
+            full_score=10,
+        )
+        client.force_login(tx.unit_liaison)
+        page = client.get(reverse("campaigns:checklist-item", args=[item.pk])).content.decode()
+        key = key_in(page)
+        url = reverse("campaigns:checklist-item-update", args=[item.pk])
+
+        def send():
+            pdf = SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%demo\n")
+            data = {"status": "in_progress", "progress": 60, "note": "已完成摸底", "files": [pdf], "submission": key}
+            return client.post(url, data)
+
+        assert send().status_code == 302
+        again = send()
+        assert again.status_code == 302
+        assert again["Location"] == reverse("campaigns:checklist-item", args=[item.pk])
+        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert ChecklistUpdate.objects.filter(item=item).count() == 1
+        assert ChecklistEvidence.objects.filter(item=item).count() == 1
+        assert SubmissionKey.objects.get().object_id == ChecklistUpdate.objects.get().pk
+
+    def test_an_update_without_a_key_saves_nothing_and_keeps_the_note(self, client, tx):
+        item = ChecklistItem.objects.create(
+            campaign=tx.campaign, area=tx.area, code="3.1", requirement="x", full_score=1
+        )
+        client.force_login(tx.supervisor)
+        url = reverse("campaigns:checklist-item-update", args=[item.pk])
+        response = client.post(url, {"status": "in_progress", "progress": 20, "note": "督导现场查看"})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "这张表单缺少一次性提交编号" in html and "督导现场查看" in html
+        assert not ChecklistUpdate.objects.exists()
+        assert key_in(html)
 
 
 # --- at the same instant, on real PostgreSQL connections ----------------------------------

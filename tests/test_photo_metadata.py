@@ -149,6 +149,7 @@ def test_checklist_evidence_photos_are_stripped_too(client, tx):
             "progress": "40",
             "note": "现场照片",
             "files": [SimpleUploadedFile("现场.jpg", phone_jpeg(), content_type="image/jpeg")],
+            "submission": form_key(),
         },
     )
     assert response.status_code == 302
