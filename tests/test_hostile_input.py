@@ -694,7 +694,9 @@ class TestPeriodsAndPages:
     def test_monthly_summary_month(self, client, tx, settings, month):
         client.force_login(tx.admin)
         before = snapshot(settings)
-        response = client.post(reverse("campaigns:summary-create", args=[tx.unit.code]), {"month": month})
+        response = client.post(
+            reverse("campaigns:summary-create", args=[tx.unit.code]), {"month": month, "submission": form_key()}
+        )
         assert response.status_code == 302
         created = MonthlySummary.objects.count() > len(before[0]["MonthlySummary"])
         if not created:

@@ -17,6 +17,8 @@ from campaigns.models import (
     ChecklistEvidence,
     ChecklistItem,
     ChecklistUpdate,
+    MonthlySummary,
+    Notice,
     SubmissionKey,
     SubmissionKind,
     Ticket,
@@ -215,6 +217,60 @@ class TestChecklistUpdates:
         assert "这张表单缺少一次性提交编号" in html and "督导现场查看" in html
         assert not ChecklistUpdate.objects.exists()
         assert key_in(html)
+
+
+class TestNoticeDrafts:
+    def test_the_admin_clicks_draft_twice_and_edits_one_notice(self, client, tx):
+        client.force_login(tx.admin)
+        page = client.get(reverse("campaigns:rankings", args=["TX"])).content.decode()
+        key = key_in(page)
+        data = {"start": "2026-11-01", "end": "2026-12-03", "basis": "score", "submission": key}
+        first = client.post(reverse("campaigns:notice-draft", args=["TX"]), data)
+        notice = Notice.objects.get()
+        assert first["Location"] == reverse("campaigns:notice-edit", args=[notice.pk])
+        again = client.post(reverse("campaigns:notice-draft", args=["TX"]), data)
+        assert again["Location"] == reverse("campaigns:notice-edit", args=[notice.pk])
+        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert Notice.objects.count() == 1
+
+    def test_a_draft_without_a_key_goes_back_to_the_rankings_with_why(self, client, tx):
+        client.force_login(tx.admin)
+        data = {"start": "2026-11-01", "end": "2026-12-03", "basis": "score"}
+        response = client.post(reverse("campaigns:notice-draft", args=["TX"]), data)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("campaigns:rankings", args=["TX"]) + "?start=2026-11-01")
+        assert any("这张表单缺少一次性提交编号" in text for text in messages_of(response))
+        assert not Notice.objects.exists()
+
+
+class TestMonthlySummaries:
+    def test_the_admin_clicks_generate_twice_and_gets_one_version(self, client, tx, django_capture_on_commit_callbacks):
+        client.force_login(tx.admin)
+        key = key_in(client.get(reverse("campaigns:summaries", args=["TX"])).content.decode())
+        url = reverse("campaigns:summary-create", args=["TX"])
+        with django_capture_on_commit_callbacks(execute=True) as generated:
+            first = client.post(url, {"month": "2026-11", "submission": key})
+            again = client.post(url, {"month": "2026-11", "submission": key})
+        summary = MonthlySummary.objects.get()
+        assert summary.version == 1
+        assert first["Location"] == again["Location"] == reverse("campaigns:summary", args=[summary.pk])
+        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert len(generated) == 1  # generated once, not twice
+
+    def test_generating_again_on_purpose_is_a_new_version(self, client, tx):
+        client.force_login(tx.admin)
+        url = reverse("campaigns:summary-create", args=["TX"])
+        for _ in range(2):  # the list page opened afresh each time: a new form, a new key
+            key = key_in(client.get(reverse("campaigns:summaries", args=["TX"])).content.decode())
+            client.post(url, {"month": "2026-11", "submission": key})
+        assert sorted(MonthlySummary.objects.values_list("version", flat=True)) == [1, 2]
+
+    def test_a_request_without_a_key_makes_no_version(self, client, tx):
+        client.force_login(tx.admin)
+        response = client.post(reverse("campaigns:summary-create", args=["TX"]), {"month": "2026-11"})
+        assert response["Location"] == reverse("campaigns:summaries", args=["TX"])
+        assert any("这张表单缺少一次性提交编号" in text for text in messages_of(response))
+        assert not MonthlySummary.objects.exists()
 
 
 # --- at the same instant, on real PostgreSQL connections ----------------------------------
