@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import DateInput, WorkbookUploadForm, workbook_field
 from .models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
+from .once import OneSubmissionForm
 from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_file_errors
 from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_file_errors
 
@@ -78,6 +79,10 @@ class UnitForm(forms.Form):
         if data.get("kind") not in GRASSROOTS_KINDS:
             data["parent"] = None
         return data
+
+
+class UnitNewForm(OneSubmissionForm, UnitForm):
+    """Adding a unit: saved once however often the form is sent."""
 
 
 class UnitImportForm(WorkbookUploadForm):
@@ -183,3 +188,12 @@ class CampaignForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError(_("本区已有名为“%(name)s”的活动。") % {"name": name})
         return name
+
+
+class WorkGroupNewForm(OneSubmissionForm, WorkGroupForm):
+    """Adding a work group: saved once however often the form is sent."""
+
+
+class CampaignNewForm(OneSubmissionForm, CampaignForm):
+    """Creating a campaign: created once however often the form is sent (no two can share a
+    name, but two sends at the same instant would both pass that check)."""

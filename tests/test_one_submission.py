@@ -14,15 +14,18 @@ from django.urls import reverse
 
 from campaigns import workflow
 from campaigns.models import (
+    Campaign,
     ChecklistEvidence,
     ChecklistItem,
     ChecklistUpdate,
     MonthlySummary,
     Notice,
+    OrgUnit,
     SubmissionKey,
     SubmissionKind,
     Ticket,
     TicketPhoto,
+    WorkGroup,
 )
 from campaigns.services.submissions import SubmissionRepeated
 
@@ -273,6 +276,84 @@ class TestMonthlySummaries:
         assert not MonthlySummary.objects.exists()
 
 
+# --- setting up a district: the same form twice, and every create form at the same instant ---
+
+
+def _campaign(tx):
+    data = {"name": "铁西区巩固国家卫生城市", "kind": "consolidate", "status": "planning", "start_date": "2026-12-01"}
+    return (
+        tx.admin,
+        reverse("campaigns:setup-campaign-new", args=["TX"]),
+        data,
+        Campaign.objects.filter(name="铁西区巩固国家卫生城市"),
+    )
+
+
+def _unit(tx):
+    data = {"name": "英雄街道", "kind": "street", "contact_person": "王主任"}
+    return tx.admin, reverse("campaigns:setup-unit-new", args=["TX"]), data, OrgUnit.objects.filter(name="英雄街道")
+
+
+def _group(tx):
+    data = {"kind": "supervision_group", "name": "第一督导组", "leader": tx.supervisor.pk, "order": 1}
+    url = reverse("campaigns:setup-group-new", args=["TX"]) + f"?campaign={tx.campaign.pk}"
+    return tx.admin, url, data, WorkGroup.objects.filter(name="第一督导组")
+
+
+def _notice(tx):
+    data = {"start": "2026-11-01", "end": "2026-12-03", "basis": "score"}
+    return tx.admin, reverse("campaigns:notice-draft", args=["TX"]), data, Notice.objects.all()
+
+
+def _summary(tx):
+    return (
+        tx.admin,
+        reverse("campaigns:summary-create", args=["TX"]),
+        {"month": "2026-11"},
+        MonthlySummary.objects.all(),
+    )
+
+
+def _checklist_update(tx):
+    item = ChecklistItem.objects.create(
+        campaign=tx.campaign, area=tx.area, code="3.1", requirement="道路保洁", lead_unit=tx.department, full_score=10
+    )
+    data = {"status": "in_progress", "progress": 50, "note": "已完成一半"}
+    url = reverse("campaigns:checklist-item-update", args=[item.pk])
+    return tx.unit_liaison, url, data, ChecklistUpdate.objects.filter(item=item)
+
+
+SETUP_FORMS = {"campaign": _campaign, "unit": _unit, "work group": _group}
+EVERY_OTHER_FORM = {**SETUP_FORMS, "notice": _notice, "summary": _summary, "checklist update": _checklist_update}
+
+
+@pytest.mark.parametrize("form", SETUP_FORMS)
+def test_a_setup_form_saved_twice_makes_one_and_opens_it_the_second_time(client, tx, form):
+    who, url, data, made = SETUP_FORMS[form](tx)
+    client.force_login(who)
+    key = key_in(client.get(url).content.decode())
+    assert client.post(url, {**data, "submission": key}).status_code == 302
+    again = client.post(url, {**data, "submission": key})
+    assert made.count() == 1
+    record = SubmissionKey.objects.get()
+    assert record.object_id == made.get().pk
+    # Not "a campaign of that name exists already" on the page kept open: the first one, opened.
+    assert again.status_code == 302 and again["Location"] == record.response_url
+    assert client.get(record.response_url).status_code == 200
+    assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+
+
+@pytest.mark.parametrize("form", SETUP_FORMS)
+def test_a_setup_form_without_a_key_saves_nothing_and_keeps_the_input(client, tx, form):
+    who, url, data, made = SETUP_FORMS[form](tx)
+    client.force_login(who)
+    response = client.post(url, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "这张表单缺少一次性提交编号" in html and data["name"] in html
+    assert key_in(html) and not made.exists()
+
+
 # --- at the same instant, on real PostgreSQL connections ----------------------------------
 
 
@@ -326,3 +407,25 @@ def test_twenty_copies_of_one_log_form_sent_at_once_make_one_ticket(tx, settings
     assert SubmissionKey.objects.get().object_id == ticket.pk
     assert int(ticket.number[-4:]) == 1
     assert tx.log().number[-4:] == "0002"  # and took no ledger number
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("form", EVERY_OTHER_FORM)
+def test_five_copies_of_a_create_form_sent_at_once_make_one(tx, form):
+    postgres_only()
+    who, url, data, made = EVERY_OTHER_FORM[form](tx)
+    key = form_key()
+    clients = []
+    for _ in range(5):
+        client = Client(raise_request_exception=False)
+        client.force_login(who)
+        clients.append(client)
+    results = run_together([lambda client=client: client.post(url, {**data, "submission": key}) for client in clients])
+    assert all(kind == "ok" for kind, _ in results), results
+    assert made.count() == 1
+    first = SubmissionKey.objects.get()
+    assert first.object_id == made.get().pk
+    assert all(response.status_code == 302 for _, response in results)
+    # The four that lost open what the first made (the winner goes where a save always goes).
+    assert [response["Location"] for _, response in results].count(first.response_url) >= 4

@@ -25,7 +25,7 @@ from campaigns.models import (
     WorkGroupKind,
 )
 
-from .factories import UserFactory, member
+from .factories import UserFactory, form_key, member
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -223,18 +223,28 @@ class TestUnits:
         client.force_login(tx.admin)
         response = client.post(
             self.url("setup-unit-new"),
-            {"name": "英雄街道", "kind": "street", "contact_person": "王主任", "contact_phone": "0434-3261234"},
+            {
+                "name": "英雄街道",
+                "kind": "street",
+                "contact_person": "王主任",
+                "contact_phone": "0434-3261234",
+                "submission": form_key(),
+            },
         )
         assert response.status_code == 302
         street = OrgUnit.objects.get(name="英雄街道")
         assert (street.parent, street.district, street.street) == (tx.unit, tx.unit, street)
         response = client.post(
-            self.url("setup-unit-new"), {"name": "迎宾社区", "kind": "community", "parent": street.pk, "again": "1"}
+            self.url("setup-unit-new"),
+            {"name": "迎宾社区", "kind": "community", "parent": street.pk, "again": "1", "submission": form_key()},
         )
         assert response.status_code == 302 and response["Location"].endswith(f"?parent={street.pk}")
         community = OrgUnit.objects.get(name="迎宾社区")
         assert (community.parent, community.district, community.street) == (street, tx.unit, street)
-        client.post(self.url("setup-unit-new"), {"name": "区民政局", "kind": "department", "parent": street.pk})
+        client.post(
+            self.url("setup-unit-new"),
+            {"name": "区民政局", "kind": "department", "parent": street.pk, "submission": form_key()},
+        )
         department = OrgUnit.objects.get(name="区民政局")
         assert department.parent == tx.unit  # a department sits under the district, whatever was picked
         html = client.get(self.url("setup-units")).content.decode()
@@ -256,7 +266,9 @@ class TestUnits:
         )
         assert response.status_code == 400 and "parent" in response.context["form"].errors
         # The same name twice under one parent.
-        response = client.post(self.url("setup-unit-new"), {"name": tx.street.name, "kind": "township"})
+        response = client.post(
+            self.url("setup-unit-new"), {"name": tx.street.name, "kind": "township", "submission": form_key()}
+        )
         assert response.status_code == 400
         assert f"“{tx.unit.name}”下已有名为“{tx.street.name}”的单位" in response.content.decode()
         response = client.post(self.url("setup-unit-new"), {"name": "", "kind": "street", "contact_phone": "打电话"})
@@ -492,6 +504,7 @@ class TestWorkGroups:
                 "streets": [tx.street.pk],
                 "schedule": "每周二、四下午",
                 "order": 1,
+                "submission": form_key(),
             },
         )
         assert response.status_code == 302
@@ -558,6 +571,7 @@ class TestCampaign:
                 "start_date": today.isoformat(),
                 "inspection_date": (today + datetime.timedelta(days=120)).isoformat(),
                 "end_date": (today + datetime.timedelta(days=365)).isoformat(),
+                "submission": form_key(),
             },
         )
         campaign = Campaign.objects.get(district=fresh.unit)
