@@ -1,35 +1,45 @@
 """One form, one ticket: a create form sent twice (a double tap, a retry, twenty tabs at once)
 makes one record, and every later send is answered with the first one."""
 
+import io
 import re
 import threading
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from openpyxl import Workbook
 
 from campaigns import workflow
 from campaigns.models import (
+    AccountProfile,
     Campaign,
     ChecklistEvidence,
     ChecklistItem,
     ChecklistUpdate,
+    DailyReport,
+    Duty,
+    InspectionPoint,
+    Membership,
     MonthlySummary,
     Notice,
     OrgUnit,
+    Role,
     SubmissionKey,
     SubmissionKind,
     Ticket,
     TicketPhoto,
     WorkGroup,
 )
+from campaigns.services import checklist_import, people, point_import, units
 from campaigns.services.submissions import SubmissionRepeated
 
-from .factories import form_key, photo_upload
+from .factories import UserFactory, form_key, photo_upload
 
 LOG_URL = reverse("campaigns:ticket-log")
 NOW = "2026-12-03 10:00 +08:00"  # a Thursday, a working day, before the daily cutoff
@@ -354,6 +364,114 @@ def test_a_setup_form_without_a_key_saves_nothing_and_keeps_the_input(client, tx
     assert key_in(html) and not made.exists()
 
 
+# --- forms that were one-record already: kept so by a test each ----------------------------
+
+
+def test_a_daily_report_sent_twice_is_one_report_for_the_day(client, tx, duties):
+    client.force_login(tx.staff)
+    url = reverse("campaigns:report-submit", args=[duties.street.pk])
+    for _ in range(2):
+        assert client.post(url, {"points_visited": 4, "notes": "巡查正常"}).status_code == 302
+    report = DailyReport.objects.get(duty=duties.street)  # one per duty and day (a unique constraint)
+    assert report.points_visited == 4
+
+
+def test_a_point_added_twice_is_one_point(client, tx):
+    client.force_login(tx.admin)
+    url = reverse("campaigns:point-create", args=["TX"])
+    data = {"name": "东门菜市场", "point_type": tx.point.point_type_id, "unit": tx.community.pk, "address": "东门"}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 400 and "已有名为“东门菜市场”的点位" in again.content.decode()
+    assert InspectionPoint.objects.filter(name="东门菜市场").count() == 1  # unique per unit
+
+
+def test_a_person_enrolled_twice_is_one_account(client, tx):
+    client.force_login(tx.admin)
+    url = reverse("campaigns:setup-person-new", args=["TX"])
+    data = {"full_name": "王五", "username": "tx_wangwu", "unit": tx.community.pk, "role": "staff"}
+    assert client.post(url, data).status_code == 200  # the one-time password, shown once
+    again = client.post(url, data)
+    assert again.status_code == 400 and "已在本区" in again.content.decode()
+    assert get_user_model().objects.filter(username="tx_wangwu").count() == 1
+    assert Membership.objects.filter(user__username="tx_wangwu").count() == 1
+
+
+def test_an_account_created_twice_by_the_security_admin_is_one_account(client, tx):
+    security = UserFactory(username="anquan")
+    AccountProfile.objects.create(user=security, duty=Duty.SECURITY)
+    client.force_login(security)
+    data = {"username": "xiaozhang", "full_name": "小张", "unit": tx.street.pk, "role": Role.STAFF}
+    assert client.post(reverse("security-account-new"), data).status_code == 200
+    again = client.post(reverse("security-account-new"), data)
+    assert "已存在" in again.content.decode()
+    assert get_user_model().objects.filter(username="xiaozhang").count() == 1
+
+
+def _sheet(header, rows, title):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return SimpleUploadedFile(f"{title}.xlsx", out.getvalue())
+
+
+def _checklist_import(tx):
+    header = [str(column.label) for column in checklist_import.COLUMNS]
+    row = ["3 市容环境卫生", "3.9", "农贸市场划行归市", 5, tx.department.name, "", "", "", "", "", ""]
+    args = [tx.campaign.pk]
+    return "checklist-import", args, _sheet(header, [row], "任务清单"), ChecklistItem.objects.filter(code="3.9")
+
+
+def _point_import(tx):
+    header = [str(column.label) for column in point_import.COLUMNS]
+    row = ["东门菜市场", tx.point.point_type.name, tx.community.name, "东门", "", None, None]
+    return "point-import", ["TX"], _sheet(header, [row], "点位清单"), InspectionPoint.objects.filter(name="东门菜市场")
+
+
+def _units_import(tx):
+    header = [str(column.label) for column in units.COLUMNS]
+    return (
+        "setup-units-import",
+        ["TX"],
+        _sheet(header, [["英雄街道", "街道", "", "", ""]], "单位"),
+        OrgUnit.objects.filter(name="英雄街道"),
+    )
+
+
+def _people_import(tx):
+    header = [str(column.label) for column in people.COLUMNS]
+    row = ["王五", "tx_wangwu", "", tx.community.name, "工作人员"]
+    made = Membership.objects.filter(user__username="tx_wangwu")
+    return "setup-people-import", ["TX"], _sheet(header, [row], "人员"), made
+
+
+IMPORTS = {"checklist": _checklist_import, "points": _point_import, "units": _units_import, "people": _people_import}
+
+
+def _previewed(client, tx, which):
+    name, args, upload, made = IMPORTS[which](tx)
+    response = client.post(reverse(f"campaigns:{name}", args=args), {"file": upload})
+    assert response.context["preview"].is_clean, response.context["preview"].file_errors
+    record = response.context["record"]
+    return reverse(f"campaigns:{name}-confirm", args=[*args, record.pk]), made
+
+
+@pytest.mark.parametrize("which", IMPORTS)
+def test_an_import_confirmed_twice_imports_once(client, tx, which):
+    client.force_login(tx.admin)
+    confirm, made = _previewed(client, tx, which)
+    assert client.post(confirm).status_code in (200, 302)
+    again = client.post(confirm)  # the record is locked and marked done by the first
+    assert again.status_code == 302
+    assert any("这个文件已经处理过了" in text for text in messages_of(again))
+    assert made.count() == 1
+
+
 # --- at the same instant, on real PostgreSQL connections ----------------------------------
 
 
@@ -429,3 +547,22 @@ def test_five_copies_of_a_create_form_sent_at_once_make_one(tx, form):
     assert all(response.status_code == 302 for _, response in results)
     # The four that lost open what the first made (the winner goes where a save always goes).
     assert [response["Location"] for _, response in results].count(first.response_url) >= 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("which", IMPORTS)
+def test_five_confirms_of_one_import_at_once_import_once(tx, which):
+    postgres_only()
+    admin = Client()
+    admin.force_login(tx.admin)
+    confirm, made = _previewed(admin, tx, which)
+    clients = []
+    for _ in range(5):
+        client = Client(raise_request_exception=False)
+        client.force_login(tx.admin)
+        clients.append(client)
+    results = run_together([lambda client=client: client.post(confirm) for client in clients])
+    assert all(kind == "ok" for kind, _ in results), results
+    assert sorted(response.status_code < 500 for _, response in results) == [True] * 5
+    assert made.count() == 1
