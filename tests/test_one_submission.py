@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -38,6 +39,7 @@ from campaigns.models import (
 )
 from campaigns.services import checklist_import, people, point_import, units
 from campaigns.services.submissions import SubmissionRepeated
+from campaigns.tasks import purge_submission_keys
 
 from .factories import UserFactory, form_key, photo_upload
 
@@ -284,6 +286,18 @@ class TestMonthlySummaries:
         assert response["Location"] == reverse("campaigns:summaries", args=["TX"])
         assert any("这张表单缺少一次性提交编号" in text for text in messages_of(response))
         assert not MonthlySummary.objects.exists()
+
+
+def test_keys_are_kept_thirty_days_then_purged_at_night(tx):
+    with time_machine.travel("2026-11-01 10:00 +08:00", tick=False):
+        old = tx.log(submission_key=form_key())
+    with time_machine.travel("2026-11-20 10:00 +08:00", tick=False):
+        recent = tx.log(submission_key=form_key())
+    with time_machine.travel("2026-12-02 03:53 +08:00", tick=False):
+        assert purge_submission_keys.delay().get() == 1
+    assert list(SubmissionKey.objects.values_list("object_id", flat=True)) == [recent.pk]
+    assert Ticket.objects.filter(pk=old.pk).exists()  # only the key goes
+    assert "purge-submission-keys" in settings.CELERY_BEAT_SCHEDULE
 
 
 # --- setting up a district: the same form twice, and every create form at the same instant ---
