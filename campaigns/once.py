@@ -51,7 +51,7 @@ __all__ = [
 
 SUBMISSION_FIELD = "submission"
 MISSING = gettext_lazy("这张表单缺少一次性提交编号（页面可能是旧的），没有保存。已填写的内容都还在，请再提交一次。")
-REPEATED = gettext_lazy("这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。")
+REPEATED = gettext_lazy("这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。要再填一份，请重新打开表单。")
 
 Made = TypeVar("Made")
 

@@ -44,6 +44,8 @@ from campaigns.tasks import purge_submission_keys
 from .factories import UserFactory, form_key, photo_upload
 
 LOG_URL = reverse("campaigns:ticket-log")
+# What a person sees when a form they sent already is sent again.
+SENT_BEFORE = "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。要再填一份，请重新打开表单。"
 NOW = "2026-12-03 10:00 +08:00"  # a Thursday, a working day, before the daily cutoff
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -95,7 +97,7 @@ class TestTheLogForm:
         again = client.post(LOG_URL, log_post(tx, key, description="又点了一次"))
         assert again.status_code == 302
         assert again["Location"] == reverse("campaigns:ticket-detail", args=[ticket.number])
-        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert SENT_BEFORE in messages_of(again)
         assert Ticket.objects.count() == 1
         # The second send's photo was never even stored, not even as a pending one.
         assert TicketPhoto.objects.count() == 1
@@ -215,7 +217,7 @@ class TestChecklistUpdates:
         again = send()
         assert again.status_code == 302
         assert again["Location"] == reverse("campaigns:checklist-item", args=[item.pk])
-        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert SENT_BEFORE in messages_of(again)
         assert ChecklistUpdate.objects.filter(item=item).count() == 1
         assert ChecklistEvidence.objects.filter(item=item).count() == 1
         assert SubmissionKey.objects.get().object_id == ChecklistUpdate.objects.get().pk
@@ -245,7 +247,7 @@ class TestNoticeDrafts:
         assert first["Location"] == reverse("campaigns:notice-edit", args=[notice.pk])
         again = client.post(reverse("campaigns:notice-draft", args=["TX"]), data)
         assert again["Location"] == reverse("campaigns:notice-edit", args=[notice.pk])
-        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert SENT_BEFORE in messages_of(again)
         assert Notice.objects.count() == 1
 
     def test_a_draft_without_a_key_goes_back_to_the_rankings_with_why(self, client, tx):
@@ -269,7 +271,7 @@ class TestMonthlySummaries:
         summary = MonthlySummary.objects.get()
         assert summary.version == 1
         assert first["Location"] == again["Location"] == reverse("campaigns:summary", args=[summary.pk])
-        assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+        assert SENT_BEFORE in messages_of(again)
         assert len(generated) == 1  # generated once, not twice
 
     def test_generating_again_on_purpose_is_a_new_version(self, client, tx):
@@ -364,7 +366,7 @@ def test_a_setup_form_saved_twice_makes_one_and_opens_it_the_second_time(client,
     # Not "a campaign of that name exists already" on the page kept open: the first one, opened.
     assert again.status_code == 302 and again["Location"] == record.response_url
     assert client.get(record.response_url).status_code == 200
-    assert "这张表单已提交过，已为您打开第一次提交的结果，没有重复保存。" in messages_of(again)
+    assert SENT_BEFORE in messages_of(again)
 
 
 @pytest.mark.parametrize("form", SETUP_FORMS)
