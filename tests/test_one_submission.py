@@ -185,6 +185,11 @@ class TestTheLogVerb:
         following = tx.log()
         assert int(following.number[-4:]) == int(first.number[-4:]) + 1  # the number was handed back
 
+    def test_a_malformed_key_is_no_key_at_all(self, tx):
+        with pytest.raises(ValueError):
+            tx.log(submission_key="x" * 65)
+        assert not Ticket.objects.exists()
+
     def test_a_failed_log_leaves_its_key_unused(self, tx):
         key = form_key()
         with pytest.raises(workflow.TransitionRefused):

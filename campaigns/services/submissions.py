@@ -72,6 +72,8 @@ def submission_claim(*, key: str, user, kind: str, object_id: int | None = None,
     wrote it commits. Run the whole transaction inside `submission_once`, which turns that
     into SubmissionRepeated / SubmissionRefused once the transaction has rolled back.
     """
+    if not is_submission_key(key):
+        raise ValueError("a submission key is 16 to 64 letters, digits, '-' or '_'")
     return SubmissionKey.objects.create(key=key, user=user, kind=kind, object_id=object_id, response_url=url)
 
 
