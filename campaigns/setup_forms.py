@@ -113,7 +113,10 @@ class RoleForm(forms.Form):
         self.fields["unit"].queryset = enrollable_units(district).order_by("kind", "order", "id")
 
 
-class PersonForm(RoleForm):
+class PersonForm(OneSubmissionForm, RoleForm):
+    """Enrolling a person: one account however often the form is sent (two sends at once
+    would both find the username free)."""
+
     username = forms.RegexField(
         label=_("账号"),
         regex=USERNAME,

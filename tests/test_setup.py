@@ -388,6 +388,7 @@ class TestPeople:
                 "unit": tx.community.pk,
                 "role": "staff",
                 "phone": "13800001111",
+                "submission": form_key(),
             },
         )
         assert response.status_code == 200
@@ -412,7 +413,13 @@ class TestPeople:
     def test_a_name_in_use_elsewhere_is_taken_and_nothing_more(self, client, tx, td):
         client.force_login(tx.admin)
         before = snapshot()
-        data = {"full_name": "冒名", "username": td.staff.username.upper(), "unit": tx.street.pk, "role": "staff"}
+        data = {
+            "full_name": "冒名",
+            "username": td.staff.username.upper(),
+            "unit": tx.street.pk,
+            "role": "staff",
+            "submission": form_key(),
+        }
         response = client.post(self.url("setup-person-new"), data)
         assert response.status_code == 400
         html = response.content.decode()
@@ -422,7 +429,13 @@ class TestPeople:
 
     def test_someone_already_here_gets_roles_on_their_own_page(self, client, tx):
         client.force_login(tx.admin)
-        data = {"full_name": "网格员", "username": tx.staff.username, "unit": tx.street2.pk, "role": "staff"}
+        data = {
+            "full_name": "网格员",
+            "username": tx.staff.username,
+            "unit": tx.street2.pk,
+            "role": "staff",
+            "submission": form_key(),
+        }
         response = client.post(self.url("setup-person-new"), data)
         assert response.status_code == 400 and "已在本区" in response.content.decode()
         assert self.url("setup-person", tx.staff.pk) in response.content.decode()
@@ -448,7 +461,7 @@ class TestPeople:
             {"full_name": "甲", "username": "tx_jia", "unit": tx.street.pk, "role": "staff", "phone": "12345"},
             {"full_name": "甲", "username": "甲", "unit": tx.street.pk, "role": "staff"},
         ]:
-            response = client.post(self.url("setup-person-new"), data)
+            response = client.post(self.url("setup-person-new"), {**data, "submission": form_key()})
             assert response.status_code == 400, data
         assert snapshot() == before
         response = client.post(self.url("setup-person-role-add", tx.staff.pk), {"unit": td.unit.pk, "role": "admin"})
@@ -524,11 +537,15 @@ class TestWorkGroups:
         before = snapshot()
         for extra in ({"leader": td.supervisor.pk}, {"members": [td.staff.pk]}, {"streets": [td.street.pk]}):
             response = client.post(
-                self.url("setup-group-new"), {"kind": "work_line", "name": "越界专线", "order": 0, **extra}
+                self.url("setup-group-new"),
+                {"kind": "work_line", "name": "越界专线", "order": 0, "submission": form_key(), **extra},
             )
             assert response.status_code == 400, extra
             assert response.context["form"]["name"].value() == "越界专线"
-        response = client.post(self.url("setup-group-new"), {"kind": "work_line", "name": "城市管理专线", "order": 0})
+        response = client.post(
+            self.url("setup-group-new"),
+            {"kind": "work_line", "name": "城市管理专线", "order": 0, "submission": form_key()},
+        )
         assert response.status_code == 400 and "已有名为“城市管理专线”的工作组" in response.content.decode()
         assert snapshot() == before
 

@@ -22,6 +22,7 @@ class SubmissionKind(models.TextChoices):
     CAMPAIGN = "campaign", _("创建活动")
     UNIT = "unit", _("添加单位")
     WORK_GROUP = "work-group", _("添加工作组")
+    PERSON = "person", _("添加人员")
 
 
 class SubmissionKey(models.Model):
