@@ -14,6 +14,12 @@ A view that creates something:
         except SubmissionRefused as refused:
             form.submission_refuse(refused.message)
 
+Whether the form was sent before is asked *after* the checks that read the database (the
+form's own, which submission_repeat runs first, and any the view makes before it): a copy
+sent a moment earlier may have made the record those checks now find ("a campaign of that
+name exists"), and the answer to that copy is the record, not the check's complaint. The
+key committed with the record, so a lookup made after the check sees it too.
+
 The rules live in campaigns/services/submissions.py.
 """
 
@@ -112,8 +118,9 @@ def submission_answer(request: HttpRequest, repeated: SubmissionRepeated) -> Htt
 
 
 def submission_repeat(request: HttpRequest, form: OneSubmissionForm, kind: str) -> HttpResponse | None:
-    """Before anything is read or stored: the answer for a form sent already (its first
-    result), or None to go on. A key used by someone else is refused on the form."""
+    """The answer for a form sent already (its first result), or None to go on. A key used by
+    someone else is refused on the form. The form is validated first (see above)."""
+    form.is_valid()
     key = form.submission_key
     if not is_submission_key(key):
         return None  # the form says what is missing

@@ -495,7 +495,7 @@ def group_new(request, code):
     if request.method == "POST":
         kind = SubmissionKind.WORK_GROUP
         if (answer := submission_repeat(request, form, kind)) is not None:
-            return answer  # saved twice: the group the first send added
+            return answer  # saved twice: the group the first send added (not "the name is taken")
         if form.is_valid():
             try:
                 group = create_once(
@@ -536,7 +536,7 @@ def campaign_new(request, code):
     if request.method == "POST":
         kind = SubmissionKind.CAMPAIGN
         if (answer := submission_repeat(request, form, kind)) is not None:
-            return answer  # created twice: the campaign the first send made
+            return answer  # created twice: the campaign the first send made (not "the name is taken")
         if form.is_valid():
             try:
                 campaign = create_once(

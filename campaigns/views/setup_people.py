@@ -175,12 +175,13 @@ def person_new(request, code):
     form = PersonForm(request.POST or None, district=district)
     existing = None
     if request.method == "POST":
-        kind = SubmissionKind.PERSON
-        if (answer := submission_repeat(request, form, kind)) is not None:
+        if form.is_valid():
+            existing = people_service.existing_in_district(form.cleaned_data["username"], district)
+        # After the lookup: the one "already here" may be whom this very form enrolled a moment ago.
+        if (answer := submission_repeat(request, form, SubmissionKind.PERSON)) is not None:
             return answer  # sent twice: the person the first send enrolled (the password is not shown again)
         if form.is_valid():
             data = form.cleaned_data
-            existing = people_service.existing_in_district(data["username"], district)
             if existing is not None:
                 form.add_error(
                     "username",

@@ -143,7 +143,8 @@ def ticket_log(request):
         return render(request, "campaigns/ticket_log.html", {"form": form, "campaign": campaign, "district": district})
 
     form = TicketLogForm(request.POST, request.FILES, **kwargs)
-    # A form sent before is answered with its ticket before its photos are even looked at.
+    # A form sent before is answered with its ticket, even if it would not pass the checks
+    # now (the deadline it gave is past, its point was retired), and before a photo is stored.
     if (answer := submission_repeat(request, form, SubmissionKind.TICKET_LOG)) is not None:
         return answer
     if form.is_valid():
