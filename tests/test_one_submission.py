@@ -360,10 +360,18 @@ def _person(tx):
     return tx.admin, reverse("campaigns:setup-person-new", args=["TX"]), data, made
 
 
+def _account(tx):
+    security = UserFactory(username="anquan")
+    AccountProfile.objects.create(user=security, duty=Duty.SECURITY)
+    data = {"username": "xiaozhang", "full_name": "小张", "unit": tx.street.pk, "role": Role.STAFF}
+    return security, reverse("security-account-new"), data, get_user_model().objects.filter(username="xiaozhang")
+
+
 SETUP_FORMS = {"campaign": _campaign, "unit": _unit, "work group": _group}
 EVERY_OTHER_FORM = {
     **SETUP_FORMS,
     "person": _person,
+    "account": _account,
     "notice": _notice,
     "summary": _summary,
     "checklist update": _checklist_update,
@@ -446,14 +454,24 @@ def test_a_person_form_without_a_key_enrols_nobody(client, tx):
 
 
 def test_an_account_created_twice_by_the_security_admin_is_one_account(client, tx):
-    security = UserFactory(username="anquan")
-    AccountProfile.objects.create(user=security, duty=Duty.SECURITY)
+    security, url, data, made = _account(tx)
     client.force_login(security)
-    data = {"username": "xiaozhang", "full_name": "小张", "unit": tx.street.pk, "role": Role.STAFF}
-    assert client.post(reverse("security-account-new"), data).status_code == 200
-    again = client.post(reverse("security-account-new"), data)
-    assert "已存在" in again.content.decode()
-    assert get_user_model().objects.filter(username="xiaozhang").count() == 1
+    key = key_in(client.get(url).content.decode())
+    first = client.post(url, {**data, "submission": key})
+    assert first.status_code == 200  # the one-time password, shown once
+    again = client.post(url, {**data, "submission": key})
+    assert again.status_code == 302
+    assert again["Location"] == reverse("security-account", args=[made.get().pk])
+    assert SENT_BEFORE in messages_of(again)
+    assert first.context["password"] not in client.get(again["Location"]).content.decode()
+
+
+def test_an_account_form_without_a_key_makes_no_account(client, tx):
+    security, url, data, made = _account(tx)
+    client.force_login(security)
+    response = client.post(url, data)
+    assert "这张表单缺少一次性提交编号" in response.content.decode() and key_in(response.content.decode())
+    assert not made.exists()
 
 
 def _sheet(header, rows, title):

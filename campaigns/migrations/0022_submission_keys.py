@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                             ("unit", "添加单位"),
                             ("work-group", "添加工作组"),
                             ("person", "添加人员"),
+                            ("account", "新建账号"),
                         ],
                         help_text="编号只在这种表单上有效。",
                         max_length=20,

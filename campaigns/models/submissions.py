@@ -23,6 +23,7 @@ class SubmissionKind(models.TextChoices):
     UNIT = "unit", _("添加单位")
     WORK_GROUP = "work-group", _("添加工作组")
     PERSON = "person", _("添加人员")
+    ACCOUNT = "account", _("新建账号")
 
 
 class SubmissionKey(models.Model):
