@@ -586,11 +586,14 @@ class SimulatedUser:
         getattr(self, f"act_{self.spec['kind']}")()
 
     def act_staff(self):
-        status, _, _ = self.request(LOG_FORM, "/tickets/new/")
+        status, page, _ = self.request(LOG_FORM, "/tickets/new/")
         if status != 200:
             return
+        # Each opened form carries its one-time key; a send without it logs nothing.
+        key = re.search(rb'name="submission" value="([^"]+)"', page)
         fields = [
             ("csrfmiddlewaretoken", self.csrf()),
+            ("submission", key.group(1).decode() if key else ""),
             ("point", str(self.rng.choice(self.spec["points"]))),
             ("category", str(self.rng.choice(self.spec["categories"]))),
             (

@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -240,6 +241,7 @@ def log_script(csrf, point, category):
     make_photo(photo)
     path = VAR / "log_problem.lua"
     boundary = "----ledgerbench7MA4YWxkTrZu0gW"
+    run = secrets.token_hex(6)  # keys of an earlier run on the same database are not reused
     path.write_text(
         f"""
 local f = io.open("{photo}", "rb")
@@ -249,13 +251,24 @@ local b = "{boundary}"
 local function field(name, value)
   return "--" .. b .. "\\r\\nContent-Disposition: form-data; name=\\"" .. name .. "\\"\\r\\n\\r\\n" .. value .. "\\r\\n"
 end
-local body = field("csrfmiddlewaretoken", "{csrf}") .. field("point", "{point}") .. field("category", "{category}")
+local head = field("csrfmiddlewaretoken", "{csrf}") .. field("point", "{point}") .. field("category", "{category}")
   .. field("description", "bench: 垃圾桶满溢") .. field("place", "")
-  .. "--" .. b .. "\\r\\nContent-Disposition: form-data; name=\\"photos\\"; filename=\\"phone.jpg\\"\\r\\n"
+local tail = "--" .. b .. "\\r\\nContent-Disposition: form-data; name=\\"photos\\"; filename=\\"phone.jpg\\"\\r\\n"
   .. "Content-Type: image/jpeg\\r\\n\\r\\n" .. jpeg .. "\\r\\n--" .. b .. "--\\r\\n"
 wrk.method = "POST"
-wrk.body = body
 wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. b
+-- Every log is a newly opened form with its own one-time key (the same key twice logs once).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+local sent = 0
+function request()
+  sent = sent + 1
+  local key = string.format("bench-{run}-%03d-%010d", id or 0, sent)
+  return wrk.format(nil, nil, nil, head .. field("submission", key) .. tail)
+end
 """
     )
     return path

@@ -22,6 +22,7 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
+from .once import OneSubmissionForm
 from .services.checklist_import import checklist_file_errors
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
@@ -181,7 +182,7 @@ class PhotoFormMixin:
         self._good_files, self._stored_now = getattr(self, "_stored_files", []), []
 
 
-class TicketLogForm(PhotoFormMixin, forms.Form):
+class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
     point = GroupedModelChoiceField(
         queryset=InspectionPoint.objects.none(),
         required=False,
@@ -443,7 +444,7 @@ class TicketVoidForm(forms.Form):
     )
 
 
-class ChecklistUpdateForm(forms.Form):
+class ChecklistUpdateForm(OneSubmissionForm, forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=ChecklistStatus.choices)
     progress = forms.IntegerField(label=_("进度（%）"), min_value=0, max_value=100)
     self_score = forms.DecimalField(label=_("自评分"), required=False, min_value=0, max_digits=6, decimal_places=2)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import DateInput, WorkbookUploadForm, workbook_field
 from .models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
+from .once import OneSubmissionForm
 from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_file_errors
 from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_file_errors
 
@@ -80,6 +81,10 @@ class UnitForm(forms.Form):
         return data
 
 
+class UnitNewForm(OneSubmissionForm, UnitForm):
+    """Adding a unit: saved once however often the form is sent."""
+
+
 class UnitImportForm(WorkbookUploadForm):
     file = workbook_field(_("单位名单（.xlsx）"))
     file_errors = staticmethod(units_file_errors)
@@ -108,7 +113,10 @@ class RoleForm(forms.Form):
         self.fields["unit"].queryset = enrollable_units(district).order_by("kind", "order", "id")
 
 
-class PersonForm(RoleForm):
+class PersonForm(OneSubmissionForm, RoleForm):
+    """Enrolling a person: one account however often the form is sent (two sends at once
+    would both find the username free)."""
+
     username = forms.RegexField(
         label=_("账号"),
         regex=USERNAME,
@@ -183,3 +191,12 @@ class CampaignForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError(_("本区已有名为“%(name)s”的活动。") % {"name": name})
         return name
+
+
+class WorkGroupNewForm(OneSubmissionForm, WorkGroupForm):
+    """Adding a work group: saved once however often the form is sent."""
+
+
+class CampaignNewForm(OneSubmissionForm, CampaignForm):
+    """Creating a campaign: created once however often the form is sent (no two can share a
+    name, but two sends at the same instant would both pass that check)."""

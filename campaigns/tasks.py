@@ -9,6 +9,7 @@ from django.utils import timezone
 from .services.notifications import MAX_ATTEMPTS, DeliveryFailed, deliver, deliveries_due
 from .services.photos import photos_purge_abandoned
 from .services.reminders import reminders_run
+from .services.submissions import submissions_purge
 
 
 @shared_task
@@ -78,6 +79,12 @@ def purge_audit_log():
     from .audit import audit_purge
 
     return audit_purge()
+
+
+@shared_task
+def purge_submission_keys():
+    """Forms' one-time keys past their keeping time (a form that old is opened afresh first)."""
+    return submissions_purge()
 
 
 @shared_task(

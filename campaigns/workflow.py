@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from .audit import audit_record
 from .models import (
     AuditKind,
     PhotoKind,
+    SubmissionKind,
     Ticket,
     TicketAction,
     TicketEvent,
@@ -36,6 +38,7 @@ from .prepared import PreparedQuery, prepared_insert, prepared_insert_with, prep
 from .queue import after_commit_batch
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event, outbox_drain_after_commit, outbox_item_for
+from .services.submissions import submission_claim, submission_once
 from .services.tally import tally_move, tally_snapshot
 
 
@@ -312,11 +315,14 @@ def ticket_log(
     reported_at=None,
     assignment=None,
     checklist_item=None,
+    submission_key=None,
 ):
     """Log a problem found on patrol: a new ledger line with a number that is never reused.
 
     `assignment` (unit, person, phone, deadline, work_group) lets staff who already know
-    the responsible unit log straight into 整改中.
+    the responsible unit log straight into 整改中. `submission_key` (the log form's one-time
+    key) is written with the ticket: the same form sent again raises SubmissionRepeated with
+    this ticket instead of logging a second one (campaigns/services/submissions.py).
     """
     scope = scope_for(actor)
     district = campaign.district
@@ -346,7 +352,7 @@ def ticket_log(
         probe = Ticket(district=district)
         _validate_assignment(probe, assignment["unit"], assignment["deadline"], today)
 
-    with transaction.atomic():
+    with submission_once(submission_key, actor, SubmissionKind.TICKET_LOG), transaction.atomic():
         ticket = Ticket(
             number=ledger_number_next(district, reported_at),
             district=district,
@@ -364,6 +370,16 @@ def ticket_log(
             checklist_item=checklist_item,
         )
         prepared_insert(ticket)  # the INSERT every log runs, compiled once
+        if submission_key:
+            # Before the photos are stored: a copy of the form sent at the same instant waits
+            # here on the unique key until this commits, then fails having stored nothing.
+            submission_claim(
+                key=submission_key,
+                user=actor,
+                kind=SubmissionKind.TICKET_LOG,
+                object_id=ticket.pk,
+                url=reverse("campaigns:ticket-detail", args=[ticket.number]),
+            )
         event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
         if callable(photos):
             # Stored now, on the new ticket and inside this transaction: they commit with it or

@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "campaigns.tasks.worker_heartbeat", "schedule": env_int("HEARTBEAT_SECONDS", 60)},
     # The security audit log keeps AUDIT_RETENTION_DAYS (at least 180).
     "purge-audit-log": {"task": "campaigns.tasks.purge_audit_log", "schedule": crontab(minute=43, hour=3)},
+    # Forms' one-time submission keys are kept 30 days (campaigns/services/submissions.py).
+    "purge-submission-keys": {"task": "campaigns.tasks.purge_submission_keys", "schedule": crontab(minute=53, hour=3)},
     # Photos picked on a failed form are kept so nothing is lost; abandoned ones go after a day.
     "purge-abandoned-uploads": {
         "task": "campaigns.tasks.purge_abandoned_uploads",

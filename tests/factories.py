@@ -27,6 +27,7 @@ from campaigns.models import (
     WorkGroupKind,
 )
 from campaigns.services.photos import photo_store
+from campaigns.services.submissions import submission_key_new
 
 PASSWORD = "Test@2026pass"
 
@@ -74,6 +75,11 @@ def jpeg_bytes(size=(64, 48), color=(200, 80, 40)):
 
 def photo_upload(name="problem.jpg", content=None):
     return SimpleUploadedFile(name, content or jpeg_bytes(), content_type="image/jpeg")
+
+
+def form_key():
+    """The one-time key a freshly opened create form carries (campaigns/once.py)."""
+    return submission_key_new()
 
 
 def pending_photo(user, kind=PhotoKind.BEFORE):

@@ -67,7 +67,7 @@ from campaigns.models import (
     WorkGroup,
 )
 
-from .factories import District, UserFactory, jpeg_bytes, member, pending_photo
+from .factories import District, UserFactory, form_key, jpeg_bytes, member, pending_photo
 
 # Every test here uses the database; this also makes pytest-django set up the test database
 # when only the table check is selected (the world fixture would otherwise see the real one).
@@ -585,7 +585,7 @@ def build_side(d, users, client):
     reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
     summary = summary_generate(summary_request(district=d.unit, month=today.replace(day=1), actor=d.admin))
     client.force_login(d.admin)
-    response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {})
+    response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {"submission": form_key()})
     assert response.status_code == 302, response
     notice = d.campaign.notices.get()
     item = ChecklistItem.objects.create(

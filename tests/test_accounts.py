@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaigns.models import AccountProfile, AuditEvent, AuditKind, Duty, Membership, Role, SecondFactorPolicy
 from campaigns.passwords import password_record
 
-from .factories import PASSWORD, UserFactory
+from .factories import PASSWORD, UserFactory, form_key
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
@@ -308,6 +308,7 @@ class TestAccountPages:
                 "unit": tx.street.pk,
                 "role": Role.STAFF,
                 "phone": "13800001111",
+                "submission": form_key(),
             },
         )
         assert response.status_code == 200
@@ -330,6 +331,7 @@ class TestAccountPages:
                 "full_name": "重名的人",
                 "duty": Duty.AUDIT,
                 "email": "chongming@ledger.example",
+                "submission": form_key(),
             },
         )
         assert "已存在" in response.content.decode() and "重名的人" in response.content.decode()

@@ -15,7 +15,7 @@ from campaigns.models import ChecklistEvidence, ChecklistItem, ChecklistStatus, 
 from campaigns.services.checklist import checklist_apply_standard, default_full_scores
 from campaigns.services.scoring import points_at_risk
 
-from .factories import jpeg_bytes
+from .factories import form_key, jpeg_bytes
 
 TODAY = datetime.date(2026, 11, 22)
 
@@ -185,6 +185,7 @@ class TestTicketLink:
                 "description": "x",
                 "checklist_item": item.pk,
                 "photos": [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")],
+                "submission": form_key(),
             },
         )
         assert response.status_code == 400 and "不属于这个问题类别的测评类别" in response.content.decode()
@@ -204,6 +205,7 @@ class TestUpdates:
                 "progress": 60,
                 "self_score": "5.5",
                 "note": "已完成摸底",
+                "submission": form_key(),
                 "files": [
                     SimpleUploadedFile("现场.jpg", jpeg_bytes()),
                     SimpleUploadedFile("方案.pdf", b"%PDF-1.4\n%demo\n"),
@@ -227,7 +229,9 @@ class TestUpdates:
         client.force_login(tx.unit_liaison)
         page = client.get(reverse("campaigns:checklist-item", args=[item.pk]))
         assert "progress" not in page.context["form"].fields
-        response = client.post(self.url(item), {"note": "配合完成宣传", "progress": 100, "status": "done"})
+        response = client.post(
+            self.url(item), {"note": "配合完成宣传", "progress": 100, "status": "done", "submission": form_key()}
+        )
         assert response.status_code == 302
         item.refresh_from_db()
         assert item.progress == 0 and item.status == "not_started"
@@ -250,6 +254,7 @@ class TestUpdates:
             {
                 "note": "证据",
                 "files": [SimpleUploadedFile("a.pdf", b"%PDF-1.4\n")],
+                "submission": form_key(),
                 "status": "in_progress",
                 "progress": 10,
             },

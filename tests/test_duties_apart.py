@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from campaigns.models import AccountProfile, AuditEvent, AuditKind, Duty, Membership, Role, SetupImport
 from campaigns.services.accounts import AccountRefused, account_create, account_update, membership_grant
 
-from .factories import PASSWORD, UserFactory
+from .factories import PASSWORD, UserFactory, form_key
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -106,6 +106,7 @@ class TestCreatingAnAccount:
                 "duty": Duty.AUDIT,
                 "unit": tx.unit.pk,
                 "role": Role.ADMIN,
+                "submission": form_key(),
             },
         )
         assert response.status_code == 200
@@ -366,7 +367,13 @@ class TestPasswordReset:
         client.force_login(security_admin)
         response = client.post(
             reverse("security-account-new"),
-            {"username": "shenji2", "full_name": "审计二", "email": "shenji2@ledger.example", "duty": Duty.AUDIT},
+            {
+                "username": "shenji2",
+                "full_name": "审计二",
+                "email": "shenji2@ledger.example",
+                "duty": Duty.AUDIT,
+                "submission": form_key(),
+            },
             follow=True,
         )
         user = User.objects.get(username="shenji2")
@@ -379,7 +386,8 @@ class TestPasswordReset:
     def test_a_new_audit_account_needs_an_address(self, client, security_admin):
         client.force_login(security_admin)
         response = client.post(
-            reverse("security-account-new"), {"username": "shenji2", "full_name": "审计二", "duty": Duty.AUDIT}
+            reverse("security-account-new"),
+            {"username": "shenji2", "full_name": "审计二", "duty": Duty.AUDIT, "submission": form_key()},
         )
         assert "初始密码只发送到这个邮箱" in response.content.decode()
         assert not User.objects.filter(username="shenji2").exists()

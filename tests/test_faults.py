@@ -30,7 +30,7 @@ from campaigns.models import (
 from campaigns.services import checklist_import as importer
 from campaigns.services import outbox
 
-from .factories import photo_upload
+from .factories import form_key, photo_upload
 from .test_checklist_import import good_rows, workbook_bytes
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once, like a stopped Redis
@@ -78,6 +78,7 @@ def log_post(tx):
         "category": tx.category.pk,
         "description": "市场东门垃圾桶满溢",
         "photos": [photo_upload()],
+        "submission": form_key(),
     }
 
 

@@ -44,7 +44,7 @@ from campaigns.models import (
     TicketTally,
 )
 
-from .factories import jpeg_bytes
+from .factories import form_key, jpeg_bytes
 
 # Modest counts: the whole module must stay well under a minute.
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -267,7 +267,13 @@ class TestTicketLogForm:
             "checklist_item": form_value(),
             "kept_photos": form_value(),
         }
-        base = {"point": tx.point.pk, "place": "东门口", "category": tx.category.pk, "description": "垃圾满溢"}
+        base = {
+            "point": tx.point.pk,
+            "place": "东门口",
+            "category": tx.category.pk,
+            "description": "垃圾满溢",
+            "submission": form_key(),
+        }
         post = apply(base, data.draw(overrides(fields)))
         files = data.draw(UPLOADS)
         post["photos"] = [upload(key) for key in files]
@@ -432,7 +438,10 @@ class TestOtherForms:
             "self_score": form_value(),
             "note": form_value(),
         }
-        post = apply({"status": "in_progress", "progress": "40", "note": "推进中"}, data.draw(overrides(fields)))
+        post = apply(
+            {"status": "in_progress", "progress": "40", "note": "推进中", "submission": form_key()},
+            data.draw(overrides(fields)),
+        )
         files = data.draw(UPLOADS)
         if files:
             post["files"] = [upload(key) for key in files]
@@ -711,7 +720,9 @@ class TestPeriodsAndPages:
     def test_monthly_summary_month(self, client, tx, settings, month):
         client.force_login(tx.admin)
         before = snapshot(settings)
-        response = client.post(reverse("campaigns:summary-create", args=[tx.unit.code]), {"month": month})
+        response = client.post(
+            reverse("campaigns:summary-create", args=[tx.unit.code]), {"month": month, "submission": form_key()}
+        )
         assert response.status_code == 302
         created = MonthlySummary.objects.count() > len(before[0]["MonthlySummary"])
         if not created:
@@ -942,6 +953,7 @@ def log_post(tx, files):
         "category": tx.category.pk,
         "description": "市场东门垃圾桶满溢",
         "photos": files,
+        "submission": form_key(),
     }
 
 
@@ -1072,6 +1084,7 @@ class TestHostileUploads:
                 "progress": "40",
                 "note": "现场照片",
                 "files": [SimpleUploadedFile("现场.jpg", content)],
+                "submission": form_key(),
             },
         )
         assert response.status_code == 302

@@ -15,7 +15,7 @@ from campaigns import workflow
 from campaigns.models import MonthlySummary, PhotoKind, SummaryStatus
 from campaigns.services.monthly import summary_generate, summary_request
 
-from .factories import pending_photo
+from .factories import form_key, pending_photo
 
 SH = ZoneInfo("Asia/Shanghai")
 NOVEMBER = datetime.date(2026, 11, 1)
@@ -144,7 +144,9 @@ def test_the_command(tx, month, tmp_path):
 def test_by_click_with_progress_and_download(client, tx, month, django_capture_on_commit_callbacks):
     client.force_login(tx.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("campaigns:summary-create", args=["TX"]), {"month": "2026-11"})
+        response = client.post(
+            reverse("campaigns:summary-create", args=["TX"]), {"month": "2026-11", "submission": form_key()}
+        )
     summary = MonthlySummary.objects.get()
     assert response["Location"] == reverse("campaigns:summary", args=[summary.pk])
     progress = client.get(reverse("campaigns:summary-progress", args=[summary.pk])).json()

@@ -15,6 +15,8 @@ from PIL import Image, PngImagePlugin
 from campaigns.models import ChecklistEvidence, ChecklistItem, Ticket, TicketPhoto
 from campaigns.services.photos import photo_scrub
 
+from .factories import form_key
+
 pytestmark = pytest.mark.django_db
 
 SERIAL = b"SN-8842-PRIVATE"
@@ -114,6 +116,7 @@ def test_logged_photo_keeps_time_and_place_as_fields_and_is_served_clean(
                 "category": tx.category.pk,
                 "description": "市场东门垃圾桶满溢",
                 "photos": [SimpleUploadedFile("IMG_0001.jpg", phone_jpeg(), content_type="image/jpeg")],
+                "submission": form_key(),
             },
         )
     assert response.status_code == 302
@@ -146,6 +149,7 @@ def test_checklist_evidence_photos_are_stripped_too(client, tx):
             "progress": "40",
             "note": "现场照片",
             "files": [SimpleUploadedFile("现场.jpg", phone_jpeg(), content_type="image/jpeg")],
+            "submission": form_key(),
         },
     )
     assert response.status_code == 302

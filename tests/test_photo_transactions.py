@@ -15,7 +15,7 @@ from django.urls import reverse
 from campaigns import workflow
 from campaigns.models import Ticket, TicketPhoto
 
-from .factories import photo_upload
+from .factories import form_key, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def log_post(tx, n=2):
         "category": tx.category.pk,
         "description": "市场东门垃圾桶满溢",
         "photos": [photo_upload(f"p{i}.jpg") for i in range(n)],
+        "submission": form_key(),
     }
 
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from campaigns.models import InspectionPoint, OrgUnit, PointImport, PointType, Ticket, UnitKind
 from campaigns.services import point_import as importer
 
-from .factories import photo_upload
+from .factories import form_key, photo_upload
 from .test_hostile_input import CELL, NO_CONTROL, SOME, assert_says_why_in_chinese
 
 HEADER = ["点位名称", "点位类型", "所在单位", "地址", "责任部门", "纬度", "经度"]
@@ -761,7 +761,7 @@ class TestScan:
         client.force_login(tx.staff)
         url = f"{reverse('campaigns:ticket-log')}?point={tx.point.pk}"
         data = {"point": tx.point.pk, "category": tx.category.pk, "description": "门口垃圾满溢"}
-        response = client.post(url, {**data, "photos": [photo_upload()]})
+        response = client.post(url, {**data, "photos": [photo_upload()], "submission": form_key()})
         assert response.status_code == 302
         ticket = Ticket.objects.get()
         assert ticket.point == tx.point and ticket.street == tx.street

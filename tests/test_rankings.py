@@ -11,6 +11,8 @@ from campaigns import workflow
 from campaigns.models import Notice, OrgUnit, UnitKind
 from campaigns.selectors.rankings import RankRow, red_and_black
 
+from .factories import form_key
+
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -73,7 +75,8 @@ def test_red_and_black_never_name_the_same_unit():
 def test_admin_drafts_edits_and_prints_a_notice(client, tx, period):
     client.force_login(tx.admin)
     response = client.post(
-        reverse("campaigns:notice-draft", args=["TX"]), {"start": "2026-11-01", "end": "2026-11-20", "basis": "score"}
+        reverse("campaigns:notice-draft", args=["TX"]),
+        {"start": "2026-11-01", "end": "2026-11-20", "basis": "score", "submission": form_key()},
     )
     notice = Notice.objects.get()
     assert response["Location"] == reverse("campaigns:notice-edit", args=[notice.pk])
@@ -102,7 +105,7 @@ def test_admin_drafts_edits_and_prints_a_notice(client, tx, period):
 
 def test_notice_permissions(client, tx, td, period):
     client.force_login(tx.admin)
-    client.post(reverse("campaigns:notice-draft", args=["TX"]), {})
+    client.post(reverse("campaigns:notice-draft", args=["TX"]), {"submission": form_key()})
     notice = Notice.objects.get()
     client.force_login(tx.leader)
     assert client.get(reverse("campaigns:notice-print", args=[notice.pk])).status_code == 200
@@ -117,7 +120,7 @@ def test_notice_permissions(client, tx, td, period):
 
 def test_an_edit_with_a_backwards_period_keeps_the_input(client, tx, period):
     client.force_login(tx.admin)
-    client.post(reverse("campaigns:notice-draft", args=["TX"]), {})
+    client.post(reverse("campaigns:notice-draft", args=["TX"]), {"submission": form_key()})
     notice = Notice.objects.get()
     response = client.post(
         reverse("campaigns:notice-edit", args=[notice.pk]),

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from campaigns.models import CampaignStatus, InspectionPoint, ProblemCategory, Ticket
 
-from .factories import photo_upload
+from .factories import form_key, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ def log(client, tx, **changes):
         "category": tx.category.pk,
         "description": "垃圾桶满溢",
         "photos": [photo_upload()],
+        "submission": form_key(),
         **changes,
     }
     return client.post(reverse("campaigns:ticket-log"), data)

@@ -25,7 +25,7 @@ from campaigns.models import (
     WorkGroupKind,
 )
 
-from .factories import UserFactory, member
+from .factories import UserFactory, form_key, member
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -223,18 +223,28 @@ class TestUnits:
         client.force_login(tx.admin)
         response = client.post(
             self.url("setup-unit-new"),
-            {"name": "英雄街道", "kind": "street", "contact_person": "王主任", "contact_phone": "0434-3261234"},
+            {
+                "name": "英雄街道",
+                "kind": "street",
+                "contact_person": "王主任",
+                "contact_phone": "0434-3261234",
+                "submission": form_key(),
+            },
         )
         assert response.status_code == 302
         street = OrgUnit.objects.get(name="英雄街道")
         assert (street.parent, street.district, street.street) == (tx.unit, tx.unit, street)
         response = client.post(
-            self.url("setup-unit-new"), {"name": "迎宾社区", "kind": "community", "parent": street.pk, "again": "1"}
+            self.url("setup-unit-new"),
+            {"name": "迎宾社区", "kind": "community", "parent": street.pk, "again": "1", "submission": form_key()},
         )
         assert response.status_code == 302 and response["Location"].endswith(f"?parent={street.pk}")
         community = OrgUnit.objects.get(name="迎宾社区")
         assert (community.parent, community.district, community.street) == (street, tx.unit, street)
-        client.post(self.url("setup-unit-new"), {"name": "区民政局", "kind": "department", "parent": street.pk})
+        client.post(
+            self.url("setup-unit-new"),
+            {"name": "区民政局", "kind": "department", "parent": street.pk, "submission": form_key()},
+        )
         department = OrgUnit.objects.get(name="区民政局")
         assert department.parent == tx.unit  # a department sits under the district, whatever was picked
         html = client.get(self.url("setup-units")).content.decode()
@@ -256,7 +266,9 @@ class TestUnits:
         )
         assert response.status_code == 400 and "parent" in response.context["form"].errors
         # The same name twice under one parent.
-        response = client.post(self.url("setup-unit-new"), {"name": tx.street.name, "kind": "township"})
+        response = client.post(
+            self.url("setup-unit-new"), {"name": tx.street.name, "kind": "township", "submission": form_key()}
+        )
         assert response.status_code == 400
         assert f"“{tx.unit.name}”下已有名为“{tx.street.name}”的单位" in response.content.decode()
         response = client.post(self.url("setup-unit-new"), {"name": "", "kind": "street", "contact_phone": "打电话"})
@@ -376,6 +388,7 @@ class TestPeople:
                 "unit": tx.community.pk,
                 "role": "staff",
                 "phone": "13800001111",
+                "submission": form_key(),
             },
         )
         assert response.status_code == 200
@@ -400,7 +413,13 @@ class TestPeople:
     def test_a_name_in_use_elsewhere_is_taken_and_nothing_more(self, client, tx, td):
         client.force_login(tx.admin)
         before = snapshot()
-        data = {"full_name": "冒名", "username": td.staff.username.upper(), "unit": tx.street.pk, "role": "staff"}
+        data = {
+            "full_name": "冒名",
+            "username": td.staff.username.upper(),
+            "unit": tx.street.pk,
+            "role": "staff",
+            "submission": form_key(),
+        }
         response = client.post(self.url("setup-person-new"), data)
         assert response.status_code == 400
         html = response.content.decode()
@@ -410,7 +429,13 @@ class TestPeople:
 
     def test_someone_already_here_gets_roles_on_their_own_page(self, client, tx):
         client.force_login(tx.admin)
-        data = {"full_name": "网格员", "username": tx.staff.username, "unit": tx.street2.pk, "role": "staff"}
+        data = {
+            "full_name": "网格员",
+            "username": tx.staff.username,
+            "unit": tx.street2.pk,
+            "role": "staff",
+            "submission": form_key(),
+        }
         response = client.post(self.url("setup-person-new"), data)
         assert response.status_code == 400 and "已在本区" in response.content.decode()
         assert self.url("setup-person", tx.staff.pk) in response.content.decode()
@@ -436,7 +461,7 @@ class TestPeople:
             {"full_name": "甲", "username": "tx_jia", "unit": tx.street.pk, "role": "staff", "phone": "12345"},
             {"full_name": "甲", "username": "甲", "unit": tx.street.pk, "role": "staff"},
         ]:
-            response = client.post(self.url("setup-person-new"), data)
+            response = client.post(self.url("setup-person-new"), {**data, "submission": form_key()})
             assert response.status_code == 400, data
         assert snapshot() == before
         response = client.post(self.url("setup-person-role-add", tx.staff.pk), {"unit": td.unit.pk, "role": "admin"})
@@ -494,6 +519,7 @@ class TestWorkGroups:
                 "streets": [tx.street.pk],
                 "schedule": "每周二、四下午",
                 "order": 1,
+                "submission": form_key(),
             },
         )
         assert response.status_code == 302
@@ -513,11 +539,15 @@ class TestWorkGroups:
         before = snapshot()
         for extra in ({"leader": td.supervisor.pk}, {"members": [td.staff.pk]}, {"streets": [td.street.pk]}):
             response = client.post(
-                self.url("setup-group-new"), {"kind": "work_line", "name": "越界专线", "order": 0, **extra}
+                self.url("setup-group-new"),
+                {"kind": "work_line", "name": "越界专线", "order": 0, "submission": form_key(), **extra},
             )
             assert response.status_code == 400, extra
             assert response.context["form"]["name"].value() == "越界专线"
-        response = client.post(self.url("setup-group-new"), {"kind": "work_line", "name": "城市管理专线", "order": 0})
+        response = client.post(
+            self.url("setup-group-new"),
+            {"kind": "work_line", "name": "城市管理专线", "order": 0, "submission": form_key()},
+        )
         assert response.status_code == 400 and "已有名为“城市管理专线”的工作组" in response.content.decode()
         assert snapshot() == before
 
@@ -560,6 +590,7 @@ class TestCampaign:
                 "start_date": today.isoformat(),
                 "inspection_date": (today + datetime.timedelta(days=120)).isoformat(),
                 "end_date": (today + datetime.timedelta(days=365)).isoformat(),
+                "submission": form_key(),
             },
         )
         campaign = Campaign.objects.get(district=fresh.unit)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from campaigns.models import LedgerSequence, PhotoKind, Ticket, TicketEvent, TicketPhoto, TicketState
 
-from .factories import jpeg_bytes, pending_photo, photo_upload
+from .factories import form_key, jpeg_bytes, pending_photo, photo_upload
 
 LOG_URL = reverse("campaigns:ticket-log")
 
@@ -19,6 +19,7 @@ def log_data(tx, **overrides):
         "street": "",
         "category": tx.category.pk,
         "description": "市场东门垃圾桶满溢",
+        "submission": form_key(),
     }
     data.update(overrides)
     return data

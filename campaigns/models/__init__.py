@@ -37,6 +37,7 @@ from .points import PointImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
+from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     OPEN_STATES,
     LedgerSequence,
@@ -64,6 +65,8 @@ __all__ = [
     "SecondFactorPolicy",
     "SetupImport",
     "SetupImportKind",
+    "SubmissionKey",
+    "SubmissionKind",
     "DailyReport",
     "Delivery",
     "DeliveryChannel",

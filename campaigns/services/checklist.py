@@ -109,7 +109,7 @@ def checklist_item_update(*, item, actor, note="", files=(), status=None, progre
     """Record progress on a task: new status/progress/self-score and/or notes with evidence.
 
     Changing the figures needs the lead unit (or a supervisor); notes and evidence may also
-    come from cooperating units. One timeline entry is written either way.
+    come from cooperating units. One timeline entry is written either way, and returned.
     """
     may_update, may_add = checklist_permissions(item, actor)
     changing = any(value is not None for value in (status, progress, self_score))
@@ -151,7 +151,7 @@ def checklist_item_update(*, item, actor, note="", files=(), status=None, progre
         _store_evidence(item, update, actor, checked)
         district_id = item.campaign.district_id
         transaction.on_commit(lambda: board_invalidate(district_id))
-    return item
+    return update
 
 
 def areas_for(campaign):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,8 +35,10 @@ from campaigns.models import (
     ChecklistImport,
     ChecklistItem,
     Role,
+    SubmissionKind,
     Ticket,
 )
+from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors import checklist_area_scores, checklist_items
 from campaigns.services.checklist import checklist_apply_standard, checklist_item_update, checklist_permissions
 from campaigns.services.checklist_import import (
@@ -187,18 +190,31 @@ def checklist_item_update_view(request, pk):
     if not may_add:
         raise PermissionDenied(_("您不是这项任务的牵头或配合单位，只能查看。"))
     form = ChecklistUpdateForm(request.POST, request.FILES, item=item, may_update=may_update)
+    kind = SubmissionKind.CHECKLIST_UPDATE
+    if (answer := submission_repeat(request, form, kind)) is not None:
+        return answer  # sent twice: one timeline entry, one set of evidence
     if form.is_valid():
         data = form.cleaned_data
         try:
-            checklist_item_update(
-                item=item,
-                actor=request.user,
-                note=data.get("note", ""),
-                files=data.get("files", []),
-                status=data.get("status") if may_update else None,
-                progress=data.get("progress") if may_update else None,
-                self_score=data.get("self_score") if may_update else None,
+            create_once(
+                request,
+                form,
+                kind,
+                lambda: checklist_item_update(
+                    item=item,
+                    actor=request.user,
+                    note=data.get("note", ""),
+                    files=data.get("files", []),
+                    status=data.get("status") if may_update else None,
+                    progress=data.get("progress") if may_update else None,
+                    self_score=data.get("self_score") if may_update else None,
+                ),
+                lambda update: reverse("campaigns:checklist-item", args=[item.pk]),
             )
+        except SubmissionRepeated as repeated:
+            return submission_answer(request, repeated)
+        except SubmissionRefused as refused:
+            form.submission_refuse(refused.message)
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
         else:

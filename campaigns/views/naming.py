@@ -1,18 +1,28 @@
 """Rankings (红黑榜) and the 通报 an admin drafts from them, edits and prints."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
 from campaigns.forms import NoticeForm
-from campaigns.models import Campaign, CampaignStatus, Notice, Role, Ticket
+from campaigns.models import Campaign, CampaignStatus, Notice, Role, SubmissionKind, Ticket
+from campaigns.once import (
+    SubmissionForm,
+    SubmissionRefused,
+    SubmissionRepeated,
+    create_once,
+    submission_answer,
+    submission_repeat,
+)
 from campaigns.selectors.rankings import BASES, RANKING_RULES, rankings, red_and_black
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
@@ -95,6 +105,7 @@ def ranking_page(request, code):
             "rules": RANKING_RULES,
             "notices": Notice.objects.filter(district=district).select_related("created_by")[:10],
             "is_admin": scope_for(request.user).has_role(district.pk, {Role.ADMIN}),
+            "draft_form": SubmissionForm(),
         },
     )
 
@@ -108,9 +119,38 @@ def notice_draft(request, code):
     if campaign is None:
         messages.error(request, _("本区没有进行中的活动，无法起草通报。"))
         return redirect("campaigns:rankings", code=district.code)
+    form = SubmissionForm(request.POST)
+    kind = SubmissionKind.NOTICE_DRAFT
+    if (answer := submission_repeat(request, form, kind)) is not None:
+        return answer  # clicked twice: the draft the first click made
     today = timezone.localdate()
     start, end = _period(request, today)
     basis = request.POST.get("basis", "score")
+    period = urlencode({"start": start, "end": end, "basis": basis})
+    back = f"{reverse('campaigns:rankings', args=[district.code])}?{period}"
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect(back)
+    notice = _draft(district, campaign, start, end, basis, today, request.user)
+    try:
+        create_once(
+            request, form, kind, lambda: _saved(notice), lambda made: reverse("campaigns:notice-edit", args=[made.pk])
+        )
+    except SubmissionRepeated as repeated:
+        return submission_answer(request, repeated)
+    except SubmissionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(back)
+    return redirect("campaigns:notice-edit", pk=notice.pk)
+
+
+def _saved(notice):
+    notice.save()
+    return notice
+
+
+def _draft(district, campaign, start, end, basis, today, actor):
+    """A 通报 drawn from the period's rankings and overdue problems, not saved yet."""
     streets, units, basis = rankings(district, campaign, start, end, basis)
     street_red, street_black = red_and_black(streets)
     unit_red, unit_black = red_and_black(units)
@@ -134,7 +174,7 @@ def notice_draft(request, code):
     )
     total = sum(row.total for row in streets)
     closed = sum(row.closed for row in streets)
-    notice = Notice.objects.create(
+    return Notice(
         district=district,
         campaign=campaign,
         title=_("关于%(start)s至%(end)s创卫问题整改情况的通报")
@@ -165,9 +205,8 @@ def notice_draft(request, code):
         overdue_list=overdue_text,
         closing=_("请上榜单位认真分析原因，对逾期问题立即整改销号，并于三个工作日内将整改情况报区创卫办。"),
         issuer=_("%(district)s创建国家卫生城市工作领导小组办公室") % {"district": district.name},
-        created_by=request.user,
+        created_by=actor,
     )
-    return redirect("campaigns:notice-edit", pk=notice.pk)
 
 
 def _notice_for(request, pk, *, admin=False):

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,16 @@ from campaigns.models import (
     OrgUnit,
     Role,
     SecondFactorPolicy,
+    SubmissionKind,
     UnitKind,
+)
+from campaigns.once import (
+    OneSubmissionForm,
+    SubmissionRefused,
+    SubmissionRepeated,
+    create_once,
+    submission_answer,
+    submission_repeat,
 )
 from campaigns.services.accounts import (
     AccountRefused,
@@ -76,7 +86,7 @@ def _units():
     return OrgUnit.objects.filter(is_active=True).order_by("district_id", "kind", "name")
 
 
-class AccountCreateForm(forms.Form):
+class AccountCreateForm(OneSubmissionForm, forms.Form):
     username = forms.RegexField(
         label=gettext_lazy("账号"),
         regex=r"^[A-Za-z0-9_.@-]{3,40}$",
@@ -200,9 +210,14 @@ def account_list(request):
 @duty_required(Duty.SECURITY)
 def account_new(request):
     form = AccountCreateForm(request.POST if request.method == "POST" else None)
+    kind = SubmissionKind.ACCOUNT
+    if request.method == "POST" and (answer := submission_repeat(request, form, kind)) is not None:
+        return answer  # sent twice: the account the first send made (its password is not shown again)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        issued = []
+
+        def create():
             user, password = account_create(
                 actor=request.user,
                 username=data["username"],
@@ -213,9 +228,19 @@ def account_new(request):
                 role=data["role"],
                 phone=data["phone"],
             )
+            issued.append(password)
+            return user
+
+        try:
+            user = create_once(request, form, kind, create, lambda made: reverse("security-account", args=[made.pk]))
+        except SubmissionRepeated as repeated:
+            return submission_answer(request, repeated)
+        except SubmissionRefused as refused:
+            form.submission_refuse(refused.message)
         except AccountRefused as refused:
             form.add_error(None, str(refused))
         else:
+            password = issued[0]
             if password is None:
                 messages.success(
                     request,

@@ -31,12 +31,22 @@ from campaigns.models import (
     Role,
     SetupImport,
     SetupImportKind,
+    SubmissionKind,
     UnitKind,
     WorkGroup,
 )
+from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
-from campaigns.setup_forms import CampaignForm, UnitForm, UnitImportForm, WorkGroupForm
+from campaigns.setup_forms import (
+    CampaignForm,
+    CampaignNewForm,
+    UnitForm,
+    UnitImportForm,
+    UnitNewForm,
+    WorkGroupForm,
+    WorkGroupNewForm,
+)
 
 from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
@@ -266,8 +276,16 @@ def _unit_save(request, district, form, unit=None):
     }
     try:
         if unit is None:
-            return unit_service.unit_create(district=district, actor=request.user, **values)
+            return create_once(
+                request,
+                form,
+                SubmissionKind.UNIT,
+                lambda: unit_service.unit_create(district=district, actor=request.user, **values),
+                lambda made: reverse("campaigns:setup-unit", args=[district.code, made.pk]),
+            )
         return unit_service.unit_update(unit=unit, district=district, actor=request.user, **values)
+    except SubmissionRefused as refused:
+        form.submission_refuse(refused.message)
     except unit_service.UnitRefused as refused:
         form.add_error(None, str(refused))
     except ValidationError as invalid:
@@ -283,9 +301,15 @@ def unit_new(request, code):
     parent = request.GET.get("parent")
     if parent and parent.isdigit():
         initial = {"parent": parent, "kind": UnitKind.COMMUNITY}
-    form = UnitForm(request.POST or None, district=district, initial=initial)
+    form = UnitNewForm(request.POST or None, district=district, initial=initial)
     if request.method == "POST":
-        if form.is_valid() and (unit := _unit_save(request, district, form)):
+        if (answer := submission_repeat(request, form, SubmissionKind.UNIT)) is not None:
+            return answer  # saved twice: the unit the first send added
+        try:
+            unit = form.is_valid() and _unit_save(request, district, form)
+        except SubmissionRepeated as repeated:
+            return submission_answer(request, repeated)
+        if unit:
             messages.success(request, _("已添加“%(name)s”。") % {"name": unit.name})
             if "again" in request.POST:
                 again = reverse("campaigns:setup-unit-new", args=[district.code])
@@ -467,12 +491,23 @@ def group_new(request, code):
     if campaign is None:
         messages.info(request, _("工作组属于活动：请先创建活动。"))
         return redirect("campaigns:setup-campaign-new", code=district.code)
-    form = WorkGroupForm(request.POST or None, district=district, instance=WorkGroup(campaign=campaign))
+    form = WorkGroupNewForm(request.POST or None, district=district, instance=WorkGroup(campaign=campaign))
     if request.method == "POST":
+        kind = SubmissionKind.WORK_GROUP
+        if (answer := submission_repeat(request, form, kind)) is not None:
+            return answer  # saved twice: the group the first send added (not "the name is taken")
         if form.is_valid():
-            group = form.save()
-            messages.success(request, _("已添加工作组“%(name)s”。") % {"name": group.name})
-            return redirect(f"{reverse('campaigns:setup-groups', args=[district.code])}?campaign={campaign.pk}")
+            try:
+                group = create_once(
+                    request, form, kind, form.save, lambda made: reverse("campaigns:setup-group", args=[code, made.pk])
+                )
+            except SubmissionRepeated as repeated:
+                return submission_answer(request, repeated)
+            except SubmissionRefused as refused:
+                form.submission_refuse(refused.message)
+            else:
+                messages.success(request, _("已添加工作组“%(name)s”。") % {"name": group.name})
+                return redirect(f"{reverse('campaigns:setup-groups', args=[district.code])}?campaign={campaign.pk}")
         return _group_form_page(request, district, campaign, form, status=400)
     return _group_form_page(request, district, campaign, form)
 
@@ -497,13 +532,28 @@ def group_edit(request, code, pk):
 @login_required
 def campaign_new(request, code):
     district = get_district_for_admin(request.user, code)
-    form = CampaignForm(request.POST or None, instance=Campaign(district=district))
+    form = CampaignNewForm(request.POST or None, instance=Campaign(district=district))
     if request.method == "POST":
+        kind = SubmissionKind.CAMPAIGN
+        if (answer := submission_repeat(request, form, kind)) is not None:
+            return answer  # created twice: the campaign the first send made (not "the name is taken")
         if form.is_valid():
-            campaign = form.save()
-            board_invalidate(district.pk)  # the board shows the running campaign and its countdown
-            messages.success(request, _("活动“%(name)s”已创建。下一步：生成任务清单。") % {"name": campaign.name})
-            return redirect("campaigns:setup-campaign", code=district.code, pk=campaign.pk)
+            try:
+                campaign = create_once(
+                    request,
+                    form,
+                    kind,
+                    form.save,
+                    lambda made: reverse("campaigns:setup-campaign", args=[code, made.pk]),
+                )
+            except SubmissionRepeated as repeated:
+                return submission_answer(request, repeated)
+            except SubmissionRefused as refused:
+                form.submission_refuse(refused.message)
+            else:
+                board_invalidate(district.pk)  # the board shows the running campaign and its countdown
+                messages.success(request, _("活动“%(name)s”已创建。下一步：生成任务清单。") % {"name": campaign.name})
+                return redirect("campaigns:setup-campaign", code=district.code, pk=campaign.pk)
         return render(request, "campaigns/setup_campaign_form.html", {"district": district, "form": form}, status=400)
     return render(request, "campaigns/setup_campaign_form.html", {"district": district, "form": form})
 

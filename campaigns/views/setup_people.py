@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import get_district_for_admin
 from campaigns.audit import audit_record
-from campaigns.models import AccountProfile, AuditKind, Membership, Role, SetupImport, SetupImportKind
+from campaigns.models import AccountProfile, AuditKind, Membership, Role, SetupImport, SetupImportKind, SubmissionKind
+from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.privacy import mask_phone
 from campaigns.services import people as people_service
 from campaigns.services.accounts import AccountRefused, membership_revoke
@@ -139,6 +141,34 @@ def person_detail(request, code, pk):
     return _person_page(request, district, _person_in(district, pk))
 
 
+def _enrol(request, district, form):
+    """The account and its role, made once however often the form is sent: (user, one-time password)."""
+    data = form.cleaned_data
+    issued = []
+
+    def create():
+        user, password = people_service.person_create(
+            district=district,
+            actor=request.user,
+            username=data["username"],
+            full_name=data["full_name"],
+            unit=data["unit"],
+            role=data["role"],
+            phone=data["phone"],
+        )
+        issued.append(password)
+        return user
+
+    user = create_once(
+        request,
+        form,
+        SubmissionKind.PERSON,
+        create,
+        lambda made: reverse("campaigns:setup-person", args=[district.code, made.pk]),
+    )
+    return user, issued[0]
+
+
 @login_required
 def person_new(request, code):
     district = get_district_for_admin(request.user, code)
@@ -146,8 +176,12 @@ def person_new(request, code):
     existing = None
     if request.method == "POST":
         if form.is_valid():
+            existing = people_service.existing_in_district(form.cleaned_data["username"], district)
+        # After the lookup: the one "already here" may be whom this very form enrolled a moment ago.
+        if (answer := submission_repeat(request, form, SubmissionKind.PERSON)) is not None:
+            return answer  # sent twice: the person the first send enrolled (the password is not shown again)
+        if form.is_valid():
             data = form.cleaned_data
-            existing = people_service.existing_in_district(data["username"], district)
             if existing is not None:
                 form.add_error(
                     "username",
@@ -156,15 +190,11 @@ def person_new(request, code):
                 )
             else:
                 try:
-                    user, password = people_service.person_create(
-                        district=district,
-                        actor=request.user,
-                        username=data["username"],
-                        full_name=data["full_name"],
-                        unit=data["unit"],
-                        role=data["role"],
-                        phone=data["phone"],
-                    )
+                    user, password = _enrol(request, district, form)
+                except SubmissionRepeated as repeated:
+                    return submission_answer(request, repeated)
+                except SubmissionRefused as refused:
+                    form.submission_refuse(refused.message)
                 except AccountRefused:
                     form.add_error(
                         "username",

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +18,15 @@ from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
 from campaigns.audit import audit_record
 from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
-from campaigns.models import AuditKind, MonthlySummary, Role, SummaryStatus, Ticket
+from campaigns.models import AuditKind, MonthlySummary, Role, SubmissionKind, SummaryStatus, Ticket
+from campaigns.once import (
+    SubmissionForm,
+    SubmissionRefused,
+    SubmissionRepeated,
+    create_once,
+    submission_answer,
+    submission_repeat,
+)
 from campaigns.queue import enqueue_on_commit
 from campaigns.services.cells import CsvWriter, xlsx_append
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
@@ -53,6 +62,7 @@ def summary_list(request, code):
             "summaries": MonthlySummary.objects.filter(district=district).select_related("created_by")[:60],
             "months": months,
             "is_admin": scope_for(request.user).has_role(district.pk, {Role.ADMIN}),
+            "create_form": SubmissionForm(),
         },
     )
 
@@ -62,6 +72,10 @@ def summary_list(request, code):
 def summary_create(request, code):
     district = get_district_for_user(request.user, code)
     _require(request.user, district.pk, {Role.ADMIN}, _("只有管理员可以生成月度专报。"))
+    form = SubmissionForm(request.POST)
+    kind = SubmissionKind.MONTHLY_SUMMARY
+    if (answer := submission_repeat(request, form, kind)) is not None:
+        return answer  # clicked twice: one new version, generated once
     try:
         month = parse_month(request.POST.get("month", ""))
     except ValueError as exc:
@@ -75,7 +89,22 @@ def summary_create(request, code):
     if month > timezone.localdate():
         messages.error(request, _("不能生成还没到的月份。"))
         return redirect("campaigns:summaries", code=district.code)
-    summary = summary_request(district=district, month=month, actor=request.user)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect("campaigns:summaries", code=district.code)
+    try:
+        summary = create_once(
+            request,
+            form,
+            kind,
+            lambda: summary_request(district=district, month=month, actor=request.user),
+            lambda made: reverse("campaigns:summary", args=[made.pk]),
+        )
+    except SubmissionRepeated as repeated:
+        return submission_answer(request, repeated)
+    except SubmissionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("campaigns:summaries", code=district.code)
     # With the broker down the summary waits as 排队中 and sweep_left_work starts it later.
     enqueue_on_commit(generate_monthly_summary, summary.pk)
     return redirect("campaigns:summary", pk=summary.pk)

@@ -38,10 +38,12 @@ from campaigns.models import (
     InspectionPoint,
     Membership,
     PhotoKind,
+    SubmissionKind,
     Ticket,
     TicketAction,
     TicketEvent,
 )
+from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
 from campaigns.page_cache import person_page
 from campaigns.privacy import phone_for
 
@@ -141,10 +143,15 @@ def ticket_log(request):
         return render(request, "campaigns/ticket_log.html", {"form": form, "campaign": campaign, "district": district})
 
     form = TicketLogForm(request.POST, request.FILES, **kwargs)
+    # A form sent before is answered with its ticket, even if it would not pass the checks
+    # now (the deadline it gave is past, its point was retired), and before a photo is stored.
+    if (answer := submission_repeat(request, form, SubmissionKind.TICKET_LOG)) is not None:
+        return answer
     if form.is_valid():
         data = form.cleaned_data
         try:
-            # The photos are stored inside the verb's transaction: they commit with the ticket.
+            # The photos are stored inside the verb's transaction: they commit with the ticket,
+            # and so does the form's key.
             ticket = workflow.ticket_log(
                 actor=request.user,
                 campaign=campaign,
@@ -156,7 +163,14 @@ def ticket_log(request):
                 place=data.get("place", ""),
                 assignment=form.assignment(),
                 checklist_item=data.get("checklist_item"),
+                submission_key=form.submission_key,
             )
+        except SubmissionRepeated as repeated:  # the same form, sent at the same instant, won
+            form.photos_rolled_back()
+            return submission_answer(request, repeated)
+        except SubmissionRefused as refused:
+            form.photos_rolled_back()
+            form.submission_refuse(refused.message)
         except workflow.ActionForbidden as exc:
             raise PermissionDenied(exc.message) from None
         except workflow.WorkflowError as exc:
