@@ -29,6 +29,7 @@ from campaigns.models import (
     PointImport,
 )
 from campaigns.services import checklist_import, xlsx_import, xlsx_read
+from campaigns.services import xlsx_guard as caps
 
 NOW = datetime.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 MB = 1024 * 1024
@@ -350,60 +351,83 @@ def long_cells(rows, length):
     )
 
 
+def mb(size):
+    return f"{size // MB}"
+
+
+# Each file is one past one cap (and within the others), and its message names that limit.
 HOSTILE = {
     "unzipped": (
-        dict(parts={"xl/media/image1.png": b"\0" * (17 * MB)}),
-        "文件解压后有 17 MB，超过 16 MB 的上限",
+        dict(parts={"xl/media/image1.png": b"\0" * (caps.MAX_UNZIPPED_BYTES + MB)}),
+        f"文件解压后有 {mb(caps.MAX_UNZIPPED_BYTES + MB)} MB，超过 {mb(caps.MAX_UNZIPPED_BYTES)} MB 的上限",
     ),
     "shared strings size": (
         dict(
-            parts=shared_strings("<si><t>" + "a" * (7 * MB) + "</t></si>"),
+            parts=shared_strings("<si><t>" + "a" * (caps.MAX_SHARED_STRINGS_BYTES + MB) + "</t></si>"),
             content_types=[("xl/sharedStrings.xml", SST)],
         ),
-        "表格中的文字（共享字符串）解压后有 7 MB，超过 6 MB 的上限",
+        f"表格中的文字（共享字符串）解压后有 {mb(caps.MAX_SHARED_STRINGS_BYTES + MB)} MB，"
+        f"超过 {mb(caps.MAX_SHARED_STRINGS_BYTES)} MB 的上限",
     ),
     "shared strings count": (
-        dict(parts=shared_strings("<si><t>x</t></si>" * 100_001), content_types=[("xl/sharedStrings.xml", SST)]),
-        "表格中不同的文字超过 100,000 条",
+        dict(
+            parts=shared_strings("<si><t>x</t></si>" * (caps.MAX_SHARED_STRINGS + 1)),
+            content_types=[("xl/sharedStrings.xml", SST)],
+        ),
+        f"表格中不同的文字超过 {caps.MAX_SHARED_STRINGS:,} 条",
     ),
     "rich text": (
         dict(
-            parts=shared_strings("<si><r><t>a</t></r><r><t>b</t></r></si>" * 60_001),
+            # Five elements a string: more of them than the cap, fewer strings than theirs.
+            parts=shared_strings(
+                "<si><r><t>a</t></r><r><t>b</t></r></si>" * (caps.MAX_SHARED_STRING_ELEMENTS // 5 + 1)
+            ),
             content_types=[("xl/sharedStrings.xml", SST)],
         ),
-        "表格中的文字带有过多的格式（超过 300,000 处）",
+        f"表格中的文字带有过多的格式（超过 {caps.MAX_SHARED_STRING_ELEMENTS:,} 处）",
     ),
     "cells": (
-        dict(patch=in_sheet("".join(f'<row r="{r}">' + "<c/>" * 1000 + "</row>" for r in range(3, 204)))),
-        "表格的单元格超过 200,000 个",
+        dict(
+            patch=in_sheet(
+                "".join(f'<row r="{r}">' + "<c/>" * 1000 + "</row>" for r in range(3, caps.MAX_CELLS // 1000 + 4))
+            )
+        ),
+        f"表格的单元格超过 {caps.MAX_CELLS:,} 个",
     ),
     "sheet elements": (
-        dict(patch=in_sheet(after_data="<mergeCells>" + '<mergeCell ref="C1:D1"/>' * 600_001 + "</mergeCells>")),
-        "工作表里的单元格、合并单元格等内容超过 600,000 项",
+        dict(
+            patch=in_sheet(
+                after_data="<mergeCells>" + '<mergeCell ref="C1:D1"/>' * (caps.MAX_SHEET_ELEMENTS + 1) + "</mergeCells>"
+            )
+        ),
+        f"工作表里的单元格、合并单元格等内容超过 {caps.MAX_SHEET_ELEMENTS:,} 项",
     ),
     "rows × columns": (
+        # The header is 11 columns wide; one value far down makes every row between be read.
         dict(patch=in_sheet('<row r="100001"><c r="B100001" t="inlineStr"><is><t>x</t></is></c></row>')),
-        "要读取的区域有 100,001 行 × 11 列，超过 200,000 个单元格",
+        f"要读取的区域有 100,001 行 × 11 列，超过 {caps.MAX_AREA:,} 个单元格",
     ),
     "other parts": (
         dict(
             patch={
-                "xl/styles.xml": lambda body: body.replace(b"<numFmts", b"<!--" + b"x" * (2 * MB) + b"--><numFmts", 1)
+                "xl/styles.xml": lambda body: body.replace(
+                    b"<numFmts", b"<!--" + b"x" * caps.MAX_OTHER_XML_BYTES + b"--><numFmts", 1
+                )
             }
         ),
-        "文件中的格式、图表等表格以外的内容解压后超过 2 MB",
+        f"文件中的格式、图表等表格以外的内容解压后超过 {mb(caps.MAX_OTHER_XML_BYTES)} MB",
     ),
     "parts": (
-        dict(parts={f"xl/media/image{n}.png": b"" for n in range(300)}),
+        dict(parts={f"xl/media/image{n}.png": b"" for n in range(caps.MAX_PARTS)}),
         "文件包含的部件太多",
     ),
     "a cell longer than Excel allows": (
-        dict(patch=in_sheet(long_cells(1, 32_768))),
-        "第 3 行有单元格超过 32767 个字符",
+        dict(patch=in_sheet(long_cells(1, xlsx_read.MAX_CELL_CHARS + 1))),
+        f"第 3 行有单元格超过 {xlsx_read.MAX_CELL_CHARS} 个字符",
     ),
     "text in all": (
-        dict(patch=in_sheet(long_cells(70, 30_000))),
-        "表格里的文字总量超过 2,000,000 字",
+        dict(patch=in_sheet(long_cells(xlsx_read.MAX_TEXT_CHARS // 30_000 + 1, 30_000))),
+        f"表格里的文字总量超过 {xlsx_read.MAX_TEXT_CHARS:,} 字",
     ),
 }
 
@@ -430,7 +454,7 @@ class TestFilesThatWouldExhaustTheServer:
     def test_the_same_file_just_inside_the_caps_is_read(self, wang, tx):
         content = rebuilt(
             workbook_bytes(HEADER, [task_row(tx)]),
-            parts=shared_strings("<si><t>x</t></si>" * 100_000),
+            parts=shared_strings("<si><t>x</t></si>" * caps.MAX_SHARED_STRINGS),
             content_types=[("xl/sharedStrings.xml", SST)],
         )
         response = checklist_upload(wang, tx, content)

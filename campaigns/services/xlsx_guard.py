@@ -5,8 +5,8 @@ openpyxl, even read-only, loads every shared string into a list at once (3.3 mil
 from a 145 KB file, took 51 s and 445 MB), parses the styles and every part it finds whole,
 reads each worksheet that lacks a <dimension> to the end just to size it, and pads the rows a
 sheet leaves out. So the zip's directory is read first, then the parts that cost are streamed
-with lxml (entities not resolved, no network) and counted, each count stopping at its cap:
-nothing here holds more than one XML element at a time. Each cap has its own message saying
+through lxml (entities not resolved, no network) to callbacks that count, each count
+stopping at its cap: no tree is built, so memory stays flat. Each cap has its own message saying
 the limit, so an office knows what to cut.
 
 The caps are sized for the largest file the imports accept (2,000 rows) with room to spare,
@@ -29,22 +29,22 @@ MB = 1024 * 1024
 MAX_DIRECTORY_BYTES = 64 * 1024
 MAX_PARTS = 300
 # Every part unzipped, together.
-MAX_UNZIPPED_BYTES = 16 * MB
+MAX_UNZIPPED_BYTES = 12 * MB
 # The shared-strings part (xl/sharedStrings.xml): its size, its strings (<si>) and all its
 # elements (rich text puts several runs in one string, each a handful of elements).
-MAX_SHARED_STRINGS_BYTES = 6 * MB
-MAX_SHARED_STRINGS = 100_000
-MAX_SHARED_STRING_ELEMENTS = 300_000
+MAX_SHARED_STRINGS_BYTES = 4 * MB
+MAX_SHARED_STRINGS = 50_000
+MAX_SHARED_STRING_ELEMENTS = 150_000
 # Every worksheet of the workbook (openpyxl reads a sheet without a <dimension> whole just to
 # size it): cells, and XML elements of any kind (rows, merged ranges, values …).
-MAX_CELLS = 200_000
-MAX_SHEET_ELEMENTS = 600_000
+MAX_CELLS = 100_000
+MAX_SHEET_ELEMENTS = 300_000
 # The area the import reads, rows × columns, from A1 to the last cell holding a value
 # within the first MAX_COLUMNS columns: empty rows in between are padded by openpyxl.
-MAX_AREA = 200_000
+MAX_AREA = 150_000
 # Parts openpyxl parses whole that are neither worksheets nor shared strings: styles, the
 # workbook, relationships, document properties, charts … (pictures are not parsed).
-MAX_OTHER_XML_BYTES = 2 * MB
+MAX_OTHER_XML_BYTES = 1 * MB
 # Columns read; no template is wider than a dozen.
 MAX_COLUMNS = 64
 
@@ -56,6 +56,7 @@ WORKBOOK_TYPES = {
 }
 SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 XML_SUFFIXES = (".xml", ".rels")
+CHUNK = 64 * 1024
 EOCD = b"PK\x05\x06"
 EOCD_SIZE = 22
 CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -98,26 +99,22 @@ def _directory_size(data):
     return struct.unpack_from("<I", data, position + 12)[0]
 
 
-def _stream(archive, name, events=("end",)):
-    """(event, element) of one part; each element's content is dropped once it has ended."""
+def _feed(archive, name, target):
+    """Stream one part through `target`'s start/end/data callbacks: no tree is built, so
+    memory stays flat however large the part, and a callback stops the parse by raising."""
+    parser = etree.XMLParser(
+        target=target,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     with archive.open(name) as source:
-        parser = etree.iterparse(
-            source,
-            events=events,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        for event, element in parser:
-            yield event, element
-            if event == "end":
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+        while chunk := source.read(CHUNK):
+            parser.feed(chunk)
+    parser.close()
 
 
 def _small_tree(archive, sizes, name):
@@ -180,27 +177,44 @@ def _package(archive, sizes):
     return workbook, strings if strings in sizes else None, sheets
 
 
+class _SharedStrings:
+    """Counts the strings (<si>) and elements of the shared-strings part, stopping at a cap."""
+
+    def __init__(self):
+        self.strings = self.elements = 0
+
+    def start(self, tag, attrib):
+        self.elements += 1
+        if self.elements > MAX_SHARED_STRING_ELEMENTS:
+            raise WorkbookRefused(
+                _("表格中的文字带有过多的格式（超过 %(max)s 处），无法读取。请粘贴为纯文本后再上传。")
+                % {"max": f"{MAX_SHARED_STRING_ELEMENTS:,}"}
+            )
+        if _local(tag) == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise WorkbookRefused(
+                    _("表格中不同的文字超过 %(max)s 条（共享字符串），无法读取。请只保留要导入的一张表后再上传。")
+                    % {"max": f"{MAX_SHARED_STRINGS:,}"}
+                )
+
+    def end(self, tag):
+        pass
+
+    def data(self, text):
+        pass
+
+    def close(self):
+        pass
+
+
 def _check_shared_strings(archive, sizes, part):
     if sizes[part] > MAX_SHARED_STRINGS_BYTES:
         raise WorkbookRefused(
             _("表格中的文字（共享字符串）解压后有 %(size)s MB，超过 %(max)s MB 的上限，无法读取。")
             % {"size": _mb(sizes[part]), "max": _mb(MAX_SHARED_STRINGS_BYTES)}
         )
-    strings = elements = 0
-    for _event, element in _stream(archive, part):
-        elements += 1
-        if _local(element.tag) == "si":
-            strings += 1
-            if strings > MAX_SHARED_STRINGS:
-                raise WorkbookRefused(
-                    _("表格中不同的文字超过 %(max)s 条（共享字符串），无法读取。请只保留要导入的一张表后再上传。")
-                    % {"max": f"{MAX_SHARED_STRINGS:,}"}
-                )
-        if elements > MAX_SHARED_STRING_ELEMENTS:
-            raise WorkbookRefused(
-                _("表格中的文字带有过多的格式（超过 %(max)s 处），无法读取。请粘贴为纯文本后再上传。")
-                % {"max": f"{MAX_SHARED_STRING_ELEMENTS:,}"}
-            )
+    _feed(archive, part, _SharedStrings())
 
 
 def _column_number(letters):
@@ -222,40 +236,58 @@ def _too_many_cells():
     }
 
 
-class _SheetCount:
-    """Cells and elements over every worksheet, and how far the read sheet holds values."""
+class _Sheets:
+    """Cells and elements over every worksheet, and how far the read sheet holds values:
+    the parser's callbacks for one worksheet after another (see `scan`)."""
 
     def __init__(self):
-        self.cells = 0
-        self.elements = 0
+        self.cells = self.elements = 0
+        self._reset()
+
+    def _reset(self):
+        self.last_row = self.last_column = 0
+        self.row = self.column = 0
+        self.has_value = self.in_value = False
+
+    def start(self, tag, attrib):
+        self.elements += 1
+        if self.elements > MAX_SHEET_ELEMENTS:
+            raise WorkbookRefused(_too_many_elements())
+        name = _local(tag)
+        if name == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS:
+                raise WorkbookRefused(_too_many_cells())
+            match = CELL_REF.match(attrib.get("r") or "")
+            self.column = _column_number(match.group(1)) if match else self.column + 1
+            self.has_value = False
+        elif name == "row":
+            number = attrib.get("r") or ""
+            self.row = int(number) if number.isdigit() and len(number) <= 7 else self.row + 1
+            self.column = 0
+        elif name in ("v", "t"):
+            self.in_value = True
+
+    def data(self, text):
+        if self.in_value and not self.has_value and text.strip():
+            self.has_value = True
+
+    def end(self, tag):
+        name = _local(tag)
+        if name in ("v", "t"):
+            self.in_value = False
+        elif name == "c" and self.has_value and self.column <= MAX_COLUMNS:
+            self.last_row = max(self.last_row, self.row)
+            self.last_column = max(self.last_column, self.column)
+
+    def close(self):
+        pass
 
     def scan(self, archive, part):
         """(last row, last column) holding a value within the first MAX_COLUMNS columns."""
-        last_row = last_column = 0
-        row = column = 0
-        has_value = False
-        for event, element in _stream(archive, part, events=("start", "end")):
-            name = _local(element.tag)
-            if event == "start":
-                self.elements += 1
-                if self.elements > MAX_SHEET_ELEMENTS:
-                    raise WorkbookRefused(_too_many_elements())
-                if name == "row":
-                    number = element.get("r") or ""
-                    row = int(number) if number.isdigit() and len(number) <= 7 else row + 1
-                    column = 0
-                elif name == "c":
-                    self.cells += 1
-                    if self.cells > MAX_CELLS:
-                        raise WorkbookRefused(_too_many_cells())
-                    match = CELL_REF.match(element.get("r") or "")
-                    column = _column_number(match.group(1)) if match else column + 1
-                    has_value = False
-            elif name in ("v", "t") and (element.text or "").strip():
-                has_value = True
-            elif name == "c" and has_value and column <= MAX_COLUMNS:
-                last_row, last_column = max(last_row, row), max(last_column, column)
-        return last_row, last_column
+        self._reset()
+        _feed(archive, part, self)
+        return self.last_row, self.last_column
 
 
 def sheet_extent(data: bytes, sheet_name: str) -> SheetExtent:
@@ -304,7 +336,7 @@ def _extent(archive, infos, sizes, sheet_name):
     if strings is not None:
         _check_shared_strings(archive, sizes, strings)
     name, part = next(((name, part) for name, part in sheets if name == sheet_name), sheets[0])
-    count = _SheetCount()
+    count = _Sheets()
     rows, columns = count.scan(archive, part)
     for _other_name, other_part in sheets:
         if other_part != part:
