@@ -81,8 +81,8 @@ class TestTemplate:
         assert response.status_code == 200
         workbook = load_workbook(io.BytesIO(response.content))
         sheet = workbook["任务清单"]
-        assert [cell.value for cell in sheet[1]] == ["示例标记", *HEADER]
-        assert sheet.max_row == 2 and sheet["A2"].value == "示例" and sheet["D2"].value
+        assert [cell.value for cell in sheet[1]] == [*HEADER, "示例标记"]
+        assert sheet.max_row == 2 and sheet["L2"].value == "示例" and sheet["C2"].value
         guide = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
         assert "3 市容环境卫生" in guide and tx.department.name in guide and "示例标记" in guide
 

@@ -130,7 +130,7 @@ class TestUnchangedTemplates:
         task_done(tx)
         before = tasks(tx)
         template = wang.get(reverse("campaigns:checklist-template", args=[tx.campaign.pk])).content
-        assert load_workbook(io.BytesIO(template))["任务清单"]["C2"].value == "3.1"
+        assert load_workbook(io.BytesIO(template))["任务清单"]["B2"].value == "3.1"
 
         response = checklist_upload(wang, tx, template)
 
@@ -143,7 +143,8 @@ class TestUnchangedTemplates:
         task_done(tx)
         before = tasks(tx)
         book = load_workbook(io.BytesIO(checklist_import.template_workbook(tx.campaign)))
-        book["任务清单"].append([None, "8", "8.1", "落实病媒生物防制管理规定", 4])
+        # Typed from column A, as an office does, under the example row.
+        book["任务清单"].append(["8", "8.1", "落实病媒生物防制管理规定", 4])
         out = io.BytesIO()
         book.save(out)
 
@@ -183,7 +184,7 @@ class TestUnchangedTemplates:
         before = tasks(tx)
         wang.cookies["django_language"] = language
         template = wang.get(reverse("campaigns:checklist-template", args=[tx.campaign.pk])).content
-        header = load_workbook(io.BytesIO(template)).worksheets[0]["A1"].value
+        header = load_workbook(io.BytesIO(template)).worksheets[0]["L1"].value
         assert header == {"en": "Example marker", "zh-hant": "示例標記"}[language]
 
         response = checklist_upload(wang, tx, template)

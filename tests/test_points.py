@@ -331,8 +331,8 @@ class TestImportTemplate:
         workbook = load_workbook(io.BytesIO(response.content))
         assert workbook.sheetnames == ["点位清单", "填写说明"]
         sheet = workbook["点位清单"]
-        assert [cell.value for cell in sheet[1]] == ["示例标记", *HEADER]
-        assert sheet.max_row == 2 and sheet["A2"].value == "示例" and sheet["B2"].value
+        assert [cell.value for cell in sheet[1]] == [*HEADER, "示例标记"]
+        assert sheet.max_row == 2 and sheet["H2"].value == "示例" and sheet["A2"].value
         guide = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
         for text in (tx.community.name, tx.street2.name, tx.department.name, "公共厕所", "所在单位 + 点位名称"):
             assert text in guide

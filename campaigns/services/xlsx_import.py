@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -253,21 +254,20 @@ def _guide_line(cells):
 def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
     """An empty template: the styled header, example rows, and a sheet that says how to fill it.
 
-    The first column is the example marker: `examples` (rows of the layout's columns) say
-    示例 there, are greyed, and are never imported; `rows` (real data, such as the units a
-    district already has) leave it empty. `guide` is GuideSections listed under the column
-    guide; `lists` are (column key, allowed labels) offered as a drop-down in that column.
+    After the layout's columns comes the example marker: `examples` (rows of the layout's
+    columns) say 示例 there, are greyed, and are never imported; `rows` (real data, such as
+    the units a district already has) leave it empty. It is the last column so that rows
+    typed or pasted from column A land under the right headers. `guide` is GuideSections
+    listed under the column guide; `lists` are (column key, allowed labels) offered as a
+    drop-down in that column.
     """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(layout.sheet_name)
-    sheet.append([str(EXAMPLE_LABEL)] + [str(column.label) for column in layout.columns])
-    marker = sheet.cell(row=1, column=1)
-    marker.font = Font(bold=True, color="666666")
-    marker.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.column_dimensions[marker.column_letter].width = 10
+    width = len(layout.columns)
+    sheet.append([str(column.label) for column in layout.columns] + [str(EXAMPLE_LABEL)])
     letters = {}
-    for index, column in enumerate(layout.columns, start=2):
+    for index, column in enumerate(layout.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         # Required columns dark, optional ones light.
         cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
@@ -275,15 +275,22 @@ def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = column.width
         letters[column.key] = cell.column_letter
+    marker = sheet.cell(row=1, column=width + 1)
+    marker.font = Font(bold=True, color="666666")
+    marker.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.column_dimensions[marker.column_letter].width = 10
     example_fill = PatternFill("solid", fgColor="EEEEEE")
     for row in examples:
-        sheet.append([EXAMPLE_MARK, *row])
+        sheet.append([*row, *[None] * (width - len(row)), EXAMPLE_MARK])
         for cell in sheet[sheet.max_row]:
             cell.fill = example_fill
             cell.font = Font(italic=True, color="666666")
+        sheet.cell(row=sheet.max_row, column=1).comment = Comment(
+            _("这是示例行（最后一列标着“%(mark)s”），导入时跳过。") % {"mark": EXAMPLE_MARK}, "ledger"
+        )
     for row in rows:
-        sheet.append([None, *row])
-    sheet.freeze_panes = "B2"
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
 
     def offer(key, formula):
         choice = DataValidation(type="list", formula1=formula, allow_blank=True)
@@ -299,7 +306,8 @@ def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
         [
             str(EXAMPLE_LABEL),
             _("不填"),
-            _("模板自带的示例行在这一列标着“%(mark)s”，导入时跳过；您填写的行这一列留空。") % {"mark": EXAMPLE_MARK},
+            _("模板自带的示例行在这一列（最后一列）标着“%(mark)s”，导入时跳过；您填写的行这一列留空。")
+            % {"mark": EXAMPLE_MARK},
         ]
     )
     for column in layout.columns:

@@ -6,7 +6,7 @@ sheet's header and the rows up to the last one holding a value are read. What co
 again and confirming it check the same rows against the ledger as it is then, without
 parsing the file again.
 
-Templates mark their own example rows (示例 in the first column); they are set aside here,
+Templates mark their own example rows (示例 in their last column); they are set aside here,
 never imported, and the preview says so.
 """
 
@@ -32,7 +32,7 @@ MAX_CELL_CHARS = 32_767
 # All the text of the rows read, together: one long shared string referenced by every cell
 # would otherwise multiply into gigabytes in the kept preview.
 MAX_TEXT_CHARS = 2_000_000
-# Every template's first column: the template's own example rows say 示例 there and are never
+# Every template's last column: the template's own example rows say 示例 there and are never
 # imported. Templates before it had no such column; their example rows carried the phrase.
 EXAMPLE_KEY = "_example"
 EXAMPLE_LABEL = gettext_lazy("示例标记")
@@ -57,7 +57,7 @@ def not_excel():
 
 
 def examples_skipped(numbers):
-    return _("示例行已跳过：第 %(rows)s 行是模板自带的示例（第一列标着“示例”），不会导入。") % {
+    return _("示例行已跳过：第 %(rows)s 行是模板自带的示例（“示例标记”一列标着“示例”），不会导入。") % {
         "rows": "、".join(str(number) for number in numbers)
     }
 
