@@ -26,7 +26,7 @@ before refusing), and one far cell (XFD1048576).
 Each file is read by `xlsx_read.read_workbook` — the guard, openpyxl, the rows — in a fresh
 Python process with Django loaded (a worker, before the upload): wall and CPU time of three
 runs (medians; this machine is shared, and wall time stretches with the others' load), the
-process's peak RSS (getrusage; it includes Django's own ~60 MB) and its growth
+process's peak RSS (getrusage; it includes Django, openpyxl and lxml, ~75 MB) and its growth
 over the process before reading, and in a separate run the Python heap's peak
 (tracemalloc, which slows Python down, so it is not timed). The figures go to stdout and to a
 section of bench/RESULTS.md.
