@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-clocks test-django6 lint audit bench loadtest install install-dev clean
+.PHONY: run test test-clocks test-django6 lint audit bench bench-imports loadtest install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ audit: install-dev
 bench: install-dev
 	$(BIN)/pip install --quiet gunicorn
 	$(BIN)/python bench/run.py
+
+# The imports benchmark (not part of make test, no database needed): the largest workbook the
+# import caps accept, read once; target under 5 s and 150 MB. Writes a section of bench/RESULTS.md.
+bench-imports: install-dev
+	DEBUG=1 $(BIN)/python bench/imports.py
 
 # The load test (not part of make test): 60 users for 3 minutes against gunicorn on a fresh
 # ledger_load database and Redis db 6, then the ledger is checked; exits non-zero on failure.

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import WorkbookUploadForm, workbook_field
 from .models import HolidaySchedule
-from .services.holiday_schedule import holiday_file_errors
+from .services.holiday_schedule import holiday_read
 
 
 class FestivalRowForm(forms.Form):
@@ -32,4 +32,4 @@ class HolidayScheduleForm(forms.Form):
 
 class HolidayImportForm(WorkbookUploadForm):
     file = workbook_field(_("节假日安排文件（.xlsx）"))
-    file_errors = staticmethod(holiday_file_errors)
+    read_file = staticmethod(holiday_read)

@@ -23,10 +23,10 @@ from .models import (
     WorkGroupKind,
 )
 from .once import OneSubmissionForm
-from .services.checklist_import import checklist_file_errors
+from .services.checklist_import import checklist_read
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
-from .services.point_import import district_departments, point_file_errors, point_units
+from .services.point_import import district_departments, point_read, point_units
 from .services.points import duplicate_name_message
 from .services.workdays import add_working_days, calendar_note
 
@@ -498,11 +498,14 @@ def workbook_field(label):
 
 
 class WorkbookUploadForm(forms.Form):
-    """An .xlsx to import. Each import names its `file` field (workbook_field) and says, in
-    `file_errors`, what is wrong with a whole file of its kind."""
+    """An .xlsx to import. Each import names its `file` field (workbook_field) and, in
+    `read_file`, how a file of its kind is read (the rows, or what is wrong with the whole
+    file). The file is read here, once: `sheet` keeps what was read for the upload."""
+
+    sheet = None
 
     @staticmethod
-    def file_errors(uploaded):
+    def read_file(uploaded):
         raise NotImplementedError
 
     def clean_file(self):
@@ -510,20 +513,21 @@ class WorkbookUploadForm(forms.Form):
         if uploaded.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(_("文件太大（超过 5 MB）。"))
         # A file that is no workbook at all is refused here, before it is kept anywhere.
-        errors = self.file_errors(uploaded)
-        if errors:
-            raise ValidationError(errors)
+        sheet = self.read_file(uploaded)
+        if sheet.errors:
+            raise ValidationError(sheet.errors)
+        self.sheet = sheet
         return uploaded
 
 
 class ChecklistImportForm(WorkbookUploadForm):
     file = workbook_field(_("任务清单文件（.xlsx）"))
-    file_errors = staticmethod(checklist_file_errors)
+    read_file = staticmethod(checklist_read)
 
 
 class PointImportForm(WorkbookUploadForm):
     file = workbook_field(_("点位清单文件（.xlsx）"))
-    file_errors = staticmethod(point_file_errors)
+    read_file = staticmethod(point_read)
 
 
 class PointForm(forms.ModelForm):

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from .forms import DateInput, WorkbookUploadForm, workbook_field
 from .models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
 from .once import OneSubmissionForm
-from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_file_errors
-from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_file_errors
+from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_read
+from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_read
 
 User = get_user_model()
 
@@ -87,12 +87,12 @@ class UnitNewForm(OneSubmissionForm, UnitForm):
 
 class UnitImportForm(WorkbookUploadForm):
     file = workbook_field(_("单位名单（.xlsx）"))
-    file_errors = staticmethod(units_file_errors)
+    read_file = staticmethod(units_read)
 
 
 class PeopleImportForm(WorkbookUploadForm):
     file = workbook_field(_("人员名单（.xlsx）"))
-    file_errors = staticmethod(people_file_errors)
+    read_file = staticmethod(people_read)
 
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role if role in ROLE_LABELS]

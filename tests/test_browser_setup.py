@@ -66,10 +66,11 @@ def test_a_new_admin_stands_up_an_empty_district_from_excel(browser, live_server
     shot(page, "02-units-preview-error")
     assert not OrgUnit.objects.filter(district=district).exclude(pk=district.pk).exists()
 
-    sheet.delete_rows(2)
-    sheet.insert_rows(3)
+    # Row 2 is the template's example (marked 示例, skipped); the mistaken row 3 moves below its street.
+    sheet.delete_rows(3)
+    sheet.insert_rows(4)
     for column, value in enumerate(rows[0], start=1):
-        sheet.cell(row=3, column=column, value=value)
+        sheet.cell(row=4, column=column, value=value)
     workbook.save(units_file)
     page.click("a.button:has-text('重新上传')")
     page.set_input_files("#id_file", str(units_file))

@@ -81,15 +81,16 @@ class TestTemplate:
         assert response.status_code == 200
         workbook = load_workbook(io.BytesIO(response.content))
         sheet = workbook["任务清单"]
-        assert [cell.value for cell in sheet[1]] == HEADER
-        assert sheet.max_row == 2 and "示例" in sheet["C2"].value
+        assert [cell.value for cell in sheet[1]] == [*HEADER, "示例标记"]
+        assert sheet.max_row == 2 and sheet["L2"].value == "示例" and sheet["C2"].value
         guide = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
-        assert "3 市容环境卫生" in guide and tx.department.name in guide
+        assert "3 市容环境卫生" in guide and tx.department.name in guide and "示例标记" in guide
 
-    def test_the_template_itself_imports_cleanly_as_its_example(self, tx):
+    def test_the_templates_example_row_is_never_imported(self, tx):
         content = importer.template_workbook(tx.campaign)
         preview = importer.checklist_preview(io.BytesIO(content), tx.campaign)
-        assert preview.file_errors == [] and preview.error_count == 0 and preview.added == 1
+        assert preview.rows == [] and preview.examples == [2]
+        assert preview.file_errors[0] == "表格里没有任务行。" and "示例行已跳过" in preview.file_errors[1]
 
     @pytest.mark.parametrize("who", ["staff", "supervisor", "leader", "unit_liaison"])
     def test_only_admins_import(self, client, tx, who):

@@ -236,11 +236,25 @@ class TestImport:
         client.force_login(city_admin)
         response = client.get(reverse("campaigns:holiday-template", args=[2026]))
         sheet = load_workbook(io.BytesIO(response.content)).active
-        rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-        assert [c.value for c in sheet[1]] == ["节日", "放假日期", "调休上班日期"]
+        rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True) if row[3] != "示例"}
+        assert [c.value for c in sheet[1]] == ["节日", "放假日期", "调休上班日期", "示例标记"]
         assert rows["国庆节"][1] == "2026-10-01至2026-10-07" and "2026-10-10" in rows["国庆节"][2]
         unknown = load_workbook(io.BytesIO(client.get(reverse("campaigns:holiday-template", args=[2027])).content))
-        assert [row[0] for row in unknown.active.iter_rows(min_row=2, values_only=True)][:2] == ["元旦", "春节"]
+        festivals = [row[0] for row in unknown.active.iter_rows(min_row=2, values_only=True) if row[3] != "示例"]
+        assert festivals[:2] == ["元旦", "春节"]
+
+    def test_the_template_as_downloaded_imports_the_package_year_and_skips_its_example(self, client, city_admin):
+        client.force_login(city_admin)
+        template = client.get(reverse("campaigns:holiday-template", args=[2026])).content
+        upload = SimpleUploadedFile("2026.xlsx", template)
+        response = client.post(reverse("campaigns:holiday-import", args=[2026]), {"file": upload})
+        assert response.status_code == 200 and "示例行已跳过" in response.content.decode()
+        record = HolidayImport.objects.get()
+        assert client.post(reverse("campaigns:holiday-import-confirm", args=[2026, record.pk])).status_code == 302
+        # The office's copy of 2026 reads exactly as the package did; the example's 春节 dates are not in it.
+        ours, package = workdays.year_calendar(2026), workdays.chinesecalendar_year(2026)
+        assert ours.source == workdays.OFFICE
+        assert ours.days_off == package.days_off and ours.working_weekends == package.working_weekends
 
 
 class TestReminder:

@@ -11,7 +11,6 @@ district's ids reveal nothing of it.
 import datetime
 import io
 import re
-import time
 import zipfile
 import zlib
 from decimal import Decimal
@@ -43,6 +42,8 @@ from campaigns.models import (
     TicketPhoto,
     TicketTally,
 )
+from campaigns.services import checklist_import
+from campaigns.services.xlsx_read import read_workbook
 
 from .factories import form_key, jpeg_bytes
 
@@ -391,6 +392,7 @@ class TestKeptExamples:
     def test_a_ticket_logged_for_its_own_street(self, staff_client, tx):
         post = {"point": tx.point.pk, "place": "东门口", "category": tx.category.pk, "description": "垃圾满溢"}
         post |= {"responsible_unit": tx.street.pk, "deadline": str(TODAY() + datetime.timedelta(days=3))}
+        post["submission"] = form_key()
         post["photos"] = [upload("good")]
         response = staff_client.post(LOG_URL, post)
         assert response.status_code == 302
@@ -829,7 +831,11 @@ class TestChecklistWorkbook:
             assert_says_why_in_chinese(response)
             return
         record = response.context["record"]
-        confirm = admin_client.post(reverse("campaigns:checklist-import-confirm", args=[tx.campaign.pk, record.pk]))
+        # An earlier example may have imported a task this file reopens or sets back: ticked.
+        ticked = [row.number for row in response.context["preview"].to_tick]
+        confirm = admin_client.post(
+            reverse("campaigns:checklist-import-confirm", args=[tx.campaign.pk, record.pk]), {"overwrite": ticked}
+        )
         assert confirm.status_code == 302
         for item in ChecklistItem.objects.filter(campaign=tx.campaign):
             assert item.full_score < 10000 and 0 <= item.progress <= 100
@@ -923,10 +929,11 @@ class TestChecklistWorkbook:
         out = io.BytesIO()
         book.save(out)
         assert out.tell() < 20_000
-        started = time.monotonic()
         response = admin_client.post(import_url(tx), {"file": SimpleUploadedFile("清单.xlsx", out.getvalue())})
-        assert time.monotonic() - started < 10
         assert response.status_code == 200 and response.context["preview"].added == 1
+        # Bounded, counted rather than timed: only the header and the one data row are read,
+        # none of the million padded rows down to the far cell.
+        assert read_workbook(out.getvalue(), checklist_import.LAYOUT).rows_read == 2
 
     def test_more_rows_than_allowed(self, admin_client, tx, settings):
         settings.IMPORT_MAX_ROWS = 5

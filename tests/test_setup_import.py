@@ -78,21 +78,23 @@ class TestUnitsTemplate:
         response = admin_client.get(reverse("campaigns:setup-units-template", args=["TX"]))
         workbook = load_workbook(io.BytesIO(response.content))
         sheet = workbook["单位"]
-        assert [cell.value for cell in sheet[1]] == UNIT_HEADER
-        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-        assert [tx.street.name, "街道", None, None, None] in rows
-        assert [tx.community.name, "社区", tx.street.name, None, None] in rows
+        assert [cell.value for cell in sheet[1]] == [*UNIT_HEADER, "示例标记"]
+        assert [c.value for c in sheet[2]][0] == "北沟社区" and sheet["F2"].value == "示例"
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+        assert [tx.street.name, "街道", None, None, None, None] in rows
+        assert [tx.community.name, "社区", tx.street.name, None, None, None] in rows
         guide = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
         assert "填写示例" in guide and "北沟社区" in guide
         preview = unit_service.units_preview(io.BytesIO(response.content), tx.unit)
         assert preview.is_clean and preview.unchanged == len(rows) and preview.added == 0
+        assert preview.examples == [2]
 
-    def test_the_template_of_an_empty_district_is_just_the_header(self, client, city):
+    def test_the_template_of_an_empty_district_is_the_header_and_the_example(self, client, city):
         district = OrgUnit.objects.create(name="铁北区", kind=UnitKind.DISTRICT, code="TB", parent=city)
         client.force_login(member(UserFactory(username="tb_admin"), district, "admin"))
         content = client.get(reverse("campaigns:setup-units-template", args=["TB"])).content
         preview = unit_service.units_preview(io.BytesIO(content), district)
-        assert preview.file_errors == ["表格里没有单位行。"]
+        assert preview.file_errors[0] == "表格里没有单位行。" and "示例行已跳过" in preview.file_errors[1]
 
 
 class TestUnitsImport:
@@ -300,8 +302,9 @@ class TestPeopleImport:
     def test_template_has_the_columns_and_a_guide(self, admin_client, tx):
         response = admin_client.get(reverse("campaigns:setup-people-template", args=["TX"]))
         workbook = load_workbook(io.BytesIO(response.content))
-        assert [cell.value for cell in workbook["人员"][1]] == PEOPLE_HEADER
-        assert workbook["人员"].max_row == 1  # examples are in the guide, never imported by mistake
+        assert [cell.value for cell in workbook["人员"][1]] == [*PEOPLE_HEADER, "示例标记"]
+        # One example row, marked in the last column: never imported by mistake.
+        assert workbook["人员"].max_row == 2 and workbook["人员"]["F2"].value == "示例"
         guide = "\n".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
         assert tx.community.name in guide and "督导/创卫办" in guide and "安全管理员" in guide
 

@@ -223,6 +223,13 @@ class ImportRecord(models.Model):
     rows_changed = models.PositiveIntegerField(_("更新"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("未变"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    parsed = models.JSONField(
+        _("读取结果"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("上传时从文件读出的各行：再看预览和确认导入都用它，不再重新解析文件。处理完后清空，文件仍保留。"),
+    )
 
     class Meta:
         abstract = True

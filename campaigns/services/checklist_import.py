@@ -32,15 +32,17 @@ from campaigns.services.xlsx_import import (
     GuideSection,
     ImportPreview,
     Layout,
+    SheetRows,
     cell_decimal,
     cell_text,
-    file_errors,
-    file_rows,
     note_changes,
+    read_upload,
+    read_workbook,
     record_confirm,
     record_preview,
     record_upload,
     shown,
+    start_preview,
     start_row,
     template_bytes,
 )
@@ -84,7 +86,8 @@ def _units(campaign):
 
 
 def template_workbook(campaign):
-    """The empty template with one example row, and a sheet that says how to fill it."""
+    """The empty template with one example row (marked 示例, never imported), and a sheet
+    that says how to fill it."""
     areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
     units = list(_units(campaign).order_by("kind", "order", "id"))
     example_area = areas[0] if areas else None
@@ -92,7 +95,7 @@ def template_workbook(campaign):
     example = [
         f"{example_area.code} {example_area.name}" if example_area else "3 市容环境卫生",
         f"{example_area.code}.1" if example_area else "3.1",
-        _("（示例，导入前请删除或改写本行）主次干道路面平整，垃圾收集容器配齐"),
+        _("主次干道路面平整，垃圾收集容器配齐"),
         5,
         example_units[0] if example_units else "",
         "、".join(example_units[1:3]),
@@ -143,18 +146,22 @@ def _any_date(value):
     raise ValueError(text)
 
 
-def checklist_file_errors(uploaded):
-    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
-    return file_errors(uploaded, LAYOUT)
+def checklist_read(uploaded) -> SheetRows:
+    """An uploaded checklist read once: its rows, or what is wrong with it as a whole."""
+    return read_upload(uploaded, LAYOUT)
 
 
 def checklist_preview(handle, campaign):
     """Read and check a workbook without writing anything."""
-    preview = ImportPreview()
-    header, data, errors = file_rows(handle, LAYOUT)
-    if errors:
-        preview.file_errors = errors
+    return checklist_check(read_workbook(handle.read(), LAYOUT), campaign)
+
+
+def checklist_check(sheet: SheetRows, campaign) -> ImportPreview:
+    """Check the rows read from a workbook against the campaign as it is now; nothing is written."""
+    preview = start_preview(sheet)
+    if preview.file_errors:
         return preview
+    data = sheet.rows
 
     areas = list(AssessmentArea.objects.filter(campaign=campaign))
     area_by_code = {area.code: area for area in areas}
@@ -300,19 +307,36 @@ def _classify(row, item):
     if old_units != new_units:
         row.changes[str(_("配合单位"))] = ["、".join(old_units), "、".join(new_units)]
     row.action = "change" if row.changes else "same"
+    row.warning = _undoes(item, clean)
 
 
-def checklist_import_upload(*, campaign, actor, uploaded):
-    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+def _undoes(item, clean):
+    """Why importing this row would undo work reported on the task, or "".
+
+    A file is often an old copy or a template: reopening a task reported done, or lowering a
+    reported progress, is what nobody means by accident, so the admin ticks it row by row.
+    """
+    status, progress = clean.get("status"), clean.get("progress")
+    lowers = progress is not None and progress < item.progress
+    if item.status == ChecklistStatus.DONE and ((status is not None and status != item.status) or lowers):
+        return _("将覆盖已完成任务")
+    if lowers:
+        return _("将降低进度（%(old)s%% → %(new)s%%）") % {"old": item.progress, "new": progress}
+    return ""
+
+
+def checklist_import_upload(*, campaign, actor, uploaded, sheet=None):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet.
+    `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = ChecklistImport(campaign=campaign, uploaded_by=actor)
-    return record, record_upload(record, uploaded, _check(record))
+    return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
 def _check(record):
-    return lambda handle: checklist_preview(handle, record.campaign)
+    return lambda sheet: checklist_check(sheet, record.campaign)
 
 
-def checklist_import_confirm(*, record, actor):
+def checklist_import_confirm(*, record, actor, ticked=frozenset()):
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports of one campaign run one at a time (the campaign row is locked); a file previewed
@@ -325,8 +349,10 @@ def checklist_import_confirm(*, record, actor):
         changed_message=_(
             "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，任务清单已变化。为免覆盖，请重新上传预览后再导入。"
         ),
+        layout=LAYOUT,
         check=_check(record),
         write=lambda locked, preview, campaign, now: _import_rows(locked, preview, campaign, actor, now),
+        ticked=ticked,
     )
 
 
@@ -359,4 +385,4 @@ def _import_rows(record, preview, campaign, actor, now):
 
 
 def checklist_import_preview(record):
-    return record_preview(record, _check(record))
+    return record_preview(record, LAYOUT, _check(record))

@@ -23,11 +23,12 @@ from campaigns.services.xlsx_import import (
     GuideSection,
     ImportPreview,
     Layout,
-    file_errors,
-    file_rows,
+    SheetRows,
+    read_upload,
     record_confirm,
     record_preview,
     record_upload,
+    start_preview,
     start_row,
     template_bytes,
 )
@@ -245,21 +246,22 @@ LAYOUT = Layout(
 def template_workbook(year: int) -> bytes:
     """The template, pre-filled with the festivals (and their dates where a package knows them)."""
     rows = [[row.festival, row.days_off, row.working] for row in schedule_rows(year)]
+    examples = [["春节", "2月5日至11日", "2月20日（周六）"]]
     guide = [
         GuideSection(
             title=_("按国务院办公厅当年《关于部分节假日安排的通知》逐条填写，每个节日一行。"),
             rows=[["春节", "2月5日至11日", "2月20日（周六）"], ["国庆节", "10月1日至7日", "9月26日、10月9日"]],
         )
     ]
-    return template_bytes(LAYOUT, rows, guide)
+    return template_bytes(LAYOUT, examples=examples, guide=guide, rows=rows)
 
 
-def holiday_import_check(handle, year: int) -> ImportPreview:
+def holiday_import_check(sheet: SheetRows, year: int) -> ImportPreview:
     """Every row checked on its own and the rows against each other; nothing is written."""
-    preview = ImportPreview()
-    _header, data, preview.file_errors = file_rows(handle, LAYOUT)
+    preview = start_preview(sheet)
     if preview.file_errors:
         return preview
+    data = sheet.rows
     saved = HolidaySchedule.objects.filter(year=year).exists()
     current = {row.festival: row for row in schedule_rows(year)} if saved else {}
     festivals = []
@@ -292,17 +294,18 @@ def holiday_import_check(handle, year: int) -> ImportPreview:
     return preview
 
 
-def holiday_import_upload(*, year: int, actor, uploaded):
-    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+def holiday_import_upload(*, year: int, actor, uploaded, sheet: SheetRows | None = None):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet.
+    `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = HolidayImport(year=year, uploaded_by=actor)
-    return record, record_upload(record, uploaded, lambda handle: holiday_import_check(handle, year))
+    return record, record_upload(record, uploaded, LAYOUT, lambda rows: holiday_import_check(rows, year), sheet=sheet)
 
 
 def holiday_import_preview(record: HolidayImport) -> ImportPreview:
-    return record_preview(record, lambda handle: holiday_import_check(handle, record.year))
+    return record_preview(record, LAYOUT, lambda rows: holiday_import_check(rows, record.year))
 
 
-def holiday_import_confirm(*, record: HolidayImport, actor) -> ImportPreview:
+def holiday_import_confirm(*, record: HolidayImport, actor, ticked=frozenset()) -> ImportPreview:
     def write(locked, preview, _owner, _now):
         rows = [row.cleaned["row"] for row in preview.rows]
         schedule_save(
@@ -318,11 +321,13 @@ def holiday_import_confirm(*, record: HolidayImport, actor) -> ImportPreview:
         lock_owner=lambda: None,
         siblings=HolidayImport.objects.filter(year=record.year),
         changed_message=gettext_lazy("%(who)s 于 %(at)s 导入了“%(name)s”，这一年的安排已经变了。请重新上传预览。"),
-        check=lambda handle: holiday_import_check(handle, record.year),
+        layout=LAYOUT,
+        check=lambda rows: holiday_import_check(rows, record.year),
         write=write,
+        ticked=ticked,
     )
 
 
-def holiday_file_errors(uploaded) -> list:
-    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
-    return file_errors(uploaded, LAYOUT)
+def holiday_read(uploaded) -> SheetRows:
+    """An uploaded holiday schedule read once: its rows, or what is wrong with it as a whole."""
+    return read_upload(uploaded, LAYOUT)

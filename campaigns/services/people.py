@@ -38,13 +38,15 @@ from .xlsx_import import (
     GuideSection,
     ImportPreview,
     Layout,
+    SheetRows,
     cell_text,
-    file_errors,
-    file_rows,
     normalise_label,
+    read_upload,
+    read_workbook,
     record_confirm,
     record_preview,
     record_upload,
+    start_preview,
     start_row,
     template_bytes,
 )
@@ -224,19 +226,14 @@ def people_template(district):
         for unit in units
     ]
     code = (district.code or "xx").lower()
+    example_unit = units[1].name if len(units) > 1 else district.name
     return template_bytes(
         LAYOUT,
-        [],
+        [["王五", f"{code}_wangwu", "13804340001", example_unit, "工作人员"]],
         guide=[
             GuideSection(
                 [
-                    [
-                        "王五",
-                        f"{code}_wangwu",
-                        "13804340001",
-                        units[1].name if len(units) > 1 else district.name,
-                        "工作人员",
-                    ],
+                    ["王五", f"{code}_wangwu", "13804340001", example_unit, "工作人员"],
                     ["赵六", f"{code}_zhaoliu", "", district.name, "督导/创卫办"],
                 ],
                 title=_("填写示例"),
@@ -265,17 +262,26 @@ def people_template(district):
     )
 
 
-def people_file_errors(uploaded):
-    return file_errors(uploaded, LAYOUT)
+def people_read(uploaded) -> SheetRows:
+    """An uploaded people file read once: its rows, or what is wrong with it as a whole."""
+    return read_upload(uploaded, LAYOUT)
 
 
 def people_preview(handle, district, actor):
     """Read and check a people workbook without writing anything."""
-    preview = ImportPreview()
-    header, data, errors = file_rows(handle, LAYOUT)
-    if errors:
-        preview.file_errors = errors
+    return people_check(read_workbook(handle.read(), LAYOUT), district, actor)
+
+
+def people_check(sheet: SheetRows, district, actor) -> ImportPreview:
+    """Check the rows read from a workbook against the district as it is now; nothing is written.
+
+    An import only makes accounts and adds roles (and a phone where one is given): it never
+    takes a role away, renames anyone or empties a phone, so no row needs a tick.
+    """
+    preview = start_preview(sheet)
+    if preview.file_errors:
         return preview
+    data = sheet.rows
 
     units = UnitNames(district)
     wanted = {cell_text(raw.get("username")).lower() for _number, raw in data} - {""}
@@ -394,21 +400,22 @@ def _classify(row, user, in_district, first):
         row.action = "same"
 
 
-def people_import_upload(*, district, actor, uploaded):
-    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+def people_import_upload(*, district, actor, uploaded, sheet=None):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet.
+    `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = SetupImport(district=district, kind=SetupImportKind.PEOPLE, uploaded_by=actor)
-    return record, record_upload(record, uploaded, _check(record, actor))
+    return record, record_upload(record, uploaded, LAYOUT, _check(record, actor), sheet=sheet)
 
 
 def _check(record, actor):
-    return lambda handle: people_preview(handle, record.district, actor)
+    return lambda sheet: people_check(sheet, record.district, actor)
 
 
 def people_import_preview(record, actor):
-    return record_preview(record, _check(record, actor))
+    return record_preview(record, LAYOUT, _check(record, actor))
 
 
-def people_import_confirm(*, record, actor):
+def people_import_confirm(*, record, actor, ticked=frozenset()):
     """Import a previewed people file: every row or none. Returns (preview, [Issued]).
 
     The passwords exist only in the returned list: the page shows them once and may offer
@@ -421,8 +428,10 @@ def people_import_confirm(*, record, actor):
             lock_owner=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
             siblings=SetupImport.objects.filter(district_id=record.district_id, kind=SetupImportKind.PEOPLE),
             changed_message=NEWER_IMPORT,
+            layout=LAYOUT,
             check=_check(record, actor),
             write=lambda locked, preview, district, now: issued.extend(_import_rows(preview, actor)),
+            ticked=ticked,
         )
     except AccountRefused as refused:
         # An account of the same name was made between the preview and now: nothing was kept.

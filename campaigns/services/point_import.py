@@ -21,13 +21,15 @@ from campaigns.services.xlsx_import import (
     GuideSection,
     ImportPreview,
     Layout,
+    SheetRows,
     cell_decimal,
-    file_errors,
-    file_rows,
     note_changes,
+    read_upload,
+    read_workbook,
     record_confirm,
     record_preview,
     record_upload,
+    start_preview,
     start_row,
     template_bytes,
 )
@@ -152,7 +154,8 @@ class Lookups:
 
 
 def template_workbook(district):
-    """The empty template with one example row, and a sheet that says how to fill it."""
+    """The empty template with one example row (marked 示例, never imported), and a sheet
+    that says how to fill it."""
     lookups = Lookups(district.pk)
     example_unit = next((u for u in lookups.units if u.kind in (UnitKind.COMMUNITY, UnitKind.VILLAGE)), None)
     example_unit = example_unit or (lookups.units[0] if lookups.units else None)
@@ -160,7 +163,7 @@ def template_workbook(district):
         lookups.types[0] if lookups.types else None
     )
     example = [
-        _("示例：中心农贸市场（导入前请删除或改写本行）"),
+        _("中心农贸市场"),
         example_type.name if example_type else _("农贸市场"),
         lookups.unit_label(example_unit) if example_unit else "",
         _("中心路 1 号"),
@@ -197,9 +200,9 @@ def template_workbook(district):
     )
 
 
-def point_file_errors(uploaded):
-    """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
-    return file_errors(uploaded, LAYOUT)
+def point_read(uploaded) -> SheetRows:
+    """An uploaded points file read once: its rows, or what is wrong with it as a whole."""
+    return read_upload(uploaded, LAYOUT)
 
 
 def _coordinate(row, raw, key):
@@ -224,11 +227,15 @@ def _coordinate(row, raw, key):
 
 def points_preview(handle, district):
     """Read and check a workbook without writing anything."""
-    preview = ImportPreview()
-    header, data, errors = file_rows(handle, LAYOUT)
-    if errors:
-        preview.file_errors = errors
+    return points_check(read_workbook(handle.read(), LAYOUT), district)
+
+
+def points_check(sheet: SheetRows, district) -> ImportPreview:
+    """Check the rows read from a workbook against the district as it is now; nothing is written."""
+    preview = start_preview(sheet)
+    if preview.file_errors:
         return preview
+    data = sheet.rows
     lookups = Lookups(district.pk)
     existing = {
         (point.unit_id, point.name): point
@@ -291,6 +298,8 @@ def points_preview(handle, district):
 
 
 TRACKED = ["point_type", "address", "responsible_department", "latitude", "longitude"]
+# What an empty cell clears (coordinates are kept instead, see _keeps).
+CLEARABLE = ["address", "responsible_department"]
 
 
 def _keeps(key, clean):
@@ -305,23 +314,28 @@ def _classify(row, point):
         return
     note_changes(row, point, [key for key in TRACKED if not _keeps(key, clean)])
     row.action = "change" if row.changes else "same"
+    # An empty cell in a re-imported list wipes what someone entered by hand on the points page.
+    wiped = [COLUMN_BY_KEY[key].label for key in CLEARABLE if getattr(point, key) and not clean[key]]
+    if wiped:
+        row.warning = _("将清空已有的%(fields)s") % {"fields": "、".join(str(label) for label in wiped)}
 
 
-def point_import_upload(*, district, actor, uploaded):
-    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+def point_import_upload(*, district, actor, uploaded, sheet=None):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet.
+    `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = PointImport(district=district, uploaded_by=actor)
-    return record, record_upload(record, uploaded, _check(record))
+    return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
 def _check(record):
-    return lambda handle: points_preview(handle, record.district)
+    return lambda sheet: points_check(sheet, record.district)
 
 
 def point_import_preview(record):
-    return record_preview(record, _check(record))
+    return record_preview(record, LAYOUT, _check(record))
 
 
-def point_import_confirm(*, record):
+def point_import_confirm(*, record, ticked=frozenset()):
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports of one district run one at a time (the district row is locked, as saving a point
@@ -334,8 +348,10 @@ def point_import_confirm(*, record):
         changed_message=_(
             "在您预览之后，%(who)s 于 %(at)s 导入了“%(name)s”，点位清单已变化。为免覆盖，请重新上传预览后再导入。"
         ),
+        layout=LAYOUT,
         check=_check(record),
         write=_import_rows,
+        ticked=ticked,
     )
 
 

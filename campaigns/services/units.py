@@ -30,13 +30,15 @@ from .xlsx_import import (
     GuideSection,
     ImportPreview,
     Layout,
+    SheetRows,
     cell_text,
-    file_errors,
-    file_rows,
     normalise_label,
+    read_upload,
+    read_workbook,
     record_confirm,
     record_preview,
     record_upload,
+    start_preview,
     start_row,
     template_bytes,
 )
@@ -228,7 +230,10 @@ def _touched(district):
 
 
 def units_template(district):
-    """The template, filled with the district's active units: add rows and import it again."""
+    """The template, filled with the district's active units: add rows and import it again.
+
+    Above them, one example row (marked 示例, never imported): a community under the
+    district's first street, so imported unchanged the template changes nothing."""
     units = list(
         district_units(district)
         .filter(is_active=True)
@@ -243,7 +248,7 @@ def units_template(district):
         key=lambda u: (order.get(u.parent_id, 0), u.order, u.pk),
     )
     rows += [unit for unit in units if unit.kind == UnitKind.DEPARTMENT]
-    examples = [
+    current = [
         [
             unit.name,
             KIND_LABELS[unit.kind],
@@ -253,9 +258,11 @@ def units_template(district):
         ]
         for unit in rows
     ]
+    example = ["北沟社区", "社区", streets[0].name if streets else "英雄街道", "李书记", "13804340001"]
     return template_bytes(
         LAYOUT,
-        examples,
+        [example],
+        rows=current,
         guide=[
             GuideSection(
                 [
@@ -280,17 +287,26 @@ def units_template(district):
     )
 
 
-def units_file_errors(uploaded):
-    return file_errors(uploaded, LAYOUT)
+def units_read(uploaded) -> SheetRows:
+    """An uploaded units file read once: its rows, or what is wrong with it as a whole."""
+    return read_upload(uploaded, LAYOUT)
 
 
 def units_preview(handle, district):
     """Read and check a units workbook without writing anything."""
-    preview = ImportPreview()
-    header, data, errors = file_rows(handle, LAYOUT)
-    if errors:
-        preview.file_errors = errors
+    return units_check(read_workbook(handle.read(), LAYOUT), district)
+
+
+def units_check(sheet: SheetRows, district) -> ImportPreview:
+    """Check the rows read from a workbook against the district as it is now; nothing is written.
+
+    An import only adds units and fills in contacts: it never renames, moves, deactivates or
+    empties a unit (a blank contact keeps the one it has), so no row needs a tick.
+    """
+    preview = start_preview(sheet)
+    if preview.file_errors:
         return preview
+    data = sheet.rows
 
     existing = {}
     streets_by_name = {}
@@ -416,29 +432,32 @@ def _classify(row, unit, kind):
     row.action = "change" if row.changes else "same"
 
 
-def units_import_upload(*, district, actor, uploaded):
-    """Keep the uploaded file and return (import record, preview); nothing is imported yet."""
+def units_import_upload(*, district, actor, uploaded, sheet=None):
+    """Keep the uploaded file and return (import record, preview); nothing is imported yet.
+    `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = SetupImport(district=district, kind=SetupImportKind.UNITS, uploaded_by=actor)
-    return record, record_upload(record, uploaded, _check(record))
+    return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
 def _check(record):
-    return lambda handle: units_preview(handle, record.district)
+    return lambda sheet: units_check(sheet, record.district)
 
 
 def units_import_preview(record):
-    return record_preview(record, _check(record))
+    return record_preview(record, LAYOUT, _check(record))
 
 
-def units_import_confirm(*, record, actor):
+def units_import_confirm(*, record, actor, ticked=frozenset()):
     """Import a previewed units file: every row or none (see xlsx_import.record_confirm)."""
     return record_confirm(
         record=record,
         lock_owner=lambda: OrgUnit.objects.select_for_update().get(pk=record.district_id),
         siblings=SetupImport.objects.filter(district_id=record.district_id, kind=SetupImportKind.UNITS),
         changed_message=NEWER_IMPORT,
+        layout=LAYOUT,
         check=_check(record),
         write=lambda locked, preview, district, now: _import_rows(locked, preview, district, actor),
+        ticked=ticked,
     )
 
 

@@ -4,37 +4,43 @@ Offices keep their lists in Excel. An import is one shape everywhere: a template
 an upload that is checked by content and kept, a preview that names every problem by row
 and column, and a confirm that writes every row or — if anything is wrong now — none.
 Each import supplies its columns (a `Layout`), its row checks, its writes and the words that
-are its own (what a too-big file or a stale preview is told); reading the workbook safely,
-the template, the preview, the kept file's record and the confirm live here.
+are its own (what a too-big file or a stale preview is told); the template, the preview, the
+kept file's record and the confirm live here, and reading the workbook (once, within caps)
+in xlsx_read.
+
+A row that would undo work already done (a task marked 已完成 reopened, progress lowered, a
+point's address wiped) carries a `warning`; the confirm refuses until each such row is ticked.
 """
 
 import datetime
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import ImportStatus
 
 from .cells import xlsx_append
+from .xlsx_read import (
+    EXAMPLE_KEY,
+    EXAMPLE_LABEL,
+    EXAMPLE_MARK,
+    SheetRows,
+    cell_text,
+    examples_skipped,
+    normalise_label,
+    read_workbook,
+)
 
-# A workbook that inflates past this when unzipped is refused before it is parsed.
-MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
-# No template is wider than a dozen columns; nobody's header is wider than this.
-MAX_COLUMNS = 64
-# A title row or two above the header is allowed; the header is looked for this far down.
-HEADER_SEARCH_ROWS = 5
-# A row is the header when at least this many of its cells name a column.
-HEADER_MIN_LABELS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -48,10 +54,6 @@ class Column:
     hint: str = ""
 
 
-def normalise_label(text):
-    return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
-
-
 class Layout:
     """One workbook's shape: its columns, the sheet they are on, and what a file that does
     not fit is told (as lazy strings, so each reader gets their own language)."""
@@ -62,10 +64,20 @@ class Layout:
         self.sheet_name = sheet_name
         self.too_big = too_big
         self.no_rows = no_rows
-        self.label_to_key = {}
-        for column in columns:
-            for label in (str(column.label), *column.aliases):
-                self.label_to_key[normalise_label(label)] = column.key
+
+    @cached_property
+    def label_to_key(self):
+        """Header text → column key, in every language a template may have been downloaded in:
+        a template's header is written in its reader's language, and an example marker column
+        that went unrecognised would let the example row through."""
+        mapping = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                mapping[normalise_label(EXAMPLE_LABEL)] = EXAMPLE_KEY
+                for column in self.columns:
+                    for label in (str(column.label), *column.aliases):
+                        mapping.setdefault(normalise_label(label), column.key)
+        return mapping
 
 
 @dataclass
@@ -78,6 +90,7 @@ class RowResult:
     note: str = ""  # what "add" means for this row, when it is not obvious
     changes: dict = field(default_factory=dict)
     cleaned: dict = field(default_factory=dict)
+    warning: str = ""  # why importing this row undoes work already done: it must be ticked
 
     def error(self, key, message):
         self.errors.setdefault(key, []).append(message)
@@ -97,6 +110,17 @@ class RowResult:
 class ImportPreview:
     rows: list = field(default_factory=list)
     file_errors: list = field(default_factory=list)
+    examples: list = field(default_factory=list)  # row numbers of the template's example rows, skipped
+    confirm_errors: list = field(default_factory=list)  # why a confirm did nothing though the rows are fine
+
+    @property
+    def examples_note(self):
+        return examples_skipped(self.examples) if self.examples else ""
+
+    @property
+    def to_tick(self):
+        """Rows that undo work already done: importing them needs a tick each."""
+        return [row for row in self.rows if row.warning and not row.errors]
 
     @property
     def error_count(self):
@@ -126,14 +150,6 @@ class ImportPreview:
         return sum(1 for row in self.rows if row.errors)
 
 
-def cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def cell_decimal(value, strip=""):
     """A finite Decimal from a cell, None for an empty one; InvalidOperation for anything else."""
     if value is None or cell_text(value) == "":
@@ -150,95 +166,29 @@ def cell_decimal(value, strip=""):
     return number
 
 
-def not_excel():
-    return _("这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。")
-
-
-def _open_sheet(handle, layout):
-    """The layout's sheet of an .xlsx workbook (or its first), or a list of file-level errors."""
-    data = handle.read()
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        return None, [str(layout.too_big)]
-    if not data:
-        return None, [_("上传的是空文件。")]
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                return None, [_("文件解压后过大，无法读取。")]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return None, [not_excel()]
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        name = str(layout.sheet_name)
-        sheet = workbook[name] if name in workbook.sheetnames else workbook.worksheets[0]
-    except Exception:  # openpyxl raises many kinds for a broken workbook (or one without a sheet); all mean the same
-        return None, [not_excel()]
-    return sheet, []
-
-
-def _read_rows(sheet, layout):
-    """Find the header (a title row above it is allowed) and return (header keys, [(row number, {key: raw})]).
-
-    Read-only openpyxl pads every row to the sheet's claimed width and fills the gaps between
-    rows, so a few-kilobyte file with one cell at XFD1048576 would be billions of empty cells:
-    only the first MAX_COLUMNS columns are read, and reading stops once there are more data
-    rows than may be imported.
-    """
-    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    header, header_row = None, 0
-    for number, row in enumerate(rows, start=1):
-        keys = [layout.label_to_key.get(normalise_label(cell)) for cell in row]
-        if sum(1 for key in keys if key) >= HEADER_MIN_LABELS:
-            header, header_row = keys, number
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    if header is None:
-        return None, []
-    data = []
-    for number, row in enumerate(rows, start=header_row + 1):
-        values = {key: row[index] for index, key in enumerate(header) if key and index < len(row)}
-        if all(cell_text(value) == "" for value in values.values()):
-            continue
-        data.append((number, values))
-        if len(data) > settings.IMPORT_MAX_ROWS:
-            break
-    return header, data
-
-
 def file_rows(handle, layout):
     """(header, data rows, file-level errors) of a workbook, read without touching the database."""
-    sheet, errors = _open_sheet(handle, layout)
-    if errors:
-        return None, [], errors
+    sheet = read_workbook(handle.read(), layout)
+    return sheet.header, sheet.rows, sheet.errors
+
+
+def read_upload(uploaded, layout) -> SheetRows:
+    """An uploaded file read for an import: the one parse of it (kept with its record)."""
+    uploaded.seek(0)
     try:
-        header, data = _read_rows(sheet, layout)
-    except Exception:  # read-only openpyxl parses cells lazily: a broken cell fails here, not on opening
-        return None, [], [not_excel()]
-    columns = layout.columns
-    if header is None:
-        return (
-            None,
-            [],
-            [_("没有找到表头。第一行应是列名：%(cols)s。") % {"cols": "、".join(str(c.label) for c in columns)}],
-        )
-    missing = [str(column.label) for column in columns if column.required and column.key not in header]
-    if missing:
-        return None, [], [_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)}]
-    if not data:
-        return None, [], [str(layout.no_rows)]
-    if len(data) > settings.IMPORT_MAX_ROWS:
-        return None, [], [_("一次最多导入 %(n)s 行。") % {"n": settings.IMPORT_MAX_ROWS}]
-    return header, data, []
+        return read_workbook(uploaded.read(), layout)
+    finally:
+        uploaded.seek(0)
 
 
 def file_errors(uploaded, layout):
     """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
-    uploaded.seek(0)
-    try:
-        return file_rows(uploaded, layout)[2]
-    finally:
-        uploaded.seek(0)
+    return read_upload(uploaded, layout).errors
+
+
+def start_preview(sheet: SheetRows) -> ImportPreview:
+    """The preview of a read file before its rows are checked: its examples and file errors."""
+    return ImportPreview(file_errors=list(sheet.errors), examples=list(sheet.examples))
 
 
 def start_row(number, raw, layout):
@@ -302,16 +252,21 @@ def _guide_line(cells):
     return ["" if value is None else str(value) for value in cells]
 
 
-def template_bytes(layout, examples=(), guide=(), lists=()):
+def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
     """An empty template: the styled header, example rows, and a sheet that says how to fill it.
 
-    `guide` is GuideSections listed under the column guide; `lists` are (column key, allowed
-    labels) offered as a drop-down in that column.
+    After the layout's columns comes the example marker: `examples` (rows of the layout's
+    columns) say 示例 there, are greyed, and are never imported; `rows` (real data, such as
+    the units a district already has) leave it empty. It is the last column so that rows
+    typed or pasted from column A land under the right headers. `guide` is GuideSections
+    listed under the column guide; `lists` are (column key, allowed labels) offered as a
+    drop-down in that column.
     """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(layout.sheet_name)
-    xlsx_append(sheet, [str(column.label) for column in layout.columns])
+    width = len(layout.columns)
+    xlsx_append(sheet, [str(column.label) for column in layout.columns] + [str(EXAMPLE_LABEL)])
     letters = {}
     for index, column in enumerate(layout.columns, start=1):
         cell = sheet.cell(row=1, column=index)
@@ -321,7 +276,20 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = column.width
         letters[column.key] = cell.column_letter
+    marker = sheet.cell(row=1, column=width + 1)
+    marker.font = Font(bold=True, color="666666")
+    marker.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.column_dimensions[marker.column_letter].width = 10
+    example_fill = PatternFill("solid", fgColor="EEEEEE")
     for row in examples:
+        xlsx_append(sheet, [*row, *[None] * (width - len(row)), EXAMPLE_MARK])
+        for cell in sheet[sheet.max_row]:
+            cell.fill = example_fill
+            cell.font = Font(italic=True, color="666666")
+        sheet.cell(row=sheet.max_row, column=1).comment = Comment(
+            _("这是示例行（最后一列标着“%(mark)s”），导入时跳过。") % {"mark": EXAMPLE_MARK}, "ledger"
+        )
+    for row in rows:
         xlsx_append(sheet, row)
     sheet.freeze_panes = "A2"
 
@@ -335,6 +303,15 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
 
     sheet_guide = workbook.create_sheet(_("填写说明"))
     xlsx_append(sheet_guide, [_("列"), _("是否必填"), _("说明")])
+    xlsx_append(
+        sheet_guide,
+        [
+            str(EXAMPLE_LABEL),
+            _("不填"),
+            _("模板自带的示例行在这一列（最后一列）标着“%(mark)s”，导入时跳过；您填写的行这一列留空。")
+            % {"mark": EXAMPLE_MARK},
+        ],
+    )
     for column in layout.columns:
         xlsx_append(sheet_guide, [str(column.label), _("必填") if column.required else _("选填"), str(column.hint)])
     for section in guide:
@@ -357,18 +334,33 @@ def template_bytes(layout, examples=(), guide=(), lists=()):
 # --- the kept file and its record ----------------------------------------------------------
 
 
-def record_upload(record, uploaded, check):
-    """Keep the uploaded file on its record and return the preview `check(handle)` makes of it."""
+def record_upload(record, uploaded, layout, check, sheet=None):
+    """Keep the uploaded file and what was read from it on its record; return the preview
+    `check(sheet rows)` makes. `sheet` is the upload already read (by the form), else it is read here."""
+    if sheet is None:
+        sheet = read_upload(uploaded, layout)
     record.original_name = (uploaded.name or "")[:200]
+    record.parsed = sheet.to_json()
     record.file.save("import.xlsx", uploaded, save=False)
     record.save()
-    return record_preview(record, check)
+    return record_preview(record, layout, check)
 
 
-def record_preview(record, check):
-    """Read the kept file again and note its row and error counts on the record."""
-    with record.file.open("rb") as handle:
-        preview = check(handle)
+def record_sheet(record, layout) -> SheetRows:
+    """The rows read from a kept file: kept with it at upload; a file kept before they were
+    is read once now and they are kept from then on."""
+    if record.parsed is None:
+        with record.file.open("rb") as handle:
+            sheet = read_workbook(handle.read(), layout)
+        record.parsed = sheet.to_json()
+        record.save(update_fields=["parsed"])
+        return sheet
+    return SheetRows.from_json(record.parsed)
+
+
+def record_preview(record, layout, check):
+    """Check the kept rows against the ledger as it is now; note the counts on the record."""
+    preview = check(record_sheet(record, layout))
     fields = {"rows_total": len(preview.rows), "error_count": preview.error_count}
     if preview.file_errors:
         fields["status"] = ImportStatus.REFUSED
@@ -378,7 +370,16 @@ def record_preview(record, check):
     return preview
 
 
-def record_confirm(*, record, lock_owner, siblings, changed_message, check, write):
+def _close(record, status, **more):
+    """The record is handled: its kept rows are not needed any more (the file stays)."""
+    record.status = status
+    record.parsed = None
+    for key, value in more.items():
+        setattr(record, key, value)
+    record.save(update_fields=["status", "parsed", *more])
+
+
+def record_confirm(*, record, layout, lock_owner, siblings, changed_message, check, write, ticked=frozenset()):
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports for one owner (a campaign, a district) run one at a time: `lock_owner()` locks
@@ -386,6 +387,8 @@ def record_confirm(*, record, lock_owner, siblings, changed_message, check, writ
     and kind (`siblings`) was imported after this one was previewed, importing it would
     overwrite changes nobody compared, so it is refused with `changed_message` (a sentence with
     %(who)s, %(at)s and %(name)s, its words the import's own) and must be previewed again.
+    A row that undoes work done (`RowResult.warning`, as the ledger is now) is imported only
+    if its number is in `ticked`; otherwise nothing is, and the file stays ready to confirm.
     `write(record, preview, owner, now)` writes the rows; the counts are noted here once it
     returns. `record` is updated in place.
     """
@@ -412,21 +415,30 @@ def record_confirm(*, record, lock_owner, siblings, changed_message, check, writ
                     "name": newer.original_name,
                 }
             ]
-            locked.status = ImportStatus.REFUSED
-            locked.save(update_fields=["status"])
+            _close(locked, ImportStatus.REFUSED)
         else:
-            preview = record_preview(locked, check)
+            preview = record_preview(locked, layout, check)
+            unticked = [row.number for row in preview.to_tick if row.number not in ticked]
             if not preview.is_clean:
-                locked.status = ImportStatus.REFUSED
-                locked.save(update_fields=["status"])
+                _close(locked, ImportStatus.REFUSED)
+            elif unticked:
+                preview.confirm_errors = [
+                    _(
+                        "第 %(rows)s 行会覆盖已有的进度或内容（标着“需确认”）。"
+                        "请逐行勾选确认后再导入；这次没有导入任何内容。"
+                    )
+                    % {"rows": "、".join(str(number) for number in unticked)}
+                ]
             else:
                 now = timezone.now()
                 write(locked, preview, owner, now)
-                locked.status = ImportStatus.DONE
-                locked.imported_at = now
-                locked.rows_added = preview.count("add")
-                locked.rows_changed = preview.count("change")
-                locked.rows_unchanged = preview.count("same")
-                locked.save(update_fields=["status", "imported_at", "rows_added", "rows_changed", "rows_unchanged"])
+                _close(
+                    locked,
+                    ImportStatus.DONE,
+                    imported_at=now,
+                    rows_added=preview.count("add"),
+                    rows_changed=preview.count("change"),
+                    rows_unchanged=preview.count("same"),
+                )
     record.refresh_from_db()
     return preview

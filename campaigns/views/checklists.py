@@ -321,7 +321,7 @@ CHECKLIST_IMPORT = ImportPages(
     columns=COLUMNS,
     title=gettext_lazy("从 Excel 导入任务清单"),
     steps=(
-        gettext_lazy("下载模板，按列填写（第一行是列名，示例行导入前请删除）。"),
+        gettext_lazy("下载模板，按列填写（第一行是列名；最后一列标着“示例”的示例行不会导入）。"),
         gettext_lazy("上传填好的 .xlsx 文件。系统先逐行检查，列出每一处问题；有问题时一行也不导入。"),
         gettext_lazy("确认无误后导入。任务编号已存在的会更新，不会重复添加。"),
     ),
@@ -351,7 +351,7 @@ def checklist_import_confirm_view(request, campaign_id, import_id):
         CHECKLIST_IMPORT,
         campaign,
         import_id,
-        lambda record: checklist_import_confirm(record=record, actor=request.user),
+        lambda record, ticked: checklist_import_confirm(record=record, actor=request.user, ticked=ticked),
     )
 
 

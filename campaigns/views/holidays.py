@@ -5,6 +5,7 @@ city office's admin keeps it — typed in row by row or imported from the notice
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -163,12 +164,7 @@ def holiday_template(request, year):
 @login_required
 def holiday_import(request, year):
     owner = _keeper_year(request, year)
-    return import_page(
-        request,
-        HOLIDAY_IMPORT,
-        owner,
-        lambda *, actor, uploaded: holiday_import_upload(year=owner.year, actor=actor, uploaded=uploaded),
-    )
+    return import_page(request, HOLIDAY_IMPORT, owner, partial(holiday_import_upload, year=owner.year))
 
 
 @login_required
@@ -187,5 +183,5 @@ def holiday_import_confirm_view(request, year, import_id):
         HOLIDAY_IMPORT,
         owner,
         import_id,
-        lambda record: holiday_import_confirm(record=record, actor=request.user),
+        lambda record, ticked: holiday_import_confirm(record=record, actor=request.user, ticked=ticked),
     )

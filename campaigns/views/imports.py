@@ -63,12 +63,13 @@ def _context(pages, owner, **more):
 def import_page(request, pages, owner, upload):
     """The upload form with the history (GET), or the preview of an uploaded file (POST).
 
-    `upload(actor=, uploaded=)` keeps the file and returns (record, preview).
+    `upload(actor=, uploaded=, sheet=)` keeps the file with what the form read from it (the
+    one parse of it) and returns (record, preview).
     """
     if request.method == "POST":
         form = pages.form(request.POST, request.FILES)
         if form.is_valid():
-            record, preview = upload(actor=request.user, uploaded=form.cleaned_data["file"])
+            record, preview = upload(actor=request.user, uploaded=form.cleaned_data["file"], sheet=form.sheet)
             return preview_page(request, pages, owner, record, preview, status=200 if preview.is_clean else 400)
         status = 400
     else:
@@ -98,17 +99,23 @@ def import_record(pages, owner, import_id):
 
 
 def show_page(request, pages, owner, import_id, preview_of):
-    """A kept file again, read afresh while it waits (`preview_of(record)`)."""
+    """A kept file again while it waits: its kept rows checked afresh (`preview_of(record)`)."""
     record = import_record(pages, owner, import_id)
     preview = preview_of(record) if record.status == ImportStatus.PREVIEW else None
     return preview_page(request, pages, owner, record, preview)
 
 
-def confirm_page(request, pages, owner, import_id, confirm, done=None):
-    """Import a previewed file with `confirm(record)` (which returns the preview it imported).
+def ticked_rows(request):
+    """The row numbers whose overwrite the admin ticked on the preview."""
+    return frozenset(int(value) for value in request.POST.getlist("overwrite") if value.isdigit() and len(value) < 8)
 
-    A file already handled goes back to the upload page; one that cannot be imported now
-    (changed, stale, confirmed twice) is shown again with why (409). After a clean import,
+
+def confirm_page(request, pages, owner, import_id, confirm, done=None):
+    """Import a previewed file with `confirm(record, ticked)` (which returns the preview it imported).
+
+    `ticked` are the rows that undo work done which the admin ticked. A file already handled
+    goes back to the upload page; one that cannot be imported now (changed, stale, confirmed
+    twice, a row not ticked) is shown again with why (409). After a clean import,
     `done(record)` answers, or the list with `done_message`.
     """
     record = import_record(pages, owner, import_id)
@@ -116,7 +123,7 @@ def confirm_page(request, pages, owner, import_id, confirm, done=None):
     if record.status != ImportStatus.PREVIEW:
         messages.error(request, _("这个文件已经处理过了（%(status)s）。") % {"status": record.get_status_display()})
         return redirect(pages.import_url, arg)
-    preview = confirm(record)
+    preview = confirm(record, ticked_rows(request))
     if not preview.is_clean or record.status != ImportStatus.DONE:
         return preview_page(request, pages, owner, record, preview, status=409)
     if done is not None:

@@ -257,7 +257,7 @@ POINT_IMPORT = ImportPages(
     title=gettext_lazy("从 Excel 导入点位"),
     steps=(
         gettext_lazy(
-            "下载模板，按列填写（第一行是列名，示例行导入前请删除）。“填写说明”一页列出了本区可填的单位、部门和点位类型。"
+            "下载模板，按列填写（第一行是列名；最后一列标着“示例”的示例行不会导入）。“填写说明”一页列出了本区可填的单位、部门和点位类型。"
         ),
         gettext_lazy("上传填好的 .xlsx 文件。系统先逐行检查，列出每一处问题；有问题时一行也不导入。"),
         gettext_lazy("确认无误后导入。同一所在单位里同名的点位会更新，不会重复添加。"),
@@ -290,7 +290,13 @@ def point_import(request, code):
 @require_POST
 def point_import_confirm_view(request, code, import_id):
     district = _district_for_admin(request, code)
-    return confirm_page(request, POINT_IMPORT, district, import_id, lambda record: point_import_confirm(record=record))
+    return confirm_page(
+        request,
+        POINT_IMPORT,
+        district,
+        import_id,
+        lambda record, ticked: point_import_confirm(record=record, ticked=ticked),
+    )
 
 
 @login_required

@@ -421,7 +421,7 @@ def units_import_confirm(request, code, import_id):
         UNIT_IMPORT,
         district,
         import_id,
-        lambda record: unit_service.units_import_confirm(record=record, actor=request.user),
+        lambda record, ticked: unit_service.units_import_confirm(record=record, actor=request.user, ticked=ticked),
     )
 
 

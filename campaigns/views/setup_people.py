@@ -301,8 +301,8 @@ def people_import_confirm(request, code, import_id):
     district = get_district_for_admin(request.user, code)
     issued = []
 
-    def confirm(record):
-        preview, made = people_service.people_import_confirm(record=record, actor=request.user)
+    def confirm(record, ticked):
+        preview, made = people_service.people_import_confirm(record=record, actor=request.user, ticked=ticked)
         issued.extend(made)
         return preview
 
