@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import zoneinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,7 +142,9 @@ def test_the_command(tx, month, tmp_path):
         call_command("export_monthly", district="TX", month="11/2026", output=str(output))
 
 
+@time_machine.travel(datetime.datetime(2026, 12, 4, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=True)
 def test_by_click_with_progress_and_download(client, tx, month, django_capture_on_commit_callbacks):
+    """In December, November's summary can be made (a month not over yet cannot)."""
     client.force_login(tx.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
