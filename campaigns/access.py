@@ -6,58 +6,14 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
-from dataclasses import dataclass, field
-
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 
+from . import policy
 from .models import Membership, OrgUnit, Role, Ticket, UnitKind
-
-MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-WORKER_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
-
-
-@dataclass(frozen=True)
-class Scope:
-    district_ids: frozenset = frozenset()
-    roles_by_district: dict = field(default_factory=dict)
-    # Units whose tickets this person fixes (责任单位联络员), and streets they cover.
-    unit_ids: frozenset = frozenset()
-    street_ids: frozenset = frozenset()
-    city_ids: frozenset = frozenset()
-
-    def roles_in(self, district_id):
-        return self.roles_by_district.get(district_id, frozenset())
-
-    def has_role(self, district_id, roles):
-        return bool(self.roles_in(district_id) & roles)
-
-    def can_manage(self, district_id):
-        return self.has_role(district_id, MANAGER_ROLES)
-
-    def can_log(self, district_id):
-        return self.has_role(district_id, WORKER_ROLES)
-
-    @property
-    def is_city_level(self):
-        return bool(self.city_ids)
-
-    @property
-    def is_read_only(self):
-        return all(roles <= {Role.LEADER} for roles in self.roles_by_district.values())
-
-    def is_responsible_for(self, unit):
-        """A member of the responsible unit, or of the street that unit sits in."""
-        if unit is None:
-            return False
-        return unit.pk in self.unit_ids or (unit.street_id is not None and unit.street_id in self.street_ids)
-
-    def responsible_q(self, prefix="responsible_unit"):
-        return Q(**{f"{prefix}_id__in": self.unit_ids}) | Q(**{f"{prefix}__street_id__in": self.street_ids})
-
-
-EMPTY_SCOPE = Scope()
+from .models.ticket import TicketQuerySet
+from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
+from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
 
 
 def scope_for(user):
@@ -119,6 +75,11 @@ def _compute_scope(user):
         street_ids=frozenset(street_ids),
         city_ids=frozenset(city_ids),
     )
+
+
+def visible_tickets(user) -> TicketQuerySet:
+    """Every ticket of the districts this person may see."""
+    return Ticket.objects.visible_to(scope_for(user))
 
 
 def visible_districts(user):
@@ -195,18 +156,16 @@ def load_ticket_relations(ticket):
     return ticket
 
 
-def get_ticket_for_user(request, number, *, for_action=None):
+def get_ticket_for_user(request, number: str, *, for_action: str | None = None) -> tuple[Ticket, list[str] | None]:
     """Fetch and authorise in one step.
 
     Another district's ticket (or a number that does not exist) is a 404 — the page does
     not confirm it exists. For an action, a user who can see the ticket but whose role can
     never do that act gets a 403.
     """
-    from .workflow import actions_for, role_allows
-
     # No ORDER BY: the unique number is the only index this lookup should touch.
-    visible = scope_for(request.user).district_ids
-    queryset = ticket_queryset_for_detail().filter(number=number, district_id__in=visible).order_by()
+    scope = scope_for(request.user)
+    queryset = ticket_queryset_for_detail().filter(number=number, district_id__in=scope.district_ids).order_by()
     if for_action is not None:
         # An act only authorises here; its verb locks and reads the whole row itself.
         queryset = queryset.only(*ACT_COLUMNS)
@@ -215,10 +174,10 @@ def get_ticket_for_user(request, number, *, for_action=None):
     if ticket is None:
         raise Http404("没有这张工单，或您无权查看。")
     if for_action is not None:
-        if not role_allows(for_action, ticket, request.user):
+        if not policy.role_allows(for_action, ticket, scope):
             raise PermissionDenied("您的角色不能对这张工单执行此操作。")
         return ticket, None
-    return ticket, actions_for(ticket, request.user)
+    return ticket, policy.actions_for(ticket, scope, request.user.pk)
 
 
 # What authorising an act and building its form read from the ticket.
