@@ -6,11 +6,12 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from . import policy
-from .models import Membership, OrgUnit, Role, Ticket, UnitKind
+from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUnit, Role, Ticket, UnitKind, WorkGroup
 from .models.ticket import TicketQuerySet
 from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
 from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
@@ -114,10 +115,6 @@ def ticket_queryset_for_detail():
 
 def load_ticket_relations(ticket):
     """Attach everything a ticket page shows, in at most five lookups by primary key."""
-    from django.contrib.auth import get_user_model
-
-    from .models import ChecklistItem, InspectionPoint, WorkGroup
-
     related = (
         Ticket.objects.select_related("district", "street", "area", "category", "responsible_unit")
         .only(
@@ -196,8 +193,6 @@ ACT_COLUMNS = (
 
 def get_campaign_for_user(user, campaign_id):
     """A campaign of a district the user may see; any other is a 404."""
-    from .models import Campaign
-
     campaign = (
         Campaign.objects.select_related("district")
         .filter(pk=campaign_id, district_id__in=scope_for(user).district_ids)
@@ -239,8 +234,6 @@ def get_district_for_admin(user, code):
 
 
 def get_checklist_item_for_user(user, pk):
-    from .models import ChecklistItem
-
     item = (
         ChecklistItem.objects.select_related("campaign", "campaign__district", "area", "lead_unit")
         .filter(pk=pk, campaign__district_id__in=scope_for(user).district_ids)
@@ -253,8 +246,6 @@ def get_checklist_item_for_user(user, pk):
 
 def get_point_for_user(user, pk):
     """An inspection point of a district the user may see; any other is a 404."""
-    from .models import InspectionPoint
-
     point = (
         InspectionPoint.objects.select_related("district", "unit", "street", "point_type")
         .filter(pk=pk, district_id__in=scope_for(user).district_ids)

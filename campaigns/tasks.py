@@ -10,8 +10,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from .audit import audit_purge
-from .models import Heartbeat, MonthlySummary
-from .services.monthly import summary_failed, summary_generate
+from .models import Heartbeat
+from .services.monthly import generate_monthly_summary
 from .services.notifications import deliver_one, resend_due_deliveries
 from .services.outbox import drain_outbox
 from .services.photos import make_photo_thumbnail, purge_abandoned_uploads
@@ -48,12 +48,3 @@ def sweep_left_work() -> dict:
 @shared_task
 def purge_audit_log() -> int:
     return audit_purge()
-
-
-@shared_task
-def generate_monthly_summary(summary_id: int) -> int:
-    try:
-        return summary_generate(MonthlySummary.objects.get(pk=summary_id)).pk
-    except Exception as exc:
-        summary_failed(summary_id, exc)
-        raise

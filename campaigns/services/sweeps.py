@@ -7,15 +7,13 @@ from django.utils import timezone
 
 from campaigns.models import MonthlySummary, SummaryStatus, TicketPhoto
 from campaigns.queue import enqueue
+from campaigns.services.monthly import generate_monthly_summary
 from campaigns.services.photos import make_photo_thumbnail
 
 
 def sweep_left_work(
     now: datetime | None = None, older_than: timedelta = timedelta(minutes=2), limit: int = 500
 ) -> dict[str, int]:
-    # The summary task stays in campaigns/tasks.py, whose sweep task imports this module.
-    from campaigns.tasks import generate_monthly_summary
-
     cutoff = (now or timezone.now()) - older_than
     photos = list(
         TicketPhoto.objects.filter(thumbnail="", uploaded_at__lt=cutoff)
