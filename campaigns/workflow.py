@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -89,22 +90,22 @@ class TicketRef:
     district_ids: frozenset
 
 
-def role_allows(action: str, ticket: Ticket, user) -> bool:
+def role_allows(action: str, ticket: Ticket, user: AbstractBaseUser) -> bool:
     """Whether this person's role could ever do `action` to this ticket, whatever its state."""
     return policy.role_allows(action, ticket, scope_for(user))
 
 
-def refusal(action: str, ticket: Ticket, user) -> WorkflowError | None:
+def refusal(action: str, ticket: Ticket, user: AbstractBaseUser) -> WorkflowError | None:
     """Why `user` may not do `action` now, or None if they may."""
     return policy.refusal(action, ticket, scope_for(user), user.pk)
 
 
-def actions_for(ticket: Ticket, user) -> list[str]:
+def actions_for(ticket: Ticket, user: AbstractBaseUser) -> list[str]:
     """The acts this person may do right now: drives the buttons on the ticket page."""
     return policy.actions_for(ticket, scope_for(user), user.pk)
 
 
-def _check(action, ticket, user):
+def _check(action: str, ticket: Ticket, user: AbstractBaseUser) -> None:
     problem = refusal(action, ticket, user)
     if problem is not None:
         raise problem
@@ -131,7 +132,11 @@ def _lock(ticket: Ticket | TicketRef) -> Ticket:
 
 @contextmanager
 def _act(
-    ticket: Ticket | TicketRef, action: str, actor, *, on_refusal: Callable[[Ticket, WorkflowError], None] | None = None
+    ticket: Ticket | TicketRef,
+    action: str,
+    actor: AbstractBaseUser,
+    *,
+    on_refusal: Callable[[Ticket, WorkflowError], None] | None = None,
 ) -> Iterator[Ticket]:
     """One act on one ticket, in one transaction: lock it, check the person may do this now,
     hand it to the verb's body, and keep the rollup (TicketTally) with whatever the body did.
@@ -155,7 +160,7 @@ def _act(
 def _transition(
     ticket: Ticket,
     action: str,
-    actor,
+    actor: AbstractBaseUser,
     *,
     fields: Sequence[str] = (),
     note: str = "",
@@ -173,7 +178,7 @@ def _transition(
 def _record(
     ticket: Ticket,
     action: str,
-    actor,
+    actor: AbstractBaseUser,
     from_state: str,
     *,
     note: str = "",
@@ -200,7 +205,7 @@ def _record(
     return event
 
 
-def _claim_photos(photos, *, ticket, event, kind, actor):
+def _claim_photos(photos, *, ticket, event, kind, actor: AbstractBaseUser):
     """Attach photos the actor uploaded and no ticket has claimed yet (those stored on this
     ticket already are its own)."""
     ids = [photo.pk for photo in photos if photo.ticket_id != ticket.pk or photo.event_id != event.pk]
@@ -240,7 +245,7 @@ ASSIGNMENT_FIELDS = [
 
 def _apply_assignment(
     ticket: Ticket,
-    actor,
+    actor: AbstractBaseUser,
     *,
     unit: OrgUnit,
     deadline: date,
@@ -284,7 +289,7 @@ def _assignment_details(unit, person, phone, deadline, work_group):
 
 def ticket_log(
     *,
-    actor,
+    actor: AbstractBaseUser,
     campaign: Campaign,
     category: ProblemCategory,
     description: str,
@@ -377,7 +382,7 @@ def ticket_log(
     return ticket
 
 
-def _finder_group_of(actor, campaign: Campaign) -> WorkGroup | None:
+def _finder_group_of(actor: AbstractBaseUser, campaign: Campaign) -> WorkGroup | None:
     def build():
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
@@ -388,7 +393,7 @@ def _finder_group_of(actor, campaign: Campaign) -> WorkGroup | None:
 def ticket_assign(
     *,
     ticket: Ticket | TicketRef,
-    actor,
+    actor: AbstractBaseUser,
     unit: OrgUnit,
     deadline: date,
     person: str = "",
@@ -415,7 +420,9 @@ def ticket_assign(
     return ticket
 
 
-def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor, note: str, photos: Sequence[TicketPhoto]) -> Ticket:
+def ticket_submit_fix(
+    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str, photos: Sequence[TicketPhoto]
+) -> Ticket:
     """提交整改: the unit says it is fixed, with a note and at least one after-photo."""
     with _act(ticket, TicketAction.SUBMIT_FIX, actor) as ticket:
         _require(note, _("请说明整改情况。"))
@@ -430,7 +437,7 @@ def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor, note: str, photos: S
     return ticket
 
 
-def ticket_close_out(*, ticket: Ticket | TicketRef, actor, note: str = "") -> Ticket:
+def ticket_close_out(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str = "") -> Ticket:
     """核验销号: a supervisor who did not submit the fix checks it and strikes the line off.
 
     Every attempt is in the security audit log, the refused ones too (written after the
@@ -455,7 +462,9 @@ def ticket_close_out(*, ticket: Ticket | TicketRef, actor, note: str = "") -> Ti
     return ticket
 
 
-def ticket_return(*, ticket: Ticket | TicketRef, actor, reason: str, deadline: date | None = None) -> Ticket:
+def ticket_return(
+    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date | None = None
+) -> Ticket:
     """退回: the fix is not good enough. It counts against the unit even if fixed again the same day."""
     with _act(ticket, TicketAction.RETURN, actor) as ticket:
         _require(reason, _("退回必须填写原因。"))
@@ -474,7 +483,7 @@ def ticket_return(*, ticket: Ticket | TicketRef, actor, reason: str, deadline: d
     return ticket
 
 
-def ticket_reopen(*, ticket: Ticket | TicketRef, actor, reason: str, deadline: date) -> Ticket:
+def ticket_reopen(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date) -> Ticket:
     """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
     with _act(ticket, TicketAction.REOPEN, actor) as ticket:
         _require(reason, _("重新打开必须填写原因。"))
@@ -499,7 +508,7 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor, reason: str, deadline: d
     return ticket
 
 
-def ticket_void(*, ticket: Ticket | TicketRef, actor, reason: str) -> Ticket:
+def ticket_void(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str) -> Ticket:
     """撤销: not a real problem, or a duplicate. Nothing is deleted; the line stays, voided."""
     with _act(ticket, TicketAction.VOID, actor) as ticket:
         _require(reason, _("撤销必须填写原因。"))
