@@ -6,58 +6,15 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
-from dataclasses import dataclass, field
-
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 
-from .models import Membership, OrgUnit, Role, Ticket, UnitKind
-
-MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-WORKER_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
-
-
-@dataclass(frozen=True)
-class Scope:
-    district_ids: frozenset = frozenset()
-    roles_by_district: dict = field(default_factory=dict)
-    # Units whose tickets this person fixes (责任单位联络员), and streets they cover.
-    unit_ids: frozenset = frozenset()
-    street_ids: frozenset = frozenset()
-    city_ids: frozenset = frozenset()
-
-    def roles_in(self, district_id):
-        return self.roles_by_district.get(district_id, frozenset())
-
-    def has_role(self, district_id, roles):
-        return bool(self.roles_in(district_id) & roles)
-
-    def can_manage(self, district_id):
-        return self.has_role(district_id, MANAGER_ROLES)
-
-    def can_log(self, district_id):
-        return self.has_role(district_id, WORKER_ROLES)
-
-    @property
-    def is_city_level(self):
-        return bool(self.city_ids)
-
-    @property
-    def is_read_only(self):
-        return all(roles <= {Role.LEADER} for roles in self.roles_by_district.values())
-
-    def is_responsible_for(self, unit):
-        """A member of the responsible unit, or of the street that unit sits in."""
-        if unit is None:
-            return False
-        return unit.pk in self.unit_ids or (unit.street_id is not None and unit.street_id in self.street_ids)
-
-    def responsible_q(self, prefix="responsible_unit"):
-        return Q(**{f"{prefix}_id__in": self.unit_ids}) | Q(**{f"{prefix}__street_id__in": self.street_ids})
-
-
-EMPTY_SCOPE = Scope()
+from . import policy
+from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUnit, Role, Ticket, UnitKind, WorkGroup
+from .models.ticket import TicketQuerySet
+from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
+from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
 
 
 def scope_for(user):
@@ -121,6 +78,11 @@ def _compute_scope(user):
     )
 
 
+def visible_tickets(user) -> TicketQuerySet:
+    """Every ticket of the districts this person may see."""
+    return Ticket.objects.visible_to(scope_for(user))
+
+
 def visible_districts(user):
     return OrgUnit.objects.filter(pk__in=scope_for(user).district_ids).order_by("order", "id")
 
@@ -153,10 +115,6 @@ def ticket_queryset_for_detail():
 
 def load_ticket_relations(ticket):
     """Attach everything a ticket page shows, in at most five lookups by primary key."""
-    from django.contrib.auth import get_user_model
-
-    from .models import ChecklistItem, InspectionPoint, WorkGroup
-
     related = (
         Ticket.objects.select_related("district", "street", "area", "category", "responsible_unit")
         .only(
@@ -195,18 +153,16 @@ def load_ticket_relations(ticket):
     return ticket
 
 
-def get_ticket_for_user(request, number, *, for_action=None):
+def get_ticket_for_user(request, number: str, *, for_action: str | None = None) -> tuple[Ticket, list[str] | None]:
     """Fetch and authorise in one step.
 
     Another district's ticket (or a number that does not exist) is a 404 — the page does
     not confirm it exists. For an action, a user who can see the ticket but whose role can
     never do that act gets a 403.
     """
-    from .workflow import actions_for, role_allows
-
     # No ORDER BY: the unique number is the only index this lookup should touch.
-    visible = scope_for(request.user).district_ids
-    queryset = ticket_queryset_for_detail().filter(number=number, district_id__in=visible).order_by()
+    scope = scope_for(request.user)
+    queryset = ticket_queryset_for_detail().filter(number=number, district_id__in=scope.district_ids).order_by()
     if for_action is not None:
         # An act only authorises here; its verb locks and reads the whole row itself.
         queryset = queryset.only(*ACT_COLUMNS)
@@ -215,10 +171,10 @@ def get_ticket_for_user(request, number, *, for_action=None):
     if ticket is None:
         raise Http404("没有这张工单，或您无权查看。")
     if for_action is not None:
-        if not role_allows(for_action, ticket, request.user):
+        if not policy.role_allows(for_action, ticket, scope):
             raise PermissionDenied("您的角色不能对这张工单执行此操作。")
         return ticket, None
-    return ticket, actions_for(ticket, request.user)
+    return ticket, policy.actions_for(ticket, scope, request.user.pk)
 
 
 # What authorising an act and building its form read from the ticket.
@@ -237,8 +193,6 @@ ACT_COLUMNS = (
 
 def get_campaign_for_user(user, campaign_id):
     """A campaign of a district the user may see; any other is a 404."""
-    from .models import Campaign
-
     campaign = (
         Campaign.objects.select_related("district")
         .filter(pk=campaign_id, district_id__in=scope_for(user).district_ids)
@@ -280,8 +234,6 @@ def get_district_for_admin(user, code):
 
 
 def get_checklist_item_for_user(user, pk):
-    from .models import ChecklistItem
-
     item = (
         ChecklistItem.objects.select_related("campaign", "campaign__district", "area", "lead_unit")
         .filter(pk=pk, campaign__district_id__in=scope_for(user).district_ids)
@@ -294,8 +246,6 @@ def get_checklist_item_for_user(user, pk):
 
 def get_point_for_user(user, pk):
     """An inspection point of a district the user may see; any other is a 404."""
-    from .models import InspectionPoint
-
     point = (
         InspectionPoint.objects.select_related("district", "unit", "street", "point_type")
         .filter(pk=pk, district_id__in=scope_for(user).district_ids)

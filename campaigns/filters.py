@@ -1,4 +1,4 @@
-"""The ticket list's filters. A FilterSet only narrows what `visible_to(user)` already allows."""
+"""The ticket list's filters. A FilterSet only narrows what `visible_tickets(user)` already allows."""
 
 import datetime
 

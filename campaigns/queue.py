@@ -4,10 +4,16 @@ Whatever a task is asked to do is already in the database (a pending delivery, a
 row, a photo without its thumbnail, a summary being generated), so a message that cannot be
 published while Redis is down is not lost: the periodic sweeps pick the work up when the
 broker is back. A request never fails, or waits long, because the broker is unreachable.
+
+Why not Celery's own `task.delay_on_commit()`: it publishes with the default retry policy
+and lets a broker error escape from the commit hook, so with Redis down the request would
+wait out the retries and then fail after its transaction had committed.
 """
 
 import logging
+from collections.abc import Iterable
 
+from celery import Task
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -16,7 +22,7 @@ log = logging.getLogger(__name__)
 BROKER_DOWN = (OperationalError, ConnectionError, OSError)
 
 
-def enqueue(task, *args, **options):
+def enqueue(task: Task, *args, **options) -> bool:
     """Publish `task(*args)` now; return False (and log) if the broker cannot be reached."""
     try:
         task.apply_async(args, retry=False, **options)
@@ -26,112 +32,19 @@ def enqueue(task, *args, **options):
     return True
 
 
-def enqueue_on_commit(task, *args, **options):
+def enqueue_on_commit(task: Task, *args, **options) -> None:
+    """Publish `task(*args)` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(task, *args, **options))
 
 
-# --- one message for many acts ------------------------------------------------------------
-#
-# A busy district logs and closes many tickets a second; each owes the outbox a drain and
-# each photo a thumbnail, but one queued drain (or thumbnail run) serves them all: it works
-# through everything pending when it runs. Publishing a Celery message costs a request a few
-# milliseconds; a marker in Redis says one is already on its way, and the task removes the
-# marker when it starts, so an act after that start queues the next run. Without a shared
-# cache (the embedded defaults) every act publishes, as before.
+def enqueue_each(task: Task, ids: Iterable[int]) -> int:
+    """Publish `task(pk)` for each id until the broker refuses one; return how many went out.
 
-COALESCE_SECONDS = 30  # a lost message holds the marker this long at most; beat sweeps meanwhile
-
-
-def enqueue_coalesced(task, marker, *args):
-    from django.conf import settings
-    from django.core.cache import cache
-
-    if settings.REDIS_URL and not cache.add(marker, 1, COALESCE_SECONDS):
-        return True  # a run is already queued and will pick this up
-    if not enqueue(task, *args):
-        cache.delete(marker)
-        return False
-    return True
-
-
-def enqueue_coalesced_on_commit(task, marker, *args):
-    transaction.on_commit(lambda: enqueue_coalesced(task, marker, *args))
-
-
-def coalesced_run_started(marker):
-    """Called first by the task: acts from now on need a run of their own."""
-    from django.core.cache import cache
-
-    cache.delete(marker)
-
-
-# --- what a committed act asks of Redis, in one round trip ----------------------------------
-#
-# A 销号 commits, then moves its district's version on (every page that shows the district
-# is stale) and marks an outbox drain as queued; a logged problem also marks a thumbnail run.
-# Each is a Redis command and a round trip of its own, which a synchronous web worker waits
-# out. Collected over the transaction, they go in one pipeline after it commits.
-
-_BATCH_ATTR = "_ledger_after_commit"
-
-
-def after_commit_batch(*, district=None, coalesce=None):
-    """Within a transaction: on commit, touch `district`'s version and/or queue the coalesced
-    run `coalesce` = (task, marker) — together with everything else this transaction asked."""
-    from django.conf import settings
-
-    connection = transaction.get_connection()
-    if not settings.REDIS_URL or not connection.in_atomic_block:
-        # No shared cache (or no transaction): each thing on its own, as before.
-        if district is not None:
-            from campaigns.selectors.board import board_invalidate
-
-            transaction.on_commit(lambda: board_invalidate(district))
-        if coalesce is not None:
-            enqueue_coalesced_on_commit(*coalesce)
-        return
-    # Each request registers an on_commit callback of its own, so Django's bookkeeping of
-    # savepoints and rollbacks applies to it; the first one to run sends what all pending
-    # requests asked and the rest find nothing left. A request whose transaction rolled back
-    # stays pending until the next commit sends it: one needless version step or drain run,
-    # never a missed one.
-    pending = connection.__dict__.setdefault(_BATCH_ATTR, [])
-    request = _AfterCommit(district, coalesce, pending)
-    pending.append(request)
-    transaction.on_commit(request)
-
-
-class _AfterCommit:
-    __slots__ = ("district", "coalesce", "pending")
-
-    def __init__(self, district, coalesce, pending):
-        self.district, self.coalesce, self.pending = district, coalesce, pending
-
-    def __call__(self):
-        if self not in self.pending:
-            return  # sent with an earlier one of the same commit
-        requests, self.pending[:] = list(self.pending), []
-        _flush(
-            {r.district for r in requests if r.district is not None},
-            {r.coalesce[1]: r.coalesce[0] for r in requests if r.coalesce is not None},
-        )
-
-
-def _flush(districts, runs):
-    from django.core.cache import cache
-
-    from campaigns.fragments import district_touch, version_key
-
-    districts = sorted(districts)
-    results = cache.pipeline_after_commit(
-        incr=[version_key(d) for d in districts], set_nx={marker: COALESCE_SECONDS for marker in runs}
-    )
-    if results is None:  # Redis unreachable: the work waits in the database for beat's sweeps
-        return
-    versions, marked = results
-    for district, value in zip(districts, versions, strict=True):
-        if value is None:
-            district_touch(district)  # a counter that was not there starts from the clock
-    for marker, task in runs.items():
-        if marked.get(marker) and not enqueue(task):
-            cache.delete(marker)
+    The rest are pending rows already, which the sweeps find once the broker is back.
+    """
+    sent = 0
+    for pk in ids:
+        if not enqueue(task, pk):
+            break
+        sent += 1
+    return sent

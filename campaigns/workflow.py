@@ -9,20 +9,31 @@ rule of the act, saves, and writes one TicketEvent. Views, admin, commands and t
 call these verbs; none of them writes a state field itself.
 """
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .access import MANAGER_ROLES, WORKER_ROLES, scope_for
+from . import policy
+from .access import scope_for
 from .audit import audit_record
+from .fragments import district_touch
 from .models import (
     AuditKind,
+    Campaign,
+    ChecklistItem,
+    InspectionPoint,
+    OrgUnit,
     PhotoKind,
+    ProblemCategory,
     SubmissionKind,
     Ticket,
     TicketAction,
@@ -33,29 +44,34 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
-from .models.ticket import event_hash
-from .prepared import PreparedQuery, prepared_insert, prepared_insert_with, prepared_update
-from .queue import after_commit_batch
+from .models.ticket import chain_link
+from .policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
+from .reference import choices_version_of, kept
 from .services.ledger_numbers import ledger_number_next
-from .services.outbox import outbox_add_ticket_event, outbox_drain_after_commit, outbox_item_for
+from .services.outbox import outbox_add_ticket_event
 from .services.submissions import submission_claim, submission_once
-from .services.tally import tally_move, tally_snapshot
+from .services.tally import tally_follows
 
-
-class WorkflowError(Exception):
-    """A refused act. The message is for the person who tried it."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-class ActionForbidden(WorkflowError):
-    """The person may never do this to this ticket (role, four eyes)."""
-
-
-class TransitionRefused(WorkflowError):
-    """The act does not fit the ticket's state or lacks what it needs."""
+# Where views, forms and templates have always found them.
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "ActionForbidden",
+    "TicketNotFound",
+    "TicketRef",
+    "Transition",
+    "TransitionRefused",
+    "WorkflowError",
+    "actions_for",
+    "refusal",
+    "role_allows",
+    "ticket_assign",
+    "ticket_close_out",
+    "ticket_log",
+    "ticket_reopen",
+    "ticket_return",
+    "ticket_submit_fix",
+    "ticket_void",
+]
 
 
 class TicketNotFound(WorkflowError):
@@ -74,129 +90,102 @@ class TicketRef:
     district_ids: frozenset
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset
-    target: str
-    roles: frozenset
-    label: str
-    style: str = "secondary"
-
-
-ALLOWED_TRANSITIONS = {
-    TicketAction.ASSIGN: Transition(
-        frozenset({TicketState.REPORTED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("交办"), "primary"
-    ),
-    TicketAction.SUBMIT_FIX: Transition(
-        frozenset({TicketState.RECTIFYING}), TicketState.SUBMITTED, WORKER_ROLES, gettext_lazy("提交整改"), "primary"
-    ),
-    TicketAction.CLOSE_OUT: Transition(
-        frozenset({TicketState.SUBMITTED}), TicketState.CLOSED, MANAGER_ROLES, gettext_lazy("核验销号"), "primary"
-    ),
-    TicketAction.RETURN: Transition(
-        frozenset({TicketState.SUBMITTED}), TicketState.RECTIFYING, MANAGER_ROLES, gettext_lazy("退回"), "warning"
-    ),
-    TicketAction.REOPEN: Transition(
-        frozenset({TicketState.CLOSED}),
-        TicketState.RECTIFYING,
-        MANAGER_ROLES,
-        gettext_lazy("重新打开（反弹）"),
-        "warning",
-    ),
-    TicketAction.VOID: Transition(
-        frozenset({TicketState.REPORTED}), TicketState.VOIDED, MANAGER_ROLES, gettext_lazy("撤销"), "danger"
-    ),
-}
-
-
-def role_allows(action, ticket, user):
+def role_allows(action: str, ticket: Ticket, user: AbstractBaseUser) -> bool:
     """Whether this person's role could ever do `action` to this ticket, whatever its state."""
-    scope = scope_for(user)
-    transition = ALLOWED_TRANSITIONS[action]
-    roles = scope.roles_in(ticket.district_id)
-    if not roles & transition.roles:
-        return False
-    if action == TicketAction.SUBMIT_FIX and not roles & MANAGER_ROLES:
-        # Staff submit fixes only for the unit (or street) they belong to.
-        return scope.is_responsible_for(ticket.responsible_unit)
-    return True
+    return policy.role_allows(action, ticket, scope_for(user))
 
 
-def refusal(action, ticket, user):
+def refusal(action: str, ticket: Ticket, user: AbstractBaseUser) -> WorkflowError | None:
     """Why `user` may not do `action` now, or None if they may."""
-    transition = ALLOWED_TRANSITIONS[action]
-    if not role_allows(action, ticket, user):
-        return ActionForbidden(_("您的角色不能对这张工单执行“%(action)s”。") % {"action": transition.label})
-    if ticket.state not in transition.sources:
-        return TransitionRefused(
-            _("工单当前状态为“%(state)s”，不能执行“%(action)s”。")
-            % {"state": ticket.get_state_display(), "action": transition.label}
-        )
-    if action == TicketAction.CLOSE_OUT and ticket.fix_submitted_by_id == user.pk:
-        return ActionForbidden(_("提交整改的人不能核验销号自己的整改（双人核验）。"))
-    return None
+    return policy.refusal(action, ticket, scope_for(user), user.pk)
 
 
-def actions_for(ticket, user):
-    """The acts this person may do right now: drives the buttons on the ticket page.
-
-    The same rules as refusal(), without composing the messages nobody will read.
-    """
-    return [
-        action
-        for action, transition in ALLOWED_TRANSITIONS.items()
-        if ticket.state in transition.sources
-        and role_allows(action, ticket, user)
-        and not (action == TicketAction.CLOSE_OUT and ticket.fix_submitted_by_id == user.pk)
-    ]
+def actions_for(ticket: Ticket, user: AbstractBaseUser) -> list[str]:
+    """The acts this person may do right now: drives the buttons on the ticket page."""
+    return policy.actions_for(ticket, scope_for(user), user.pk)
 
 
-def _check(action, ticket, user):
+def _check(action: str, ticket: Ticket, user: AbstractBaseUser) -> None:
     problem = refusal(action, ticket, user)
     if problem is not None:
         raise problem
 
 
-def _chain_head():
-    # The newest link of the ticket's event chain, read with the row: the next event hangs on it.
-    return Subquery(TicketEvent.objects.filter(ticket_id=OuterRef("pk")).order_by("-id").values("chain_hash")[:1])
+def _lock(ticket: Ticket | TicketRef) -> Ticket:
+    """The ticket's row, locked until the transaction ends.
 
-
-_LOCKED_BY_ID = PreparedQuery(
-    Ticket, lambda pk: Ticket.objects.select_for_update(of=("self",)).filter(pk=pk).annotate(chain_head=_chain_head())
-)
-_LOCKED_BY_NUMBER = PreparedQuery(
-    Ticket,
-    lambda number, district_ids: (
-        Ticket.objects.select_for_update(of=("self",))
-        .filter(number=number, district_id__in=district_ids)
-        .annotate(chain_head=_chain_head())
-    ),
-    lists=("district_ids",),
-)
-
-
-def _lock(ticket):
-    """The ticket's row, locked until the transaction ends, with the head of its event chain.
-
-    Every act runs this same lookup, so it is compiled once (campaigns/prepared.py).
+    Read with it, as `chain_head`, the newest link of the ticket's event chain: the act's
+    event hangs on it, so no second read is needed before writing the event.
     """
+    head = TicketEvent.objects.filter(ticket_id=OuterRef("pk")).order_by("-id").values("chain_hash")[:1]
+    locked = Ticket.objects.select_for_update(of=("self",)).annotate(chain_head=Subquery(head)).order_by()
     if isinstance(ticket, TicketRef):
-        districts = sorted(ticket.district_ids)
-        locked = _LOCKED_BY_NUMBER.first(number=ticket.number, district_ids=districts) if districts else None
-        if locked is None:
+        found = locked.filter(number=ticket.number, district_id__in=ticket.district_ids).first()
+        if found is None:
             raise TicketNotFound(_("没有这张工单，或您无权查看。"))
-        return locked
-    locked = _LOCKED_BY_ID.first(pk=ticket.pk)
-    if locked is None:
+        return found
+    found = locked.filter(pk=ticket.pk).first()
+    if found is None:
         raise Ticket.DoesNotExist(f"ticket {ticket.pk} is gone")
-    return locked
+    return found
 
 
-def _record(ticket, action, actor, from_state, note="", details=None, at=None):
-    # Every page that shows the district is stale once this commits (one Redis pipeline with
-    # the rest of what the act asks of Redis: campaigns/queue.py).
-    after_commit_batch(district=ticket.district_id)
+@contextmanager
+def _act(
+    ticket: Ticket | TicketRef,
+    action: str,
+    actor: AbstractBaseUser,
+    *,
+    on_refusal: Callable[[Ticket, WorkflowError], None] | None = None,
+) -> Iterator[Ticket]:
+    """One act on one ticket, in one transaction: lock it, check the person may do this now,
+    hand it to the verb's body, and keep the rollup (TicketTally) with whatever the body did.
+
+    A refusal rolls the whole act back; `on_refusal(ticket, refusal)` runs after that, so
+    whatever it writes is kept.
+    """
+    locked = None
+    try:
+        with transaction.atomic():
+            locked = _lock(ticket)
+            _check(action, locked, actor)
+            with tally_follows(locked):
+                yield locked
+    except (ActionForbidden, TransitionRefused) as refused:
+        if on_refusal is not None and locked is not None:
+            on_refusal(locked, refused)
+        raise
+
+
+def _transition(
+    ticket: Ticket,
+    action: str,
+    actor: AbstractBaseUser,
+    *,
+    fields: Sequence[str] = (),
+    note: str = "",
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """Move the ticket to the act's target state, save it with the `fields` the act changed,
+    and record the event."""
+    from_state = ticket.state
+    ticket.state = ALLOWED_TRANSITIONS[action].target
+    ticket.save(update_fields=["state", *fields, "updated_at"])
+    return _record(ticket, action, actor, from_state, note=note, details=details, at=at)
+
+
+def _record(
+    ticket: Ticket,
+    action: str,
+    actor: AbstractBaseUser,
+    from_state: str,
+    *,
+    note: str = "",
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """Write the act's event, chained to the ticket's previous one, and what it owes."""
     event = TicketEvent(
         ticket=ticket,
         action=action,
@@ -207,27 +196,16 @@ def _record(ticket, action, actor, from_state, note="", details=None, at=None):
         note=note,
         details=details or {},
     )
-    if action == TicketAction.LOG:
-        event.chain_hash = event_hash("", event)  # a ticket's first link: nothing to look up before it
-    elif hasattr(ticket, "chain_head"):  # read with the locked row (_lock)
-        event.chain_hash = event_hash(ticket.chain_head or "", event)
-    if event.chain_hash:
-        # What TicketEvent.save() adds is done (a new row, its link set). The message it owes
-        # goes into the outbox in the same statement.
-        owed = outbox_item_for(event)
-        if owed is None:
-            prepared_insert(event)
-        else:
-            prepared_insert_with(event, owed, "ref_id")
-            outbox_drain_after_commit()
-    else:
-        event.save()  # without a known head, the event looks its previous link up itself
-        outbox_add_ticket_event(event)
+    event.chain_hash = chain_link(event, previous=ticket.chain_head)
+    event.save()
     ticket.chain_head = event.chain_hash
+    outbox_add_ticket_event(event)
+    # Every page that shows the district is stale once this commits.
+    transaction.on_commit(partial(district_touch, ticket.district_id))
     return event
 
 
-def _claim_photos(photos, *, ticket, event, kind, actor):
+def _claim_photos(photos, *, ticket, event, kind, actor: AbstractBaseUser):
     """Attach photos the actor uploaded and no ticket has claimed yet (those stored on this
     ticket already are its own)."""
     ids = [photo.pk for photo in photos if photo.ticket_id != ticket.pk or photo.event_id != event.pk]
@@ -262,27 +240,35 @@ ASSIGNMENT_FIELDS = [
     "deadline",
     "work_group",
     "assigned_at",
-    "state",
-    "updated_at",
 ]
 
 
-def _apply_assignment(ticket, actor, *, unit, deadline, person="", phone="", work_group=None, note="", at=None):
+def _apply_assignment(
+    ticket: Ticket,
+    actor: AbstractBaseUser,
+    *,
+    unit: OrgUnit,
+    deadline: date,
+    person: str = "",
+    phone: str = "",
+    work_group: WorkGroup | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> TicketEvent:
     """Hand a reported ticket to its unit: the fields, the state and the event, in one place."""
-    from_state = ticket.state
     ticket.responsible_unit = unit
     ticket.responsible_person = (person or "").strip()
     ticket.responsible_phone = (phone or "").strip()
     ticket.deadline = deadline
     ticket.work_group = work_group
     ticket.assigned_at = at or timezone.now()
-    ticket.state = ALLOWED_TRANSITIONS[TicketAction.ASSIGN].target
-    prepared_update(ticket, ASSIGNMENT_FIELDS)
     details = _assignment_details(unit, ticket.responsible_person, ticket.responsible_phone, deadline, work_group)
-    return _record(ticket, TicketAction.ASSIGN, actor, from_state, note=note.strip(), details=details, at=at)
+    return _transition(
+        ticket, TicketAction.ASSIGN, actor, fields=ASSIGNMENT_FIELDS, note=note.strip(), details=details, at=at
+    )
 
 
-def _validate_checklist_item(item, campaign_id, area_id):
+def _validate_checklist_item(item: ChecklistItem | None, campaign_id: int, area_id: int) -> None:
     """A problem counts against a task of its own campaign and assessment area."""
     if item is None:
         return
@@ -303,26 +289,27 @@ def _assignment_details(unit, person, phone, deadline, work_group):
 
 def ticket_log(
     *,
-    actor,
-    campaign,
-    category,
-    description,
-    photos,
-    street=None,
-    point=None,
-    place="",
-    finder_group=None,
-    reported_at=None,
-    assignment=None,
-    checklist_item=None,
-    submission_key=None,
-):
+    actor: AbstractBaseUser,
+    campaign: Campaign,
+    category: ProblemCategory,
+    description: str,
+    photos: Sequence[TicketPhoto] | Callable[..., Sequence[TicketPhoto]],
+    street: OrgUnit | None = None,
+    point: InspectionPoint | None = None,
+    place: str = "",
+    finder_group: WorkGroup | None = None,
+    reported_at: datetime | None = None,
+    assignment: dict | None = None,
+    checklist_item: ChecklistItem | None = None,
+    submission_key: str | None = None,
+) -> Ticket:
     """Log a problem found on patrol: a new ledger line with a number that is never reused.
 
     `assignment` (unit, person, phone, deadline, work_group) lets staff who already know
     the responsible unit log straight into 整改中. `submission_key` (the log form's one-time
     key) is written with the ticket: the same form sent again raises SubmissionRepeated with
     this ticket instead of logging a second one (campaigns/services/submissions.py).
+    `photos` may be a callable that stores them (ticket=, event=) inside the transaction.
     """
     scope = scope_for(actor)
     district = campaign.district
@@ -369,34 +356,33 @@ def ticket_log(
             finder_group=finder_group,
             checklist_item=checklist_item,
         )
-        prepared_insert(ticket)  # the INSERT every log runs, compiled once
-        if submission_key:
-            # Before the photos are stored: a copy of the form sent at the same instant waits
-            # here on the unique key until this commits, then fails having stored nothing.
-            submission_claim(
-                key=submission_key,
-                user=actor,
-                kind=SubmissionKind.TICKET_LOG,
-                object_id=ticket.pk,
-                url=reverse("campaigns:ticket-detail", args=[ticket.number]),
-            )
-        event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
-        if callable(photos):
-            # Stored now, on the new ticket and inside this transaction: they commit with it or
-            # not at all.
-            photos = photos(ticket=ticket, event=event)
-            if not photos:
-                raise TransitionRefused(_("请至少拍一张问题照片。"))
-        _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
-        if assignment is not None:
-            _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
-        tally_move(None, tally_snapshot(ticket))
+        with tally_follows(ticket):
+            ticket.save(force_insert=True)
+            ticket.chain_head = ""  # a new ticket: its first event starts the chain
+            if submission_key:
+                # Before the photos are stored: a copy of the form sent at the same instant waits
+                # here on the unique key until this commits, then fails having stored nothing.
+                submission_claim(
+                    key=submission_key,
+                    user=actor,
+                    kind=SubmissionKind.TICKET_LOG,
+                    object_id=ticket.pk,
+                    url=reverse("campaigns:ticket-detail", args=[ticket.number]),
+                )
+            event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
+            if callable(photos):
+                # Stored now, on the new ticket and inside this transaction: they commit with it or
+                # not at all.
+                photos = photos(ticket=ticket, event=event)
+                if not photos:
+                    raise TransitionRefused(_("请至少拍一张问题照片。"))
+            _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
+            if assignment is not None:
+                _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
     return ticket
 
 
-def _finder_group_of(actor, campaign):
-    from .reference import choices_version_of, kept
-
+def _finder_group_of(actor: AbstractBaseUser, campaign: Campaign) -> WorkGroup | None:
     def build():
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
@@ -404,94 +390,88 @@ def _finder_group_of(actor, campaign):
     return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version_of(actor), build)[0]
 
 
-def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note="", checklist_item=None):
+def ticket_assign(
+    *,
+    ticket: Ticket | TicketRef,
+    actor: AbstractBaseUser,
+    unit: OrgUnit,
+    deadline: date,
+    person: str = "",
+    phone: str = "",
+    work_group: WorkGroup | None = None,
+    note: str = "",
+    checklist_item: ChecklistItem | None = None,
+) -> Ticket:
     """交办: hand the problem to a responsible unit and person with a deadline.
 
     Triage is also where the problem is tied to the checklist task it puts at risk.
     """
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.ASSIGN, ticket, actor)
-        before = tally_snapshot(ticket)
+    with _act(ticket, TicketAction.ASSIGN, actor) as ticket:
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if work_group is not None and work_group.campaign_id != ticket.campaign_id:
             raise TransitionRefused(_("工作组不属于本活动。"))
         _validate_checklist_item(checklist_item, ticket.campaign_id, ticket.area_id)
         if checklist_item is not None and checklist_item.pk != ticket.checklist_item_id:
             ticket.checklist_item = checklist_item
-            prepared_update(ticket, ["checklist_item"])
+            ticket.save(update_fields=["checklist_item"])
         _apply_assignment(
             ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
         )
-        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
-def ticket_submit_fix(*, ticket, actor, note, photos):
+def ticket_submit_fix(
+    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str, photos: Sequence[TicketPhoto]
+) -> Ticket:
     """提交整改: the unit says it is fixed, with a note and at least one after-photo."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.SUBMIT_FIX, ticket, actor)
-        before = tally_snapshot(ticket)
+    with _act(ticket, TicketAction.SUBMIT_FIX, actor) as ticket:
         _require(note, _("请说明整改情况。"))
         if not photos:
             raise TransitionRefused(_("提交整改至少需要一张整改后照片。"))
-        from_state = ticket.state
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.SUBMIT_FIX].target
         ticket.fix_submitted_at = timezone.now()
         ticket.fix_submitted_by = actor
-        prepared_update(ticket, ["state", "fix_submitted_at", "fix_submitted_by", "updated_at"])
-        event = _record(ticket, TicketAction.SUBMIT_FIX, actor, from_state, note=note.strip())
+        event = _transition(
+            ticket, TicketAction.SUBMIT_FIX, actor, fields=["fix_submitted_at", "fix_submitted_by"], note=note.strip()
+        )
         _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
-        tally_move(before, tally_snapshot(ticket))
     return ticket
 
 
-def ticket_close_out(*, ticket, actor, note=""):
+def ticket_close_out(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str = "") -> Ticket:
     """核验销号: a supervisor who did not submit the fix checks it and strikes the line off.
 
     Every attempt is in the security audit log, the refused ones too (written after the
     refused transaction has rolled back, so the refusal itself is never lost).
     """
-    try:
-        with transaction.atomic():
-            ticket = _lock(ticket)
-            _check(TicketAction.CLOSE_OUT, ticket, actor)
-            before = tally_snapshot(ticket)
-            from_state = ticket.state
-            ticket.state = ALLOWED_TRANSITIONS[TicketAction.CLOSE_OUT].target
-            ticket.closed_at = timezone.now()
-            ticket.closed_by = actor
-            prepared_update(ticket, ["state", "closed_at", "closed_by", "updated_at"])
-            _record(ticket, TicketAction.CLOSE_OUT, actor, from_state, note=note.strip())
-            tally_move(before, tally_snapshot(ticket))
-            audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
-    except (ActionForbidden, TransitionRefused) as refused:
+
+    def refused(locked: Ticket, problem: WorkflowError) -> None:
         audit_record(
             AuditKind.CLOSE_OUT,
             user=actor,
-            district=ticket.district_id,
-            target=ticket.number,
+            district=locked.district_id,
+            target=locked.number,
             success=False,
-            reason=str(refused),
+            reason=str(problem),
         )
-        raise
+
+    with _act(ticket, TicketAction.CLOSE_OUT, actor, on_refusal=refused) as ticket:
+        ticket.closed_at = timezone.now()
+        ticket.closed_by = actor
+        _transition(ticket, TicketAction.CLOSE_OUT, actor, fields=["closed_at", "closed_by"], note=note.strip())
+        audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
     return ticket
 
 
-def ticket_return(*, ticket, actor, reason, deadline=None):
+def ticket_return(
+    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date | None = None
+) -> Ticket:
     """退回: the fix is not good enough. It counts against the unit even if fixed again the same day."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.RETURN, ticket, actor)
-        before = tally_snapshot(ticket)
+    with _act(ticket, TicketAction.RETURN, actor) as ticket:
         _require(reason, _("退回必须填写原因。"))
         if deadline is not None and deadline < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
-        from_state = ticket.state
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.RETURN].target
         ticket.return_count += 1
-        fields = ["state", "return_count", "updated_at"]
+        fields = ["return_count"]
         details = {}
         if deadline is not None:
             details["deadline"] = deadline.isoformat()
@@ -499,47 +479,38 @@ def ticket_return(*, ticket, actor, reason, deadline=None):
                 details["previous_deadline"] = ticket.deadline.isoformat()
             ticket.deadline = deadline
             fields.append("deadline")
-        prepared_update(ticket, fields)
-        _record(ticket, TicketAction.RETURN, actor, from_state, note=reason.strip(), details=details)
-        tally_move(before, tally_snapshot(ticket))
+        _transition(ticket, TicketAction.RETURN, actor, fields=fields, note=reason.strip(), details=details)
     return ticket
 
 
-def ticket_reopen(*, ticket, actor, reason, deadline):
+def ticket_reopen(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date) -> Ticket:
     """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.REOPEN, ticket, actor)
-        before = tally_snapshot(ticket)
+    with _act(ticket, TicketAction.REOPEN, actor) as ticket:
         _require(reason, _("重新打开必须填写原因。"))
         _require(deadline, _("请填写新的整改时限。"))
         if deadline < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
-        from_state = ticket.state
         details = {"deadline": deadline.isoformat()}
         if ticket.closed_at:
             details["previous_closed_at"] = timezone.localtime(ticket.closed_at).isoformat()
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.REOPEN].target
         ticket.reopen_count += 1
         ticket.deadline = deadline
         ticket.closed_at = None
         ticket.closed_by = None
-        prepared_update(ticket, ["state", "reopen_count", "deadline", "closed_at", "closed_by", "updated_at"])
-        _record(ticket, TicketAction.REOPEN, actor, from_state, note=reason.strip(), details=details)
-        tally_move(before, tally_snapshot(ticket))
+        _transition(
+            ticket,
+            TicketAction.REOPEN,
+            actor,
+            fields=["reopen_count", "deadline", "closed_at", "closed_by"],
+            note=reason.strip(),
+            details=details,
+        )
     return ticket
 
 
-def ticket_void(*, ticket, actor, reason):
+def ticket_void(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str) -> Ticket:
     """撤销: not a real problem, or a duplicate. Nothing is deleted; the line stays, voided."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _check(TicketAction.VOID, ticket, actor)
-        before = tally_snapshot(ticket)
+    with _act(ticket, TicketAction.VOID, actor) as ticket:
         _require(reason, _("撤销必须填写原因。"))
-        from_state = ticket.state
-        ticket.state = ALLOWED_TRANSITIONS[TicketAction.VOID].target
-        prepared_update(ticket, ["state", "updated_at"])
-        _record(ticket, TicketAction.VOID, actor, from_state, note=reason.strip())
-        tally_move(before, tally_snapshot(ticket))
+        _transition(ticket, TicketAction.VOID, actor, note=reason.strip())
     return ticket

@@ -86,39 +86,3 @@ def test_a_version_counter_moves_in_one_round_trip_and_starts_from_the_clock(led
     finally:
         client.execute_command = original
     assert calls == ["INCRBY"] or calls == ["INCR"], calls
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_acts_redis_work_goes_in_one_pipeline_after_commit(tx, settings, monkeypatch):
-    """A 销号 moves its district on and queues the outbox drain: one round trip, after commit;
-    a transaction that rolls back leaves nothing behind for the next one."""
-    if not settings.REDIS_URL:
-        if os.environ.get("REQUIRE_CELERY_E2E"):
-            pytest.fail("REDIS_URL is needed")
-        pytest.skip("needs Redis (CI runs this with REDIS_URL)")
-    from django.core.cache import cache
-    from django.db import transaction
-
-    from campaigns import queue, workflow
-    from campaigns.fragments import district_versions
-
-    ticket = tx.submitted()
-    published, pipelines = [], []
-    monkeypatch.setattr(queue, "enqueue", lambda task, *args, **kwargs: published.append(task.name) or True)
-    real = cache.pipeline_after_commit
-
-    def counted(**kwargs):
-        pipelines.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(cache, "pipeline_after_commit", counted, raising=False)
-    cache.delete("queued:drain-outbox")
-    with pytest.raises(RuntimeError), transaction.atomic():
-        workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="照片看不清")
-        raise RuntimeError("rolled back")
-    assert pipelines == []
-    before = district_versions([tx.unit.pk])
-    workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2, note="核验通过")
-    assert len(pipelines) == 1 and list(pipelines[0]["set_nx"]) == ["queued:drain-outbox"]
-    assert district_versions([tx.unit.pk]) != before
-    assert published == ["campaigns.tasks.drain_outbox"]

@@ -199,6 +199,22 @@ def test_a_cached_list_follows_every_write(client, tx):
     assert "已撤销" in client.get(url + "?state=voided").content.decode()
 
 
+def test_the_close_out_post_costs_a_fixed_handful_of_queries(client, tx, django_assert_max_num_queries):
+    from campaigns.models import Ticket, TicketState
+
+    tickets = [tx.submitted() for _ in range(2)]
+    client.force_login(tx.supervisor2)
+    client.get(reverse("campaigns:my-tasks"))  # session and scope warm, as every later request
+    client.post(reverse("campaigns:ticket-close-out", args=[tickets[0].number]), {"note": ""})
+    # user, the locked read (the chain head with it), the ticket's update, the event, the
+    # outbox row, the two tally cells the ticket moves between, the audit row (and the
+    # savepoint around them that this test's own transaction makes of the act's)
+    with django_assert_max_num_queries(10):
+        response = client.post(reverse("campaigns:ticket-close-out", args=[tickets[1].number]), {"note": "核验通过"})
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=tickets[1].pk).state == TicketState.CLOSED
+
+
 @pytest.mark.django_db(transaction=True)  # as in production: the verb's transaction is the outermost
 def test_the_log_post_costs_a_fixed_handful_of_queries(client, tx, django_assert_max_num_queries, monkeypatch):
     """Logging a problem: no savepoint, no separate claim of its fresh photos, no lookups of
@@ -236,8 +252,8 @@ def test_the_log_post_costs_a_fixed_handful_of_queries(client, tx, django_assert
         s for s in sql if s.startswith("SELECT") and ("campaigns_workgroup" in s or "campaigns_orgunit" in s)
     ], sql
     # user, the form's key looked up (a form sent twice is answered before its photos are
-    # read), photo, ledger number, ticket, the key written, event, outbox, tally (and the
-    # transaction)
+    # read), photo, ledger number (its row locked, then moved on), ticket, the key written,
+    # event, outbox, tally (and the transaction)
     with django_assert_max_num_queries(12):
         assert post().status_code == 302
     ticket = Ticket.objects.order_by("-id").first()

@@ -403,3 +403,57 @@ def test_a_log_credits_the_finder_group_the_reporter_is_in_now(tx):
     assert log_as_a_new_request().finder_group == second
     second.members.clear()
     assert log_as_a_new_request().finder_group is None
+
+
+def test_an_act_finds_scopes_and_locks_the_ticket_in_one_read(tx, city):
+    """A view names the ticket by number within the person's districts; the verb's one locked
+    read finds it, keeps other districts out, and brings the head of its event chain along."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.models import Ticket
+
+    from .factories import District
+
+    other = District(city, "铁东区", "TD", "td")
+    ticket, theirs = tx.submitted(), other.submitted()
+    with pytest.raises(workflow.TicketNotFound):
+        workflow.ticket_close_out(
+            ticket=workflow.TicketRef(theirs.number, frozenset({tx.unit.pk})), actor=tx.supervisor2
+        )
+    assert Ticket.objects.get(pk=theirs.pk).state == TicketState.SUBMITTED
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        workflow.ticket_close_out(
+            ticket=workflow.TicketRef(ticket.number, frozenset({tx.unit.pk})), actor=tx.supervisor2
+        )
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    ticket_reads = [sql for sql in reads if 'campaigns_ticket"' in sql]
+    assert len(ticket_reads) == 1, ticket_reads
+    assert [sql for sql in reads if "campaigns_ticketevent" in sql] == ticket_reads, "the chain head is read apart"
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in ticket_reads[0]
+    assert Ticket.objects.get(pk=ticket.pk).state == TicketState.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: the verb's transaction commits for real
+def test_an_act_tells_pages_and_the_worker_only_once_it_commits(tx, monkeypatch):
+    """A 销号 moves its district's pages on and asks the worker to drain the outbox, after
+    commit; an act whose transaction rolls back asks nothing of either."""
+    from django.db import transaction
+
+    from campaigns import queue
+    from campaigns.fragments import district_versions
+
+    ticket = tx.submitted()
+    published = []
+    monkeypatch.setattr(queue, "enqueue", lambda task, *args, **kwargs: published.append(task.name) or True)
+    before = district_versions([tx.unit.pk])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="照片看不清")
+        raise RuntimeError("rolled back")
+    assert published == [] and district_versions([tx.unit.pk]) == before
+
+    workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2, note="核验通过")
+    assert published == ["campaigns.tasks.drain_outbox"]
+    assert district_versions([tx.unit.pk]) != before

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.policy import Role
+
 
 class UnitKind(models.TextChoices):
     CITY = "city", _("市")
@@ -121,13 +123,6 @@ class OrgUnit(models.Model):
     @property
     def is_street(self):
         return self.kind in STREET_KINDS
-
-
-class Role(models.TextChoices):
-    STAFF = "staff", _("工作人员")
-    SUPERVISOR = "supervisor", _("督导/创卫办")
-    ADMIN = "admin", _("管理员")
-    LEADER = "leader", _("领导（只读）")
 
 
 DUTY_HOLDER_NO_ROLE = _(

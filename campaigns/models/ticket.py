@@ -10,26 +10,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.policy import OPEN_STATES, Scope, TicketAction, TicketState
+
 from .campaign import AssessmentArea, Campaign, InspectionPoint, ProblemCategory, WorkGroup
 from .org import OrgUnit
 
 
-class TicketState(models.TextChoices):
-    REPORTED = "reported", _("待交办")
-    RECTIFYING = "rectifying", _("整改中")
-    SUBMITTED = "submitted", _("待核验")
-    CLOSED = "closed", _("已销号")
-    VOIDED = "voided", _("已撤销")
-
-
-OPEN_STATES = (TicketState.REPORTED, TicketState.RECTIFYING, TicketState.SUBMITTED)
-
-
 class TicketQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from campaigns.access import scope_for
-
-        return self.filter(district_id__in=scope_for(user).district_ids)
+    def visible_to(self, scope: Scope) -> "TicketQuerySet":
+        """The tickets of the districts this reach sees (campaigns.access.visible_tickets(user))."""
+        return self.filter(district_id__in=scope.district_ids)
 
     def delete(self):
         raise TypeError("Tickets are voided, never deleted.")
@@ -216,16 +206,6 @@ class LedgerSequence(models.Model):
         return f"{self.district.code}-{self.period}: {self.last}"
 
 
-class TicketAction(models.TextChoices):
-    LOG = "log", _("登记问题")
-    ASSIGN = "assign", _("交办")
-    SUBMIT_FIX = "submit_fix", _("提交整改")
-    CLOSE_OUT = "close_out", _("核验销号")
-    RETURN = "return", _("退回")
-    REOPEN = "reopen", _("重新打开（反弹）")
-    VOID = "void", _("撤销")
-
-
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("Ticket events are append-only; they cannot be updated.")
@@ -269,21 +249,33 @@ class TicketEvent(models.Model):
         if self.pk is not None:
             raise TypeError("Ticket events are append-only; an event cannot be changed once written.")
         if not self.chain_hash:
-            previous = (
-                TicketEvent.objects.filter(ticket_id=self.ticket_id)
-                .order_by("-id")
-                .values_list("chain_hash", flat=True)
-                .first()
-            )
-            self.chain_hash = event_hash(previous or "", self)
+            self.chain_hash = chain_link(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ticket events are append-only; they cannot be deleted.")
 
 
-def event_hash(previous, event):
-    """The chain link: sha256 of the previous link and this event's content, canonically written."""
+def chain_link(event: TicketEvent, previous: str | None = None) -> str:
+    """The link `event` adds to its ticket's chain: the one place a link is made.
+
+    `previous` is the ticket's newest link when the caller knows it (read with the locked
+    ticket row, or "" for a ticket's first event); otherwise it is looked up, by id, so the
+    order written is the order chained.
+    """
+    if previous is None:
+        previous = (
+            TicketEvent.objects.filter(ticket_id=event.ticket_id)
+            .order_by("-id")
+            .values_list("chain_hash", flat=True)
+            .first()
+        ) or ""
+    return event_hash(previous, event)
+
+
+def event_hash(previous: str, event) -> str:
+    """sha256 of the previous link and this event's content, canonically written (verify_ledger
+    recomputes it from stored rows)."""
     at = event.at if isinstance(event.at, str) else event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
     content = json.dumps(
         [

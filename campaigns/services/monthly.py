@@ -12,6 +12,7 @@ import tempfile
 from collections import defaultdict
 from decimal import Decimal
 
+from celery import shared_task
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -396,3 +397,12 @@ def _jsonable(value):
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
+
+
+@shared_task(name="campaigns.tasks.generate_monthly_summary")
+def generate_monthly_summary(summary_id: int) -> int:
+    try:
+        return summary_generate(MonthlySummary.objects.get(pk=summary_id)).pk
+    except Exception as exc:
+        summary_failed(summary_id, exc)
+        raise

@@ -15,9 +15,11 @@ import logging
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -32,6 +34,7 @@ from campaigns.models import (
     UnitWebhook,
     WebhookFlavor,
 )
+from campaigns.queue import enqueue_each
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ def _absolute(link):
     return f"{base}{link}" if link.startswith("/") and base else link
 
 
-def notify(message):
+def notify(message: Message) -> list[int]:
     """Record the message for each person and each robot; return the new deliveries' ids.
 
     People and robots already told on this occasion are skipped; the caller enqueues only
@@ -118,7 +121,7 @@ def _send_email(delivery):
     send_mail(f"[创卫台账] {delivery.title}", body, None, [user.email], fail_silently=False)
 
 
-def webhook_payload(webhook, delivery):
+def webhook_payload(webhook: UnitWebhook, delivery: Delivery) -> dict:
     text = f"### {delivery.title}\n\n{delivery.body}"
     if delivery.link:
         text += f"\n\n[查看详情]({_absolute(delivery.link)})"
@@ -135,7 +138,7 @@ def webhook_payload(webhook, delivery):
     }
 
 
-def webhook_url(webhook):
+def webhook_url(webhook: UnitWebhook) -> str:
     """DingTalk's 加签: timestamp and an HMAC-SHA256 signature as query parameters."""
     if webhook.flavor != WebhookFlavor.DINGTALK or not webhook.secret:
         return webhook.url
@@ -174,12 +177,12 @@ def _send_webhook(delivery):
 SENDERS = {DeliveryChannel.EMAIL: _send_email, DeliveryChannel.WEBHOOK: _send_webhook}
 
 
-def retry_delay(attempts):
+def retry_delay(attempts: int) -> timedelta:
     """Backoff: 1, 2, 4, 8, 16 minutes …"""
     return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
-def deliver(delivery_id):
+def deliver(delivery_id: int) -> str:
     """Send one delivery unless it was sent already; record the outcome either way.
 
     The row lock keeps two workers from sending the same delivery at once. Returns the
@@ -214,7 +217,7 @@ def deliver(delivery_id):
     raise failed
 
 
-def deliveries_due(now=None, limit=200):
+def deliveries_due(now: datetime | None = None, limit: int = 200) -> list[int]:
     """Deliveries whose retry time has come, for the sweeper (a lost task message is not a lost reminder)."""
     now = now or timezone.now()
     return list(
@@ -224,7 +227,7 @@ def deliveries_due(now=None, limit=200):
     )
 
 
-def notifications_mark_read(user, ids=None):
+def notifications_mark_read(user, ids: Iterable[int] | None = None) -> int:
     from django.core.cache import cache
 
     from campaigns.signals import unread_key
@@ -236,3 +239,30 @@ def notifications_mark_read(user, ids=None):
     cache.delete(unread_key(user.pk))
     user._ledger_unread = None  # the count read at the start of this request is stale now
     return marked
+
+
+@shared_task(
+    bind=True,
+    name="campaigns.tasks.deliver_one",
+    autoretry_for=(DeliveryFailed,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=MAX_ATTEMPTS,
+)
+def deliver_one(self, delivery_id: int) -> str:
+    return deliver(delivery_id)
+
+
+def deliveries_send(delivery_ids: Iterable[int]) -> None:
+    """One task per delivery, so a failing channel never holds up the others. With the broker
+    down the rest stay pending for resend_due_deliveries."""
+    enqueue_each(deliver_one, delivery_ids)
+
+
+@shared_task(name="campaigns.tasks.resend_due_deliveries")
+def resend_due_deliveries() -> int:
+    """Deliveries whose retry time came but whose task message was lost (a broker restart)."""
+    ids = deliveries_due()
+    deliveries_send(ids)
+    return len(ids)

@@ -10,20 +10,20 @@ twice.
 
 import logging
 
+from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import NotificationKind, OutboxItem, Role, TicketAction, TicketEvent, TicketState
-from campaigns.prepared import prepared_insert
-from campaigns.services.notifications import Message, notify
-from campaigns.services.reminders import _district_people, _unit_people
+from campaigns.queue import enqueue_on_commit
+from campaigns.services.notifications import Message, deliveries_send, notify
+from campaigns.services.reminders import district_people, unit_people
 
 log = logging.getLogger(__name__)
 
 TICKET_EVENT = "ticket_event"
-DRAIN_MARKER = "queued:drain-outbox"
 MAX_ATTEMPTS = 5
 
 # Which acts tell someone, and under which kind.
@@ -37,55 +37,49 @@ TELLING_ACTS = {
 }
 
 
-def outbox_item_for(event):
-    """The outbox row this event owes (unsaved, its ref_id the event's id once it has one), or None."""
+def owes_message(event: TicketEvent) -> bool:
+    """Whether this event tells anyone (and so owes the outbox a row)."""
     if event.action not in TELLING_ACTS:
+        return False
+    # Logged straight into 整改中: the assignment that follows tells the unit.
+    return not (event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED)
+
+
+def outbox_add_ticket_event(event: TicketEvent) -> OutboxItem | None:
+    """Inside the act's transaction: owe the people this event concerns a message, and ask
+    for a drain once the act commits (beat's periodic drain sends it if the broker is down)."""
+    if not owes_message(event):
         return None
-    if event.action == TicketAction.LOG and event.to_state != TicketState.REPORTED:
-        return None  # logged straight into 整改中: the assignment that follows tells the unit
-    return OutboxItem(topic=TICKET_EVENT, ref_id=event.pk)
+    item = OutboxItem.objects.create(topic=TICKET_EVENT, ref_id=event.pk)
+    enqueue_on_commit(drain_outbox)
+    return item
 
 
-def outbox_drain_after_commit():
-    from campaigns.queue import after_commit_batch
-    from campaigns.tasks import drain_outbox
-
-    after_commit_batch(coalesce=(drain_outbox, DRAIN_MARKER))
-
-
-def outbox_add_ticket_event(event):
-    """Inside the act's transaction: owe the people this event concerns a message."""
-    item = outbox_item_for(event)
-    if item is not None:
-        prepared_insert(item)
-        outbox_drain_after_commit()
-
-
-def ticket_event_message(event):
+def ticket_event_message(event: TicketEvent) -> Message:
     ticket = event.ticket
     kind = TELLING_ACTS[event.action]
     link = reverse("campaigns:ticket-detail", args=[ticket.number])
     unit = ticket.responsible_unit
-    supervisors = _district_people(ticket.district_id, (Role.SUPERVISOR,))
-    unit_people = _unit_people(unit) if unit else []
+    supervisors = district_people(ticket.district_id, (Role.SUPERVISOR,))
+    unit_members = unit_people(unit) if unit else []
     summary = ticket.description[:60]
     deadline = ticket.deadline.isoformat() if ticket.deadline else "—"
     if event.action == TicketAction.LOG:
         title, users, units = _("新问题待交办：%(n)s") % {"n": ticket.number}, supervisors, []
     elif event.action == TicketAction.ASSIGN:
         title = _("交办：%(n)s，请于 %(d)s 前整改") % {"n": ticket.number, "d": deadline}
-        users, units = unit_people, [unit.pk] if unit else []
+        users, units = unit_members, [unit.pk] if unit else []
     elif event.action == TicketAction.SUBMIT_FIX:
         title, users, units = _("整改待核验：%(n)s") % {"n": ticket.number}, supervisors, []
     elif event.action == TicketAction.CLOSE_OUT:
         title = _("已核验销号：%(n)s") % {"n": ticket.number}
-        users, units = [*unit_people, ticket.reported_by_id], [unit.pk] if unit else []
+        users, units = [*unit_members, ticket.reported_by_id], [unit.pk] if unit else []
     elif event.action == TicketAction.RETURN:
         title = _("整改被退回：%(n)s，原因：%(r)s") % {"n": ticket.number, "r": event.note[:60]}
-        users, units = unit_people, [unit.pk] if unit else []
+        users, units = unit_members, [unit.pk] if unit else []
     else:
         title = _("问题反弹重开：%(n)s，请于 %(d)s 前整改") % {"n": ticket.number, "d": deadline}
-        users, units = unit_people, [unit.pk] if unit else []
+        users, units = unit_members, [unit.pk] if unit else []
     users = [pk for pk in users if pk != event.actor_id]  # nobody is told what they just did
     return Message(
         district_id=ticket.district_id,
@@ -102,11 +96,11 @@ def ticket_event_message(event):
 HANDLERS = {TICKET_EVENT: lambda ref_id: notify(ticket_event_message(_event(ref_id)))}
 
 
-def _event(ref_id):
+def _event(ref_id: int) -> TicketEvent:
     return TicketEvent.objects.select_related("ticket__responsible_unit").get(pk=ref_id)
 
 
-def outbox_drain(limit=200):
+def outbox_drain(limit: int = 200) -> list[int]:
     """Work through pending items, one transaction each; return the new deliveries' ids."""
     deliveries, tried = [], []
     for _round in range(limit):
@@ -137,5 +131,13 @@ def outbox_drain(limit=200):
     return deliveries
 
 
-def outbox_pending_count():
+def outbox_pending_count() -> int:
     return OutboxItem.objects.filter(done_at__isnull=True).count()
+
+
+@shared_task(name="campaigns.tasks.drain_outbox")
+def drain_outbox() -> int:
+    """Send what the outbox owes: after each act that owes something, and from beat every minute."""
+    ids = outbox_drain()
+    deliveries_send(ids)
+    return len(ids)

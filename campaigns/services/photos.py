@@ -14,24 +14,28 @@ import math
 import re
 import warnings
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from campaigns.models import TicketPhoto
+from campaigns.models import Ticket, TicketEvent, TicketPhoto
+from campaigns.queue import enqueue_on_commit
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def photo_inspect(uploaded):
+def photo_inspect(uploaded: File) -> str:
     """Return the content type of an acceptable photo, or raise ValidationError saying why not."""
     name = getattr(uploaded, "name", "") or _("照片")
     if uploaded.size > settings.PHOTO_MAX_BYTES:
@@ -362,7 +366,7 @@ def _reencode(data):
 CLEANERS = {"image/jpeg": _jpeg_clean, "image/png": _png_clean, "image/webp": _webp_clean}
 
 
-def photo_scrub(data, content_type):
+def photo_scrub(data: bytes, content_type: str) -> tuple[bytes, Capture]:
     """Return (the photo without EXIF/XMP/IPTC/comments, Capture of what the app keeps).
 
     `content_type` is what photo_inspect said; the picture itself is left as it was.
@@ -388,17 +392,15 @@ def _thumbnail(uploaded):
     return ContentFile(out.getvalue())
 
 
-def photo_store(uploaded, *, user, kind, ticket=None, event=None):
+def photo_store(
+    uploaded: File, *, user, kind: str, ticket: Ticket | None = None, event: TicketEvent | None = None
+) -> TicketPhoto:
     """Keep an uploaded photo (not yet on any ticket); its list-size copy is made off the request.
 
     Decoding and shrinking a phone photo costs more than everything else in logging a
     problem, so a Celery task does it once the photo is saved; until then lists show the
     original, scaled by the browser.
     """
-    from campaigns.prepared import prepared_insert
-    from campaigns.queue import after_commit_batch
-    from campaigns.tasks import make_pending_thumbnails
-
     content_type = photo_inspect(uploaded)
     uploaded.seek(0)
     clean, capture = photo_scrub(uploaded.read(), content_type)
@@ -418,27 +420,13 @@ def photo_store(uploaded, *, user, kind, ticket=None, event=None):
     name = f"photo.{photo.extension}"
     # Named, so that the ImageField reads width and height from it (an unnamed file counts as none).
     photo.image.save(name, ContentFile(clean, name=name), save=False)
-    prepared_insert(photo)  # its file is written already (above); the row, with SQL compiled once
+    photo.save()
     # With the broker down the photo is still saved; sweep_left_work makes the copy later.
-    after_commit_batch(coalesce=(make_pending_thumbnails, THUMBNAILS_MARKER))
+    enqueue_on_commit(make_photo_thumbnail, photo.pk)
     return photo
 
 
-THUMBNAILS_MARKER = "queued:thumbnails"
-
-
-def photo_thumbnails_pending(limit=500):
-    """Small copies for the photos stored lately without one (newest first, as lists show them)."""
-    since = timezone.now() - datetime.timedelta(hours=1)  # older ones are sweep_left_work's
-    ids = list(
-        TicketPhoto.objects.filter(thumbnail="", uploaded_at__gte=since)
-        .order_by("-id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(photo_thumbnail_create(pk) for pk in ids)
-
-
-def photo_thumbnail_create(photo_id):
+def photo_thumbnail_create(photo_id: int) -> bool:
     """Make a photo's list-size copy if it has none yet (safe to run twice)."""
     photo = TicketPhoto.objects.filter(pk=photo_id).first()
     if photo is None or photo.thumbnail:
@@ -450,7 +438,12 @@ def photo_thumbnail_create(photo_id):
     return True
 
 
-def photos_pending_for(user, ids):
+@shared_task(name="campaigns.tasks.make_photo_thumbnail")
+def make_photo_thumbnail(photo_id: int) -> bool:
+    return photo_thumbnail_create(photo_id)
+
+
+def photos_pending_for(user, ids: Iterable[object]) -> list[TicketPhoto]:
     """Photos this user uploaded on an earlier, failed attempt of a form."""
     # isdigit() alone lets "²" (ValueError in int()) and 30-digit numbers (past any id) through.
     clean = [int(i) for i in map(str, ids) if i.isascii() and i.isdigit() and len(i) <= 18]
@@ -460,7 +453,7 @@ def photos_pending_for(user, ids):
     return list(TicketPhoto.objects.filter(pk__in=clean, uploaded_by=user, ticket__isnull=True).order_by("id"))
 
 
-def photos_purge_abandoned(older_than):
+def photos_purge_abandoned(older_than: datetime.datetime) -> int:
     """Remove photos no ticket claimed; their files go with them."""
     removed = 0
     for photo in TicketPhoto.objects.filter(ticket__isnull=True, uploaded_at__lt=older_than).iterator():
@@ -469,3 +462,8 @@ def photos_purge_abandoned(older_than):
         photo.delete()
         removed += 1
     return removed
+
+
+@shared_task(name="campaigns.tasks.purge_abandoned_uploads")
+def purge_abandoned_uploads() -> int:
+    return photos_purge_abandoned(timezone.now() - datetime.timedelta(days=1))

@@ -7,7 +7,10 @@ Times come from each campaign's ReportSchedule, so districts set their own.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 
+from celery import shared_task
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +23,14 @@ from campaigns.models import (
     DailyReport,
     Membership,
     NotificationKind,
+    OrgUnit,
     ReportingDuty,
     Role,
     Ticket,
 )
 
 from .daily_reports import at_local, duty_member_ids, is_reporting_day, schedule_for
-from .notifications import Message, notify
+from .notifications import Message, deliveries_send, notify
 
 # How long a ticket has been overdue decides who hears about it.
 ESCALATION = [
@@ -36,7 +40,7 @@ ESCALATION = [
 ]
 
 
-def escalation_level(days_overdue):
+def escalation_level(days_overdue: int) -> tuple:
     level = ESCALATION[0]
     for entry in ESCALATION:
         if days_overdue >= entry[0]:
@@ -44,7 +48,8 @@ def escalation_level(days_overdue):
     return level
 
 
-def _district_people(district_id, roles):
+def district_people(district_id: int, roles: Iterable[str]) -> list[int]:
+    """The people of a district office (and its city's office) holding one of `roles`."""
     return list(
         Membership.objects.filter(
             Q(unit__district_id=district_id, unit__kind="district") | Q(unit__kind="city", unit__children=district_id),
@@ -55,7 +60,7 @@ def _district_people(district_id, roles):
     )
 
 
-def _unit_people(unit):
+def unit_people(unit: OrgUnit) -> list[int]:
     """A responsible unit's people: its own members, and a street's community members too."""
     q = Q(unit_id=unit.pk)
     if unit.kind in ("street", "township"):
@@ -71,7 +76,7 @@ def _running_campaigns():
     return Campaign.objects.filter(status=CampaignStatus.RUNNING).select_related("district")
 
 
-def rule_report_reminders(campaign, now):
+def rule_report_reminders(campaign: Campaign, now: datetime.datetime) -> list[Message]:
     """Before the cutoff, remind every unit that has not reported today (催报)."""
     schedule = schedule_for(campaign)
     today = timezone.localdate(now)
@@ -102,7 +107,7 @@ def rule_report_reminders(campaign, now):
     return messages
 
 
-def rule_missed_reports(campaign, now):
+def rule_missed_reports(campaign: Campaign, now: datetime.datetime) -> list[Message]:
     """After the cutoff, tell the district's supervisors which units missed it."""
     schedule = schedule_for(campaign)
     today = timezone.localdate(now)
@@ -128,7 +133,7 @@ def rule_missed_reports(campaign, now):
             body=_("截至 %(cutoff)s 未报送：%(names)s。")
             % {"cutoff": schedule.cutoff.strftime("%H:%M"), "names": names},
             link=reverse("campaigns:reports-today", args=[campaign.pk]),
-            user_ids=_district_people(campaign.district_id, (Role.SUPERVISOR,)),
+            user_ids=district_people(campaign.district_id, (Role.SUPERVISOR,)),
             unit_ids=[campaign.district_id],
         )
     ]
@@ -143,7 +148,7 @@ def _ticket_lines(tickets, today):
     return "\n".join(lines)
 
 
-def rule_due_soon(campaign, now):
+def rule_due_soon(campaign: Campaign, now: datetime.datetime) -> list[Message]:
     """Tickets due today or tomorrow: one reminder per responsible unit and day."""
     schedule = schedule_for(campaign)
     today = timezone.localdate(now)
@@ -171,14 +176,14 @@ def rule_due_soon(campaign, now):
             title=_("%(unit)s：%(n)s 件整改即将到期") % {"unit": unit.name, "n": len(rows)},
             body=_ticket_lines(rows, today),
             link=reverse("campaigns:my-tasks"),
-            user_ids=_unit_people(unit),
+            user_ids=unit_people(unit),
             unit_ids=[unit.pk],
         )
         for unit, rows in by_unit.items()
     ]
 
 
-def rule_overdue_digest(campaign, now):
+def rule_overdue_digest(campaign: Campaign, now: datetime.datetime) -> list[Message]:
     """A daily digest of overdue tickets: to the unit, and up the chain the longer they wait."""
     schedule = schedule_for(campaign)
     today = timezone.localdate(now)
@@ -207,7 +212,7 @@ def rule_overdue_digest(campaign, now):
             title=_("%(unit)s：%(n)s 件整改已逾期") % {"unit": unit.name, "n": len(rows)},
             body=_ticket_lines(rows, today),
             link=reverse("campaigns:my-tasks"),
-            user_ids=_unit_people(unit),
+            user_ids=unit_people(unit),
             unit_ids=[unit.pk],
         )
         for unit, rows in by_unit.items()
@@ -223,7 +228,7 @@ def rule_overdue_digest(campaign, now):
                 title=_("%(label)s的整改 %(n)s 件") % {"label": labels[audience], "n": len(rows)},
                 body=_ticket_lines(rows, today),
                 link=reverse("campaigns:ticket-list") + "?overdue=on&sort=deadline",
-                user_ids=_district_people(campaign.district_id, roles[audience]),
+                user_ids=district_people(campaign.district_id, roles[audience]),
                 unit_ids=[campaign.district_id] if audience == "supervisors" else [],
             )
         )
@@ -233,7 +238,7 @@ def rule_overdue_digest(campaign, now):
 RULES = [rule_report_reminders, rule_missed_reports, rule_due_soon, rule_overdue_digest]
 
 
-def reminders_run(now=None):
+def reminders_run(now: datetime.datetime | None = None) -> list[int]:
     """Apply every rule to every running campaign; return the ids of deliveries to send."""
     now = now or timezone.now()
     deliveries = []
@@ -242,3 +247,10 @@ def reminders_run(now=None):
             for message in rule(campaign, now):
                 deliveries.extend(notify(message))
     return deliveries
+
+
+@shared_task(name="campaigns.tasks.send_due_reminders")
+def send_due_reminders() -> int:
+    ids = reminders_run()
+    transaction.on_commit(lambda: deliveries_send(ids))
+    return len(ids)

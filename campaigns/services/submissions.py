@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,3 +105,9 @@ def submissions_purge(now: datetime | None = None, keep_days: int = KEEP_DAYS) -
     cutoff = (now or timezone.now()) - timedelta(days=keep_days)
     deleted, _by_model = SubmissionKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="campaigns.tasks.purge_submission_keys")
+def purge_submission_keys() -> int:
+    """Forms' one-time keys past their keeping time (a form that old is opened afresh first)."""
+    return submissions_purge()

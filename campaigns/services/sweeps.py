@@ -1,17 +1,19 @@
 """Work whose task message was lost (the broker was down when it was sent) is found here by
 its state in the database and sent again. Each task is safe to run twice."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from campaigns.models import MonthlySummary, SummaryStatus, TicketPhoto
+from campaigns.queue import enqueue
+from campaigns.services.monthly import generate_monthly_summary
+from campaigns.services.photos import make_photo_thumbnail
 
 
-def sweep_left_work(now=None, older_than=timedelta(minutes=2), limit=500):
-    from campaigns.queue import enqueue
-    from campaigns.tasks import generate_monthly_summary, make_photo_thumbnail
-
+def sweep_left_work(
+    now: datetime | None = None, older_than: timedelta = timedelta(minutes=2), limit: int = 500
+) -> dict[str, int]:
     cutoff = (now or timezone.now()) - older_than
     photos = list(
         TicketPhoto.objects.filter(thumbnail="", uploaded_at__lt=cutoff)

@@ -1,12 +1,17 @@
 """Rollup counts kept by the workflow (see TicketTally): move, recount, check, rebuild."""
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 
 from campaigns.models import Ticket, TicketTally
 
+Snapshot = tuple[dict, int, int]  # (cell key, the ticket's returns, its reopens)
 
-def tally_key(ticket):
+
+def tally_key(ticket: Ticket) -> dict:
     return {
         "district_id": ticket.district_id,
         "street_id": ticket.street_id,
@@ -16,94 +21,60 @@ def tally_key(ticket):
     }
 
 
-def _add(key, tickets, returns, reopens):
+def tally_snapshot(ticket: Ticket) -> Snapshot:
+    return tally_key(ticket), ticket.return_count, ticket.reopen_count
+
+
+def _add(key: dict, tickets: int, returns: int, reopens: int) -> None:
     if not (tickets or returns or reopens):
         return
-    with connection.cursor() as cursor:
-        cursor.execute(_add_sql(), [tickets, returns, reopens, *_values(key)])
-        if cursor.rowcount:
-            return
+    changes = {"tickets": F("tickets") + tickets, "returns": F("returns") + returns, "reopens": F("reopens") + reopens}
+    if TicketTally.objects.filter(**key).update(**changes):
+        return
+    # A cell's first ticket: created once, in a savepoint, since another transaction may be
+    # creating the same cell at this moment.
     try:
         with transaction.atomic():
             TicketTally.objects.create(**key, tickets=tickets, returns=returns, reopens=reopens)
-    except IntegrityError:  # another transaction created the cell a moment ago
-        TicketTally.objects.filter(**key).update(
-            tickets=F("tickets") + tickets, returns=F("returns") + returns, reopens=F("reopens") + reopens
-        )
+    except IntegrityError:  # it did, a moment ago
+        TicketTally.objects.filter(**key).update(**changes)
+
+
+def tally_move(before: Snapshot | None, after: Snapshot | None) -> None:
+    """Move a ticket between cells (None: not counted before, or not after)."""
+    if before == after:
+        return
+    if before and after and before[0] == after[0]:
+        # The same cell: only the ticket's returns or reopens changed.
+        _add(after[0], 0, after[1] - before[1], after[2] - before[2])
+        return
+    moves = []
+    if before:
+        key, returns, reopens = before
+        moves.append((key, -1, -returns, -reopens))
+    if after:
+        key, returns, reopens = after
+        moves.append((key, 1, returns, reopens))
+    # Cells are locked in one order by every act, so two acts moving tickets between the same
+    # two cells in opposite directions wait for each other instead of deadlocking.
+    for key, tickets, returns, reopens in sorted(moves, key=lambda move: _values(move[0])):
+        _add(key, tickets, returns, reopens)
 
 
 KEY_COLUMNS = ("district_id", "street_id", "unit", "area_id", "state")
-_MOVE_SQL = None
 
 
-def _move_sql():
-    # Both cells in one statement: a 销号 moves a ticket between two cells, and each ORM
-    # UPDATE costs the request more than the database's work on it. Cells that do not exist
-    # yet come back missing from RETURNING and are created the slow, careful way.
-    global _MOVE_SQL
-    if _MOVE_SQL is None:
-        cell = "(" + ", ".join(KEY_COLUMNS) + ")"
-        table = TicketTally._meta.db_table
-        _MOVE_SQL = (
-            f"UPDATE {table} SET "  # nosec B608 # table and column names from the model
-            + ", ".join(
-                f"{c} = {c} + CASE WHEN {cell} = (%s, %s, %s, %s, %s) THEN %s ELSE %s END"
-                for c in ("tickets", "returns", "reopens")
-            )
-            + f" WHERE {cell} IN ((%s, %s, %s, %s, %s), (%s, %s, %s, %s, %s)) RETURNING "
-            + ", ".join(KEY_COLUMNS)
-        )
-    return _MOVE_SQL
-
-
-_ADD_SQL = None
-
-
-def _add_sql():
-    # One cell, by hand for the same reason as _move_sql (a logged problem adds to one).
-    global _ADD_SQL
-    if _ADD_SQL is None:
-        _ADD_SQL = (
-            f"UPDATE {TicketTally._meta.db_table} SET "  # nosec B608 # table and column names from the model
-            "tickets = tickets + %s, returns = returns + %s, reopens = reopens + %s "
-            f"WHERE ({', '.join(KEY_COLUMNS)}) = (%s, %s, %s, %s, %s)"
-        )
-    return _ADD_SQL
-
-
-def _values(key):
+def _values(key: dict) -> tuple:
     return tuple(key[column] for column in KEY_COLUMNS)
 
 
-def tally_move(before, after):
-    """Move a ticket between cells. `before`/`after` are (key, returns, reopens) or None."""
-    if before and after and before == after:
-        return
-    if not (before and after) or _values(before[0]) == _values(after[0]):
-        if before:
-            key, returns, reopens = before
-            _add(key, -1, -returns, -reopens)
-        if after:
-            key, returns, reopens = after
-            _add(key, 1, returns, reopens)
-        return
-    (old_key, old_returns, old_reopens), (new_key, new_returns, new_reopens) = before, after
-    old, new = _values(old_key), _values(new_key)
-    params = []
-    for gone, come in ((-1, 1), (-old_returns, new_returns), (-old_reopens, new_reopens)):
-        params += [*old, gone, come]
-    params += [*old, *new]
-    with connection.cursor() as cursor:
-        cursor.execute(_move_sql(), params)
-        moved = {tuple(row) for row in cursor.fetchall()}
-    if old not in moved:
-        _add(old_key, -1, -old_returns, -old_reopens)
-    if new not in moved:
-        _add(new_key, 1, new_returns, new_reopens)
-
-
-def tally_snapshot(ticket):
-    return tally_key(ticket), ticket.return_count, ticket.reopen_count
+@contextmanager
+def tally_follows(ticket: Ticket) -> Iterator[None]:
+    """Around anything that changes `ticket`: its cell in the rollup follows, in the same
+    transaction. A ticket not saved yet counts from nothing."""
+    before = None if ticket.pk is None else tally_snapshot(ticket)
+    yield
+    tally_move(before, tally_snapshot(ticket))
 
 
 def _recount(district_ids=None):
@@ -136,7 +107,7 @@ def _stored(district_ids=None):
     }
 
 
-def tally_check(district_ids=None):
+def tally_check(district_ids: Iterable[int] | None = None) -> dict:
     """Cells where the rollup and a recount disagree: {key: (stored, counted)}."""
     counted, stored = _recount(district_ids), _stored(district_ids)
     return {
@@ -146,7 +117,7 @@ def tally_check(district_ids=None):
     }
 
 
-def tally_rebuild(district_ids=None):
+def tally_rebuild(district_ids: Iterable[int] | None = None) -> int:
     """Recount from the tickets and replace the rollup, while nobody else writes the tally."""
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
-from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
+from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for, visible_tickets
 from campaigns.audit import audit_record
 from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
-from campaigns.models import AuditKind, MonthlySummary, Role, SubmissionKind, SummaryStatus, Ticket
+from campaigns.models import AuditKind, MonthlySummary, Role, SubmissionKind, SummaryStatus
 from campaigns.once import (
     SubmissionForm,
     SubmissionRefused,
@@ -183,7 +183,7 @@ def ticket_export(request, fmt):
     """The ticket list as filtered on the page, as .xlsx or CSV (UTF-8 with BOM for Excel)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    tickets = Ticket.objects.visible_to(request.user)
+    tickets = visible_tickets(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     queryset = ticket_filter.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -22,6 +22,7 @@ from campaigns.access import (
     get_ticket_for_user,
     load_ticket_relations,
     scope_for,
+    visible_tickets,
 )
 from campaigns.filters import TicketFilter
 from campaigns.forms import (
@@ -58,7 +59,7 @@ class CountedPaginator(Paginator):
 
 
 def _ticket_list_body(request):
-    tickets = Ticket.objects.visible_to(request.user)
+    tickets = visible_tickets(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     # Page through ids only (an index-only scan), then load the 25 rows shown: a deep page
     # costs the same as the first.
