@@ -17,7 +17,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 
 from campaigns.access import scope_for
-from campaigns.fragments import cached_fragment
+from infra.fragments import cached_fragment
 
 PLACEHOLDER = "ledger-csrf-token-placeholder"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')

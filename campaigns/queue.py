@@ -120,7 +120,7 @@ class _AfterCommit:
 def _flush(districts, runs):
     from django.core.cache import cache
 
-    from campaigns.fragments import district_touch, version_key
+    from infra.fragments import district_touch, version_key
 
     districts = sorted(districts)
     results = cache.pipeline_after_commit(

@@ -147,8 +147,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # Redis down must not take the ledger down: errors are misses, see campaigns/cache.py.
-    CACHES = {"default": {"BACKEND": "campaigns.cache.LedgerRedisCache", "LOCATION": REDIS_URL}}
+    # Redis down must not take the ledger down: errors are misses, see infra/cache.py.
+    CACHES = {"default": {"BACKEND": "infra.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,

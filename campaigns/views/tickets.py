@@ -33,7 +33,6 @@ from campaigns.forms import (
     TicketSubmitFixForm,
     TicketVoidForm,
 )
-from campaigns.fragments import cached_fragment
 from campaigns.models import (
     InspectionPoint,
     Membership,
@@ -46,6 +45,7 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
 from campaigns.page_cache import person_page
 from campaigns.privacy import phone_for
+from infra.fragments import cached_fragment
 
 
 class CountedPaginator(Paginator):
