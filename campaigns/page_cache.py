@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from campaigns.access import scope_for
+from campaigns.signals import scope_version
 from infra.fragments import cached_fragment
 
 PLACEHOLDER = "ledger-csrf-token-placeholder"
@@ -38,12 +38,11 @@ def person_page(request, name, district_ids, render):
     from campaigns.context_processors import unread_count
 
     user = request.user
-    scope_for(user)  # also reads the scope version and the unread count, in one round trip
     parts = (
         "page-v1",
         name,
         user.pk,
-        getattr(user, "_ledger_scope_version", ""),
+        scope_version(),
         unread_count(user),
         request.session.get(DUTY_KEY, ""),
         request.get_full_path(),

@@ -395,13 +395,13 @@ def ticket_log(
 
 
 def _finder_group_of(actor, campaign):
-    from .reference import choices_version_of, kept
+    from .reference import choices_version, kept
 
     def build():
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
 
-    return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version_of(actor), build)[0]
+    return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version(), build)[0]
 
 
 def ticket_assign(*, ticket, actor, unit, deadline, person="", phone="", work_group=None, note="", checklist_item=None):

@@ -45,6 +45,7 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
 from campaigns.page_cache import person_page
 from campaigns.privacy import phone_for
+from campaigns.reference import choices_version, running_campaign
 from infra.fragments import cached_fragment
 
 
@@ -94,10 +95,8 @@ def ticket_list(request):
     return render(request, "campaigns/ticket_list.html", {"list_body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
 
 
-def _running_campaign(district, user=None):
-    from campaigns.reference import choices_version_of, running_campaign
-
-    return running_campaign(district, choices_version_of(user))
+def _running_campaign(district):
+    return running_campaign(district, choices_version())
 
 
 def _point_asked_for(request):
@@ -129,7 +128,7 @@ def ticket_log(request):
         raise Http404(_("您的账号还没有加入任何区。"))
     if not scope_for(request.user).can_log(district.pk):
         raise PermissionDenied(_("您的角色只能查看，不能登记问题。"))
-    campaign = _running_campaign(district, request.user)
+    campaign = _running_campaign(district)
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
     kwargs = {"campaign": campaign, "user": request.user, "point": point}
