@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -52,10 +54,13 @@ from infra.fragments import cached_fragment
 class CountedPaginator(Paginator):
     """A paginator told its count (from the rollup) instead of counting the rows again."""
 
-    def __init__(self, object_list, per_page, count=None):
+    def __init__(self, object_list: QuerySet, per_page: int, count: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        if count is not None:
-            self.__dict__["count"] = count
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count
 
 
 def _ticket_list_body(request: HttpRequest) -> SafeString:
