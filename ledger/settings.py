@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
-    "template_partials",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
