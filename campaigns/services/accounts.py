@@ -28,13 +28,9 @@ class AccountRefused(Exception):
 
 
 def profile_of(user):
-    profile = getattr(user, "_ledger_profile", None)
-    if profile is None:
-        profile = AccountProfile.objects.filter(user_id=user.pk).first() or AccountProfile(
-            user=user, password_changed_at=user.date_joined
-        )
-        user._ledger_profile = profile
-    return profile
+    return AccountProfile.objects.filter(user_id=user.pk).first() or AccountProfile(
+        user=user, password_changed_at=user.date_joined
+    )
 
 
 def duty_of(user):
@@ -248,7 +244,6 @@ def account_update(*, actor, user, full_name, email, is_active, duty):
     user.save()
     if duty != old_duty:
         AccountProfile.objects.update_or_create(user=user, defaults={"duty": duty})
-        user._ledger_profile = None
         audit_record(AuditKind.ROLE_CHANGE, user=actor, target=user.get_username(), duty=[old_duty, duty])
     if changes:
         audit_record(AuditKind.ACCOUNT_CHANGE, user=actor, target=user.get_username(), **changes)
