@@ -8,6 +8,7 @@ broker is back. A request never fails, or waits long, because the broker is unre
 
 import logging
 
+from asgiref.local import Local
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -72,7 +73,9 @@ def coalesced_run_started(marker):
 # Each is a Redis command and a round trip of its own, which a synchronous web worker waits
 # out. Collected over the transaction, they go in one pipeline after it commits.
 
-_BATCH_ATTR = "_ledger_after_commit"
+# What the transactions of this thread asked for and have not sent yet. Per thread, as
+# Django keeps its connections: a thread builds one transaction at a time.
+_unsent = Local()
 
 
 def after_commit_batch(*, district=None, coalesce=None):
@@ -95,7 +98,9 @@ def after_commit_batch(*, district=None, coalesce=None):
     # requests asked and the rest find nothing left. A request whose transaction rolled back
     # stays pending until the next commit sends it: one needless version step or drain run,
     # never a missed one.
-    pending = connection.__dict__.setdefault(_BATCH_ATTR, [])
+    if not hasattr(_unsent, "requests"):
+        _unsent.requests = []
+    pending = _unsent.requests
     request = _AfterCommit(district, coalesce, pending)
     pending.append(request)
     transaction.on_commit(request)
