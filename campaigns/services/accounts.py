@@ -13,6 +13,7 @@ import string
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +28,7 @@ class AccountRefused(Exception):
     """A change the rules do not allow; the message says why, in the user's language."""
 
 
-def profile_of(user):
+def profile_of(user: AbstractBaseUser) -> AccountProfile:
     return AccountProfile.objects.filter(user_id=user.pk).first() or AccountProfile(
         user=user, password_changed_at=user.date_joined
     )
