@@ -36,7 +36,6 @@ from campaigns.forms import (
     TicketVoidForm,
 )
 from campaigns.models import (
-    Campaign,
     InspectionPoint,
     Membership,
     PhotoKind,
@@ -129,7 +128,7 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
         raise Http404(_("您的账号还没有加入任何区。"))
     if not scope_for(request.user).can_log(district.pk):
         raise PermissionDenied(_("您的角色只能查看，不能登记问题。"))
-    campaign: Campaign | None = running_campaign(district, choices_version())
+    campaign = running_campaign(district, choices_version())
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
     kwargs = {"campaign": campaign, "user": request.user, "point": point}
