@@ -23,6 +23,7 @@ from .models import (
     WorkGroupKind,
 )
 from .once import OneSubmissionForm
+from .reference import by_pk, choices_version
 from .services.checklist_import import checklist_read
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
@@ -246,8 +247,6 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
                 self.chosen_point = point
             elif self.data.get("point") == str(point.pk):
                 self.chosen_point = point
-        from campaigns.reference import by_pk, choices_version
-
         version = choices_version()
         for name, queryset in self._querysets(campaign, district).items():
             self.fields[name].queryset = queryset  # the field takes a fresh clone of it

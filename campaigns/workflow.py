@@ -36,6 +36,7 @@ from .models import (
 from .models.ticket import event_hash
 from .prepared import PreparedQuery, prepared_insert, prepared_insert_with, prepared_update
 from .queue import after_commit_batch
+from .reference import choices_version, kept
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event, outbox_drain_after_commit, outbox_item_for
 from .services.submissions import submission_claim, submission_once
@@ -395,8 +396,6 @@ def ticket_log(
 
 
 def _finder_group_of(actor, campaign):
-    from .reference import choices_version, kept
-
     def build():
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
