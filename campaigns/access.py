@@ -7,6 +7,8 @@ district did not enrol.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -15,36 +17,24 @@ from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUni
 from .models.ticket import TicketQuerySet
 from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
 from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
+from .reference import choices_version, districts
+from .signals import SCOPE_VERSION_KEY, scope_version
 
 
-def scope_for(user):
-    """The user's reach: kept on the user object for the request, and in the cache until any
-    membership or unit changes (a version every such change bumps)."""
+def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
+    """The user's reach, kept in the cache with the scope version it was computed at: any
+    change to memberships, units or accounts moves that version on (campaigns/signals.py)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
-    cached = getattr(user, "_ledger_scope", None)
-    if cached is not None:
-        return cached
-    from django.core.cache import cache
-
-    from .local_cache import local
-    from .signals import CHOICES_VERSION_KEY, SCOPE_VERSION_KEY, scope_version, unread_key
-
-    # One round trip for what every page asks Redis: how fresh scopes and reference data are,
-    # and the bell's unread count (kept on the user for the navigation).
-    found = cache.get_many([SCOPE_VERSION_KEY, CHOICES_VERSION_KEY, unread_key(user.pk)])
-    user._ledger_unread = found.get(unread_key(user.pk))
-    user._ledger_choices_version = found.get(CHOICES_VERSION_KEY)
-    user._ledger_scope_version = found.get(SCOPE_VERSION_KEY) or scope_version()
-    key = f"scope:{user._ledger_scope_version}:{user.pk}"
-    scope = local.get(key)
-    if scope is None:
-        scope = cache.get(key)
-        if scope is None:
-            scope = _compute_scope(user)
-            cache.set(key, scope, 3600)
-        local.set(key, scope, 3600)
-    user._ledger_scope = scope
+    key = f"scope:{user.pk}"
+    # One round trip: the current version, and this user's scope with the version it is of.
+    found = cache.get_many([SCOPE_VERSION_KEY, key])
+    version = found.get(SCOPE_VERSION_KEY) or scope_version()
+    kept = found.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    scope = _compute_scope(user)
+    cache.set(key, (version, scope), 3600)
     return scope
 
 
@@ -97,12 +87,10 @@ def get_district_for_user(user, code):
 
 
 def default_district(user):
-    from .reference import choices_version_of, districts
-
     scope = scope_for(user)
     if not scope.district_ids:
         return None
-    known = districts(choices_version_of(user))
+    known = districts(choices_version())
     mine = [known[pk] for pk in scope.district_ids if pk in known]
     return min(mine, key=lambda d: (d.order, d.pk)) if mine else visible_districts(user).first()
 

@@ -1,6 +1,9 @@
 """Audit rows for acts that happen inside Django and its libraries: logins, roles, settings."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -73,27 +76,14 @@ def on_membership_deleted(sender, instance, **kwargs):
     )
 
 
-def on_user_pre_save(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
-        instance._ledger_powers = None
+def on_user_pre_save(
+    sender: type[AbstractBaseUser], instance: AbstractBaseUser, raw: bool = False, **kwargs: Any
+) -> None:
+    """A change of power is recorded as the account is saved, in the same transaction: the
+    stored row is compared with the one about to be written (nothing is kept on the user)."""
+    if raw or instance.pk is None or not _touches_powers(kwargs):
         return
-    instance._ledger_powers = (
-        sender.objects.filter(pk=instance.pk).values(*POWER_FIELDS).first() if _touches_powers(kwargs) else None
-    )
-
-
-def _touches_powers(kwargs):
-    fields = kwargs.get("update_fields")
-    return fields is None or bool(set(fields) & set(POWER_FIELDS))
-
-
-def on_user_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    if created:
-        audit_record(AuditKind.ACCOUNT_CREATE, target=instance.get_username(), account=instance.get_username())
-        return
-    before = getattr(instance, "_ledger_powers", None)
+    before = sender.objects.filter(pk=instance.pk).values(*POWER_FIELDS).first()
     if not before:
         return
     changed = {
@@ -103,6 +93,18 @@ def on_user_saved(sender, instance, created, raw=False, **kwargs):
     }
     if changed:
         audit_record(AuditKind.ROLE_CHANGE, target=instance.get_username(), account=instance.get_username(), **changed)
+
+
+def _touches_powers(kwargs):
+    fields = kwargs.get("update_fields")
+    return fields is None or bool(set(fields) & set(POWER_FIELDS))
+
+
+def on_user_saved(
+    sender: type[AbstractBaseUser], instance: AbstractBaseUser, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if not raw and created:
+        audit_record(AuditKind.ACCOUNT_CREATE, target=instance.get_username(), account=instance.get_username())
 
 
 def on_user_m2m(sender, instance, action, pk_set, **kwargs):

@@ -1,17 +1,26 @@
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from .access import scope_for
-from .models import Role
+from .middleware import DUTY_KEY
+from .models import Notification, Role
 from .services.workdays import missing_schedule_year
+from .signals import unread_key
+
+UNREAD_SECONDS = 3600
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     """Navigation flags for base.html, computed only if a template asks for them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
-    def flags():
+    def flags() -> dict[str, bool]:
         scope = scope_for(user)
         return {
             "can_log": any(scope.can_log(d) for d in scope.district_ids),
@@ -20,37 +29,26 @@ def navigation(request):
             "is_admin": any(scope.has_role(d, {Role.ADMIN}) for d in scope.district_ids),
         }
 
-    def calendar_missing():
+    def calendar_missing() -> str:
         # Asked only by the admins' banner in base.html.
         year = missing_schedule_year()
         return str(year) if year else ""
-
-    def unread():
-        return unread_count(user)
-
-    from .middleware import DUTY_KEY
 
     session = getattr(request, "session", None)
     duty = session.get(DUTY_KEY, "") if session is not None else ""
     return {
         "nav": SimpleLazyObject(flags),
-        "nav_unread": SimpleLazyObject(unread),
+        "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
         "nav_duty": duty,
         "nav_calendar_missing": SimpleLazyObject(calendar_missing),
     }
 
 
-def unread_count(user):
-    """The bell's count: read with the scope version in one round trip, counted when unknown."""
-    from django.core.cache import cache
-
-    from .models import Notification
-    from .signals import unread_key
-
-    scope_for(user)
-    count = getattr(user, "_ledger_unread", None)
+def unread_count(user: AbstractBaseUser) -> int:
+    """The bell's count, kept in the cache until a notification arrives or is read
+    (campaigns/signals.py forgets it then)."""
+    count = cache.get(unread_key(user.pk))
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(unread_key(user.pk), count, 3600)
-        user._ledger_unread = count
+        cache.set(unread_key(user.pk), count, UNREAD_SECONDS)
     return count

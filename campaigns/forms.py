@@ -23,6 +23,7 @@ from .models import (
     WorkGroupKind,
 )
 from .once import OneSubmissionForm
+from .reference import by_pk, choices_version
 from .services.checklist_import import checklist_read
 from .services.evidence import evidence_inspect
 from .services.photos import photo_inspect, photo_store, photos_pending_for
@@ -40,8 +41,8 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
 
 
 class KeptLookupMixin:
-    """Validate a choice against reference data kept in the process (campaigns/reference.py)
-    instead of a query per field; `kept` is set by the form to a callable giving {pk: object}."""
+    """Validate a choice against reference data kept in the cache (campaigns/reference.py)
+    instead of a query per field; `kept` is set by the form to a callable giving a lookup by primary key."""
 
     kept = None
 
@@ -246,13 +247,8 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
                 self.chosen_point = point
             elif self.data.get("point") == str(point.pk):
                 self.chosen_point = point
-        from campaigns.reference import by_pk, choices_version_of, kept
-
-        version = choices_version_of(user)
-        # The querysets themselves (not their rows) are built once per process and version:
-        # composing five filtered querysets is a good part of what a log costs in Python.
-        querysets = kept(f"log-querysets:{campaign.pk}", version, lambda: self._querysets(campaign, district))
-        for name, queryset in querysets.items():
+        version = choices_version()
+        for name, queryset in self._querysets(campaign, district).items():
             self.fields[name].queryset = queryset  # the field takes a fresh clone of it
         if initial_street is not None and not self.is_bound:
             self.initial.setdefault("street", initial_street.pk)

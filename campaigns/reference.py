@@ -1,52 +1,45 @@
 """Reference data a request validates against — districts, the running campaign, points,
-categories, streets — kept in the process under the choices version.
+categories, streets, finder groups — kept in the cache under the choices version.
 
 Logging a problem checks a point, a category and a street and needs the district and its
-running campaign: five queries of ORM work per request for rows that change a few times a
-year. Any change to those tables moves the choices version on (campaigns/signals.py), which
-every request reads together with the scope version in one round trip, so what is kept here
-is never older than the database. The objects are shared between requests: read them, never
-change them.
+running campaign: five queries per request for rows that change a few times a year. Any
+change to those tables moves the choices version on (campaigns/signals.py), so what is kept
+here is never older than the database. Each request gets its own copies (the cache pickles
+them): change them freely.
 """
 
-from campaigns.local_cache import local
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import Model, QuerySet
+
+from campaigns.models import Campaign, CampaignStatus, OrgUnit, UnitKind
+from campaigns.signals import choices_version
+
+__all__ = ["KeptRows", "by_pk", "choices_version", "districts", "kept", "running_campaign"]
 
 KEEP_SECONDS = 600
 
-
-def choices_version_of(user):
-    """The version read with the user's scope (or a fresh read when there is no user)."""
-    from campaigns.access import scope_for
-    from campaigns.signals import choices_version
-
-    if user is not None and user.is_authenticated:
-        scope_for(user)
-        version = getattr(user, "_ledger_choices_version", None)
-        if version is not None:
-            return version
-    return choices_version()
+T = TypeVar("T")
 
 
-def kept(name, version, build):
-    """build() once per process and choices version."""
+def kept(name: str, version: int, build: Callable[[], T]) -> T:
+    """build(), kept per choices version; `build` must not return None (wrap it in a tuple)."""
     key = f"ref:{version}:{name}"
-    value = local.get(key)
+    value = cache.get(key)
     if value is None:
         value = build()
-        local.set(key, value, KEEP_SECONDS)
+        cache.set(key, value, KEEP_SECONDS)
     return value
 
 
-def districts(version):
-    from campaigns.models import OrgUnit, UnitKind
-
+def districts(version: int) -> dict[int, OrgUnit]:
     return kept("districts", version, lambda: {d.pk: d for d in OrgUnit.objects.filter(kind=UnitKind.DISTRICT)})
 
 
-def running_campaign(district, version):
-    from campaigns.models import Campaign, CampaignStatus
-
-    def build():
+def running_campaign(district: OrgUnit, version: int) -> Campaign | None:
+    def build() -> tuple[Campaign | None]:
         # A tuple: "no running campaign" is worth keeping too.
         return (
             Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING)
@@ -58,6 +51,23 @@ def running_campaign(district, version):
     return kept(f"campaign:{district.pk}", version, build)[0]
 
 
-def by_pk(name, version, queryset):
-    """{pk: object} for a choice field's queryset (which must already carry its scoping)."""
-    return kept(name, version, lambda: {obj.pk: obj for obj in queryset})
+class KeptRows:
+    """The rows of a queryset (which must already carry its scoping), looked up one primary
+    key at a time and each kept under the choices version."""
+
+    def __init__(self, name: str, version: int, queryset: QuerySet) -> None:
+        self.name, self.version, self.queryset = name, version, queryset
+
+    def get(self, pk: int) -> Model | None:
+        key = f"ref:{self.version}:{self.name}:{pk}"
+        row = cache.get(key)
+        if row is None:
+            row = self.queryset.filter(pk=pk).first()
+            if row is not None:  # a wrong choice is asked of the database each time
+                cache.set(key, row, KEEP_SECONDS)
+        return row
+
+
+def by_pk(name: str, version: int, queryset: QuerySet) -> KeptRows:
+    """{pk: object}.get for a choice field's queryset, without a query for a kept row."""
+    return KeptRows(name, version, queryset)

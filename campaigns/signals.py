@@ -1,76 +1,81 @@
-"""Cache versions that setup changes bump, so cached choices never outlive the data."""
+"""Cache versions that setup changes bump, so cached scopes and choices never outlive the data."""
 
 import time
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .models import (
+    AssessmentArea,
+    Campaign,
+    InspectionPoint,
+    Membership,
+    Notification,
+    OrgUnit,
+    ProblemCategory,
+    WorkGroup,
+)
 
 CHOICES_VERSION_KEY = "choices:version"
 SCOPE_VERSION_KEY = "scope:version"
 
 
-def choices_version():
-    version = cache.get(CHOICES_VERSION_KEY)
+def _version(key: str) -> int:
+    version = cache.get(key)
     if version is None:
-        version = 1
-        cache.add(CHOICES_VERSION_KEY, version, None)
+        # Unknown (first use, or after a flush): start from the clock, never from a number
+        # used before, so no entry kept under an old version can be reached again.
+        cache.add(key, time.time_ns(), None)
+        version = cache.get(key, time.time_ns())
     return version
 
 
-def scope_version():
-    version = cache.get(SCOPE_VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(SCOPE_VERSION_KEY, version, None)
-        version = cache.get(SCOPE_VERSION_KEY, version)
-    return version
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, time.time_ns(), None)
 
 
-def bump_scope_version(**kwargs):
+def choices_version() -> int:
+    """Moves on with any change to reference data: districts, units, areas, categories,
+    work groups and their members, points, campaigns."""
+    return _version(CHOICES_VERSION_KEY)
+
+
+def scope_version() -> int:
+    """Moves on with any change to memberships, units or accounts."""
+    return _version(SCOPE_VERSION_KEY)
+
+
+def bump_scope_version(**kwargs: Any) -> None:
     if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login", "password"}:
         return  # a login or a password change does not change anyone's reach
-    try:
-        cache.incr(SCOPE_VERSION_KEY)
-    except ValueError:
-        cache.set(SCOPE_VERSION_KEY, time.time_ns(), None)
+    _bump(SCOPE_VERSION_KEY)
 
 
-def unread_key(user_id):
+def unread_key(user_id: int) -> str:
     return f"unread:{user_id}"
 
 
-def forget_unread(**kwargs):
+def forget_unread(**kwargs: Any) -> None:
     instance = kwargs.get("instance")
     if instance is not None:
         cache.delete(unread_key(instance.recipient_id))
 
 
-def bump_choices_version(**kwargs):
-    try:
-        cache.incr(CHOICES_VERSION_KEY)
-    except ValueError:
-        cache.set(CHOICES_VERSION_KEY, 2, None)
+def bump_choices_version(**kwargs: Any) -> None:
+    _bump(CHOICES_VERSION_KEY)
 
 
-def bump_choices_version_on_members(action, **kwargs):
+def bump_choices_version_on_members(action: str, **kwargs: Any) -> None:
     if action.startswith("post_"):
         bump_choices_version()
 
 
-def connect():
-    from django.contrib.auth import get_user_model
-
-    from .models import (
-        AssessmentArea,
-        Campaign,
-        InspectionPoint,
-        Membership,
-        Notification,
-        OrgUnit,
-        ProblemCategory,
-        WorkGroup,
-    )
-
+def connect() -> None:
     # Who may see what: any change to memberships, units or accounts drops every cached scope.
     for model in (Membership, OrgUnit, get_user_model()):
         post_save.connect(bump_scope_version, sender=model, dispatch_uid=f"scope-{model.__name__}-save")

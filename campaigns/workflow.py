@@ -22,10 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infra.fragments import district_touch
+
 from . import policy
 from .access import scope_for
 from .audit import audit_record
-from .fragments import district_touch
 from .models import (
     AuditKind,
     Campaign,
@@ -46,7 +47,7 @@ from .models import (
 )
 from .models.ticket import chain_link
 from .policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
-from .reference import choices_version_of, kept
+from .reference import choices_version, kept
 from .services.ledger_numbers import ledger_number_next
 from .services.outbox import outbox_add_ticket_event
 from .services.submissions import submission_claim, submission_once
@@ -387,7 +388,7 @@ def _finder_group_of(actor: AbstractBaseUser, campaign: Campaign) -> WorkGroup |
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
 
-    return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version_of(actor), build)[0]
+    return kept(f"finder-group:{campaign.pk}:{actor.pk}", choices_version(), build)[0]
 
 
 def ticket_assign(

@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
-    "template_partials",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -147,8 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # Redis down must not take the ledger down: errors are misses, see campaigns/cache.py.
-    CACHES = {"default": {"BACKEND": "campaigns.cache.LedgerRedisCache", "LOCATION": REDIS_URL}}
+    # Redis down must not take the ledger down: errors are misses, see infra/cache.py.
+    CACHES = {"default": {"BACKEND": "infra.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,

@@ -57,10 +57,7 @@ def _media_and_celery(settings, tmp_path):
     # sees another's cached board (ids are reused between tests on SQLite).
     from django.core.cache import cache
 
-    from campaigns.local_cache import local
-
     cache.clear()
-    local.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     from ledger.celery import app
 

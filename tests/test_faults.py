@@ -54,7 +54,7 @@ def redis_down(settings):
         app._pool = None
         app.amqp._producer_pool = None
 
-    settings.CACHES = {"default": {"BACKEND": "campaigns.cache.LedgerRedisCache", "LOCATION": DEAD_REDIS}}
+    settings.CACHES = {"default": {"BACKEND": "infra.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS}}
     use_broker(
         broker_url=DEAD_REDIS,
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2},

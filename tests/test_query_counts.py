@@ -36,7 +36,7 @@ def grow(tx, n):
 def warm(client, url):
     """Steady state: choices and sessions cached by a first request. The board's own cache is
     dropped, so what is counted is building it (a cached board is counted separately)."""
-    from campaigns.fragments import district_touch
+    from infra.fragments import district_touch
 
     client.get(url)
     for pk in range(1, 200):  # a new district version: the board and its fragments are built again

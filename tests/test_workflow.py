@@ -443,7 +443,7 @@ def test_an_act_tells_pages_and_the_worker_only_once_it_commits(tx, monkeypatch)
     from django.db import transaction
 
     from campaigns import queue
-    from campaigns.fragments import district_versions
+    from infra.fragments import district_versions
 
     ticket = tx.submitted()
     published = []

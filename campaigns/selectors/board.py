@@ -246,7 +246,7 @@ def board_build(district):
 
 
 def board_cache_key(district_id):
-    from campaigns.fragments import district_versions
+    from infra.fragments import district_versions
 
     # Carries the district's version: a write moves it on, so nothing needs deleting.
     return f"board:v3:{district_versions([district_id])}"
@@ -266,6 +266,6 @@ def board_for_district(district, *, fresh=False):
 
 def board_invalidate(district_id):
     """A write happened in the district: its board and every fragment that shows it are stale."""
-    from campaigns.fragments import district_touch
+    from infra.fragments import district_touch
 
     district_touch(district_id)

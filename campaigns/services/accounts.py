@@ -13,6 +13,7 @@ import string
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -27,14 +28,10 @@ class AccountRefused(Exception):
     """A change the rules do not allow; the message says why, in the user's language."""
 
 
-def profile_of(user):
-    profile = getattr(user, "_ledger_profile", None)
-    if profile is None:
-        profile = AccountProfile.objects.filter(user_id=user.pk).first() or AccountProfile(
-            user=user, password_changed_at=user.date_joined
-        )
-        user._ledger_profile = profile
-    return profile
+def profile_of(user: AbstractBaseUser) -> AccountProfile:
+    return AccountProfile.objects.filter(user_id=user.pk).first() or AccountProfile(
+        user=user, password_changed_at=user.date_joined
+    )
 
 
 def duty_of(user):
@@ -248,7 +245,6 @@ def account_update(*, actor, user, full_name, email, is_active, duty):
     user.save()
     if duty != old_duty:
         AccountProfile.objects.update_or_create(user=user, defaults={"duty": duty})
-        user._ledger_profile = None
         audit_record(AuditKind.ROLE_CHANGE, user=actor, target=user.get_username(), duty=[old_duty, duty])
     if changes:
         audit_record(AuditKind.ACCOUNT_CHANGE, user=actor, target=user.get_username(), **changes)

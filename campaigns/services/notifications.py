@@ -237,7 +237,6 @@ def notifications_mark_read(user, ids: Iterable[int] | None = None) -> int:
         unread = unread.filter(pk__in=ids)
     marked = unread.update(read_at=timezone.now())
     cache.delete(unread_key(user.pk))
-    user._ledger_unread = None  # the count read at the start of this request is stale now
     return marked
 
 

@@ -1,28 +1,28 @@
 """The district board (作战图), its wall mode, the city overview, and the pages people land on."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
 from campaigns.charts import trend_svg
-from campaigns.fragments import cached_fragment
 from campaigns.models import Role
-from campaigns.page_cache import person_page
-from campaigns.selectors import board_for_district, city_overview, my_tasks
+from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
+from infra.fragments import cached_fragment
 
 WALL_REFRESH_SECONDS = 120
 
 
 @login_required
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.district_ids:
         return render(request, "campaigns/no_district.html", status=200)
@@ -35,14 +35,14 @@ def home(request):
 
 
 @login_required
-def board_default(request):
+def board_default(request: HttpRequest) -> HttpResponse:
     district = default_district(request.user)
     if district is None:
         raise Http404(_("您的账号还没有加入任何区。"))
     return redirect("campaigns:board", code=district.code)
 
 
-def _board_page_context(board):
+def _board_page_context(board: Board) -> dict[str, Any]:
     return {
         "board": board,
         "risk_rules": RISK_RULES_TEXT,
@@ -55,7 +55,7 @@ def _board_page_context(board):
 
 
 @login_required
-def board(request, code):
+def board(request: HttpRequest, code: str) -> HttpResponse:
     district = get_district_for_user(request.user, code)
     scope = scope_for(request.user)
     # The board is the same for everyone in the district: rendered once per write there.
@@ -71,7 +71,7 @@ def board(request, code):
         "campaigns/board.html",
         {
             "district": district,
-            "board_page": mark_safe(page),  # noqa: S308  # nosec B308, B703 # our own rendered template
+            "board_page": page,
             "districts": visible_districts(request.user) if scope.is_city_level else None,
             # Outside the cached board: only those who may open these pages see the links.
             "points_link": scope.has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
@@ -81,7 +81,7 @@ def board(request, code):
 
 
 @login_required
-def board_wall(request, code):
+def board_wall(request: HttpRequest, code: str) -> HttpResponse:
     district = get_district_for_user(request.user, code)
     context = _board_page_context(board_for_district(district))
     context["refresh_seconds"] = WALL_REFRESH_SECONDS
@@ -89,7 +89,7 @@ def board_wall(request, code):
 
 
 @login_required
-def city(request):
+def city(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if len(scope.district_ids) < 2:
         raise PermissionDenied(_("全市对比只对市级账号开放。"))
@@ -99,27 +99,15 @@ def city(request):
         scope.district_ids,
         lambda: render_to_string("partials/city_body.html", {"rows": city_overview(request.user)}),
     )
-    return render(request, "campaigns/city.html", {"body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
+    return render(request, "campaigns/city.html", {"body": body})
 
 
 @login_required
-def ping(request):
+def ping(request: HttpRequest) -> HttpResponse:
     """The lightest logged-in page: keeps a session alive, and is the benchmark's ceiling."""
     return render(request, "campaigns/ping.html")
 
 
 @login_required
-def my_tasks_page(request):
-    user = request.user
-
-    def render_page():
-        body = cached_fragment(
-            "my-tasks",
-            ("tasks-v1", user.pk),
-            scope_for(user).district_ids,
-            lambda: render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(user)}),
-        )
-        return render(request, "campaigns/my_tasks.html", {"body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
-
-    # The page everyone opens first each morning: kept whole while nothing on it can have changed.
-    return person_page(request, "my-tasks", scope_for(user).district_ids, render_page)
+def my_tasks_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/my_tasks.html", {"task_lists": my_tasks(request.user)})

@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,7 +36,6 @@ from campaigns.forms import (
     TicketSubmitFixForm,
     TicketVoidForm,
 )
-from campaigns.fragments import cached_fragment
 from campaigns.models import (
     InspectionPoint,
     Membership,
@@ -45,20 +46,24 @@ from campaigns.models import (
     TicketEvent,
 )
 from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
-from campaigns.page_cache import person_page
 from campaigns.privacy import phone_for
+from campaigns.reference import choices_version, running_campaign
+from infra.fragments import cached_fragment
 
 
 class CountedPaginator(Paginator):
     """A paginator told its count (from the rollup) instead of counting the rows again."""
 
-    def __init__(self, object_list, per_page, count=None):
+    def __init__(self, object_list: QuerySet, per_page: int, count: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        if count is not None:
-            self.__dict__["count"] = count
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count
 
 
-def _ticket_list_body(request):
+def _ticket_list_body(request: HttpRequest) -> SafeString:
     tickets = visible_tickets(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
     # Page through ids only (an index-only scan), then load the 25 rows shown: a deep page
@@ -86,22 +91,16 @@ def _ticket_list_body(request):
 
 
 @login_required
-def ticket_list(request):
+def ticket_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     # The list is the same for everyone who sees the same districts (and, for "mine", units);
     # it is rendered once per write in those districts.
     parts = ("list-v1", request.GET.urlencode(), sorted(scope.unit_ids) if request.GET.get("mine") else "")
     body = cached_fragment("ticket-list", parts, scope.district_ids, lambda: _ticket_list_body(request))
-    return render(request, "campaigns/ticket_list.html", {"list_body": mark_safe(body)})  # noqa: S308  # nosec B308, B703 # our own rendered template
+    return render(request, "campaigns/ticket_list.html", {"list_body": body})
 
 
-def _running_campaign(district, user=None):
-    from campaigns.reference import choices_version_of, running_campaign
-
-    return running_campaign(district, choices_version_of(user))
-
-
-def _point_asked_for(request):
+def _point_asked_for(request: HttpRequest) -> InspectionPoint | None:
     """The point in ?point= (a scanned sticker), if it is active and in a district where this
     person may log problems; anything else is ignored and the form starts empty."""
     value = request.GET.get("point", "")
@@ -117,7 +116,7 @@ def _point_asked_for(request):
 
 
 @login_required
-def ticket_log(request):
+def ticket_log(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("district")
     point = _point_asked_for(request)
     if code:
@@ -130,7 +129,7 @@ def ticket_log(request):
         raise Http404(_("您的账号还没有加入任何区。"))
     if not scope_for(request.user).can_log(district.pk):
         raise PermissionDenied(_("您的角色只能查看，不能登记问题。"))
-    campaign = _running_campaign(district, request.user)
+    campaign = running_campaign(district, choices_version())
     if campaign is None:
         return render(request, "campaigns/ticket_log.html", {"district": district, "campaign": None})
     kwargs = {"campaign": campaign, "user": request.user, "point": point}
@@ -212,39 +211,33 @@ def _action_form(action, ticket, user, data=None, files=None):
     return ACTION_FORMS[action](data, files, **kwargs)
 
 
-def _ticket_static(ticket, phone):
+def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
+    """What the ticket page shows of the ticket: its facts, photos and timeline."""
     load_ticket_relations(ticket)
     photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
-    photos_by_event = {}
+    photos_by_event: dict[int, list] = {}
     for photo in photos:
         photos_by_event.setdefault(photo.event_id, []).append(photo)
     events = list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id"))
     for event in events:
         event.photo_list = photos_by_event.get(event.pk, [])
-    return render_to_string(
-        "partials/ticket_static.html",
-        {
-            "ticket": ticket,
-            "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
-            "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
-            "events": events,
-            "phone": phone,
-        },
-    )
+    return {
+        "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
+        "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+        "events": events,
+        "phone": phone,
+    }
 
 
-def _render_detail(request, ticket, actions, bound=None, status=200):
-    # What the ticket says is the same for everyone: rendered once per change of the ticket.
-    # Two versions at most: with the responsible person's phone, and with it masked.
-    phone = phone_for(scope_for(request.user), ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
-    static = cached_fragment(
-        "ticket",
-        # The day too: "逾期 N 天" counts from today.
-        (ticket.pk, ticket.updated_at.isoformat(), phone == ticket.responsible_phone, timezone.localdate()),
-        [ticket.district_id],
-        lambda: _ticket_static(ticket, phone),
-    )
-    static_top, static_timeline = static.split("<!--split-->", 1)
+def _render_detail(
+    request: HttpRequest,
+    ticket: Ticket,
+    actions: list[str],
+    bound: tuple[str, Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    scope = scope_for(request.user)
+    phone = phone_for(scope, ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
     action_forms = []
     for index, action in enumerate(actions):
         form = bound[1] if bound and bound[0] == action else _action_form(action, ticket, request.user)
@@ -263,25 +256,20 @@ def _render_detail(request, ticket, actions, bound=None, status=200):
         "campaigns/ticket_detail.html",
         {
             "ticket": ticket,
-            "static_top": mark_safe(static_top),  # noqa: S308  # nosec B308, B703 # our own rendered template
-            "static_timeline": mark_safe(static_timeline),  # noqa: S308  # nosec B308, B703 # our own rendered template
+            **_ticket_shown(ticket, phone),
             "action_forms": action_forms,
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
-            and scope_for(request.user).can_manage(ticket.district_id),
+            and scope.can_manage(ticket.district_id),
         },
         status=status,
     )
 
 
 @login_required
-def ticket_detail(request, number):
-    def render_page():
-        ticket, actions = get_ticket_for_user(request, number)
-        return _render_detail(request, ticket, actions)
-
-    # Any write in the person's districts moves the page on (see campaigns/page_cache.py).
-    return person_page(request, "ticket-detail", scope_for(request.user).district_ids, render_page)
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    ticket, actions = get_ticket_for_user(request, number)
+    return _render_detail(request, ticket, actions)
 
 
 # Acts whose form is built from the ticket, or which store photos before the act: the ticket
