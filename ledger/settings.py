@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "campaigns",
+    # seed_demo (make run) and seed_scale (make bench): development and benchmark data only.
+    "devdata",
 ]
 
 MIDDLEWARE = [
