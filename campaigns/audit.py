@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.prepared import prepared_insert
-from campaigns.request_log import current_request
+from infra.request_log import current_request
 
 log = logging.getLogger(__name__)
 

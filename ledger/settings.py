@@ -85,9 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "campaigns.middleware.RequestIdMiddleware",
-    "campaigns.middleware.DownloadCacheMiddleware",
-    "campaigns.middleware.QueryCountHeaderMiddleware",
+    "infra.middleware.RequestIdMiddleware",
+    "infra.middleware.DownloadCacheMiddleware",
+    "infra.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -385,7 +385,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if (DEBUG or TESTING) else "jso
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "campaigns.request_log.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "infra.request_log.RequestIdFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

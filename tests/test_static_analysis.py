@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("campaigns", "devdata", "ledger")
+PACKAGES = ("campaigns", "devdata", "infra", "ledger")
 
 
 def test_bandit_is_clean():

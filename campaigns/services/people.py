@@ -30,9 +30,9 @@ from campaigns.models import (
     SetupImportKind,
     UnitKind,
 )
+from infra.cells import xlsx_append
 
 from .accounts import AccountRefused, account_create, membership_grant
-from .cells import xlsx_append
 from .xlsx_import import (
     Column,
     GuideSection,

@@ -9,7 +9,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
-from campaigns.charts import trend_svg
 from campaigns.fragments import cached_fragment
 from campaigns.models import Role
 from campaigns.page_cache import person_page
@@ -17,6 +16,7 @@ from campaigns.selectors import board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
+from infra.charts import trend_svg
 
 WALL_REFRESH_SECONDS = 120
 

@@ -53,7 +53,7 @@ from campaigns.services.accounts import (
     membership_grant,
     membership_revoke,
 )
-from campaigns.services.cells import CsvWriter
+from infra.cells import CsvWriter
 
 User = get_user_model()
 ACCOUNTS_PER_PAGE = 50

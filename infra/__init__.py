@@ -1,0 +1,1 @@
+"""Infrastructure with no knowledge of the domain: nothing here imports the project."""
