@@ -28,7 +28,7 @@ def navigation(request):
     def unread():
         return unread_count(user)
 
-    from .middleware import DUTY_KEY
+    from security.middleware import DUTY_KEY
 
     session = getattr(request, "session", None)
     duty = session.get(DUTY_KEY, "") if session is not None else ""

@@ -31,7 +31,7 @@ def _flash_waiting(request):
 
 def person_page(request, name, district_ids, render):
     """The response of `render()` (a 200 HTML response) for this person, from the cache when it can be."""
-    from campaigns.middleware import DUTY_KEY
+    from security.middleware import DUTY_KEY
 
     if request.method != "GET" or _flash_waiting(request):
         return render()

@@ -76,7 +76,7 @@ def sweep_left_work():
 
 @shared_task
 def purge_audit_log():
-    from .audit import audit_purge
+    from security.audit import audit_purge
 
     return audit_purge()
 

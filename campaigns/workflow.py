@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from security.audit import audit_record
+
 from .access import MANAGER_ROLES, WORKER_ROLES, scope_for
-from .audit import audit_record
 from .models import (
     AuditKind,
     PhotoKind,

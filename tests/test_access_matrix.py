@@ -714,8 +714,8 @@ def people_workbook(d):
 
 def duty_holder(username, duty, actor):
     """An account with a system duty and no district, made by the security admin's service."""
-    from campaigns.passwords import password_record
-    from campaigns.services.accounts import account_create
+    from security.accounts import account_create
+    from security.passwords import password_record
 
     # A duty holder's first password is mailed to their own address (mail.outbox here).
     user, _mailed = account_create(

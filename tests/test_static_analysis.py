@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("campaigns", "devdata", "infra", "ledger")
+PACKAGES = ("campaigns", "devdata", "infra", "ledger", "security")
 
 
 def test_bandit_is_clean():

@@ -21,7 +21,6 @@ from campaigns.access import (
     require_district_admin,
     scope_for,
 )
-from campaigns.audit import audit_record
 from campaigns.filters import ChecklistFilter
 from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
 from campaigns.models import (
@@ -51,6 +50,7 @@ from campaigns.services.exports import scoring_sheet_workbook
 from campaigns.services.scoring import RISK_RULES_TEXT, area_scores, total_score
 from campaigns.services.xlsx_import import XLSX
 from infra.middleware import PHOTO_CACHE_CONTROL
+from security.audit import audit_record
 
 from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 

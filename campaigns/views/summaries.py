@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
-from campaigns.audit import audit_record
 from campaigns.filters import TicketFilter
 from campaigns.models import AuditKind, MonthlySummary, Role, SubmissionKind, SummaryStatus, Ticket
 from campaigns.once import (
@@ -33,6 +32,7 @@ from campaigns.tasks import generate_monthly_summary
 from infra.cells import CsvWriter, xlsx_append
 from infra.charts import bars_svg, trend_svg
 from infra.xlsx_stream import save_with_rows
+from security.audit import audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}

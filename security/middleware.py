@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
-# --- Account policy: idle logout, password age, second factor --------------------------
+from campaigns.models import AccountProfile
+from security.passwords import password_expired
+from security.second_factor import second_factor_need
 
 SEEN_KEY = "ledger_seen"
 PASSWORD_KEY = "ledger_password_expired"  # nosec B105 # a session key name
@@ -34,10 +36,6 @@ POLICY_EXEMPT_NAMES = {
 
 def session_start(request, user):
     """At login: note the time, and whether the password or a second factor must come first."""
-    from campaigns.models import AccountProfile
-    from campaigns.passwords import password_expired
-    from campaigns.second_factor import second_factor_need
-
     session = request.session
     session[SEEN_KEY] = int(time.time())
     profile = AccountProfile.objects.filter(user=user).first()
