@@ -22,7 +22,7 @@ from campaigns.access import (
     scope_for,
 )
 from campaigns.filters import ChecklistFilter
-from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
+from campaigns.forms.checklist import ChecklistImportForm, ChecklistUpdateForm
 from campaigns.models import (
     OPEN_STATES,
     AssessmentArea,

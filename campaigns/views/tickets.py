@@ -24,7 +24,7 @@ from campaigns.access import (
     scope_for,
 )
 from campaigns.filters import TicketFilter
-from campaigns.forms import (
+from campaigns.forms.tickets import (
     TicketAssignForm,
     TicketCloseOutForm,
     TicketLogForm,
