@@ -171,6 +171,23 @@ def apply(base, changes):
     return data
 
 
+# What a spreadsheet cell may hold: text without control characters, formulas, numbers, dates.
+NO_CONTROL = st.characters(blacklist_categories=("Cs", "Cc"))
+CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=NO_CONTROL, max_size=30),
+    st.sampled_from([n for n in NASTY if not any(ord(c) < 32 for c in n)]),
+    st.sampled_from(["=1/0", "=A1*1000", '=HYPERLINK("http://example.invalid","点我")', "=cmd|' /C calc'!A0", "=NA()"]),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(min_value=datetime.date(1900, 3, 1)),
+    st.datetimes(min_value=datetime.datetime(1900, 3, 1)),
+    st.times(),
+    st.booleans(),
+    st.sampled_from(["3", "3 市容环境卫生", "8", "3.1", "推进中", "已完成", "100", "-5", "9999.995", "NaN"]),
+)
+
+
 # --- files people (and scripts) upload ---------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 what is no workbook (a program, a zip bomb, broken XML) is refused and not kept.
 """
 
-import datetime
 import io
 import re
 import zipfile
@@ -18,7 +17,7 @@ from campaigns.models import ChecklistItem
 from campaigns.services import checklist_import
 from campaigns.services.xlsx_read import read_workbook
 
-from .hostile import ELF, NASTY, PE, SOME, SVG, assert_says_why_in_chinese, png_claiming, snapshot
+from .hostile import CELL, ELF, PE, SOME, SVG, assert_says_why_in_chinese, png_claiming, snapshot
 
 HEADER = [
     "测评类别",
@@ -33,20 +32,6 @@ HEADER = [
     "进度（%）",
     "自评分",
 ]
-NO_CONTROL = st.characters(blacklist_categories=("Cs", "Cc"))
-CELL = st.one_of(
-    st.none(),
-    st.text(alphabet=NO_CONTROL, max_size=30),
-    st.sampled_from([n for n in NASTY if not any(ord(c) < 32 for c in n)]),
-    st.sampled_from(["=1/0", "=A1*1000", '=HYPERLINK("http://example.invalid","点我")', "=cmd|' /C calc'!A0", "=NA()"]),
-    st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.dates(min_value=datetime.date(1900, 3, 1)),
-    st.datetimes(min_value=datetime.datetime(1900, 3, 1)),
-    st.times(),
-    st.booleans(),
-    st.sampled_from(["3", "3 市容环境卫生", "8", "3.1", "推进中", "已完成", "100", "-5", "9999.995", "NaN"]),
-)
 
 
 def workbook(header, rows, title="任务清单", extra_sheet=False):

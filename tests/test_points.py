@@ -19,7 +19,7 @@ from campaigns.models import InspectionPoint, OrgUnit, PointImport, PointType, T
 from campaigns.services import point_import as importer
 
 from .factories import form_key, photo_upload
-from .test_hostile_input import CELL, NO_CONTROL, SOME, assert_says_why_in_chinese
+from .hostile import CELL, NO_CONTROL, SOME, assert_says_why_in_chinese
 
 HEADER = ["点位名称", "点位类型", "所在单位", "地址", "责任部门", "纬度", "经度"]
 SVG_NS = "{http://www.w3.org/2000/svg}"
