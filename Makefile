@@ -42,14 +42,14 @@ test-django6:
 	sh scripts/test_django6.sh
 
 lint: install-dev
-	$(BIN)/ruff check campaigns ledger tests
-	$(BIN)/ruff format --check campaigns ledger tests
+	$(BIN)/ruff check campaigns devdata infra ledger security tests
+	$(BIN)/ruff format --check campaigns devdata infra ledger security tests
 
 # Security scans: bandit on our code (also a test), pip-audit on the pinned dependencies. pip-audit
 # needs the vulnerability database (PyPI's JSON API or OSV); on a machine that reaches only a
 # package mirror it cannot answer, and says so instead of passing.
 audit: install-dev
-	$(BIN)/bandit -q -r campaigns ledger -x campaigns/migrations
+	$(BIN)/bandit -q -r campaigns devdata infra ledger security -x campaigns/migrations
 	$(BIN)/pip-audit --strict -r requirements.txt || (echo "pip-audit could not check every package (see README: Security)"; exit 1)
 
 # The timed benchmark (not part of make test): PostgreSQL + Redis on this machine, wrk.

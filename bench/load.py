@@ -115,8 +115,8 @@ def django_setup(config_path):
         TicketState,
         UnitKind,
     )
-    from campaigns.services.demo import DEMO_PASSWORD
-    from campaigns.services.scale import BENCH_PASSWORD
+    from devdata.demo import DEMO_PASSWORD
+    from devdata.scale import BENCH_PASSWORD
 
     config = json.loads(Path(config_path).read_text())
     rng = random.Random(config["seed"])

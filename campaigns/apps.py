@@ -8,7 +8,6 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import audit_signals, signals
+        from . import signals
 
         signals.connect()
-        audit_signals.connect()

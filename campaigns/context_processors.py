@@ -5,8 +5,9 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from security.middleware import DUTY_KEY
+
 from .access import scope_for
-from .middleware import DUTY_KEY
 from .models import Notification, Role
 from .services.workdays import missing_schedule_year
 from .signals import unread_key

@@ -12,6 +12,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from infra.widgets import FastSelect
+
 from .access import scope_for
 from .models import (
     OPEN_STATES,
@@ -29,7 +31,6 @@ from .models import (
     WorkGroup,
 )
 from .signals import choices_version
-from .widgets import FastSelect
 
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
 

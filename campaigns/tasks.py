@@ -9,7 +9,8 @@ service of their own.
 from celery import shared_task
 from django.utils import timezone
 
-from .audit import audit_purge
+from security.audit import audit_purge
+
 from .models import Heartbeat
 from .services.monthly import generate_monthly_summary
 from .services.notifications import deliver_one, resend_due_deliveries

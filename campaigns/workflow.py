@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infra.fragments import district_touch
+from security.audit import audit_record
 
 from . import policy
 from .access import scope_for
-from .audit import audit_record
 from .models import (
     AuditKind,
     Campaign,

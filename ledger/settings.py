@@ -65,6 +65,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if (DEBUG 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First: its registration/ templates (the ledger's login and password pages) stand in for
+    # the admin's of the same names.
+    "security",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,12 +82,14 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "campaigns",
+    # seed_demo (make run) and seed_scale (make bench): development and benchmark data only.
+    "devdata",
 ]
 
 MIDDLEWARE = [
-    "campaigns.middleware.RequestIdMiddleware",
-    "campaigns.middleware.DownloadCacheMiddleware",
-    "campaigns.middleware.QueryCountHeaderMiddleware",
+    "infra.middleware.RequestIdMiddleware",
+    "infra.middleware.DownloadCacheMiddleware",
+    "infra.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -95,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "campaigns.middleware.AccountPolicyMiddleware",
+    "security.middleware.AccountPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -216,9 +221,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "campaigns.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
-    {"NAME": "campaigns.passwords.UsernameValidator"},
-    {"NAME": "campaigns.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
+    {"NAME": "security.passwords.CharacterClassValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "security.passwords.UsernameValidator"},
+    {"NAME": "security.passwords.HistoryValidator", "OPTIONS": {"remember": 5}},
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 IDLE_LOGOUT_SECONDS = env_int("IDLE_LOGOUT_MINUTES", 30) * 60
@@ -228,8 +233,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # the security audit log records logins; axes only counts failures
-AXES_LOCKOUT_CALLABLE = "campaigns.views.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "campaigns.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "security.audit.client_ip"
 AXES_VERBOSE = False
 # axes.W006 asks to lock by IP too. A district office is one NAT address: locking the address
 # would let one person's typos lock out every colleague. Locking is per account, as 等保 asks.
@@ -382,7 +387,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if (DEBUG or TESTING) else "jso
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "campaigns.request_log.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "infra.request_log.RequestIdFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

@@ -16,7 +16,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaigns.models import AccountProfile, AuditEvent, AuditKind, Duty, Membership, Role, SecondFactorPolicy
-from campaigns.passwords import password_record
+from security.passwords import password_record
 
 from .factories import PASSWORD, UserFactory, form_key
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import workflow
-from campaigns.audit import audit_purge, audit_record
 from campaigns.models import AuditEvent, AuditKind, SecondFactorPolicy, TicketPhoto
+from security.audit import audit_purge, audit_record
 
 from .factories import PASSWORD
 from .test_accounts import duty_holder

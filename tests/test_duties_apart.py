@@ -24,7 +24,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from campaigns.models import AccountProfile, AuditEvent, AuditKind, Duty, Membership, Role, SetupImport
-from campaigns.services.accounts import AccountRefused, account_create, account_update, membership_grant
+from security.accounts import AccountRefused, account_create, account_update, membership_grant
 
 from .factories import PASSWORD, UserFactory, form_key
 
@@ -575,7 +575,7 @@ class TestLockoutSaysWhen:
         assert "请于 2026-12-04 00:20 后再试" in response.content.decode()
 
     def test_the_security_admin_sees_the_same_lock(self, client, tx, security_admin):
-        from campaigns.services.accounts import is_locked, lock_ends_at
+        from security.accounts import is_locked, lock_ends_at
 
         self.fail(client, tx.staff.username, 4)
         assert not is_locked(tx.staff.username)

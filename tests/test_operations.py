@@ -81,7 +81,7 @@ class TestRequestIds:
         """The production format: one JSON object per line, with the request id."""
         from pythonjsonlogger.json import JsonFormatter
 
-        from campaigns.request_log import RequestIdFilter
+        from infra.request_log import RequestIdFilter
 
         lines = []
 

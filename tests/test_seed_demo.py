@@ -21,7 +21,7 @@ from campaigns.models import (
     WorkGroup,
     WorkGroupKind,
 )
-from campaigns.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+from devdata.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

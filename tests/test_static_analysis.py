@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("campaigns", "devdata", "infra", "ledger", "security")
 
 
 def test_bandit_is_clean():
     result = subprocess.run(
-        [sys.executable, "-m", "bandit", "-q", "-r", "campaigns", "ledger", "-x", "campaigns/migrations", "-f", "txt"],
+        [sys.executable, "-m", "bandit", "-q", "-r", *PACKAGES, "-x", "campaigns/migrations", "-f", "txt"],
         cwd=ROOT,
         capture_output=True,
         text=True,

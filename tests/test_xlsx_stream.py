@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 
-from campaigns.services.xlsx_stream import save_with_rows
+from infra.xlsx_stream import save_with_rows
 
 ROWS = [
     ["TX-202611-0001", datetime.datetime(2026, 11, 3, 9, 15, 30), "英雄街道", "a < b & c > d", 3, 2.5, Decimal("1.25")],

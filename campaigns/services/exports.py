@@ -9,7 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .cells import xlsx_append, xlsx_cell
+from infra.cells import xlsx_append, xlsx_cell
+
 from .scoring import RISK_RULES_TEXT, area_scores, total_score
 
 THIN = Side(style="thin", color="999999")

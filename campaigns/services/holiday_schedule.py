@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.audit import audit_record
 from campaigns.models import AuditKind, HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
 from campaigns.services import workdays
 from campaigns.services.xlsx_import import (
@@ -32,6 +31,7 @@ from campaigns.services.xlsx_import import (
     start_row,
     template_bytes,
 )
+from security.audit import audit_record
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")

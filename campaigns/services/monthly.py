@@ -34,10 +34,10 @@ from campaigns.models import (
     TicketState,
 )
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
+from infra.cells import xlsx_append, xlsx_cell
+from infra.xlsx_stream import save_with_rows
 
-from .cells import xlsx_append, xlsx_cell
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
-from .xlsx_stream import save_with_rows
 
 PROGRESS_EVERY = 2000
 

@@ -1,6 +1,6 @@
 """A district's people as its admin enrols them: one by one or from Excel.
 
-Accounts are made by the security admin's own service (campaigns/services/accounts.py), so
+Accounts are made by the security admin's own service (security/accounts.py), so
 every new account and role writes the same audit rows and gets a one-time password its
 owner must replace at first login. A district admin gives only ledger roles (工作人员,
 督导/创卫办, 管理员, 领导) in units of their own district: the system duties (系统/安全/
@@ -30,9 +30,9 @@ from campaigns.models import (
     SetupImportKind,
     UnitKind,
 )
+from infra.cells import xlsx_append
+from security.accounts import AccountRefused, account_create, membership_grant
 
-from .accounts import AccountRefused, account_create, membership_grant
-from .cells import xlsx_append
 from .xlsx_import import (
     Column,
     GuideSection,

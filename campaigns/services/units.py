@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.audit import audit_record
 from campaigns.models import (
     STREET_KINDS,
     AuditKind,
@@ -24,6 +23,7 @@ from campaigns.models import (
     UnitKind,
 )
 from campaigns.selectors.board import board_invalidate
+from security.audit import audit_record
 
 from .xlsx_import import (
     Column,

@@ -28,8 +28,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaigns.models import ImportStatus
+from infra.cells import xlsx_append
 
-from .cells import xlsx_append
 from .xlsx_read import (
     EXAMPLE_KEY,
     EXAMPLE_LABEL,

@@ -10,12 +10,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
-from campaigns.charts import trend_svg
 from campaigns.models import Role
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
 from campaigns.services.scoring import RISK_RULES_TEXT
+from infra.charts import trend_svg
 from infra.fragments import cached_fragment
 
 WALL_REFRESH_SECONDS = 120

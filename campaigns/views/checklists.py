@@ -21,10 +21,8 @@ from campaigns.access import (
     require_district_admin,
     scope_for,
 )
-from campaigns.audit import audit_record
 from campaigns.filters import ChecklistFilter
-from campaigns.forms import ChecklistImportForm, ChecklistUpdateForm
-from campaigns.middleware import PHOTO_CACHE_CONTROL
+from campaigns.forms.checklist import ChecklistImportForm, ChecklistUpdateForm
 from campaigns.models import (
     OPEN_STATES,
     AssessmentArea,
@@ -51,6 +49,8 @@ from campaigns.services.checklist_import import (
 from campaigns.services.exports import scoring_sheet_workbook
 from campaigns.services.scoring import RISK_RULES_TEXT, area_scores, total_score
 from campaigns.services.xlsx_import import XLSX
+from infra.middleware import PHOTO_CACHE_CONTROL
+from security.audit import audit_record
 
 from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
-from campaigns.forms import NoticeForm
+from campaigns.forms.naming import NoticeForm
 from campaigns.models import Campaign, CampaignStatus, Notice, Role, SubmissionKind, Ticket
 from campaigns.once import (
     SubmissionForm,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from campaigns.models import Duty, Heartbeat
-from campaigns.services.accounts import duty_of
+from security.accounts import duty_of
 
 # Beat asks the worker to beat every HEARTBEAT_SECONDS; three missed beats is a dead worker.
 HEARTBEAT_STALE_SECONDS = settings.HEARTBEAT_SECONDS * 3

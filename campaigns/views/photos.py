@@ -5,9 +5,9 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from campaigns.access import scope_for
-from campaigns.audit import audit_record
-from campaigns.middleware import PHOTO_CACHE_CONTROL
 from campaigns.models import AuditKind, TicketPhoto
+from infra.middleware import PHOTO_CACHE_CONTROL
+from security.audit import audit_record
 
 
 def _photo_for(user, pk):

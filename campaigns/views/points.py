@@ -25,7 +25,7 @@ from campaigns.access import (
     scope_for,
 )
 from campaigns.filters import PointFilter
-from campaigns.forms import PointForm, PointImportForm
+from campaigns.forms.points import PointForm, PointImportForm
 from campaigns.models import OPEN_STATES, InspectionPoint, OrgUnit, PointImport, Role, Ticket, UnitKind
 from campaigns.services.point_import import (
     COLUMNS,

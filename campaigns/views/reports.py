@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import MANAGER_ROLES, get_campaign_for_user, scope_for
-from campaigns.forms import DailyReportForm
+from campaigns.forms.reports import DailyReportForm
 from campaigns.models import DailyReport, ReportingDuty, Role
 from campaigns.services.daily_reports import (
     at_local,

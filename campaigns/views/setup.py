@@ -21,6 +21,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import get_district_for_admin
+from campaigns.forms.setup import (
+    CampaignForm,
+    CampaignNewForm,
+    UnitForm,
+    UnitImportForm,
+    UnitNewForm,
+    WorkGroupForm,
+    WorkGroupNewForm,
+)
 from campaigns.models import (
     STREET_KINDS,
     Campaign,
@@ -38,15 +47,6 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
-from campaigns.setup_forms import (
-    CampaignForm,
-    CampaignNewForm,
-    UnitForm,
-    UnitImportForm,
-    UnitNewForm,
-    WorkGroupForm,
-    WorkGroupNewForm,
-)
 
 from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 

@@ -25,14 +25,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import get_district_for_admin
-from campaigns.audit import audit_record
+from campaigns.forms.setup import ROLE_CHOICES, PeopleImportForm, PersonForm, RoleForm
 from campaigns.models import AccountProfile, AuditKind, Membership, Role, SetupImport, SetupImportKind, SubmissionKind
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.privacy import mask_phone
 from campaigns.services import people as people_service
-from campaigns.services.accounts import AccountRefused, membership_revoke
 from campaigns.services.xlsx_import import XLSX
-from campaigns.setup_forms import ROLE_CHOICES, PeopleImportForm, PersonForm, RoleForm
+from security.accounts import AccountRefused, membership_revoke
+from security.audit import audit_record
 
 from .imports import ImportPages, confirm_page, import_page, import_record, show_page, template_download
 

@@ -15,8 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for, visible_tickets
-from campaigns.audit import audit_record
-from campaigns.charts import bars_svg, trend_svg
 from campaigns.filters import TicketFilter
 from campaigns.models import AuditKind, MonthlySummary, Role, SubmissionKind, SummaryStatus
 from campaigns.once import (
@@ -28,11 +26,13 @@ from campaigns.once import (
     submission_repeat,
 )
 from campaigns.queue import enqueue_on_commit
-from campaigns.services.cells import CsvWriter, xlsx_append
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
 from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
-from campaigns.services.xlsx_stream import save_with_rows
 from campaigns.tasks import generate_monthly_summary
+from infra.cells import CsvWriter, xlsx_append
+from infra.charts import bars_svg, trend_svg
+from infra.xlsx_stream import save_with_rows
+from security.audit import audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}

@@ -27,7 +27,7 @@ from campaigns.access import (
     visible_tickets,
 )
 from campaigns.filters import TicketFilter
-from campaigns.forms import (
+from campaigns.forms.tickets import (
     TicketAssignForm,
     TicketCloseOutForm,
     TicketLogForm,

@@ -3,9 +3,9 @@ import shutil
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from campaigns.audit import audit_record
 from campaigns.models import AuditKind, Membership, OrgUnit, Role, UnitKind
 from campaigns.services.monthly import parse_month, summary_generate, summary_request
+from security.audit import audit_record
 
 
 class Command(BaseCommand):

@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput, WorkbookUploadForm, workbook_field
-from .models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
-from .once import OneSubmissionForm
-from .services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_read
-from .services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_read
+from campaigns.forms.common import DateInput, WorkbookUploadForm, workbook_field
+from campaigns.models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
+from campaigns.once import OneSubmissionForm
+from campaigns.services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_read
+from campaigns.services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_read
 
 User = get_user_model()
 

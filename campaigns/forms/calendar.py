@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import WorkbookUploadForm, workbook_field
-from .models import HolidaySchedule
-from .services.holiday_schedule import holiday_read
+from campaigns.forms.common import WorkbookUploadForm, workbook_field
+from campaigns.models import HolidaySchedule
+from campaigns.services.holiday_schedule import holiday_read
 
 
 class FestivalRowForm(forms.Form):

@@ -1,7 +1,6 @@
-"""Forms for the ledger's pages. Labels and messages come from the models in Chinese."""
+"""Forms of a ticket's life: logging a problem, assigning it, the fix, 销号, return, reopen, void."""
 
 from datetime import timedelta
-from itertools import groupby
 
 from django import forms
 from django.conf import settings
@@ -9,96 +8,31 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from campaigns.forms.common import (
+    DateInput,
+    GroupedModelChoiceField,
+    KeptModelChoiceField,
+    MultiplePhotoField,
+    MultiplePhotoInput,
+)
+from campaigns.models import (
     ChecklistItem,
-    ChecklistStatus,
     InspectionPoint,
-    Notice,
     OrgUnit,
     PhotoKind,
-    PointType,
     ProblemCategory,
     UnitKind,
     WorkGroup,
     WorkGroupKind,
 )
-from .once import OneSubmissionForm
-from .reference import by_pk, choices_version
-from .services.checklist_import import checklist_read
-from .services.evidence import evidence_inspect
-from .services.photos import photo_inspect, photo_store, photos_pending_for
-from .services.point_import import district_departments, point_read, point_units
-from .services.points import duplicate_name_message
-from .services.workdays import add_working_days, calendar_note
-
-
-class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for group, items in groupby(self.queryset, key=self.field.group_label):
-            yield (group, [self.choice(obj) for obj in items])
-
-
-class KeptLookupMixin:
-    """Validate a choice against reference data kept in the cache (campaigns/reference.py)
-    instead of a query per field; `kept` is set by the form to a callable giving a lookup by primary key."""
-
-    kept = None
-
-    def to_python(self, value):
-        if self.kept is None or value in self.empty_values:
-            return super().to_python(value)
-        try:
-            pk = int(str(value))
-        except (TypeError, ValueError):
-            pk = None
-        found = self.kept().get(pk) if pk is not None else None
-        if found is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return found
-
-
-class GroupedModelChoiceField(KeptLookupMixin, forms.ModelChoiceField):
-    """A select with <optgroup>s, built lazily from one query when rendered."""
-
-    iterator = GroupedModelChoiceIterator
-
-    def __init__(self, *args, group_label, **kwargs):
-        self.group_label = group_label
-        super().__init__(*args, **kwargs)
-
-
-class KeptModelChoiceField(KeptLookupMixin, forms.ModelChoiceField):
-    pass
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
+from campaigns.once import OneSubmissionForm
+from campaigns.reference import by_pk, choices_version
+from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
+from campaigns.services.workdays import add_working_days, calendar_note
 
 # The camera opens straight away on a phone (the photo picker offers the album beside it), and
 # ledger.js shrinks big photos before they are sent over a slow mobile connection.
 CAMERA_ATTRS = {"accept": "image/*", "capture": "environment", "data-shrink-photos": ""}
-
-
-class MultiplePhotoField(forms.Field):
-    """Several photos in one input; each is checked by content in PhotoFormMixin.clean_photos."""
-
-    widget = MultiplePhotoInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        if not value:
-            return []
-        return [item for item in (value if isinstance(value, (list, tuple)) else [value]) if item]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def responsible_units(district):
@@ -438,239 +372,3 @@ class TicketVoidForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("如：不属于问题、重复登记（写明重复的台账编号）。"),
     )
-
-
-class ChecklistUpdateForm(OneSubmissionForm, forms.Form):
-    status = forms.ChoiceField(label=_("状态"), choices=ChecklistStatus.choices)
-    progress = forms.IntegerField(label=_("进度（%）"), min_value=0, max_value=100)
-    self_score = forms.DecimalField(label=_("自评分"), required=False, min_value=0, max_digits=6, decimal_places=2)
-    note = forms.CharField(
-        label=_("进展说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    files = MultiplePhotoField(
-        label=_("佐证材料"),
-        widget=MultiplePhotoInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"}),
-        help_text=_("照片、PDF 或 Word/Excel/PowerPoint 文件，可多个。"),
-    )
-
-    def __init__(self, *args, item, may_update, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.item = item
-        if not may_update:
-            # Cooperating units add notes and evidence; the figures belong to the lead unit.
-            for name in ("status", "progress", "self_score"):
-                del self.fields[name]
-        elif not self.is_bound:
-            self.initial.update({"status": item.status, "progress": item.progress, "self_score": item.self_score})
-
-    def clean_files(self):
-        files = self.files.getlist("files") if self.files else []
-        errors = []
-        for uploaded in files:
-            try:
-                evidence_inspect(uploaded)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if len(files) > 10:
-            errors.append(_("一次最多上传 10 个文件。"))
-        if errors:
-            raise ValidationError(errors)
-        return files
-
-    def clean(self):
-        data = super().clean()
-        self_score = data.get("self_score")
-        if self_score is not None and self_score > self.item.full_score:
-            self.add_error(
-                "self_score", _("自评分不能超过分值 %(full)s。") % {"full": self.item.full_score.normalize()}
-            )
-        if data.get("status") == ChecklistStatus.DONE and data.get("progress") is not None and data["progress"] < 100:
-            self.add_error("progress", _("标为“已完成”时进度应为 100%。"))
-        return data
-
-
-def workbook_field(label):
-    return forms.FileField(label=label, widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-
-
-class WorkbookUploadForm(forms.Form):
-    """An .xlsx to import. Each import names its `file` field (workbook_field) and, in
-    `read_file`, how a file of its kind is read (the rows, or what is wrong with the whole
-    file). The file is read here, once: `sheet` keeps what was read for the upload."""
-
-    sheet = None
-
-    @staticmethod
-    def read_file(uploaded):
-        raise NotImplementedError
-
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        if uploaded.size > settings.IMPORT_MAX_BYTES:
-            raise ValidationError(_("文件太大（超过 5 MB）。"))
-        # A file that is no workbook at all is refused here, before it is kept anywhere.
-        sheet = self.read_file(uploaded)
-        if sheet.errors:
-            raise ValidationError(sheet.errors)
-        self.sheet = sheet
-        return uploaded
-
-
-class ChecklistImportForm(WorkbookUploadForm):
-    file = workbook_field(_("任务清单文件（.xlsx）"))
-    read_file = staticmethod(checklist_read)
-
-
-class PointImportForm(WorkbookUploadForm):
-    file = workbook_field(_("点位清单文件（.xlsx）"))
-    read_file = staticmethod(point_read)
-
-
-class PointForm(forms.ModelForm):
-    """A point of one district: its unit and department can only be that district's."""
-
-    unit = GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        label=_("所在单位"),
-        empty_label=_("— 请选择 —"),
-        group_label=lambda u: u.street.name if u.street_id else "",
-        help_text=_("点位所在的街道、乡镇、社区或村。"),
-        error_messages={"invalid_choice": _("请从列表里选择本区的街道、乡镇、社区或村。")},
-    )
-    point_type = forms.ModelChoiceField(
-        queryset=PointType.objects.none(),
-        label=_("点位类型"),
-        empty_label=_("— 请选择 —"),
-        error_messages={"invalid_choice": _("请从列表里选择点位类型。")},
-    )
-    responsible_department = forms.ModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("责任部门"),
-        empty_label=_("— 不指定 —"),
-        help_text=_("交办这个点位的问题时预先选好的责任单位。"),
-        error_messages={"invalid_choice": _("请从列表里选择本区的部门。")},
-    )
-    latitude = forms.DecimalField(
-        label=_("纬度"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        decimal_places=6,
-        max_digits=9,
-        help_text=_("选填，小数形式，如 43.166123。"),
-        error_messages={
-            "invalid": _("纬度请填数字，如 43.166123。"),
-            "min_value": _("纬度应在 -90 到 90 之间。"),
-            "max_value": _("纬度应在 -90 到 90 之间。"),
-            "max_decimal_places": _("纬度最多保留 6 位小数。"),
-            "max_digits": _("纬度最多 9 位数字。"),
-        },
-    )
-    longitude = forms.DecimalField(
-        label=_("经度"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        decimal_places=6,
-        max_digits=9,
-        help_text=_("选填，小数形式，如 124.350456。"),
-        error_messages={
-            "invalid": _("经度请填数字，如 124.350456。"),
-            "min_value": _("经度应在 -180 到 180 之间。"),
-            "max_value": _("经度应在 -180 到 180 之间。"),
-            "max_decimal_places": _("经度最多保留 6 位小数。"),
-            "max_digits": _("经度最多 9 位数字。"),
-        },
-    )
-
-    class Meta:
-        model = InspectionPoint
-        fields = ["name", "point_type", "unit", "address", "responsible_department", "latitude", "longitude"]
-        labels = {"name": _("点位名称")}
-        help_texts = {"address": _("门牌、路口或参照物，方便巡查和整改时找到。")}
-        error_messages = {"name": {"required": _("请填写点位名称。")}}
-
-    def __init__(self, *args, district, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.district = district
-        self.fields["unit"].queryset = (
-            point_units(district.pk)
-            .select_related("street")
-            .order_by("street__order", "street_id", "kind", "order", "id")
-        )
-        self.fields["point_type"].queryset = PointType.objects.order_by("order", "id")
-        self.fields["responsible_department"].queryset = district_departments(district.pk).order_by("order", "id")
-        self.fields["name"].widget.attrs.update({"autocomplete": "off"})
-
-    def clean(self):
-        data = super().clean()
-        latitude, longitude = data.get("latitude"), data.get("longitude")
-        if latitude is not None and longitude is None and "longitude" not in self.errors:
-            self.add_error("longitude", _("填写了纬度，请同时填写经度。"))
-        if longitude is not None and latitude is None and "latitude" not in self.errors:
-            self.add_error("latitude", _("填写了经度，请同时填写纬度。"))
-        return data
-
-    def _get_validation_exclusions(self):
-        # The model's own check of unique_point_name_per_unit would add Django's generic
-        # sentence next to ours; validate_unique below says it in words an office acts on.
-        exclude = super()._get_validation_exclusions()
-        exclude.add("name")
-        return exclude
-
-    def validate_unique(self):
-        # The one rule (unique_point_name_per_unit), said so an office knows what to do.
-        name, unit = self.cleaned_data.get("name"), self.cleaned_data.get("unit")
-        if not name or unit is None:
-            return
-        taken = InspectionPoint.objects.filter(unit=unit, name=name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            self.add_error("name", duplicate_name_message(name, unit))
-
-
-class DailyReportForm(forms.Form):
-    points_visited = forms.IntegerField(label=_("走访点位数"), min_value=0, max_value=10000, required=False, initial=0)
-    notes = forms.CharField(
-        label=_("情况说明"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("发现的问题已从台账自动统计，这里写其他需要说明的情况。"),
-    )
-    nothing_found = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    day = forms.DateField(required=False, widget=forms.HiddenInput)
-
-
-class NoticeForm(forms.ModelForm):
-    class Meta:
-        model = Notice
-        fields = [
-            "title",
-            "doc_number",
-            "period_start",
-            "period_end",
-            "intro",
-            "red_list",
-            "black_list",
-            "overdue_list",
-            "closing",
-            "issuer",
-        ]
-        widgets = {
-            "period_start": DateInput,
-            "period_end": DateInput,
-            "intro": forms.Textarea(attrs={"rows": 5}),
-            "red_list": forms.Textarea(attrs={"rows": 4}),
-            "black_list": forms.Textarea(attrs={"rows": 4}),
-            "overdue_list": forms.Textarea(attrs={"rows": 8}),
-            "closing": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def clean(self):
-        data = super().clean()
-        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
-            self.add_error("period_end", _("统计止日期不能早于统计起日期。"))
-        return data

@@ -1,33 +1,33 @@
 """Signing in: the lockout page, the password change the policy may require, the second factor."""
 
+import base64
 import datetime
+from urllib.parse import urlsplit
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.audit import audit_record
-from campaigns.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
 from campaigns.models import AccountProfile, AuditKind
-from campaigns.second_factor import totp_device_pending, totp_qr_svg
-from campaigns.services.accounts import lock_ends_at
+from security.accounts import lock_ends_at
+from security.audit import audit_record
+from security.forms import TokenForm
+from security.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
+from security.second_factor import totp_device_pending, totp_qr_svg
 
 
 def locked_out(request, response=None, credentials=None, *args, **kwargs):
     """What axes shows for a locked account: the login page, saying why and for how long."""
-    from django.contrib.auth.forms import AuthenticationForm
-
     username = (credentials or {}).get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
@@ -112,8 +112,6 @@ def language_set(request):
 
 
 def _referer(request):
-    from urllib.parse import urlsplit
-
     referer = request.META.get("HTTP_REFERER", "")
     if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         parts = urlsplit(referer)
@@ -159,21 +157,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             errors=sorted(form.errors),
         )
         return super().form_invalid(form)
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=gettext_lazy("动态口令"),
-        max_length=8,
-        help_text=gettext_lazy("打开手机上的身份验证器（如微信小程序“腾讯身份验证器”），输入 6 位数字。"),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
-    )
-
-    def clean_token(self):
-        token = self.cleaned_data["token"].strip().replace(" ", "")
-        if not token.isdigit() or len(token) != 6:
-            raise forms.ValidationError(_("动态口令是 6 位数字。"))
-        return token
 
 
 def _next_url(request):
@@ -236,7 +219,5 @@ def second_factor_setup(request):
 
 
 def _secret_groups(device):
-    import base64
-
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
-from .cells import xlsx_append, xlsx_text
+from infra.cells import xlsx_append, xlsx_text
 
 PROBE = (datetime.datetime(2000, 1, 1, 0, 0, 1), datetime.date(2000, 1, 1))
 EPOCH = datetime.datetime(1899, 12, 30)

@@ -2,21 +2,29 @@
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from .audit import audit_record, lockout_burst_check
-from .models import AuditKind
+from campaigns.models import (
+    AuditKind,
+    Campaign,
+    Membership,
+    ReportingDuty,
+    ReportSchedule,
+    SecondFactorPolicy,
+    UnitWebhook,
+)
+from security.audit import audit_record, lockout_burst_check
+from security.middleware import session_start
 
 # Account fields whose change is a change of power, not of a name.
 POWER_FIELDS = ("is_active", "is_staff", "is_superuser")
 
 
 def on_login(sender, request, user, **kwargs):
-    from .middleware import session_start
-
     session_start(request, user)
     audit_record(AuditKind.LOGIN, request=request, user=user)
 
@@ -137,11 +145,7 @@ def on_settings_saved(sender, instance, created, raw=False, **kwargs):
     )
 
 
-def connect():
-    from axes.signals import user_locked_out
-
-    from .models import Campaign, Membership, ReportingDuty, ReportSchedule, SecondFactorPolicy, UnitWebhook
-
+def connect() -> None:
     user_model = get_user_model()
     user_logged_in.connect(on_login, dispatch_uid="audit-login")
     user_logged_out.connect(on_logout, dispatch_uid="audit-logout")

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from campaigns.services.scale import BENCH_PASSWORD, seed_scale
+from devdata.scale import BENCH_PASSWORD, seed_scale
 
 
 class Command(BaseCommand):

@@ -3,44 +3,40 @@ admin's (the audit log, read-only). Each checks the duty on the database, not th
 
 import functools
 
-import django_filters
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.audit import audit_record
 from campaigns.models import (
     AuditEvent,
     AuditKind,
     Duty,
     Membership,
     OrgUnit,
-    Role,
     SecondFactorPolicy,
     SubmissionKind,
     UnitKind,
 )
 from campaigns.once import (
-    OneSubmissionForm,
     SubmissionRefused,
     SubmissionRepeated,
     create_once,
     submission_answer,
     submission_repeat,
 )
-from campaigns.services.accounts import (
+from infra.cells import CsvWriter
+from security.accounts import (
     AccountRefused,
     account_create,
     account_password_reset,
@@ -52,8 +48,11 @@ from campaigns.services.accounts import (
     masked_address,
     membership_grant,
     membership_revoke,
+    profile_of,
 )
-from campaigns.services.cells import CsvWriter
+from security.audit import audit_record
+from security.filters import AccountFilter, AuditFilter
+from security.forms import AccountCreateForm, AccountEditForm, MembershipForm
 
 User = get_user_model()
 ACCOUNTS_PER_PAGE = 50
@@ -72,120 +71,6 @@ def duty_required(duty):
         return wrapped
 
     return decorator
-
-
-# --- forms ---------------------------------------------------------------------------
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, unit):
-        return f"{unit.name}（{unit.get_kind_display()}）"
-
-
-def _units():
-    return OrgUnit.objects.filter(is_active=True).order_by("district_id", "kind", "name")
-
-
-class AccountCreateForm(OneSubmissionForm, forms.Form):
-    username = forms.RegexField(
-        label=gettext_lazy("账号"),
-        regex=r"^[A-Za-z0-9_.@-]{3,40}$",
-        error_messages={"invalid": gettext_lazy("账号为 3–40 位字母、数字或 _ . @ -。")},
-    )
-    full_name = forms.CharField(label=gettext_lazy("姓名"), max_length=60)
-    email = forms.EmailField(label=gettext_lazy("电子邮箱"), required=False)
-    duty = forms.ChoiceField(label=gettext_lazy("系统职责"), choices=Duty.choices, required=False)
-    unit = UnitChoiceField(label=gettext_lazy("所在单位"), queryset=OrgUnit.objects.none(), required=False)
-    role = forms.ChoiceField(label=gettext_lazy("角色"), choices=[("", "—"), *Role.choices], required=False)
-    phone = forms.RegexField(
-        label=gettext_lazy("手机号"),
-        regex=r"^1\d{10}$",
-        required=False,
-        error_messages={"invalid": gettext_lazy("请填写 11 位手机号。")},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = _units()
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("unit")) != bool(data.get("role")):
-            raise forms.ValidationError(_("单位和角色要一起填写，或都不填。"))
-        if not data.get("duty") and not data.get("role"):
-            raise forms.ValidationError(_("请至少给账号一个单位角色或一项系统职责。"))
-        if data.get("duty") and data.get("role"):
-            raise forms.ValidationError(_("系统职责和单位角色不能由同一个账号担任（三权分立），请分别建两个账号。"))
-        if data.get("duty") and not data.get("email"):
-            self.add_error("email", _("担任系统职责的账号须填写本人的电子邮箱：初始密码只发送到这个邮箱。"))
-        return data
-
-
-class AccountEditForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("姓名"), max_length=60)
-    email = forms.EmailField(label=gettext_lazy("电子邮箱"), required=False)
-    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False)
-    duty = forms.ChoiceField(label=gettext_lazy("系统职责"), choices=Duty.choices, required=False)
-
-
-class MembershipForm(forms.Form):
-    unit = UnitChoiceField(label=gettext_lazy("单位"), queryset=OrgUnit.objects.none())
-    role = forms.ChoiceField(label=gettext_lazy("角色"), choices=Role.choices)
-    phone = forms.RegexField(
-        label=gettext_lazy("手机号"),
-        regex=r"^1\d{10}$",
-        required=False,
-        error_messages={"invalid": gettext_lazy("请填写 11 位手机号。")},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = _units()
-
-
-class AccountFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=gettext_lazy("账号或姓名"), method="search")
-    duty = django_filters.ChoiceFilter(
-        label=gettext_lazy("系统职责"), field_name="profile__duty", choices=Duty.choices[1:]
-    )
-    district = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("区"),
-        field_name="memberships__unit__district",
-        queryset=OrgUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("name"),
-        distinct=True,
-    )
-    is_active = django_filters.BooleanFilter(label=gettext_lazy("启用"))
-
-    class Meta:
-        model = User
-        fields = []
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(username__icontains=value) | Q(first_name__icontains=value))
-
-
-class AuditFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("事件"), choices=AuditKind.choices)
-    username = django_filters.CharFilter(label=gettext_lazy("账号"), lookup_expr="icontains")
-    district = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("区"), queryset=OrgUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("name")
-    )
-    success = django_filters.BooleanFilter(label=gettext_lazy("成功"))
-    ip = django_filters.CharFilter(label=gettext_lazy("来源 IP"), method="by_ip")
-    since = django_filters.DateFilter(label=gettext_lazy("起始日期"), field_name="at", lookup_expr="date__gte")
-    until = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="at", lookup_expr="date__lte")
-
-    class Meta:
-        model = AuditEvent
-        fields = []
-
-    def by_ip(self, queryset, name, value):
-        import ipaddress
-
-        try:
-            return queryset.filter(ip=str(ipaddress.ip_address(value.strip())))
-        except ValueError:
-            return queryset.none()
 
 
 # --- the security admin ----------------------------------------------------------------
@@ -255,8 +140,6 @@ def account_new(request):
 @duty_required(Duty.SECURITY)
 def account_detail(request, pk):
     account = get_object_or_404(User.objects.select_related("profile"), pk=pk)
-    from campaigns.services.accounts import profile_of
-
     profile = profile_of(account)
     form = AccountEditForm(
         request.POST if request.method == "POST" else None,
@@ -283,8 +166,6 @@ def account_detail(request, pk):
         else:
             messages.success(request, _("账号已保存。"))
             return redirect("security-account", pk=account.pk)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return render(
         request,
         "security/account_detail.html",

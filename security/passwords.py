@@ -6,12 +6,15 @@ reuse of the last few passwords, and the record of when a password was last chan
 
 import string
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from campaigns.models import AccountProfile, PasswordHistory
 
 CLASSES = (set(string.ascii_lowercase), set(string.ascii_uppercase), set(string.digits))
 
@@ -71,8 +74,6 @@ class HistoryValidator:
     def validate(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from campaigns.models import PasswordHistory
-
         recent = list(
             PasswordHistory.objects.filter(user=user)
             .order_by("-created_at", "-id")
@@ -103,8 +104,6 @@ class HistoryValidator:
 
 def password_record(user, *, must_change):
     """Note a new password: into the history (kept to five), and the change time on the profile."""
-    from campaigns.models import AccountProfile, PasswordHistory
-
     with transaction.atomic():
         PasswordHistory.objects.create(user=user, password=user.password)
         stale = (
@@ -117,8 +116,6 @@ def password_record(user, *, must_change):
 
 
 def password_expired(profile, now=None):
-    from django.conf import settings
-
     if profile is None:
         return False
     if profile.must_change_password:

@@ -11,6 +11,9 @@ import secrets
 import smtplib
 import string
 
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -18,10 +21,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.audit import audit_record
 from campaigns.models import AccountProfile, AuditKind, Duty, Membership, Role
-from campaigns.passwords import password_record
+from security.audit import audit_record
+from security.passwords import password_record
 
 
 class AccountRefused(Exception):
@@ -272,16 +276,12 @@ def account_password_reset(*, actor, user):
 
 
 def account_unlock(*, actor, user):
-    from axes.utils import reset
-
     reset(username=user.get_username())
     audit_record(AuditKind.UNLOCK, user=actor, target=user.get_username())
 
 
 @transaction.atomic
 def account_second_factor_reset(*, actor, user):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     _not_self(actor, user)
     removed, _details = TOTPDevice.objects.filter(user=user).delete()
     audit_record(AuditKind.ROLE_CHANGE, user=actor, target=user.get_username(), second_factor="reset", removed=removed)
@@ -310,9 +310,6 @@ def lock_ends_at(username):
     axes adds up the failures of the rows (one per address and browser) within the cool-off
     window; the lock lasts until the row that brought the sum to the limit leaves the window.
     """
-    from axes.helpers import get_failure_limit
-    from axes.models import AccessAttempt
-
     cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
     rows = (
         AccessAttempt.objects.filter(username=username, attempt_time__gte=cutoff)
