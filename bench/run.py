@@ -46,15 +46,17 @@ ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
 # write_results keeps whatever follows this marker line in RESULTS.md (bench/load.py writes there).
 RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by bench/load.py -->"
 
+# Issue 14's targets, lower than before on purpose: the verbs use the public ORM, and only
+# the board, the city page and the ticket list are cached (readable code first).
 TARGETS = {
     "district board": (0.25, 12),
     "city overview": (0.20, 12),
-    "ticket list, page 1": (0.40, 10),
-    "ticket list, page 200": (0.40, 10),
-    "ticket detail": (0.50, 10),
-    "my tasks": (0.40, 10),
-    "log a problem (POST, ~300 KB JPEG)": (0.15, None),
-    "销号 (POST)": (0.25, None),
+    "ticket list, page 1": (0.40, 12),
+    "ticket list, page 200": (0.40, 12),
+    "ticket detail": (0.40, 12),
+    "my tasks": (0.40, 12),
+    "log a problem (POST, ~300 KB JPEG)": (0.10, None),
+    "销号 (POST)": (0.15, None),
 }
 
 
