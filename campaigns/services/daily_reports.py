@@ -22,8 +22,7 @@ from campaigns.models import (
     TicketEvent,
     UnitKind,
 )
-
-from .workdays import is_working_day
+from campaigns.workdays import is_working_day
 
 REPORTING_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 # Streets first in their own order, then groups; the same on every database.

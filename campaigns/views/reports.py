@@ -26,7 +26,7 @@ from campaigns.services.daily_reports import (
     schedule_for,
     tickets_found,
 )
-from campaigns.services.workdays import year_calendar
+from campaigns.workdays import year_calendar
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 
