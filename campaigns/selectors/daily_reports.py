@@ -56,10 +56,10 @@ def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime
 
 def duty_member_ids(duty: ReportingDuty) -> list[int]:
     """People who report for this duty: the unit's members (a street's include its communities)."""
-    if duty.work_group_id:
+    if duty.work_group is not None:  # a duty is a unit's or a group's (a check constraint)
         return list(duty.work_group.members.values_list("id", flat=True))
     unit_q = Q(unit_id=duty.unit_id)
-    if duty.unit.kind in (UnitKind.STREET, UnitKind.TOWNSHIP):
+    if duty.unit is not None and duty.unit.kind in (UnitKind.STREET, UnitKind.TOWNSHIP):
         unit_q |= Q(unit__street_id=duty.unit_id)
     return list(
         Membership.objects.filter(unit_q, role__in=REPORTING_ROLES).values_list("user_id", flat=True).distinct()
@@ -68,7 +68,7 @@ def duty_member_ids(duty: ReportingDuty) -> list[int]:
 
 def may_file(duty: ReportingDuty, user: AbstractBaseUser) -> bool:
     """A unit files only its own report: members of the unit itself, or of the group."""
-    if duty.work_group_id:
+    if duty.work_group is not None:
         return duty.work_group.members.filter(pk=user.pk).exists()
     return duty.unit_id in scope_for(user).unit_ids
 

@@ -102,7 +102,7 @@ class AreaScore:
         self.items += 1
         self.full_score += full
         self.self_score += Decimal(item.self_score or 0)
-        self.at_risk += item.points_at_risk
+        self.at_risk += item.points_at_risk  # type: ignore[attr-defined]  # set by selectors.checklist
         self.weighted_progress += full * Decimal(item.progress or 0)
         self.done += item.status == ChecklistStatus.DONE
         self.overdue_tasks += item.is_overdue
