@@ -41,9 +41,11 @@ test-clocks: install-dev
 test-django6:
 	sh scripts/test_django6.sh
 
+# ruff, then the floors: import-linter's contracts in pyproject.toml (also a test).
 lint: install-dev
 	$(BIN)/ruff check campaigns devdata infra ledger security tests
 	$(BIN)/ruff format --check campaigns devdata infra ledger security tests
+	$(BIN)/lint-imports --no-cache
 
 # Security scans: bandit on our code (also a test), pip-audit on the pinned dependencies. pip-audit
 # needs the vulnerability database (PyPI's JSON API or OSV); on a machine that reaches only a

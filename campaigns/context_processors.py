@@ -9,8 +9,8 @@ from security.middleware import DUTY_KEY
 
 from .access import scope_for
 from .models import Notification, Role
-from .services.workdays import missing_schedule_year
 from .signals import unread_key
+from .workdays import missing_schedule_year
 
 UNREAD_SECONDS = 3600
 

@@ -11,9 +11,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from campaigns.models import AuditEvent, AuditKind, Duty, NotificationKind
+from campaigns.services.notifications import Message, notify
 from infra.request_log import current_request
 
 # The logger keeps the name it had before the module moved: log collectors (SIEM) match on it.
@@ -38,8 +42,6 @@ def client_ip(request):
 
 def audit_record(kind, *, request=None, user=None, username="", district=None, target="", success=True, **details):
     """Write one audit row. Never lets a failure to audit pass silently, never breaks the act."""
-    from campaigns.models import AuditEvent
-
     request = request or current_request.get()
     if user is None and request is not None:
         request_user = getattr(request, "user", None)
@@ -83,17 +85,12 @@ def audit_purge(now=None):
 
 def lockout_burst_check(now=None):
     """When several accounts are locked within a short window, tell the security admins once."""
-    from campaigns.models import AuditEvent, AuditKind, Duty, NotificationKind
-    from campaigns.services.notifications import Message, notify
-
     now = now or timezone.now()
     window = timedelta(minutes=settings.LOCKOUT_ALERT_MINUTES)
     recent = AuditEvent.objects.filter(kind=AuditKind.LOCKOUT, at__gte=now - window)
     count = recent.count()
     if count < settings.LOCKOUT_ALERT_COUNT:
         return []
-    from django.contrib.auth import get_user_model
-
     admins = list(
         get_user_model().objects.filter(profile__duty=Duty.SECURITY, is_active=True).values_list("pk", flat=True)
     )
@@ -103,8 +100,6 @@ def lockout_burst_check(now=None):
     # One alert per window: the occasion is the window the burst fell in.
     bucket = int(now.timestamp() // window.total_seconds())
     names = sorted(set(recent.values_list("username", flat=True)))
-    from django.utils.translation import gettext as _
-
     with transaction.atomic():
         return notify(
             Message(

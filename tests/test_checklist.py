@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from campaigns import workflow
 from campaigns.models import ChecklistEvidence, ChecklistItem, ChecklistStatus, ChecklistUpdate, TicketState
+from campaigns.selectors.scoring import points_at_risk
 from campaigns.services.checklist import checklist_apply_standard, default_full_scores
-from campaigns.services.scoring import points_at_risk
 
 from .factories import form_key, jpeg_bytes
 

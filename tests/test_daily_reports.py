@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from campaigns import workflow
 from campaigns.models import DailyReport, PhotoKind
-from campaigns.services.daily_reports import daily_report_submit, report_compliance, reports_on
+from campaigns.selectors.daily_reports import report_compliance, reports_on
+from campaigns.services.daily_reports import daily_report_submit
 
 from .factories import UserFactory, member, pending_photo
 

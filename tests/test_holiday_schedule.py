@@ -17,9 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from campaigns import workflow
+from campaigns import workdays, workflow
 from campaigns.models import AuditEvent, AuditKind, Duty, HolidayDay, HolidayImport, HolidaySchedule, ImportStatus
-from campaigns.services import workdays
 from campaigns.services.holiday_schedule import (
     FestivalRow,
     ScheduleRefused,

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from campaigns.models import TicketState
-from campaigns.services.workdays import add_working_days, calendar_covers, is_working_day, working_days_between
+from campaigns.workdays import add_working_days, calendar_covers, is_working_day, working_days_between
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

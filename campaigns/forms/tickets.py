@@ -28,7 +28,7 @@ from campaigns.models import (
 from campaigns.once import OneSubmissionForm
 from campaigns.reference import by_pk, choices_version
 from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
-from campaigns.services.workdays import add_working_days, calendar_note
+from campaigns.workdays import add_working_days, calendar_note
 
 # The camera opens straight away on a phone (the photo picker offers the album beside it), and
 # ledger.js shrinks big photos before they are sent over a slow mobile connection.

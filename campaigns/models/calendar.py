@@ -3,7 +3,7 @@
 The State Council publishes next year's holidays and 调休 working days each November; the
 maintained packages follow weeks or months later. A city admin types the notice in (or
 imports it from Excel) and from then on it is the calendar for that year. The packages stay
-the default for the years they cover (campaigns/services/workdays.py).
+the default for the years they cover (campaigns/workdays.py).
 """
 
 from django.conf import settings

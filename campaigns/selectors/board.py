@@ -26,6 +26,7 @@ from campaigns.models import (
     TicketTally,
     UnitKind,
 )
+from infra.fragments import district_touch, district_versions
 
 from .checklist import checklist_area_scores
 from .common import (
@@ -40,6 +41,7 @@ from .common import (
     time_to_close,
     week_start,
 )
+from .daily_reports import reports_today_summary
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
@@ -214,7 +216,6 @@ def board_build(district):
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
     )
     scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
-    from campaigns.services.daily_reports import reports_today_summary
 
     return Board(
         district=district,
@@ -246,8 +247,6 @@ def board_build(district):
 
 
 def board_cache_key(district_id):
-    from infra.fragments import district_versions
-
     # Carries the district's version: a write moves it on, so nothing needs deleting.
     return f"board:v3:{district_versions([district_id])}"
 
@@ -266,6 +265,4 @@ def board_for_district(district, *, fresh=False):
 
 def board_invalidate(district_id):
     """A write happened in the district: its board and every fragment that shows it are stale."""
-    from infra.fragments import district_touch
-
     district_touch(district_id)

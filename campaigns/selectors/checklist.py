@@ -4,14 +4,13 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES, Ticket
+from campaigns.models import OPEN_STATES, ChecklistItem, Ticket
+
+from .scoring import area_scores, item_points_at_risk, total_score
 
 
 def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
     """Tasks with what their rows show — units, open problems, points at risk — in two queries."""
-    from campaigns.models import ChecklistItem
-    from campaigns.services.scoring import item_points_at_risk
-
     today = today or timezone.localdate()
     # Correlated counts over the (checklist_item, state) index: only open tickets are read.
     open_tickets = Ticket.objects.filter(checklist_item=OuterRef("pk"), state__in=OPEN_STATES)
@@ -40,8 +39,6 @@ def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
 
 def checklist_area_scores(campaign, *, today=None):
     """The score panel: per-area full score, self-score, points at risk, progress, overdue tasks."""
-    from campaigns.services.scoring import area_scores, total_score
-
     today = today or timezone.localdate()
     # One query: the areas come with their tasks (an area without tasks has no score to show).
     items = checklist_items(campaign, today=today, with_units=False)

@@ -6,6 +6,7 @@ from campaigns.access import scope_for
 from campaigns.models import OrgUnit, UnitKind
 
 from .board import board_for_district
+from .common import closure_light, overdue_light
 
 
 @dataclass
@@ -29,8 +30,6 @@ class DistrictRow:
 
 def city_overview(user):
     """One row per district the user can see, each from that district's (cached) board."""
-    from .common import closure_light, overdue_light
-
     rows = []
     for district in OrgUnit.objects.filter(pk__in=scope_for(user).district_ids, kind=UnitKind.DISTRICT).order_by(
         "order", "id"

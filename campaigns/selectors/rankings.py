@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import OPEN_STATES, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
 
 from .common import day_start
+from .daily_reports import report_compliance
 
 BASES = {
     "score": (_("综合得分"), True),
@@ -85,8 +86,6 @@ def _group(tickets, events, field, today):
 
 def rankings(district, campaign, start, end, basis="score"):
     """(streets, units) ranked by `basis` for tickets found in [start, end]."""
-    from campaigns.services.daily_reports import report_compliance
-
     if basis not in BASES:
         basis = "score"
     today = timezone.localdate()

@@ -9,9 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, total_score
 from infra.cells import xlsx_append, xlsx_cell
-
-from .scoring import RISK_RULES_TEXT, area_scores, total_score
 
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -2,7 +2,7 @@
 
 Both take the State Council notice's own shape — one row per festival with its days off
 (放假日期) and its make-up working days (调休上班日期) — and both replace the whole year at
-once, with an audit row. The calendar itself is read in campaigns/services/workdays.py.
+once, with an audit row. The calendar itself is read in campaigns/workdays.py.
 """
 
 import datetime
@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns import workdays
 from campaigns.models import AuditKind, HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
-from campaigns.services import workdays
 from campaigns.services.xlsx_import import (
     Column,
     GuideSection,

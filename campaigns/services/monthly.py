@@ -33,7 +33,9 @@ from campaigns.models import (
     TicketEvent,
     TicketState,
 )
+from campaigns.selectors.checklist import checklist_area_scores
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
+from campaigns.selectors.daily_reports import report_compliance
 from infra.cells import xlsx_append, xlsx_cell
 from infra.xlsx_stream import save_with_rows
 
@@ -92,10 +94,6 @@ def _rate(part, whole):
 
 def summary_figures(district, month, campaign=None, now=None):
     """Every figure of the summary, JSON-ready. Tickets 'of the month' are those found in it."""
-    from campaigns.selectors.checklist import checklist_area_scores
-
-    from .daily_reports import report_compliance
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     first, following = month_bounds(month)

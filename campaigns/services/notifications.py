@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ from campaigns.models import (
     WebhookFlavor,
 )
 from campaigns.queue import enqueue_each
+from campaigns.signals import unread_key
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +230,6 @@ def deliveries_due(now: datetime | None = None, limit: int = 200) -> list[int]:
 
 
 def notifications_mark_read(user, ids: Iterable[int] | None = None) -> int:
-    from django.core.cache import cache
-
-    from campaigns.signals import unread_key
-
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)

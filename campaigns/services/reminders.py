@@ -28,8 +28,8 @@ from campaigns.models import (
     Role,
     Ticket,
 )
+from campaigns.selectors.daily_reports import at_local, duty_member_ids, is_reporting_day, schedule_for
 
-from .daily_reports import at_local, duty_member_ids, is_reporting_day, schedule_for
 from .notifications import Message, deliveries_send, notify
 
 # How long a ticket has been overdue decides who hears about it.

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import TicketState
+from campaigns.privacy import phone_for
 
 TICKET_COLUMNS = [
     (_("台账编号"), 16),
@@ -70,8 +71,6 @@ def ticket_rows(queryset, chunk_size=2000, scope=None):
     With a viewer's `scope`, each row ends with the responsible person and their phone, the
     phone masked unless that viewer chases this ticket's fix (see campaigns/privacy.py).
     """
-    from campaigns.privacy import phone_for
-
     labels = {key: str(label) for key, label in STATE_LABELS.items()}
     _local = _local_converter()
     for (

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from campaigns.models import OPEN_STATES
+from campaigns.privacy import mask_phone as masked_phone
 
 register = template.Library()
 
@@ -130,6 +131,4 @@ def change_label(key):
 @register.filter
 def mask_phone(value):
     """A phone number masked for lists (138****5678); the full number stays on the pages that need it."""
-    from campaigns.privacy import mask_phone as mask
-
-    return mask(value)
+    return masked_phone(value)

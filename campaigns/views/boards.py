@@ -14,7 +14,7 @@ from campaigns.models import Role
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS
 from campaigns.selectors.common import month_start, week_start
-from campaigns.services.scoring import RISK_RULES_TEXT
+from campaigns.selectors.scoring import RISK_RULES_TEXT
 from infra.charts import trend_svg
 from infra.fragments import cached_fragment
 

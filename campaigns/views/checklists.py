@@ -38,6 +38,7 @@ from campaigns.models import (
 )
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors import checklist_area_scores, checklist_items
+from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, total_score
 from campaigns.services.checklist import checklist_apply_standard, checklist_item_update, checklist_permissions
 from campaigns.services.checklist_import import (
     COLUMNS,
@@ -47,7 +48,6 @@ from campaigns.services.checklist_import import (
     template_workbook,
 )
 from campaigns.services.exports import scoring_sheet_workbook
-from campaigns.services.scoring import RISK_RULES_TEXT, area_scores, total_score
 from campaigns.services.xlsx_import import XLSX
 from infra.middleware import PHOTO_CACHE_CONTROL
 from security.audit import audit_record

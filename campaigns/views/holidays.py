@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns import workdays
 from campaigns.access import can_keep_calendar, require_calendar_keeper, scope_for
 from campaigns.forms.calendar import FestivalRowFormSet, HolidayImportForm, HolidayScheduleForm
 from campaigns.models import HolidayImport, HolidaySchedule
-from campaigns.services import workdays
 from campaigns.services.holiday_schedule import (
     COLUMNS,
     FIRST_YEAR,

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 from campaigns.access import MANAGER_ROLES, get_campaign_for_user, scope_for
 from campaigns.forms.reports import DailyReportForm
 from campaigns.models import DailyReport, ReportingDuty, Role
-from campaigns.services.daily_reports import (
+from campaigns.selectors.daily_reports import (
     at_local,
-    daily_report_submit,
     duties_for_user,
     fixes_submitted,
     is_reporting_day,
@@ -26,7 +25,8 @@ from campaigns.services.daily_reports import (
     schedule_for,
     tickets_found,
 )
-from campaigns.services.workdays import year_calendar
+from campaigns.services.daily_reports import daily_report_submit
+from campaigns.workdays import year_calendar
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 

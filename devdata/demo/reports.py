@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from campaigns.models import DailyReport, ReportingDuty, ReportSchedule, WorkGroupKind
-from campaigns.services.daily_reports import at_local, fixes_submitted, is_reporting_day, tickets_found
+from campaigns.selectors.daily_reports import at_local, fixes_submitted, is_reporting_day, tickets_found
 
 NOTES = ["", "", "重点巡查了农贸市场周边。", "配合区执法局开展了占道经营整治。", "雨后对积水点进行了排查。"]
 

@@ -4,12 +4,14 @@ The page shows RISK_RULES_TEXT next to the figures, so an office can check every
 hand. Amounts are in score points and never exceed the task's full score.
 """
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import ChecklistStatus
+from campaigns.models import AssessmentArea, ChecklistItem, ChecklistStatus
 
 # Share of a task's full score each open problem puts at risk (a problem counts once).
 OPEN_PROBLEM_SHARE = Decimal("0.10")
@@ -27,11 +29,20 @@ RISK_RULES_TEXT = [
 TWO_PLACES = Decimal("0.01")
 
 
-def _money(value):
+def _money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def points_at_risk(*, full_score, status, progress, deadline, open_problems, overdue_problems, today):
+def points_at_risk(
+    *,
+    full_score: Decimal | int | None,
+    status: str,
+    progress: int | None,
+    deadline: datetime.date | None,
+    open_problems: int,
+    overdue_problems: int,
+    today: datetime.date,
+) -> Decimal:
     """Points this task may lose, by RISK_RULES_TEXT.
 
     `open_problems` counts every open linked ticket, `overdue_problems` those of them past
@@ -50,7 +61,7 @@ def points_at_risk(*, full_score, status, progress, deadline, open_problems, ove
     return _money(min(full, task_risk + problem_risk))
 
 
-def item_points_at_risk(item, today):
+def item_points_at_risk(item: ChecklistItem, today: datetime.date) -> Decimal:
     """For an item annotated with open_problems and overdue_problems (see selectors)."""
     return points_at_risk(
         full_score=item.full_score,
@@ -65,7 +76,7 @@ def item_points_at_risk(item, today):
 
 @dataclass
 class AreaScore:
-    area: object
+    area: AssessmentArea | None
     items: int = 0
     full_score: Decimal = Decimal("0")
     self_score: Decimal = Decimal("0")
@@ -76,29 +87,31 @@ class AreaScore:
     open_problems: int = 0
 
     @property
-    def progress(self):
+    def progress(self) -> int:
         """Progress weighted by full score: a 10-point task counts more than a 1-point one."""
         if self.full_score > 0:
             return int((self.weighted_progress / self.full_score).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
         return 0
 
     @property
-    def expected_score(self):
+    def expected_score(self) -> Decimal:
         return _money(max(Decimal("0"), self.full_score - self.at_risk))
 
-    def add(self, item, today):
+    def add(self, item: ChecklistItem, today: datetime.date) -> None:
         full = Decimal(item.full_score or 0)
         self.items += 1
         self.full_score += full
         self.self_score += Decimal(item.self_score or 0)
-        self.at_risk += item.points_at_risk
+        self.at_risk += item.points_at_risk  # type: ignore[attr-defined]  # set by selectors.checklist
         self.weighted_progress += full * Decimal(item.progress or 0)
         self.done += item.status == ChecklistStatus.DONE
         self.overdue_tasks += item.is_overdue
         self.open_problems += getattr(item, "open_problems", 0)
 
 
-def area_scores(items, areas, today):
+def area_scores(
+    items: Iterable[ChecklistItem], areas: Iterable[AssessmentArea], today: datetime.date
+) -> list[AreaScore]:
     """Per-area totals, in area order, from items already annotated with their risk."""
     scores = {area.pk: AreaScore(area=area) for area in areas}
     for item in items:
@@ -106,7 +119,7 @@ def area_scores(items, areas, today):
     return list(scores.values())
 
 
-def total_score(scores):
+def total_score(scores: Iterable[AreaScore]) -> AreaScore:
     total = AreaScore(area=None)
     for score in scores:
         total.items += score.items

@@ -12,6 +12,9 @@ asks this module. A year's calendar comes from the first source that knows the y
 
 A deadline is stored as a date when it is given, so a schedule entered later never moves a
 deadline already given; computations made after it use it.
+
+It lives beside reference.py, below selectors and services: the daily-report reads, the
+forms and the reminders all count working days, and it needs nothing but the calendar models.
 """
 
 import datetime
