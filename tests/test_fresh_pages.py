@@ -72,6 +72,26 @@ def test_another_person_gets_their_own_page(client, tx):
     assert close_out not in page(client, ticket)[1]
 
 
+def test_the_kept_facts_never_show_a_masked_phone_in_full(client, tx):
+    """李督导 sees the responsible person's phone in full; the leader, who opens the same ticket
+    right after (the ticket's facts are kept as a fragment), sees it masked."""
+    ticket = workflow.ticket_assign(
+        ticket=tx.log(),
+        actor=tx.supervisor,
+        unit=tx.department,
+        person="张三",
+        phone="13843456789",
+        deadline=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    client.force_login(tx.supervisor)
+    assert "13843456789" in page(client, ticket)[1]
+    client.force_login(tx.leader)
+    html = page(client, ticket)[1]
+    assert "138****6789" in html and "13843456789" not in html
+    client.force_login(tx.supervisor)
+    assert "13843456789" in page(client, ticket)[1]
+
+
 def test_a_revoked_membership_closes_the_door(client, tx):
     ticket = tx.assigned()
     client.force_login(tx.leader)

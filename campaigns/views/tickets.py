@@ -1,5 +1,7 @@
 """Ticket pages: the list, logging a problem, the ticket page and one POST view per act."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -229,6 +231,10 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     }
 
 
+FACTS = "partials/ticket_facts.html"
+TIMELINE = "partials/ticket_timeline.html"
+
+
 def _render_detail(
     request: HttpRequest,
     ticket: Ticket,
@@ -251,12 +257,27 @@ def _render_detail(
                 "open": bound[0] == action if bound else index == 0,
             }
         )
+    # What the page shows of the ticket is the same for everyone who sees the phone the same
+    # way, until the next write in its district: kept as two versioned fragments (the forms
+    # between them are the person's own and are rendered each time).
+    shown: dict[str, object] = {}
+
+    def fragment(template: str) -> Callable[[], SafeString]:
+        def render_it() -> SafeString:
+            if not shown:
+                shown.update(_ticket_shown(ticket, phone))
+            return SafeString(render_to_string(template, {"ticket": ticket, **shown}))
+
+        return render_it
+
+    parts = [ticket.number, phone]
     return render(
         request,
         "campaigns/ticket_detail.html",
         {
             "ticket": ticket,
-            **_ticket_shown(ticket, phone),
+            "facts": cached_fragment("ticket-facts", parts, [ticket.district_id], fragment(FACTS)),
+            "timeline": cached_fragment("ticket-timeline", parts, [ticket.district_id], fragment(TIMELINE)),
             "action_forms": action_forms,
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
