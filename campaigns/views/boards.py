@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
@@ -110,4 +112,20 @@ def ping(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_tasks_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/my_tasks.html", {"task_lists": my_tasks(request.user)})
+    # The lists are this person's: kept per person, reach and day (overdue counts from today)
+    # until the next write in one of their districts.
+    scope = scope_for(request.user)
+    reach = (
+        sorted((district, sorted(roles)) for district, roles in scope.roles_by_district.items()),
+        sorted(scope.unit_ids),
+        sorted(scope.street_ids),
+    )
+    body = cached_fragment(
+        "my-tasks",
+        [request.user.pk, reach, timezone.localdate()],
+        scope.district_ids,
+        lambda: SafeString(
+            render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(request.user)}, request=request)
+        ),
+    )
+    return render(request, "campaigns/my_tasks.html", {"body": body})
