@@ -37,7 +37,7 @@ SCORING_COLUMNS = [
 
 
 def _cell(
-    sheet: Worksheet,
+    sheet: Any,  # a write-only worksheet (openpyxl keeps its class private)
     value: object,
     *,
     bold: bool = False,
