@@ -41,11 +41,14 @@ test-clocks: install-dev
 test-django6:
 	sh scripts/test_django6.sh
 
-# ruff, then the floors: import-linter's contracts in pyproject.toml (also a test).
+# Style, the floors (import-linter's contracts in pyproject.toml, also a test), then types:
+# mypy reads its files and settings from pyproject.toml; importing the Django settings there
+# needs DEBUG=1 (or a SECRET_KEY).
 lint: install-dev
 	$(BIN)/ruff check campaigns devdata infra ledger security tests
 	$(BIN)/ruff format --check campaigns devdata infra ledger security tests
 	$(BIN)/lint-imports --no-cache
+	DEBUG=1 $(BIN)/mypy
 
 # Security scans: bandit on our code (also a test), pip-audit on the pinned dependencies. pip-audit
 # needs the vulnerability database (PyPI's JSON API or OSV); on a machine that reaches only a
@@ -71,4 +74,4 @@ loadtest: install-dev
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) .venv-django6 var staticfiles .pytest_cache
+	rm -rf $(VENV) .venv-django6 var staticfiles .pytest_cache .mypy_cache

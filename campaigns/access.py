@@ -6,11 +6,14 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
+from typing import cast
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 
 from . import policy
 from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUnit, Role, Ticket, UnitKind, WorkGroup
@@ -20,8 +23,11 @@ from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have alway
 from .reference import choices_version, districts
 from .signals import SCOPE_VERSION_KEY, scope_version
 
+# Whoever a request carries: a signed-in account or the anonymous visitor.
+AnyUser = User | AnonymousUser
 
-def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
+
+def scope_for(user: AnyUser | None) -> Scope:
     """The user's reach, kept in the cache with the scope version it was computed at: any
     change to memberships, units or accounts moves that version on (campaigns/signals.py)."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -38,10 +44,12 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
     return scope
 
 
-def _compute_scope(user):
-    roles = {}
-    unit_ids, street_ids, city_ids = set(), set(), set()
-    city_roles = {}
+def _compute_scope(user: User) -> Scope:
+    roles: dict[int, set[str]] = {}
+    unit_ids: set[int] = set()
+    street_ids: set[int] = set()
+    city_ids: set[int] = set()
+    city_roles: dict[int, set[str]] = {}
     for unit_id, kind, district_id, role in Membership.objects.filter(user=user, unit__is_active=True).values_list(
         "unit_id", "unit__kind", "unit__district_id", "role"
     ):
@@ -49,7 +57,8 @@ def _compute_scope(user):
             city_ids.add(unit_id)
             city_roles.setdefault(unit_id, set()).add(role)
             continue
-        roles.setdefault(district_id, set()).add(role)
+        # Every unit below a city has its district (OrgUnit's tree rule), so never None here.
+        roles.setdefault(cast(int, district_id), set()).add(role)
         if role in WORKER_ROLES and kind != UnitKind.DISTRICT:
             unit_ids.add(unit_id)
             if kind in (UnitKind.STREET, UnitKind.TOWNSHIP):
@@ -68,16 +77,16 @@ def _compute_scope(user):
     )
 
 
-def visible_tickets(user) -> TicketQuerySet:
+def visible_tickets(user: AnyUser) -> TicketQuerySet:
     """Every ticket of the districts this person may see."""
     return Ticket.objects.visible_to(scope_for(user))
 
 
-def visible_districts(user):
+def visible_districts(user: AnyUser) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(pk__in=scope_for(user).district_ids).order_by("order", "id")
 
 
-def get_district_for_user(user, code):
+def get_district_for_user(user: AnyUser, code: str) -> OrgUnit:
     """A district the user may see, by code; anyone else's district does not exist for them."""
     scope = scope_for(user)
     district = OrgUnit.objects.filter(kind=UnitKind.DISTRICT, code=code.upper(), pk__in=scope.district_ids).first()
@@ -86,7 +95,7 @@ def get_district_for_user(user, code):
     return district
 
 
-def default_district(user):
+def default_district(user: AnyUser) -> OrgUnit | None:
     scope = scope_for(user)
     if not scope.district_ids:
         return None
@@ -95,13 +104,13 @@ def default_district(user):
     return min(mine, key=lambda d: (d.order, d.pk)) if mine else visible_districts(user).first()
 
 
-def ticket_queryset_for_detail():
+def ticket_queryset_for_detail() -> TicketQuerySet:
     # No joins: authorising and deciding the buttons need only the ticket's own columns; what
     # the page shows is rendered once per ticket version and loads its relations then.
     return Ticket.objects.all()
 
 
-def load_ticket_relations(ticket):
+def load_ticket_relations(ticket: Ticket) -> Ticket:
     """Attach everything a ticket page shows, in at most five lookups by primary key."""
     related = (
         Ticket.objects.select_related("district", "street", "area", "category", "responsible_unit")
@@ -141,7 +150,9 @@ def load_ticket_relations(ticket):
     return ticket
 
 
-def get_ticket_for_user(request, number: str, *, for_action: str | None = None) -> tuple[Ticket, list[str] | None]:
+def get_ticket_for_user(
+    request: HttpRequest, number: str, *, for_action: str | None = None
+) -> tuple[Ticket, list[str] | None]:
     """Fetch and authorise in one step.
 
     Another district's ticket (or a number that does not exist) is a 404 — the page does
@@ -179,7 +190,7 @@ ACT_COLUMNS = (
 )
 
 
-def get_campaign_for_user(user, campaign_id):
+def get_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campaign:
     """A campaign of a district the user may see; any other is a 404."""
     campaign = (
         Campaign.objects.select_related("district")
@@ -191,7 +202,7 @@ def get_campaign_for_user(user, campaign_id):
     return campaign
 
 
-def can_keep_calendar(user) -> bool:
+def can_keep_calendar(user: AnyUser | None) -> bool:
     """The 节假日安排 is one for every district: only a city office's admin keeps it."""
     if user is None or not user.is_authenticated:
         return False
@@ -200,17 +211,17 @@ def can_keep_calendar(user) -> bool:
     ).exists()
 
 
-def require_calendar_keeper(user) -> None:
+def require_calendar_keeper(user: AnyUser | None) -> None:
     if not can_keep_calendar(user):
         raise PermissionDenied("只有市创卫办管理员可以维护节假日安排。")
 
 
-def require_district_admin(user, district_id):
+def require_district_admin(user: AnyUser, district_id: int) -> None:
     if not scope_for(user).has_role(district_id, {Role.ADMIN}):
         raise PermissionDenied("只有本区管理员可以做这件事。")
 
 
-def get_district_for_admin(user, code):
+def get_district_for_admin(user: AnyUser, code: str) -> OrgUnit:
     """A district this person sets up (its admin, or an admin of its city), by code.
 
     Another district does not exist for them (404); their own district, in a role that does
@@ -221,7 +232,7 @@ def get_district_for_admin(user, code):
     return district
 
 
-def get_checklist_item_for_user(user, pk):
+def get_checklist_item_for_user(user: AnyUser, pk: int | str) -> ChecklistItem:
     item = (
         ChecklistItem.objects.select_related("campaign", "campaign__district", "area", "lead_unit")
         .filter(pk=pk, campaign__district_id__in=scope_for(user).district_ids)
@@ -232,7 +243,7 @@ def get_checklist_item_for_user(user, pk):
     return item
 
 
-def get_point_for_user(user, pk):
+def get_point_for_user(user: AnyUser, pk: int | str) -> InspectionPoint:
     """An inspection point of a district the user may see; any other is a 404."""
     point = (
         InspectionPoint.objects.select_related("district", "unit", "street", "point_type")

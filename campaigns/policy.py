@@ -6,7 +6,7 @@ database. The caller brings the person's reach (a Scope, which campaigns/access.
 from their memberships) and the ticket; these functions only read them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -70,17 +70,17 @@ class TicketLike(Protocol):
 class Scope:
     """A person's reach: the districts they may see, their roles in each, the units they fix for."""
 
-    district_ids: frozenset = frozenset()
-    roles_by_district: Mapping = field(default_factory=dict)
+    district_ids: frozenset[int] = frozenset()
+    roles_by_district: Mapping[int, frozenset[str]] = field(default_factory=dict)
     # Units whose tickets this person fixes (责任单位联络员), and streets they cover.
-    unit_ids: frozenset = frozenset()
-    street_ids: frozenset = frozenset()
-    city_ids: frozenset = frozenset()
+    unit_ids: frozenset[int] = frozenset()
+    street_ids: frozenset[int] = frozenset()
+    city_ids: frozenset[int] = frozenset()
 
-    def roles_in(self, district_id: int) -> frozenset:
+    def roles_in(self, district_id: int) -> frozenset[str]:
         return self.roles_by_district.get(district_id, frozenset())
 
-    def has_role(self, district_id: int, roles: frozenset | set) -> bool:
+    def has_role(self, district_id: int, roles: Set[str]) -> bool:
         return bool(self.roles_in(district_id) & roles)
 
     def can_manage(self, district_id: int) -> bool:
@@ -113,7 +113,7 @@ EMPTY_SCOPE = Scope()
 class WorkflowError(Exception):
     """A refused act. The message is for the person who tried it."""
 
-    def __init__(self, message: object):
+    def __init__(self, message: object) -> None:
         super().__init__(str(message))
         self.message = str(message)
 
@@ -128,9 +128,9 @@ class TransitionRefused(WorkflowError):
 
 @dataclass(frozen=True)
 class Transition:
-    sources: frozenset
+    sources: frozenset[str]
     target: str
-    roles: frozenset
+    roles: frozenset[str]
     label: Promise
     style: str = "secondary"
 

@@ -111,7 +111,8 @@ def package_year(year: int) -> YearCalendar:
 def _office_year(year: int) -> YearCalendar | None:
     if not HolidaySchedule.objects.filter(year=year).exists():
         return None
-    days_off, working = set(), set()
+    days_off: set[datetime.date] = set()
+    working: set[datetime.date] = set()
     for day, kind in HolidayDay.objects.filter(schedule__year=year).values_list("date", "kind"):
         (days_off if kind == HolidayDayKind.HOLIDAY else working).add(day)
     return YearCalendar(year, OFFICE, frozenset(days_off), frozenset(working))
@@ -132,7 +133,7 @@ def schedules_changed() -> None:
     read the old rows in between and kept them under the new version.
     """
 
-    def bump():
+    def bump() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
     bump()

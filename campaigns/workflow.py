@@ -9,13 +9,14 @@ rule of the act, saves, and writes one TicketEvent. Views, admin, commands and t
 call these verbs; none of them writes a state field itself.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from typing import Any, TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -75,6 +76,9 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+
+
 class TicketNotFound(WorkflowError):
     """No such ticket among the districts the person may see (the page answers 404)."""
 
@@ -88,25 +92,25 @@ class TicketRef:
     """
 
     number: str
-    district_ids: frozenset
+    district_ids: frozenset[int]
 
 
-def role_allows(action: str, ticket: Ticket, user: AbstractBaseUser) -> bool:
+def role_allows(action: str, ticket: Ticket, user: User) -> bool:
     """Whether this person's role could ever do `action` to this ticket, whatever its state."""
     return policy.role_allows(action, ticket, scope_for(user))
 
 
-def refusal(action: str, ticket: Ticket, user: AbstractBaseUser) -> WorkflowError | None:
+def refusal(action: str, ticket: Ticket, user: User) -> WorkflowError | None:
     """Why `user` may not do `action` now, or None if they may."""
     return policy.refusal(action, ticket, scope_for(user), user.pk)
 
 
-def actions_for(ticket: Ticket, user: AbstractBaseUser) -> list[str]:
+def actions_for(ticket: Ticket, user: User) -> list[str]:
     """The acts this person may do right now: drives the buttons on the ticket page."""
     return policy.actions_for(ticket, scope_for(user), user.pk)
 
 
-def _check(action: str, ticket: Ticket, user: AbstractBaseUser) -> None:
+def _check(action: str, ticket: Ticket, user: User) -> None:
     problem = refusal(action, ticket, user)
     if problem is not None:
         raise problem
@@ -135,7 +139,7 @@ def _lock(ticket: Ticket | TicketRef) -> Ticket:
 def _act(
     ticket: Ticket | TicketRef,
     action: str,
-    actor: AbstractBaseUser,
+    actor: User,
     *,
     on_refusal: Callable[[Ticket, WorkflowError], None] | None = None,
 ) -> Iterator[Ticket]:
@@ -161,11 +165,11 @@ def _act(
 def _transition(
     ticket: Ticket,
     action: str,
-    actor: AbstractBaseUser,
+    actor: User,
     *,
     fields: Sequence[str] = (),
     note: str = "",
-    details: dict | None = None,
+    details: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> TicketEvent:
     """Move the ticket to the act's target state, save it with the `fields` the act changed,
@@ -179,11 +183,11 @@ def _transition(
 def _record(
     ticket: Ticket,
     action: str,
-    actor: AbstractBaseUser,
+    actor: User,
     from_state: str,
     *,
     note: str = "",
-    details: dict | None = None,
+    details: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> TicketEvent:
     """Write the act's event, chained to the ticket's previous one, and what it owes."""
@@ -206,7 +210,7 @@ def _record(
     return event
 
 
-def _claim_photos(photos, *, ticket, event, kind, actor: AbstractBaseUser):
+def _claim_photos(photos: Sequence[TicketPhoto], *, ticket: Ticket, event: TicketEvent, kind: str, actor: User) -> int:
     """Attach photos the actor uploaded and no ticket has claimed yet (those stored on this
     ticket already are its own)."""
     ids = [photo.pk for photo in photos if photo.ticket_id != ticket.pk or photo.event_id != event.pk]
@@ -220,14 +224,15 @@ def _claim_photos(photos, *, ticket, event, kind, actor: AbstractBaseUser):
     return claimed
 
 
-def _require(value, message):
+def _require(value: T | None, message: str) -> T:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise TransitionRefused(message)
+    return value
 
 
-def _validate_assignment(ticket, unit, deadline, today):
-    _require(unit, _("请选择责任单位。"))
-    _require(deadline, _("请填写整改时限。"))
+def _validate_assignment(ticket: Ticket, unit: OrgUnit | None, deadline: date | None, today: date) -> None:
+    unit = _require(unit, _("请选择责任单位。"))
+    deadline = _require(deadline, _("请填写整改时限。"))
     if unit.district_id != ticket.district_id or unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
         raise TransitionRefused(_("责任单位必须是本区的街道、社区、村或部门。"))
     if deadline < today:
@@ -246,7 +251,7 @@ ASSIGNMENT_FIELDS = [
 
 def _apply_assignment(
     ticket: Ticket,
-    actor: AbstractBaseUser,
+    actor: User,
     *,
     unit: OrgUnit,
     deadline: date,
@@ -279,8 +284,15 @@ def _validate_checklist_item(item: ChecklistItem | None, campaign_id: int, area_
         raise TransitionRefused(_("所选任务不属于这个问题的测评类别。"))
 
 
-def _assignment_details(unit, person, phone, deadline, work_group):
-    details = {"unit": unit.name, "unit_id": unit.pk, "person": person, "deadline": deadline.isoformat()}
+def _assignment_details(
+    unit: OrgUnit, person: str, phone: str, deadline: date, work_group: WorkGroup | None
+) -> dict[str, object]:
+    details: dict[str, object] = {
+        "unit": unit.name,
+        "unit_id": unit.pk,
+        "person": person,
+        "deadline": deadline.isoformat(),
+    }
     if phone:
         details["phone"] = phone
     if work_group is not None:
@@ -290,7 +302,7 @@ def _assignment_details(unit, person, phone, deadline, work_group):
 
 def ticket_log(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     campaign: Campaign,
     category: ProblemCategory,
     description: str,
@@ -300,7 +312,7 @@ def ticket_log(
     place: str = "",
     finder_group: WorkGroup | None = None,
     reported_at: datetime | None = None,
-    assignment: dict | None = None,
+    assignment: dict[str, Any] | None = None,
     checklist_item: ChecklistItem | None = None,
     submission_key: str | None = None,
 ) -> Ticket:
@@ -323,7 +335,7 @@ def ticket_log(
         if point.district_id != district.pk:
             raise TransitionRefused(_("点位不属于本区。"))
         street = point.street if point.street_id else street
-    _require(street, _("请选择街道/乡镇。"))
+    street = _require(street, _("请选择街道/乡镇。"))
     if street.district_id != district.pk or not street.is_street:
         raise TransitionRefused(_("街道/乡镇不属于本区。"))
     if category.campaign_id != campaign.pk:
@@ -383,8 +395,8 @@ def ticket_log(
     return ticket
 
 
-def _finder_group_of(actor: AbstractBaseUser, campaign: Campaign) -> WorkGroup | None:
-    def build():
+def _finder_group_of(actor: User, campaign: Campaign) -> WorkGroup | None:
+    def build() -> tuple[WorkGroup | None]:
         group = WorkGroup.objects.filter(campaign=campaign, kind=WorkGroupKind.FINDER_GROUP, members=actor).first()
         return (group,)  # "in no group" is worth keeping too
 
@@ -394,7 +406,7 @@ def _finder_group_of(actor: AbstractBaseUser, campaign: Campaign) -> WorkGroup |
 def ticket_assign(
     *,
     ticket: Ticket | TicketRef,
-    actor: AbstractBaseUser,
+    actor: User,
     unit: OrgUnit,
     deadline: date,
     person: str = "",
@@ -421,9 +433,7 @@ def ticket_assign(
     return ticket
 
 
-def ticket_submit_fix(
-    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str, photos: Sequence[TicketPhoto]
-) -> Ticket:
+def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor: User, note: str, photos: Sequence[TicketPhoto]) -> Ticket:
     """提交整改: the unit says it is fixed, with a note and at least one after-photo."""
     with _act(ticket, TicketAction.SUBMIT_FIX, actor) as ticket:
         _require(note, _("请说明整改情况。"))
@@ -438,7 +448,7 @@ def ticket_submit_fix(
     return ticket
 
 
-def ticket_close_out(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, note: str = "") -> Ticket:
+def ticket_close_out(*, ticket: Ticket | TicketRef, actor: User, note: str = "") -> Ticket:
     """核验销号: a supervisor who did not submit the fix checks it and strikes the line off.
 
     Every attempt is in the security audit log, the refused ones too (written after the
@@ -463,9 +473,7 @@ def ticket_close_out(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, not
     return ticket
 
 
-def ticket_return(
-    *, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date | None = None
-) -> Ticket:
+def ticket_return(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadline: date | None = None) -> Ticket:
     """退回: the fix is not good enough. It counts against the unit even if fixed again the same day."""
     with _act(ticket, TicketAction.RETURN, actor) as ticket:
         _require(reason, _("退回必须填写原因。"))
@@ -473,7 +481,7 @@ def ticket_return(
             raise TransitionRefused(_("整改时限不能早于今天。"))
         ticket.return_count += 1
         fields = ["return_count"]
-        details = {}
+        details: dict[str, object] = {}
         if deadline is not None:
             details["deadline"] = deadline.isoformat()
             if ticket.deadline:
@@ -484,7 +492,7 @@ def ticket_return(
     return ticket
 
 
-def ticket_reopen(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str, deadline: date) -> Ticket:
+def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadline: date) -> Ticket:
     """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
     with _act(ticket, TicketAction.REOPEN, actor) as ticket:
         _require(reason, _("重新打开必须填写原因。"))
@@ -509,7 +517,7 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason
     return ticket
 
 
-def ticket_void(*, ticket: Ticket | TicketRef, actor: AbstractBaseUser, reason: str) -> Ticket:
+def ticket_void(*, ticket: Ticket | TicketRef, actor: User, reason: str) -> Ticket:
     """撤销: not a real problem, or a duplicate. Nothing is deleted; the line stays, voided."""
     with _act(ticket, TicketAction.VOID, actor) as ticket:
         _require(reason, _("撤销必须填写原因。"))

@@ -160,6 +160,10 @@ class Ticket(models.Model):
             models.Index(fields=["checklist_item", "state"], name="ticket_checklist_state"),
         ]
 
+    # Not a column: the newest link of the ticket's event chain, on a ticket the workflow has
+    # locked (read with the lock) or just created, so its act's event can hang on it.
+    chain_head: str | None
+
     def __str__(self):
         return self.number
 

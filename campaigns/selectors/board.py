@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Aggregate, Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -41,7 +41,8 @@ from .common import (
     time_to_close,
     week_start,
 )
-from .daily_reports import reports_today_summary
+from .daily_reports import ReportsToday, reports_today_summary
+from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
@@ -82,11 +83,11 @@ class Board:
     today: datetime.date
     computed_at: datetime.datetime
     scores: list = field(default_factory=list)
-    score_total: object = None
-    reports: object = None
+    score_total: AreaScore | None = None
+    reports: ReportsToday | None = None
 
 
-def _finish(rows, campaign):
+def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
     for row in rows:
         row.closure_rate = round(100 * row.closed / row.total, 1) if row.total else None
         row.overdue_light = overdue_light(campaign, row.overdue)
@@ -94,7 +95,9 @@ def _finish(rows, campaign):
     return rows
 
 
-def trend(tickets, today, days=TREND_DAYS):
+def trend(
+    tickets: QuerySet[Ticket], today: datetime.date, days: int = TREND_DAYS
+) -> list[tuple[datetime.date, int, int]]:
     """Found and closed per day for the last `days` days, oldest first."""
     first = today - datetime.timedelta(days=days - 1)
     start = day_start(first)
@@ -119,14 +122,14 @@ def trend(tickets, today, days=TREND_DAYS):
     ]
 
 
-def _period_figures(tickets, today):
+def _period_figures(tickets: QuerySet[Ticket], today: datetime.date) -> tuple[dict[str, int], float | None]:
     """Found and closed this week and month, and the median days to close over 30 days: one query."""
     week, month = day_start(week_start(today)), day_start(month_start(today))
     median_since = day_start(today - datetime.timedelta(days=30))
     since = min(week, month, median_since)
     closed = Q(state=TicketState.CLOSED)
     real = ~Q(state=TicketState.VOIDED)
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "found_this_week": Count("id", filter=real & Q(reported_at__gte=week)),
         "found_this_month": Count("id", filter=real & Q(reported_at__gte=month)),
         "closed_this_week": Count("id", filter=closed & Q(closed_at__gte=week)),
@@ -148,7 +151,7 @@ def _period_figures(tickets, today):
     return figures, median
 
 
-def board_build(district):
+def board_build(district: OrgUnit) -> Board:
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
     campaign = (
@@ -168,20 +171,22 @@ def board_build(district):
         for pk, unit in units.items()
         if unit.kind in (UnitKind.STREET, UnitKind.TOWNSHIP)
     }
-    by_unit, by_area = {}, {}
-    figures = defaultdict(int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0})
+    by_unit: dict[int, Row] = {}
+    by_area: dict[int, Row] = {}
+    figures: defaultdict[str, int] = defaultdict(
+        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0}
+    )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
-    def cell_rows(street_id, unit_id, area_id):
-        rows = [streets.get(street_id)]
-        if unit_id:
-            unit = units.get(unit_id)
-            if unit is not None:
-                rows.append(by_unit.setdefault(unit_id, Row(unit_id, unit.name, unit.kind, unit.order)))
-        area = areas.get(area_id)
+    def cell_rows(street_id: int | None, unit_id: int | None, area_id: int | None) -> list[Row]:
+        rows = [streets[street_id]] if street_id in streets else []
+        unit = units.get(unit_id) if unit_id else None
+        if unit is not None:
+            rows.append(by_unit.setdefault(unit.pk, Row(unit.pk, unit.name, unit.kind, unit.order)))
+        area = areas.get(area_id) if area_id else None
         if area is not None:
-            rows.append(by_area.setdefault(area_id, Row(area_id, area.name, order=area.order, code=area.code)))
-        return [row for row in rows if row is not None]
+            rows.append(by_area.setdefault(area.pk, Row(area.pk, area.name, order=area.order, code=area.code)))
+        return rows
 
     for street_id, unit_id, area_id, state, count, returns, reopens in TicketTally.objects.filter(
         district=district
@@ -211,7 +216,7 @@ def board_build(district):
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
     period, median = _period_figures(tickets, today)
     figures.update(period)
-    figures = dict(figures)
+    shown = dict(figures)
     newest = list(
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
     )
@@ -220,10 +225,10 @@ def board_build(district):
     return Board(
         district=district,
         campaign=campaign,
-        figures=figures,
-        closure_rate=closure_rate(figures),
+        figures=shown,
+        closure_rate=closure_rate(shown),
         median_days_to_close=median,
-        by_state=[(state, label, figures[state]) for state, label in TicketState.choices],
+        by_state=[(state, label, shown[state]) for state, label in TicketState.choices],
         by_street=_finish(sorted(streets.values(), key=lambda row: (row.order, row.pk)), campaign),
         # Who lags comes first: most overdue, then most open.
         by_unit=_finish(
@@ -246,12 +251,12 @@ def board_build(district):
     )
 
 
-def board_cache_key(district_id):
+def board_cache_key(district_id: int) -> str:
     # Carries the district's version: a write moves it on, so nothing needs deleting.
     return f"board:v3:{district_versions([district_id])}"
 
 
-def board_for_district(district, *, fresh=False):
+def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:
     """The board, from the cache when it is less than a minute old and nothing changed since."""
     key = board_cache_key(district.pk)
     if not fresh:
@@ -263,6 +268,6 @@ def board_for_district(district, *, fresh=False):
     return board
 
 
-def board_invalidate(district_id):
+def board_invalidate(district_id: int) -> None:
     """A write happened in the district: its board and every fragment that shows it are stale."""
     district_touch(district_id)

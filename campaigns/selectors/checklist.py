@@ -1,21 +1,29 @@
 """Checklist reads: tasks with their open problems and points at risk."""
 
-from django.db.models import Count, OuterRef, Subquery
+import datetime
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES, ChecklistItem, Ticket
+from campaigns.models import OPEN_STATES, Campaign, ChecklistItem, Ticket
 
-from .scoring import area_scores, item_points_at_risk, total_score
+from .scoring import AreaScore, area_scores, item_points_at_risk, total_score
 
 
-def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
+def checklist_items(
+    campaign: Campaign | None,
+    *,
+    today: datetime.date | None = None,
+    queryset: QuerySet[ChecklistItem] | None = None,
+    with_units: bool = True,
+) -> list[ChecklistItem]:
     """Tasks with what their rows show — units, open problems, points at risk — in two queries."""
     today = today or timezone.localdate()
     # Correlated counts over the (checklist_item, state) index: only open tickets are read.
     open_tickets = Ticket.objects.filter(checklist_item=OuterRef("pk"), state__in=OPEN_STATES)
 
-    def count_of(queryset):
+    def count_of(queryset: QuerySet[Ticket]) -> Coalesce:
         return Coalesce(
             Subquery(queryset.order_by().values("checklist_item").annotate(n=Count("id")).values("n")[:1]),
             0,
@@ -37,7 +45,9 @@ def checklist_items(campaign, *, today=None, queryset=None, with_units=True):
     return items
 
 
-def checklist_area_scores(campaign, *, today=None):
+def checklist_area_scores(
+    campaign: Campaign, *, today: datetime.date | None = None
+) -> tuple[list[AreaScore], AreaScore]:
     """The score panel: per-area full score, self-score, points at risk, progress, overdue tasks."""
     today = today or timezone.localdate()
     # One query: the areas come with their tasks (an area without tasks has no score to show).

@@ -1,36 +1,37 @@
 """The city overview: every district of the city side by side, from each district's board."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from campaigns.access import scope_for
-from campaigns.models import OrgUnit, UnitKind
+from campaigns.access import AnyUser, scope_for
+from campaigns.models import Campaign, OrgUnit, UnitKind
 
 from .board import board_for_district
-from .common import closure_light, overdue_light
+from .common import Light, closure_light, overdue_light
 
 
 @dataclass
 class DistrictRow:
     district: OrgUnit
-    campaign: object
-    figures: dict
+    campaign: Campaign | None
+    figures: dict[str, Any]
     closure_rate: float | None
     median_days_to_close: float | None
     at_risk: float | None
     full_score: float | None
     reports_due: int
     reports_in: int
-    overdue_light: object
-    closure_light: object
+    overdue_light: Light | None
+    closure_light: Light | None
 
     @property
-    def report_rate(self):
+    def report_rate(self) -> float | None:
         return round(100 * self.reports_in / self.reports_due, 1) if self.reports_due else None
 
 
-def city_overview(user):
+def city_overview(user: AnyUser) -> list[DistrictRow]:
     """One row per district the user can see, each from that district's (cached) board."""
-    rows = []
+    rows: list[DistrictRow] = []
     for district in OrgUnit.objects.filter(pk__in=scope_for(user).district_ids, kind=UnitKind.DISTRICT).order_by(
         "order", "id"
     ):

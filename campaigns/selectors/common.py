@@ -2,25 +2,27 @@
 
 import datetime
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, DurationField, F, Q, Sum, When
+from django.db.models import Aggregate, Case, Count, DurationField, Expression, F, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import OPEN_STATES, TicketState
+from campaigns.models import OPEN_STATES, Campaign, TicketState
 
 
-def week_start(today):
+def week_start(today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
-def month_start(today):
+def month_start(today: datetime.date) -> datetime.date:
     return today.replace(day=1)
 
 
-def day_start(day):
+def day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -37,21 +39,21 @@ class Median(Aggregate):
     output_field = DurationField()
     allow_distinct = False
 
-    def __init__(self, expression, filter=None, **extra):
+    def __init__(self, expression: Any, filter: Q | None = None, **extra: Any) -> None:
         if filter is not None:
             expression = Case(When(filter, then=expression), output_field=DurationField())
         super().__init__(expression, **extra)
 
 
-def time_to_close():
+def time_to_close() -> Expression:
     return F("closed_at") - F("reported_at")
 
 
-def median_supported():
+def median_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-def median_days(durations):
+def median_days(durations: Iterable[datetime.timedelta | None]) -> float | None:
     """Median of timedeltas in days (one decimal), or None."""
     values = [d.total_seconds() / 86400 for d in durations if d is not None]
     if not values:
@@ -59,12 +61,12 @@ def median_days(durations):
     return round(statistics.median(values), 1)
 
 
-def ticket_figures_q(today, median_since=None):
+def ticket_figures_q(today: datetime.date, median_since: datetime.datetime | None = None) -> dict[str, Aggregate]:
     """The headline counts as filtered aggregates, so a panel is one query."""
     open_q = Q(state__in=OPEN_STATES)
     closed_q = Q(state=TicketState.CLOSED)
     week, month = day_start(week_start(today)), day_start(month_start(today))
-    figures = {
+    figures: dict[str, Aggregate] = {
         "total": Count("id", filter=~Q(state=TicketState.VOIDED)),
         "open": Count("id", filter=open_q),
         "overdue": Count("id", filter=open_q & Q(deadline__lt=today)),
@@ -82,7 +84,7 @@ def ticket_figures_q(today, median_since=None):
     return figures
 
 
-def closure_rate(figures):
+def closure_rate(figures: Mapping[str, Any]) -> float | None:
     """Closed share of all real (non-voided) tickets, in percent, or None when there are none."""
     if not figures["total"]:
         return None
@@ -98,11 +100,11 @@ class Light:
 LIGHT_LABELS = {"red": _("红"), "yellow": _("黄"), "green": _("绿")}
 
 
-def _light(color):
+def _light(color: str) -> Light:
     return Light(color, str(LIGHT_LABELS[color]))
 
 
-def overdue_light(campaign, overdue):
+def overdue_light(campaign: Campaign | None, overdue: int) -> Light | None:
     if campaign is None:
         return None
     if overdue >= campaign.light_overdue_red:
@@ -112,7 +114,7 @@ def overdue_light(campaign, overdue):
     return _light("green")
 
 
-def closure_light(campaign, rate):
+def closure_light(campaign: Campaign | None, rate: float | None) -> Light | None:
     if campaign is None or rate is None:
         return None
     if rate >= campaign.light_closure_green:

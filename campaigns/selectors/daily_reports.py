@@ -7,11 +7,10 @@ only reads, so the board, the rankings, the monthly summary and the reminders us
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from campaigns.access import scope_for
+from campaigns.access import AnyUser, scope_for
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -66,14 +65,16 @@ def duty_member_ids(duty: ReportingDuty) -> list[int]:
     )
 
 
-def may_file(duty: ReportingDuty, user: AbstractBaseUser) -> bool:
+def may_file(duty: ReportingDuty, user: AnyUser) -> bool:
     """A unit files only its own report: members of the unit itself, or of the group."""
+    if not user.is_authenticated:
+        return False
     if duty.work_group is not None:
         return duty.work_group.members.filter(pk=user.pk).exists()
     return duty.unit_id in scope_for(user).unit_ids
 
 
-def duties_for_user(user: AbstractBaseUser) -> list[ReportingDuty]:
+def duties_for_user(user: AnyUser) -> list[ReportingDuty]:
     scope = scope_for(user)
     return list(
         ReportingDuty.objects.filter(

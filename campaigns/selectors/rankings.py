@@ -2,12 +2,13 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import OPEN_STATES, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
+from campaigns.models import OPEN_STATES, Campaign, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
 
 from .common import day_start
 from .daily_reports import report_compliance
@@ -42,22 +43,22 @@ class RankRow:
     rank: int = 0
 
     @property
-    def closure_rate(self):
+    def closure_rate(self) -> float:
         return round(100 * self.closed / self.total, 1) if self.total else 0.0
 
     @property
-    def score(self):
+    def score(self) -> float:
         compliance = self.compliance if self.compliance is not None else self.closure_rate
         return round(self.closure_rate * 0.6 + compliance * 0.4 - self.overdue * 2 - self.returns, 1)
 
-    def value(self, basis):
+    def value(self, basis: str) -> float | None:
         return getattr(self, basis)
 
 
-def _rank(rows, basis):
+def _rank(rows: list[RankRow], basis: str) -> list[RankRow]:
     _label, higher_is_better = BASES[basis]
 
-    def key(row):
+    def key(row: RankRow) -> tuple[float, int, int]:
         value = row.value(basis)
         if value is None:
             value = float("-inf") if higher_is_better else float("inf")
@@ -69,7 +70,9 @@ def _rank(rows, basis):
     return rows
 
 
-def _group(tickets, events, field, today):
+def _group(
+    tickets: QuerySet[Ticket], events: QuerySet[TicketEvent], field: str, today: datetime.date
+) -> tuple[dict[int, dict[str, Any]], dict[int, int]]:
     open_q = Q(state__in=OPEN_STATES)
     counts = {
         row[field]: row
@@ -84,7 +87,9 @@ def _group(tickets, events, field, today):
     return counts, returns
 
 
-def rankings(district, campaign, start, end, basis="score"):
+def rankings(
+    district: OrgUnit, campaign: Campaign | None, start: datetime.date, end: datetime.date, basis: str = "score"
+) -> tuple[list[RankRow], list[RankRow], str]:
     """(streets, units) ranked by `basis` for tickets found in [start, end]."""
     if basis not in BASES:
         basis = "score"
@@ -98,12 +103,12 @@ def rankings(district, campaign, start, end, basis="score"):
         at__gte=day_start(start),
         at__lt=day_start(end) + ONE_DAY,
     )
-    compliance = {}
+    compliance: dict[int, float | None] = {}
     if campaign is not None:
         for row in report_compliance(campaign, start, end):
             if row.duty.unit_id and row.due:
                 compliance[row.duty.unit_id] = row.rate
-    result = []
+    result: list[list[RankRow]] = []
     for field in ("street", "responsible_unit"):
         counts, returns = _group(tickets, events, field, today)
         units = {unit.pk: unit for unit in OrgUnit.objects.filter(pk__in=counts)}
@@ -122,7 +127,7 @@ def rankings(district, campaign, start, end, basis="score"):
     return result[0], result[1], basis
 
 
-def red_and_black(rows):
+def red_and_black(rows: list[RankRow]) -> tuple[list[RankRow], list[RankRow]]:
     """The best and the worst few; a short ranking never names anyone on both."""
     size = min(LIST_SIZE, len(rows) // 2)
     return rows[:size], list(reversed(rows[-size:])) if size else []

@@ -1,15 +1,18 @@
 """What waits for a person: my tasks."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Sum
+from django.contrib.auth.models import User
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, scope_for
 from campaigns.models import OrgUnit, Ticket, TicketState, TicketTally
 
 
-def _overdue_first(queryset):
+def _overdue_first(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     # Ordering by deadline puts the overdue ones first, and an index serves it as it stands.
     return queryset.order_by("deadline", "reported_at", "id")
 
@@ -18,7 +21,7 @@ def _overdue_first(queryset):
 class TaskList:
     key: str
     title: str
-    tickets: list
+    tickets: list[Ticket]
     total: int
     list_query: str
 
@@ -26,11 +29,11 @@ class TaskList:
 MY_TASKS_LIMIT = 30
 
 
-def _tally(state, **filters):
+def _tally(state: str, **filters: Any) -> int:
     return TicketTally.objects.filter(state=state, **filters).aggregate(n=Sum("tickets"))["n"] or 0
 
 
-def my_tasks(user):
+def my_tasks(user: User) -> list[TaskList]:
     """What waits for this person, per role: to assign, to fix, to verify — overdue first.
 
     Each list shows its first thirty; a longer list's total comes from the rollup, not a count.
@@ -38,9 +41,9 @@ def my_tasks(user):
     scope = scope_for(user)
     managed = [d for d in scope.district_ids if scope.roles_in(d) & MANAGER_ROLES]
     base = Ticket.objects.for_rows()
-    lists = []
+    lists: list[TaskList] = []
 
-    def add(key, title, queryset, list_query, total):
+    def add(key: str, title: str, queryset: QuerySet[Ticket], list_query: str, total: Callable[[], int]) -> None:
         rows = list(queryset[: MY_TASKS_LIMIT + 1])
         count = len(rows) if len(rows) <= MY_TASKS_LIMIT else total()
         lists.append(TaskList(key, title, rows[:MY_TASKS_LIMIT], count, list_query))
@@ -67,7 +70,7 @@ def my_tasks(user):
         )
     if scope.unit_ids:
 
-        def fix_total():
+        def fix_total() -> int:
             units = set(scope.unit_ids) | set(
                 OrgUnit.objects.filter(street_id__in=scope.street_ids).values_list("id", flat=True)
             )

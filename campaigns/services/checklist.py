@@ -1,15 +1,21 @@
 """Writes on the task checklist: starting it from the standard, and a unit's progress updates."""
 
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.access import MANAGER_ROLES, scope_for
+from campaigns.access import MANAGER_ROLES, AnyUser, scope_for
 from campaigns.models import (
     AssessmentArea,
+    Campaign,
     ChecklistEvidence,
     ChecklistItem,
     ChecklistStatus,
@@ -24,7 +30,7 @@ from .evidence import evidence_inspect, evidence_thumbnail
 from .standard import campaign_apply_standard, load_standard
 
 
-def checklist_permissions(item, user):
+def checklist_permissions(item: ChecklistItem, user: AnyUser) -> tuple[bool, bool]:
     """(may update progress, may add evidence) for this person on this task.
 
     The lead unit and the district's supervisors and admins update a task; cooperating
@@ -42,7 +48,7 @@ def checklist_permissions(item, user):
     return leads, leads or cooperates
 
 
-def default_full_scores(count, total=Decimal("100")):
+def default_full_scores(count: int, total: Decimal = Decimal("100")) -> list[Decimal]:
     """Spread `total` points over `count` items in half points, summing to exactly `total`."""
     if count <= 0:
         return []
@@ -51,7 +57,7 @@ def default_full_scores(count, total=Decimal("100")):
     return [Decimal(base + (1 if index < extra else 0)) / 2 for index in range(count)]
 
 
-def checklist_apply_standard(*, campaign, actor):
+def checklist_apply_standard(*, campaign: Campaign, actor: User) -> int:
     """Start a campaign's checklist from the national standard's items (idempotent by code)."""
     if not scope_for(actor).has_role(campaign.district_id, {Role.ADMIN}):
         raise PermissionDenied(_("只有本区管理员可以生成任务清单。"))
@@ -79,8 +85,10 @@ def checklist_apply_standard(*, campaign, actor):
     return created
 
 
-def _store_evidence(item, update, actor, checked):
-    stored = []
+def _store_evidence(
+    item: ChecklistItem, update: ChecklistUpdate, actor: User, checked: Iterable[tuple[File, str, str]]
+) -> list[ChecklistEvidence]:
+    stored: list[ChecklistEvidence] = []
     for uploaded, kind, content_type in checked:
         evidence = ChecklistEvidence(
             item=item,
@@ -99,13 +107,22 @@ def _store_evidence(item, update, actor, checked):
     return stored
 
 
-def _display(value):
+def _display(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return value
 
 
-def checklist_item_update(*, item, actor, note="", files=(), status=None, progress=None, self_score=None):
+def checklist_item_update(
+    *,
+    item: ChecklistItem,
+    actor: User,
+    note: str = "",
+    files: Sequence[File] = (),
+    status: str | None = None,
+    progress: int | None = None,
+    self_score: Decimal | None = None,
+) -> ChecklistUpdate:
     """Record progress on a task: new status/progress/self-score and/or notes with evidence.
 
     Changing the figures needs the lead unit (or a supervisor); notes and evidence may also
@@ -121,7 +138,8 @@ def checklist_item_update(*, item, actor, note="", files=(), status=None, progre
     checked = [(uploaded, *evidence_inspect(uploaded)) for uploaded in files]
     with transaction.atomic():
         item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=item.pk)
-        changes = {}
+        changes: dict[str, list[object]] = {}
+        value: Any
         for field, value in (("status", status), ("progress", progress), ("self_score", self_score)):
             if value is None or getattr(item, field) == value:
                 continue
@@ -154,5 +172,5 @@ def checklist_item_update(*, item, actor, note="", files=(), status=None, progre
     return update
 
 
-def areas_for(campaign):
+def areas_for(campaign: Campaign) -> QuerySet[AssessmentArea]:
     return AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code")

@@ -7,9 +7,14 @@ importing again updates tasks by their code instead of adding them twice.
 
 import datetime
 import re
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import IO, Any
 
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,10 +33,12 @@ from campaigns.models import (
 )
 from campaigns.selectors.board import board_invalidate
 from campaigns.services.xlsx_import import (
+    Check,
     Column,
     GuideSection,
     ImportPreview,
     Layout,
+    RowResult,
     SheetRows,
     cell_decimal,
     cell_text,
@@ -81,11 +88,11 @@ DEADLINE_YEARS = (2000, 2099)
 CENTS = Decimal("0.01")
 
 
-def _units(campaign):
+def _units(campaign: Campaign) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(district_id=campaign.district_id, is_active=True).exclude(kind=UnitKind.DISTRICT)
 
 
-def template_workbook(campaign):
+def template_workbook(campaign: Campaign) -> bytes:
     """The empty template with one example row (marked 示例, never imported), and a sheet
     that says how to fill it."""
     areas = list(AssessmentArea.objects.filter(campaign=campaign).order_by("order", "code"))
@@ -116,11 +123,11 @@ def template_workbook(campaign):
     )
 
 
-def _decimal(value):
+def _decimal(value: object) -> Decimal | None:
     return cell_decimal(value, strip="%％分")
 
 
-def _date(value):
+def _date(value: object) -> datetime.date | None:
     day = _any_date(value)
     # "0001-01-01" parses, but a deadline no one can have meant only breaks date arithmetic later.
     if day is not None and not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
@@ -128,7 +135,7 @@ def _date(value):
     return day
 
 
-def _any_date(value):
+def _any_date(value: object) -> datetime.date | None:
     if value is None or cell_text(value) == "":
         return None
     if isinstance(value, datetime.datetime):
@@ -146,17 +153,17 @@ def _any_date(value):
     raise ValueError(text)
 
 
-def checklist_read(uploaded) -> SheetRows:
+def checklist_read(uploaded: File) -> SheetRows:
     """An uploaded checklist read once: its rows, or what is wrong with it as a whole."""
     return read_upload(uploaded, LAYOUT)
 
 
-def checklist_preview(handle, campaign):
+def checklist_preview(handle: IO[bytes] | File, campaign: Campaign) -> ImportPreview:
     """Read and check a workbook without writing anything."""
     return checklist_check(read_workbook(handle.read(), LAYOUT), campaign)
 
 
-def checklist_check(sheet: SheetRows, campaign) -> ImportPreview:
+def checklist_check(sheet: SheetRows, campaign: Campaign) -> ImportPreview:
     """Check the rows read from a workbook against the campaign as it is now; nothing is written."""
     preview = start_preview(sheet)
     if preview.file_errors:
@@ -174,7 +181,7 @@ def checklist_check(sheet: SheetRows, campaign) -> ImportPreview:
         .prefetch_related("cooperating_units")
     }
     status_by_label = {str(label): value for value, label in ChecklistStatus.choices}
-    seen_codes = {}
+    seen_codes: dict[str, int] = {}
 
     for number, raw in data:
         row = start_row(number, raw, LAYOUT)
@@ -258,7 +265,7 @@ def checklist_check(sheet: SheetRows, campaign) -> ImportPreview:
         if progress_text:
             try:
                 progress = _decimal(raw.get("progress"))
-                if isinstance(raw.get("progress"), float) and 0 < progress < 1:
+                if isinstance(raw.get("progress"), float) and progress is not None and 0 < progress < 1:
                     progress *= 100  # a cell formatted as a percentage holds 0.6 for 60%
                 if progress is None or progress < 0 or progress > 100 or progress != progress.to_integral_value():
                     raise ValueError
@@ -285,18 +292,18 @@ TRACKED = [
 ]
 
 
-def _shown(value):
+def _shown(value: Any) -> str:
     if isinstance(value, str) and value in ChecklistStatus.values:
         return str(ChecklistStatus(value).label)
     return shown(value)
 
 
-def _keeps(key, clean):
+def _keeps(key: str, clean: Mapping[str, Any]) -> bool:
     # An empty status/progress cell keeps what the task already has.
     return key not in clean or (key in ("status", "progress") and clean[key] is None)
 
 
-def _classify(row, item):
+def _classify(row: RowResult, item: ChecklistItem | None) -> None:
     clean = row.cleaned
     if item is None:
         row.action = "add"
@@ -310,7 +317,7 @@ def _classify(row, item):
     row.warning = _undoes(item, clean)
 
 
-def _undoes(item, clean):
+def _undoes(item: ChecklistItem, clean: Mapping[str, Any]) -> str:
     """Why importing this row would undo work reported on the task, or "".
 
     A file is often an old copy or a template: reopening a task reported done, or lowering a
@@ -325,18 +332,22 @@ def _undoes(item, clean):
     return ""
 
 
-def checklist_import_upload(*, campaign, actor, uploaded, sheet=None):
+def checklist_import_upload(
+    *, campaign: Campaign, actor: User, uploaded: File, sheet: SheetRows | None = None
+) -> tuple[ChecklistImport, ImportPreview]:
     """Keep the uploaded file and return (import record, preview); nothing is imported yet.
     `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = ChecklistImport(campaign=campaign, uploaded_by=actor)
     return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
-def _check(record):
+def _check(record: ChecklistImport) -> Check:
     return lambda sheet: checklist_check(sheet, record.campaign)
 
 
-def checklist_import_confirm(*, record, actor, ticked=frozenset()):
+def checklist_import_confirm(
+    *, record: ChecklistImport, actor: User, ticked: Collection[int] = frozenset()
+) -> ImportPreview:
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports of one campaign run one at a time (the campaign row is locked); a file previewed
@@ -356,7 +367,9 @@ def checklist_import_confirm(*, record, actor, ticked=frozenset()):
     )
 
 
-def _import_rows(record, preview, campaign, actor, now):
+def _import_rows(
+    record: ChecklistImport, preview: ImportPreview, campaign: Campaign, actor: User, now: datetime.datetime
+) -> None:
     existing = {item.code: item for item in ChecklistItem.objects.select_for_update().filter(campaign=campaign)}
     next_order = max((item.order for item in existing.values()), default=0)
     for row in preview.rows:
@@ -384,5 +397,5 @@ def _import_rows(record, preview, campaign, actor, now):
     transaction.on_commit(lambda: board_invalidate(district_id))
 
 
-def checklist_import_preview(record):
+def checklist_import_preview(record: ChecklistImport) -> ImportPreview:
     return record_preview(record, LAYOUT, _check(record))

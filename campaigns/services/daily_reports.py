@@ -3,17 +3,29 @@
 What is due, what the ledger counts and who complied is read in campaigns/selectors/daily_reports.py.
 """
 
+import datetime
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import DailyReport
+from campaigns.models import DailyReport, ReportingDuty
 from campaigns.selectors.board import board_invalidate
 from campaigns.selectors.daily_reports import at_local, fixes_submitted, may_file, schedule_for, tickets_found
 
 
-def daily_report_submit(*, duty, actor, day, nothing_found=False, points_visited=0, notes="", now=None):
+def daily_report_submit(
+    *,
+    duty: ReportingDuty,
+    actor: User,
+    day: datetime.date,
+    nothing_found: bool = False,
+    points_visited: int = 0,
+    notes: str = "",
+    now: datetime.datetime | None = None,
+) -> DailyReport:
     """File (or, before the cutoff, correct) the day's report. After the cutoff it is accepted as late."""
     if not may_file(duty, actor):
         raise PermissionDenied(_("只能报送本单位的日报。"))

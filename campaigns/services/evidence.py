@@ -1,9 +1,12 @@
 """Evidence files for checklist tasks: photos, PDFs and Office documents, checked by content."""
 
 import zipfile
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -29,7 +32,7 @@ DOCUMENT_EXTENSIONS = {
 }
 
 
-def _ooxml_type(uploaded):
+def _ooxml_type(uploaded: File) -> str | None:
     try:
         with zipfile.ZipFile(uploaded) as archive:
             names = archive.namelist()
@@ -43,13 +46,13 @@ def _ooxml_type(uploaded):
     return None
 
 
-def _scrub_in_place(uploaded, content_type):
+def _scrub_in_place(uploaded: File, content_type: str) -> None:
     """Cut the photo's EXIF/XMP out of the upload itself, so whatever stores it stores none."""
     uploaded.seek(0)
     data = uploaded.read()
     clean, _capture = photo_scrub(data, content_type)
     if clean != data:
-        handle = uploaded.file
+        handle = cast(IO[bytes], uploaded.file)  # an upload always holds its data
         handle.seek(0)
         handle.write(clean)
         handle.truncate()
@@ -59,7 +62,7 @@ def _scrub_in_place(uploaded, content_type):
     uploaded.seek(0)
 
 
-def _document_type(head, uploaded, lower):
+def _document_type(head: bytes, uploaded: File, lower: str) -> str | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head.startswith(OLE_MAGIC):
@@ -71,7 +74,7 @@ def _document_type(head, uploaded, lower):
     return None
 
 
-def evidence_inspect(uploaded):
+def evidence_inspect(uploaded: File) -> tuple[str, str]:
     """Return (kind, content_type) for an acceptable evidence file, or raise ValidationError.
 
     An accepted photo also loses its metadata (location, phone serial …) here, in the
@@ -92,9 +95,9 @@ def evidence_inspect(uploaded):
     head = uploaded.read(16)
     uploaded.seek(0)
     if head.startswith(IMAGE_MAGIC):
-        content_type = photo_inspect(uploaded)
-        _scrub_in_place(uploaded, content_type)
-        return "photo", content_type
+        photo_type = photo_inspect(uploaded)
+        _scrub_in_place(uploaded, photo_type)
+        return "photo", photo_type
     lower = name.lower()
     content_type = _document_type(head, uploaded, lower)
     if content_type and not lower.endswith(DOCUMENT_EXTENSIONS[content_type]):
@@ -112,5 +115,5 @@ def evidence_inspect(uploaded):
     )
 
 
-def evidence_thumbnail(uploaded):
+def evidence_thumbnail(uploaded: File) -> ContentFile:
     return _thumbnail(uploaded)

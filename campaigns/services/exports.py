@@ -1,6 +1,9 @@
 """Workbooks people print: written row by row in openpyxl's write-only mode."""
 
+import datetime
 import tempfile
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,8 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campaigns.models import AssessmentArea, Campaign, ChecklistItem
 from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, total_score
-from infra.cells import xlsx_append, xlsx_cell
+from infra.cells import Cell, xlsx_append, xlsx_cell
 
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -31,7 +35,15 @@ SCORING_COLUMNS = [
 ]
 
 
-def _cell(sheet, value, *, bold=False, fill=None, align=WRAP, number_format=None):
+def _cell(
+    sheet: Any,  # a write-only worksheet (openpyxl keeps its class private)
+    value: object,
+    *,
+    bold: bool = False,
+    fill: str | None = None,
+    align: Alignment = WRAP,
+    number_format: str | None = None,
+) -> Cell:
     cell = xlsx_cell(sheet, value)
     cell.font = Font(bold=bold, size=10)
     cell.border = BOX
@@ -43,14 +55,16 @@ def _cell(sheet, value, *, bold=False, fill=None, align=WRAP, number_format=None
     return cell
 
 
-def scoring_sheet_rows(items, areas, today):
+def scoring_sheet_rows(
+    items: Sequence[ChecklistItem], areas: Sequence[AssessmentArea], today: datetime.date
+) -> Iterator[tuple[str, Any]]:
     """Yield ("item", item) and ("subtotal", AreaScore) in print order, then ("total", AreaScore)."""
     scores = area_scores(items, areas, today)
-    by_area = {}
+    by_area: dict[int, list[ChecklistItem]] = {}
     for item in items:
         by_area.setdefault(item.area_id, []).append(item)
     for score in scores:
-        if not score.items:
+        if not score.items or score.area is None:
             continue
         for item in by_area[score.area.pk]:
             yield "item", item
@@ -58,7 +72,12 @@ def scoring_sheet_rows(items, areas, today):
     yield "total", total_score(scores)
 
 
-def scoring_sheet_workbook(campaign, items, areas, today=None):
+def scoring_sheet_workbook(
+    campaign: Campaign,
+    items: Sequence[ChecklistItem],
+    areas: Sequence[AssessmentArea],
+    today: datetime.date | None = None,
+) -> IO[bytes]:
     """The 任务分解及赋分表 as an office prints it (A4 landscape, header repeated on each page).
 
     Returns a temporary file positioned at the start; the caller streams and closes it.

@@ -7,9 +7,13 @@ once, with an audit row. The calendar itself is read in campaigns/workdays.py.
 
 import datetime
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import chinese_calendar
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +50,7 @@ FESTIVAL_NAMES = {
     "National Day": "国庆节",
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
-FESTIVAL_MAX = HolidayDay._meta.get_field("festival").max_length
+FESTIVAL_MAX = cast(int, HolidayDay._meta.get_field("festival").max_length)  # a CharField has one
 
 SEPARATORS = re.compile(r"[、，,；;\s]+")
 RANGE = re.compile(r"\s*(?:至|到|~|～|—|－)\s*")
@@ -67,7 +71,7 @@ class FestivalRow:
     working: str = ""
 
 
-def _one_date(text, year, month_before):
+def _one_date(text: str, year: int, month_before: int | None) -> datetime.date:
     text = WEEKDAY_NOTE.sub("", text).strip()
     if match := ISO.match(text):
         parts = [int(part) for part in match.groups()]
@@ -89,7 +93,7 @@ def parse_dates(text: object, year: int) -> list[datetime.date]:
     if isinstance(text, datetime.datetime):
         text = text.date()
     if isinstance(text, datetime.date):
-        dates = [text]
+        dates: list[datetime.date] = [text]
     else:
         dates = []
         text = RANGE.sub("至", WEEKDAY_NOTE.sub("", str(text or ""))).strip()
@@ -115,7 +119,7 @@ def parse_dates(text: object, year: int) -> list[datetime.date]:
 def schedule_days(rows: list[FestivalRow], year: int) -> list[HolidayDay]:
     """The days a year's rows name, checked against each other; ScheduleRefused says what is wrong."""
     seen: dict[datetime.date, str] = {}
-    days = []
+    days: list[HolidayDay] = []
     for row in rows:
         festival = row.festival.strip()
         if not festival:
@@ -139,12 +143,14 @@ def schedule_days(rows: list[FestivalRow], year: int) -> list[HolidayDay]:
     return days
 
 
-def _ranges(dates):
+def _ranges(dates: Iterable[datetime.date]) -> str:
     """Dates as the notice writes them: consecutive days as one range."""
-    parts, dates = [], sorted(dates)
-    start = previous = None
-    for day in dates + [None]:
-        if start is not None and (day is None or day != previous + datetime.timedelta(days=1)):
+    parts: list[str] = []
+    start: datetime.date | None = None
+    previous: datetime.date | None = None
+    for day in [*sorted(dates), None]:
+        # previous is set whenever start is.
+        if start is not None and (day is None or day != cast(datetime.date, previous) + datetime.timedelta(days=1)):
             parts.append(f"{start:%Y-%m-%d}" if start == previous else f"{start:%Y-%m-%d}至{previous:%Y-%m-%d}")
             start = None
         if day is not None and start is None:
@@ -153,9 +159,9 @@ def _ranges(dates):
     return "、".join(parts)
 
 
-def _rows_from(pairs):
+def _rows_from(pairs: Iterable[tuple[datetime.date, str, str]]) -> list[FestivalRow]:
     """FestivalRows from (date, kind, festival) in festival order of first appearance."""
-    by_festival: dict[str, dict[str, list]] = {}
+    by_festival: dict[str, dict[str, list[datetime.date]]] = {}
     for day, kind, festival in sorted(pairs):
         by_festival.setdefault(festival, {HolidayDayKind.HOLIDAY: [], HolidayDayKind.WORKDAY: []})[kind].append(day)
     # In the notice's order: by each festival's first day off.
@@ -171,7 +177,7 @@ def schedule_rows(year: int) -> list[FestivalRow]:
     saved = HolidayDay.objects.filter(schedule__year=year).values_list("date", "kind", "festival")
     if HolidaySchedule.objects.filter(year=year).exists():
         return _rows_from(saved)
-    pairs = []
+    pairs: list[tuple[datetime.date, str, str]] = []
     known = workdays.chinesecalendar_year(year)
     if known is not None:
         for day in known.days_off | known.working_weekends:
@@ -183,7 +189,9 @@ def schedule_rows(year: int) -> list[FestivalRow]:
 
 
 @transaction.atomic
-def schedule_save(*, year: int, rows: list[FestivalRow], actor, source_note: str = "", how: str = "typed"):
+def schedule_save(
+    *, year: int, rows: list[FestivalRow], actor: User, source_note: str = "", how: str = "typed"
+) -> HolidaySchedule:
     """Replace the year's schedule with `rows` (all of them or none), audited."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ScheduleRefused(_("年份应在 %(a)s 到 %(b)s 之间。") % {"a": FIRST_YEAR, "b": LAST_YEAR})
@@ -264,7 +272,7 @@ def holiday_import_check(sheet: SheetRows, year: int) -> ImportPreview:
     data = sheet.rows
     saved = HolidaySchedule.objects.filter(year=year).exists()
     current = {row.festival: row for row in schedule_rows(year)} if saved else {}
-    festivals = []
+    festivals: list[FestivalRow] = []
     for number, raw in data:
         row = start_row(number, raw, LAYOUT)
         festival = FestivalRow(row.values.get("festival", ""), raw.get("days_off") or "", raw.get("working") or "")
@@ -294,7 +302,9 @@ def holiday_import_check(sheet: SheetRows, year: int) -> ImportPreview:
     return preview
 
 
-def holiday_import_upload(*, year: int, actor, uploaded, sheet: SheetRows | None = None):
+def holiday_import_upload(
+    *, year: int, actor: User, uploaded: File, sheet: SheetRows | None = None
+) -> tuple[HolidayImport, ImportPreview]:
     """Keep the uploaded file and return (import record, preview); nothing is imported yet.
     `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = HolidayImport(year=year, uploaded_by=actor)
@@ -305,8 +315,10 @@ def holiday_import_preview(record: HolidayImport) -> ImportPreview:
     return record_preview(record, LAYOUT, lambda rows: holiday_import_check(rows, record.year))
 
 
-def holiday_import_confirm(*, record: HolidayImport, actor, ticked=frozenset()) -> ImportPreview:
-    def write(locked, preview, _owner, _now):
+def holiday_import_confirm(
+    *, record: HolidayImport, actor: User, ticked: Collection[int] = frozenset()
+) -> ImportPreview:
+    def write(locked: HolidayImport, preview: ImportPreview, _owner: None, _now: datetime.datetime) -> None:
         rows = [row.cleaned["row"] for row in preview.rows]
         schedule_save(
             year=locked.year,
@@ -328,6 +340,6 @@ def holiday_import_confirm(*, record: HolidayImport, actor, ticked=frozenset()) 
     )
 
 
-def holiday_read(uploaded) -> SheetRows:
+def holiday_read(uploaded: File) -> SheetRows:
     """An uploaded holiday schedule read once: its rows, or what is wrong with it as a whole."""
     return read_upload(uploaded, LAYOUT)

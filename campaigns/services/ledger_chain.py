@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from campaigns.models import TicketEvent
+from campaigns.models import OrgUnit, TicketEvent
 from campaigns.models.ticket import event_hash
 
 
@@ -14,10 +14,11 @@ class BrokenLink:
     reason: str
 
 
-def ledger_verify(district):
+def ledger_verify(district: OrgUnit) -> tuple[int, BrokenLink | None]:
     """(events checked, first broken link or None) for one district, streamed in ticket order."""
     checked = 0
-    previous_ticket, previous_hash = None, ""
+    previous_ticket: int | None = None
+    previous_hash = ""
     events = (
         TicketEvent.objects.filter(ticket__district=district)
         .select_related("ticket")

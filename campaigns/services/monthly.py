@@ -10,12 +10,15 @@ import datetime
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import IO, Any, TypedDict
 
 from celery import shared_task
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +30,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatus,
     MonthlySummary,
+    OrgUnit,
     SummaryStatus,
     Ticket,
     TicketAction,
@@ -42,15 +46,66 @@ from infra.xlsx_stream import save_with_rows
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
 
 PROGRESS_EVERY = 2000
+# A write-only worksheet (openpyxl keeps its class private).
+Sheet = Any
 
 
-def month_bounds(month):
+class Headline(TypedDict):
+    found: int
+    voided: int
+    closed_of_found: int
+    open_of_found: int
+    overdue_of_found: int
+    closure_rate: float | None
+    close_outs_in_month: int
+    returns_in_month: int
+    reopens_in_month: int
+    median_days_to_close: float | None
+    open_in_district: int
+    overdue_in_district: int
+
+
+class ReportRow(TypedDict):
+    name: str
+    due: int
+    on_time: int
+    late: int
+    missing: int
+    rate: float | None
+
+
+class ScoreRow(TypedDict):
+    area: str
+    full_score: float
+    self_score: float
+    at_risk: float
+    progress: float
+    overdue_tasks: int
+
+
+class SummaryFigures(TypedDict):
+    """What a summary freezes on its row (MonthlySummary.figures), as JSON."""
+
+    district: str
+    campaign: str
+    month: str  # 2026-11
+    generated_at: str
+    headline: Headline
+    by_category: list[dict[str, Any]]  # area and category, with the counts of TABLE_COLUMNS
+    by_street: list[dict[str, Any]]  # name, the counts of TABLE_COLUMNS, returns
+    by_unit: list[dict[str, Any]]
+    reports: list[ReportRow]
+    scores: list[ScoreRow]
+    trend: list[list[str | int]]  # [ISO day, found, closed]
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     first = month.replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     return first, following
 
 
-def parse_month(text):
+def parse_month(text: str) -> datetime.date:
     """'2026-11' → date(2026, 11, 1); raises ValueError with a clear message otherwise."""
     try:
         year, month = (int(part) for part in text.strip().split("-"))
@@ -59,7 +114,7 @@ def parse_month(text):
         raise ValueError(_("月份要写成 YYYY-MM，例如 2026-11。")) from None
 
 
-def summary_request(*, district, month, actor):
+def summary_request(*, district: OrgUnit, month: datetime.date, actor: User) -> MonthlySummary:
     """A new version for the month, queued; earlier versions stay as they were."""
     with transaction.atomic():
         latest = (
@@ -75,7 +130,7 @@ def summary_request(*, district, month, actor):
         )
 
 
-def _rows(queryset, key, today):
+def _rows(queryset: QuerySet[Ticket], key: str, today: datetime.date) -> dict[Any, dict[str, Any]]:
     open_q = Q(state__in=OPEN_STATES)
     return {
         row[key]: row
@@ -88,11 +143,16 @@ def _rows(queryset, key, today):
     }
 
 
-def _rate(part, whole):
+def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def summary_figures(district, month, campaign=None, now=None):
+def summary_figures(
+    district: OrgUnit,
+    month: datetime.date,
+    campaign: Campaign | None = None,
+    now: datetime.datetime | None = None,
+) -> SummaryFigures:
     """Every figure of the summary, JSON-ready. Tickets 'of the month' are those found in it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -126,7 +186,7 @@ def summary_figures(district, month, campaign=None, now=None):
         open=Count("id", filter=Q(state__in=OPEN_STATES)),
         overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
     )
-    headline = {
+    headline: Headline = {
         "found": counts["found"],
         "voided": voided,
         "closed_of_found": counts["closed"],
@@ -141,7 +201,7 @@ def summary_figures(district, month, campaign=None, now=None):
         "overdue_in_district": district_now["overdue"],
     }
 
-    by_category = []
+    by_category: list[dict[str, Any]] = []
     for row in (
         real.values("area__code", "area__name", "category__name")
         .annotate(
@@ -155,7 +215,7 @@ def summary_figures(district, month, campaign=None, now=None):
         row["closure_rate"] = _rate(row["closed"], row["found"])
         by_category.append(row)
 
-    returns_by = defaultdict(dict)
+    returns_by: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for field in ("street", "responsible_unit"):
         returns_by[field] = dict(
             events.filter(action=TicketAction.RETURN)
@@ -164,7 +224,7 @@ def summary_figures(district, month, campaign=None, now=None):
             .values_list(f"ticket__{field}__name", "n")
         )
 
-    def table(key):
+    def table(key: str) -> list[dict[str, Any]]:
         rows = []
         for name, row in sorted(_rows(real, key, today).items(), key=lambda pair: -pair[1]["found"]):
             if name is None:
@@ -190,14 +250,14 @@ def summary_figures(district, month, campaign=None, now=None):
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    trend = []
+    trend: list[list[str | int]] = []
     day = first
     while day < following and day <= today:
         trend.append([day.isoformat(), found_days.get(day, 0), closed_days.get(day, 0)])
         day += datetime.timedelta(days=1)
 
-    reports = []
-    scores = []
+    reports: list[ReportRow] = []
+    scores: list[ScoreRow] = []
     if campaign is not None:
         last = min(following - datetime.timedelta(days=1), today)
         for row in report_compliance(campaign, first, last, now=now):
@@ -261,7 +321,7 @@ TABLE_COLUMNS = [
 ]
 
 
-def _header(sheet, labels):
+def _header(sheet: Sheet, labels: Iterable[object]) -> None:
     cells = []
     for label in labels:
         cell = xlsx_cell(sheet, str(label))
@@ -272,13 +332,18 @@ def _header(sheet, labels):
     xlsx_append(sheet, cells)
 
 
-def _title(sheet, text):
+def _title(sheet: Sheet, text: str) -> None:
     cell = xlsx_cell(sheet, text)
     cell.font = Font(bold=True, size=14)
     xlsx_append(sheet, [cell])
 
 
-def write_workbook(summary, figures, handle, progress=None):
+def write_workbook(
+    summary: MonthlySummary,
+    figures: Mapping[str, Any],
+    handle: IO[bytes],
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Six sheets; the last one streamed from the database. Returns the number of ticket rows."""
     workbook = Workbook(write_only=True)
     title = _("%(district)s %(month)s 创卫工作情况专报") % {"district": figures["district"], "month": figures["month"]}
@@ -341,7 +406,7 @@ def write_workbook(summary, figures, handle, progress=None):
     )
 
 
-def summary_generate(summary):
+def summary_generate(summary: MonthlySummary) -> MonthlySummary:
     """Compute, freeze and write one version. Safe to call twice: a finished version is left alone."""
     summary = MonthlySummary.objects.select_related("district", "campaign").get(pk=summary.pk)
     if summary.status == SummaryStatus.DONE:
@@ -358,7 +423,7 @@ def summary_generate(summary):
     figures = _jsonable(summary_figures(summary.district, summary.month, summary.campaign))
     MonthlySummary.objects.filter(pk=summary.pk).update(progress=15)
 
-    def progress(written):
+    def progress(written: int) -> None:
         share = 15 + int(80 * written / max(total, 1))
         MonthlySummary.objects.filter(pk=summary.pk).update(progress=min(share, 95))
 
@@ -367,8 +432,8 @@ def summary_generate(summary):
     try:
         with open(path, "wb") as handle:
             write_workbook(summary, figures, handle, progress)
-        with open(path, "rb") as handle:
-            summary.file.save(f"{summary.month:%Y%m}.xlsx", File(handle), save=False)
+        with open(path, "rb") as saved:
+            summary.file.save(f"{summary.month:%Y%m}.xlsx", File(saved), save=False)
     finally:
         os.unlink(path)
     summary.figures = figures
@@ -381,11 +446,11 @@ def summary_generate(summary):
     return summary
 
 
-def summary_failed(summary_id, error):
+def summary_failed(summary_id: int, error: object) -> None:
     MonthlySummary.objects.filter(pk=summary_id).update(status=SummaryStatus.FAILED, error=str(error)[:4000])
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> Any:
     if isinstance(value, dict):
         return {key: _jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -15,13 +15,15 @@ import logging
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -51,11 +53,11 @@ class Message:
     title: str
     body: str = ""
     link: str = ""
-    user_ids: list = field(default_factory=list)
-    unit_ids: list = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
+    unit_ids: list[int] = field(default_factory=list)
 
 
-def _absolute(link):
+def _absolute(link: str) -> str:
     base = settings.SITE_URL.rstrip("/")
     return f"{base}{link}" if link.startswith("/") and base else link
 
@@ -66,7 +68,7 @@ def notify(message: Message) -> list[int]:
     People and robots already told on this occasion are skipped; the caller enqueues only
     the returned deliveries, after the transaction commits.
     """
-    new_deliveries = []
+    new_deliveries: list[int] = []
     users = get_user_model().objects.filter(pk__in=set(message.user_ids), is_active=True)
     for user in users:
         try:
@@ -93,7 +95,7 @@ def notify(message: Message) -> list[int]:
     return new_deliveries
 
 
-def _delivery(message, channel, target):
+def _delivery(message: Message, channel: str, target: str) -> Delivery | None:
     try:
         with transaction.atomic():
             return Delivery.objects.create(
@@ -115,7 +117,7 @@ class DeliveryFailed(Exception):
     """A channel refused or could not be reached; the task retries with backoff."""
 
 
-def _send_email(delivery):
+def _send_email(delivery: Delivery) -> None:
     user = get_user_model().objects.get(pk=int(delivery.target.split(":")[1]))
     if not user.email:
         return
@@ -123,7 +125,7 @@ def _send_email(delivery):
     send_mail(f"[创卫台账] {delivery.title}", body, None, [user.email], fail_silently=False)
 
 
-def webhook_payload(webhook: UnitWebhook, delivery: Delivery) -> dict:
+def webhook_payload(webhook: UnitWebhook, delivery: Delivery) -> dict[str, Any]:
     text = f"### {delivery.title}\n\n{delivery.body}"
     if delivery.link:
         text += f"\n\n[查看详情]({_absolute(delivery.link)})"
@@ -151,7 +153,7 @@ def webhook_url(webhook: UnitWebhook) -> str:
     return f"{webhook.url}{separator}timestamp={timestamp}&sign={sign}"
 
 
-def _send_webhook(delivery):
+def _send_webhook(delivery: Delivery) -> None:
     webhook = UnitWebhook.objects.get(pk=int(delivery.target.split(":")[1]))
     data = json.dumps(webhook_payload(webhook, delivery), ensure_ascii=False).encode()
     url = webhook_url(webhook)
@@ -176,7 +178,10 @@ def _send_webhook(delivery):
             raise DeliveryFailed(f"robot refused: errcode={answer.get('errcode')} {answer.get('errmsg', '')}")
 
 
-SENDERS = {DeliveryChannel.EMAIL: _send_email, DeliveryChannel.WEBHOOK: _send_webhook}
+SENDERS: dict[str, Callable[[Delivery], None]] = {
+    DeliveryChannel.EMAIL: _send_email,
+    DeliveryChannel.WEBHOOK: _send_webhook,
+}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -229,7 +234,7 @@ def deliveries_due(now: datetime | None = None, limit: int = 200) -> list[int]:
     )
 
 
-def notifications_mark_read(user, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
@@ -247,7 +252,7 @@ def notifications_mark_read(user, ids: Iterable[int] | None = None) -> int:
     retry_jitter=True,
     max_retries=MAX_ATTEMPTS,
 )
-def deliver_one(self, delivery_id: int) -> str:
+def deliver_one(self: Task, delivery_id: int) -> str:
     return deliver(delivery_id)
 
 

@@ -27,7 +27,7 @@ TICKET_EVENT = "ticket_event"
 MAX_ATTEMPTS = 5
 
 # Which acts tell someone, and under which kind.
-TELLING_ACTS = {
+TELLING_ACTS: dict[str, str] = {
     TicketAction.LOG: NotificationKind.TICKET_LOGGED,
     TicketAction.ASSIGN: NotificationKind.TICKET_ASSIGNED,
     TicketAction.SUBMIT_FIX: NotificationKind.TICKET_SUBMITTED,
@@ -102,7 +102,8 @@ def _event(ref_id: int) -> TicketEvent:
 
 def outbox_drain(limit: int = 200) -> list[int]:
     """Work through pending items, one transaction each; return the new deliveries' ids."""
-    deliveries, tried = [], []
+    deliveries: list[int] = []
+    tried: list[int] = []
     for _round in range(limit):
         with transaction.atomic():
             item = (

@@ -10,14 +10,20 @@ this district is someone else's — the admin is told the name is taken, nothing
 
 import io
 import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import IO, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.files import File
+from django.db.models import Field, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import (
     AccountProfile,
@@ -34,10 +40,12 @@ from infra.cells import xlsx_append
 from security.accounts import AccountRefused, account_create, membership_grant
 
 from .xlsx_import import (
+    Check,
     Column,
     GuideSection,
     ImportPreview,
     Layout,
+    RowResult,
     SheetRows,
     cell_text,
     normalise_label,
@@ -110,7 +118,7 @@ ROLE_LABELS = {
 }
 
 
-def role_from_text(text):
+def role_from_text(text: object) -> str | None:
     text = normalise_label(text)
     if text in ROLE_WORDS:
         return ROLE_WORDS[text]
@@ -120,16 +128,16 @@ def role_from_text(text):
     return None
 
 
-def role_names():
+def role_names() -> str:
     return "、".join(ROLE_LABELS.values())
 
 
-def district_people(district):
+def district_people(district: OrgUnit) -> QuerySet[Membership]:
     """Memberships in the district's units (the district itself included)."""
     return Membership.objects.filter(unit__district=district)
 
 
-def enrollable_units(district):
+def enrollable_units(district: OrgUnit) -> QuerySet[OrgUnit]:
     """Units a person of this district can belong to: the district and its active units."""
     return OrgUnit.objects.filter(district=district, is_active=True)
 
@@ -137,15 +145,15 @@ def enrollable_units(district):
 class UnitNames:
     """A unit by the name an office writes: its own, or “上级/名称” when two share a name."""
 
-    def __init__(self, district):
-        self.by_name = {}
-        self.by_path = {}
+    def __init__(self, district: OrgUnit) -> None:
+        self.by_name: dict[str, list[OrgUnit]] = {}
+        self.by_path: dict[str, OrgUnit] = {}
         for unit in enrollable_units(district).select_related("parent"):
             self.by_name.setdefault(unit.name, []).append(unit)
-            if unit.parent_id and unit.kind != UnitKind.DISTRICT:
+            if unit.parent is not None and unit.kind != UnitKind.DISTRICT:
                 self.by_path[f"{unit.parent.name}/{unit.name}"] = unit
 
-    def find(self, text):
+    def find(self, text: str) -> tuple[OrgUnit | None, str | None]:
         """(unit, error message)."""
         path = re.sub(r"\s*[/／>＞]\s*", "/", text)
         if path in self.by_path:
@@ -154,10 +162,12 @@ class UnitNames:
         if len(found) == 1:
             return found[0], None
         if found:
+            # Names are unique under one parent, so units sharing one each have a parent.
+            parent = cast(OrgUnit, found[0].parent)
             return None, _("本区有 %(n)s 个名为“%(v)s”的单位，请写成“上级单位/单位名称”，如“%(example)s”。") % {
                 "n": len(found),
                 "v": text,
-                "example": f"{found[0].parent.name}/{text}",
+                "example": f"{parent.name}/{text}",
             }
         return None, _("本区没有启用的单位“%(v)s”。请先在“单位”中添加。") % {"v": text}
 
@@ -176,7 +186,7 @@ class Issued:
 # --- one person at a time -------------------------------------------------------------------
 
 
-def existing_in_district(username, district):
+def existing_in_district(username: str, district: OrgUnit) -> User | None:
     """The account with this name if it already has a role in the district; None otherwise."""
     user = get_user_model().objects.filter(username__iexact=username).first()
     if user is None or not district_people(district).filter(user=user).exists():
@@ -184,7 +194,7 @@ def existing_in_district(username, district):
     return user
 
 
-def person_refusal(user, district, actor):
+def person_refusal(user: User, district: OrgUnit, actor: User) -> str | None:
     """Why this existing account cannot be given a role here, or None."""
     in_district = set(district_people(district).filter(user=user).values_list("user_id", flat=True))
     duty_holders = set(
@@ -193,14 +203,18 @@ def person_refusal(user, district, actor):
     return _existing_problem(user, actor, in_district, duty_holders)
 
 
-def person_create(*, district, actor, username, full_name, unit, role, phone=""):
+def person_create(
+    *, district: OrgUnit, actor: User, username: str, full_name: str, unit: OrgUnit, role: str, phone: str = ""
+) -> tuple[User, str | None]:
     """A new account with one role in this district; returns (user, one-time password)."""
     if unit.district_id != district.pk or role not in ROLE_LABELS:
         raise AccountRefused(_("只能在本区的单位中授予工作人员、督导、管理员或领导角色。"))
     return account_create(actor=actor, username=username, full_name=full_name, unit=unit, role=role, phone=phone)
 
 
-def person_role_add(*, district, actor, user, unit, role, phone=""):
+def person_role_add(
+    *, district: OrgUnit, actor: User, user: User, unit: OrgUnit, role: str, phone: str = ""
+) -> Membership:
     """Another role for someone already in this district."""
     refusal = person_refusal(user, district, actor)
     if refusal:
@@ -213,14 +227,14 @@ def person_role_add(*, district, actor, user, unit, role, phone=""):
 # --- the workbook ---------------------------------------------------------------------------
 
 
-def people_template(district):
+def people_template(district: OrgUnit) -> bytes:
     units = list(enrollable_units(district).select_related("parent").order_by("kind", "order", "id"))
-    names = {}
+    names: dict[str, int] = {}
     for unit in units:
         names[unit.name] = names.get(unit.name, 0) + 1
     listed = [
         [
-            f"{unit.parent.name}/{unit.name}" if names[unit.name] > 1 and unit.parent_id else unit.name,
+            f"{unit.parent.name}/{unit.name}" if names[unit.name] > 1 and unit.parent is not None else unit.name,
             unit.get_kind_display(),
         ]
         for unit in units
@@ -262,17 +276,17 @@ def people_template(district):
     )
 
 
-def people_read(uploaded) -> SheetRows:
+def people_read(uploaded: File) -> SheetRows:
     """An uploaded people file read once: its rows, or what is wrong with it as a whole."""
     return read_upload(uploaded, LAYOUT)
 
 
-def people_preview(handle, district, actor):
+def people_preview(handle: IO[bytes] | File, district: OrgUnit, actor: User) -> ImportPreview:
     """Read and check a people workbook without writing anything."""
     return people_check(read_workbook(handle.read(), LAYOUT), district, actor)
 
 
-def people_check(sheet: SheetRows, district, actor) -> ImportPreview:
+def people_check(sheet: SheetRows, district: OrgUnit, actor: User) -> ImportPreview:
     """Check the rows read from a workbook against the district as it is now; nothing is written.
 
     An import only makes accounts and adds roles (and a phone where one is given): it never
@@ -289,7 +303,7 @@ def people_check(sheet: SheetRows, district, actor) -> ImportPreview:
         user.lower_name: user
         for user in get_user_model().objects.annotate(lower_name=Lower("username")).filter(lower_name__in=wanted)
     }
-    in_district = {}
+    in_district: dict[int, dict[tuple[int, str], Membership]] = {}
     for membership in district_people(district).filter(user__in=accounts.values()).select_related("unit"):
         in_district.setdefault(membership.user_id, {})[(membership.unit_id, membership.role)] = membership
     duty_holders = set(
@@ -297,8 +311,8 @@ def people_check(sheet: SheetRows, district, actor) -> ImportPreview:
         .exclude(duty=Duty.NONE)
         .values_list("user_id", flat=True)
     )
-    first_row = {}  # account → (row number, full name)
-    seen = {}  # (account, unit, role) → row number
+    first_row: dict[str, tuple[int, str]] = {}  # account → (row number, full name)
+    seen: dict[tuple[str, int, str], int] = {}  # (account, unit, role) → row number
 
     for number, raw in data:
         row = start_row(number, raw, LAYOUT)
@@ -365,7 +379,9 @@ def people_check(sheet: SheetRows, district, actor) -> ImportPreview:
     return preview
 
 
-def _existing_problem(user, actor, in_district, duty_holders):
+def _existing_problem(
+    user: User, actor: User, in_district: Collection[int], duty_holders: Collection[int]
+) -> str | None:
     name = user.get_username()
     if user.pk == actor.pk:
         return _("不能修改自己的账号权限，请由另一位管理员操作。")
@@ -380,7 +396,9 @@ def _existing_problem(user, actor, in_district, duty_holders):
     return None
 
 
-def _classify(row, user, in_district, first):
+def _classify(
+    row: RowResult, user: User | None, in_district: Mapping[int, Mapping[tuple[int, str], Membership]], first: bool
+) -> None:
     clean = row.cleaned
     clean["user"] = user
     if user is None:
@@ -394,34 +412,39 @@ def _classify(row, user, in_district, first):
         return
     clean["membership"] = membership
     if clean["phone"] and clean["phone"] != membership.phone:
-        row.changes[str(Membership._meta.get_field("phone").verbose_name)] = [membership.phone, clean["phone"]]
+        label = cast(Field, Membership._meta.get_field("phone")).verbose_name
+        row.changes[str(label)] = [membership.phone, clean["phone"]]
         row.action = "change"
     else:
         row.action = "same"
 
 
-def people_import_upload(*, district, actor, uploaded, sheet=None):
+def people_import_upload(
+    *, district: OrgUnit, actor: User, uploaded: File, sheet: SheetRows | None = None
+) -> tuple[SetupImport, ImportPreview]:
     """Keep the uploaded file and return (import record, preview); nothing is imported yet.
     `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = SetupImport(district=district, kind=SetupImportKind.PEOPLE, uploaded_by=actor)
     return record, record_upload(record, uploaded, LAYOUT, _check(record, actor), sheet=sheet)
 
 
-def _check(record, actor):
+def _check(record: SetupImport, actor: User) -> Check:
     return lambda sheet: people_check(sheet, record.district, actor)
 
 
-def people_import_preview(record, actor):
+def people_import_preview(record: SetupImport, actor: User) -> ImportPreview:
     return record_preview(record, LAYOUT, _check(record, actor))
 
 
-def people_import_confirm(*, record, actor, ticked=frozenset()):
+def people_import_confirm(
+    *, record: SetupImport, actor: User, ticked: Collection[int] = frozenset()
+) -> tuple[ImportPreview, list[Issued]]:
     """Import a previewed people file: every row or none. Returns (preview, [Issued]).
 
     The passwords exist only in the returned list: the page shows them once and may offer
     them once as a download; the database keeps only their hashes.
     """
-    issued = []
+    issued: list[Issued] = []
     try:
         preview = record_confirm(
             record=record,
@@ -441,9 +464,9 @@ def people_import_confirm(*, record, actor, ticked=frozenset()):
     return preview, issued
 
 
-def _import_rows(preview, actor):
-    issued = []
-    made = {}
+def _import_rows(preview: ImportPreview, actor: User) -> list[Issued]:
+    issued: list[Issued] = []
+    made: dict[str, User] = {}
     for row in preview.rows:
         clean = row.cleaned
         if row.action == "same":
@@ -467,10 +490,10 @@ def _import_rows(preview, actor):
     return issued
 
 
-def passwords_workbook(district, issued):
+def passwords_workbook(district: OrgUnit, issued: Iterable[Mapping[str, str]]) -> bytes:
     """The one-time passwords of an import as a workbook, for the admin to hand out."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new workbook's one worksheet
     sheet.title = _("初始密码")
     xlsx_append(
         sheet, [_("%(district)s 新账号初始密码（只能使用一次，本人首次登录时须修改）") % {"district": district.name}]

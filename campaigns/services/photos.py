@@ -14,13 +14,15 @@ import math
 import re
 import warnings
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import IO, Any, SupportsFloat
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -103,13 +105,13 @@ class Capture:
     longitude: Decimal | None = None
 
 
-def _exif_text(value):
+def _exif_text(value: object) -> str:
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
     return str(value).strip("\x00 ") if value is not None else ""
 
 
-def _taken_at(value):
+def _taken_at(value: object) -> datetime.datetime | None:
     text = _exif_text(value)[:19]
     try:
         moment = datetime.datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
@@ -121,7 +123,7 @@ def _taken_at(value):
     return moment.replace(tzinfo=CAPTURE_ZONE)
 
 
-def _degrees(values, ref, negative):
+def _degrees(values: Iterable[SupportsFloat], ref: object, negative: str) -> Decimal:
     degrees, minutes, seconds = (float(part) for part in tuple(values)[:3])
     value = degrees + minutes / 60 + seconds / 3600
     if not math.isfinite(value):
@@ -131,7 +133,7 @@ def _degrees(values, ref, negative):
     return Decimal(value).quantize(MICRODEGREE)
 
 
-def _location(gps):
+def _location(gps: Mapping[int, Any]) -> tuple[Decimal | None, Decimal | None]:
     try:
         latitude = _degrees(gps[2], gps.get(1), "S")
         longitude = _degrees(gps[4], gps.get(3), "W")
@@ -142,7 +144,7 @@ def _location(gps):
     return latitude, longitude
 
 
-def _read_exif(raw):
+def _read_exif(raw: bytes | None) -> tuple[Capture, int]:
     """(Capture, orientation) from EXIF bytes (TIFF, with or without the "Exif\\0\\0" header).
 
     Phones and editing apps write broken EXIF often enough: every part that cannot be read
@@ -157,7 +159,7 @@ def _read_exif(raw):
             exif.load(raw)
         except Exception:  # Pillow raises struct, value, key and type errors for broken EXIF
             return Capture(), 1
-        parts = {}
+        parts: dict[str, Any] = {}
         for name, read in (
             ("orientation", lambda: exif.get(EXIF_ORIENTATION)),
             ("taken_at", lambda: _taken_at(exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL))),
@@ -173,7 +175,7 @@ def _read_exif(raw):
     return Capture(taken_at=parts["taken_at"], latitude=latitude, longitude=longitude), orientation
 
 
-def _orientation_exif(orientation):
+def _orientation_exif(orientation: int) -> bytes:
     """The smallest EXIF there is: only the Orientation tag, so portrait photos stay upright."""
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
@@ -190,7 +192,7 @@ JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
 NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
-def _jpeg_keeps(marker, payload):
+def _jpeg_keeps(marker: int, payload: bytes) -> bool:
     if marker == 0xE2:
         return payload.startswith(b"ICC_PROFILE\x00")
     if marker in (0xE0, 0xEE):
@@ -198,7 +200,7 @@ def _jpeg_keeps(marker, payload):
     return not (0xE0 <= marker <= 0xEF or marker == 0xFE)
 
 
-def _jpeg_segment(data, pos):
+def _jpeg_segment(data: bytes, pos: int) -> tuple[int, int, int]:
     """(marker, start, end) of the marker segment at pos, skipping fill bytes."""
     n = len(data)
     if pos + 1 >= n or data[pos] != 0xFF:
@@ -219,10 +221,16 @@ def _jpeg_segment(data, pos):
     return marker, pos, end
 
 
-def _jpeg_scrub(data):
+# A JPEG as its pieces: (marker, bytes), marker None for entropy-coded data.
+JpegPieces = list[tuple[int | None, bytes]]
+
+
+def _jpeg_scrub(data: bytes) -> tuple[JpegPieces, bytes | None]:
     if not data.startswith(b"\xff\xd8"):
         raise PhotoStructureError("no SOI")
-    pieces, exif, pos = [], None, 2
+    pieces: JpegPieces = []
+    exif: bytes | None = None
+    pos = 2
     seen_scan = False
     while True:
         marker, start, end = _jpeg_segment(data, pos)
@@ -243,22 +251,22 @@ def _jpeg_scrub(data):
         # Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte), a restart marker or
         # fill; anything else is the next marker (EOI, or tables and the next progressive scan).
         # One regex search finds it (a Python loop over every 0xFF of a phone photo costs more).
-        marker = NEXT_MARKER.search(data, pos)
-        if marker is None:
+        next_marker = NEXT_MARKER.search(data, pos)
+        if next_marker is None:
             pieces.append((None, data[end:]))  # truncated: keep what there is
             return pieces, exif
-        found = marker.start()
+        found = next_marker.start()
         pieces.append((None, data[end:found]))
         pos = found
     return pieces, exif
 
 
-def _jpeg_clean(data):
+def _jpeg_clean(data: bytes) -> tuple[bytes, Capture]:
     pieces, exif = _jpeg_scrub(data)
     capture, orientation = _read_exif(exif)
     out = [b"\xff\xd8"]
     rest = iter(pieces)
-    first = pieces[0] if pieces else (None, b"")
+    first: tuple[int | None, bytes] = pieces[0] if pieces else (None, b"")
     if first[0] == 0xE0:  # JFIF stays first, as its spec wants
         out.append(next(rest)[1])
     if orientation != 1:
@@ -272,14 +280,16 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_METADATA = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}  # XMP rides in an iTXt chunk
 
 
-def _png_chunk(kind, payload):
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
 
 
-def _png_clean(data):
+def _png_clean(data: bytes) -> tuple[bytes, Capture]:
     if not data.startswith(PNG_SIGNATURE):
         raise PhotoStructureError("no PNG signature")
-    chunks, exif, pos, n = [], None, len(PNG_SIGNATURE), len(data)
+    chunks: list[tuple[bytes, bytes]] = []
+    exif: bytes | None = None
+    pos, n = len(PNG_SIGNATURE), len(data)
     while True:
         if pos + 12 > n:
             raise PhotoStructureError("no IEND")
@@ -308,17 +318,19 @@ def _png_clean(data):
 WEBP_EXIF_FLAG, WEBP_XMP_FLAG = 0x08, 0x04
 
 
-def _webp_chunk(fourcc, payload):
+def _webp_chunk(fourcc: bytes, payload: bytes) -> bytes:
     return fourcc + len(payload).to_bytes(4, "little") + payload + (b"\x00" if len(payload) % 2 else b"")
 
 
-def _webp_clean(data):
+def _webp_clean(data: bytes) -> tuple[bytes, Capture]:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
         raise PhotoStructureError("not RIFF/WEBP")
     limit = 8 + int.from_bytes(data[4:8], "little")
     if limit > len(data):
         raise PhotoStructureError("RIFF runs past the end")
-    chunks, exif, pos = [], None, 12
+    chunks: list[list[bytes]] = []
+    exif: bytes | None = None
+    pos = 12
     while pos + 8 <= limit:
         fourcc = data[pos : pos + 4]
         size = int.from_bytes(data[pos + 4 : pos + 8], "little")
@@ -344,7 +356,7 @@ def _webp_clean(data):
     return b"RIFF" + len(body).to_bytes(4, "little") + body, capture
 
 
-def _reencode(data):
+def _reencode(data: bytes) -> tuple[bytes, Capture]:
     """The rare photo that opens but cannot be walked: decode it and save it without metadata."""
     with Image.open(io.BytesIO(data)) as image:
         try:
@@ -358,12 +370,16 @@ def _reencode(data):
             upright = upright.convert("RGB")
         upright.info = {}  # Pillow writes a JPEG's comment back from here unless told otherwise
         out = io.BytesIO()
-        options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+        options: dict[str, Any] = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
         upright.save(out, fmt, icc_profile=icc, **options)
     return out.getvalue(), capture
 
 
-CLEANERS = {"image/jpeg": _jpeg_clean, "image/png": _png_clean, "image/webp": _webp_clean}
+CLEANERS: dict[str, Callable[[bytes], tuple[bytes, Capture]]] = {
+    "image/jpeg": _jpeg_clean,
+    "image/png": _png_clean,
+    "image/webp": _webp_clean,
+}
 
 
 def photo_scrub(data: bytes, content_type: str) -> tuple[bytes, Capture]:
@@ -377,11 +393,11 @@ def photo_scrub(data: bytes, content_type: str) -> tuple[bytes, Capture]:
         return _reencode(data)
 
 
-def _thumbnail(uploaded):
+def _thumbnail(uploaded: File | IO[bytes]) -> ContentFile:
     uploaded.seek(0)
-    with Image.open(uploaded) as image:
-        image.draft("RGB", (settings.PHOTO_THUMB_SIZE * 2, settings.PHOTO_THUMB_SIZE * 2))
-        image = ImageOps.exif_transpose(image)
+    with Image.open(uploaded) as opened:
+        opened.draft("RGB", (settings.PHOTO_THUMB_SIZE * 2, settings.PHOTO_THUMB_SIZE * 2))
+        image = ImageOps.exif_transpose(opened)
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         image.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE))
@@ -393,7 +409,7 @@ def _thumbnail(uploaded):
 
 
 def photo_store(
-    uploaded: File, *, user, kind: str, ticket: Ticket | None = None, event: TicketEvent | None = None
+    uploaded: File, *, user: User, kind: str, ticket: Ticket | None = None, event: TicketEvent | None = None
 ) -> TicketPhoto:
     """Keep an uploaded photo (not yet on any ticket); its list-size copy is made off the request.
 
@@ -443,7 +459,7 @@ def make_photo_thumbnail(photo_id: int) -> bool:
     return photo_thumbnail_create(photo_id)
 
 
-def photos_pending_for(user, ids: Iterable[object]) -> list[TicketPhoto]:
+def photos_pending_for(user: User, ids: Iterable[object]) -> list[TicketPhoto]:
     """Photos this user uploaded on an earlier, failed attempt of a form."""
     # isdigit() alone lets "²" (ValueError in int()) and 30-digit numbers (past any id) through.
     clean = [int(i) for i in map(str, ids) if i.isascii() and i.isdigit() and len(i) <= 18]

@@ -7,20 +7,28 @@ by unit and name — instead of adding them twice. An import never deactivates o
 a point: that is a deliberate act on the points page.
 """
 
+import datetime
 import re
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import IO, Any, cast
 
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import InspectionPoint, OrgUnit, PointImport, PointType, UnitKind
 from campaigns.selectors.board import board_invalidate
 from campaigns.services.xlsx_import import (
+    Check,
     Column,
     GuideSection,
     ImportPreview,
     Layout,
+    RowResult,
     SheetRows,
     cell_decimal,
     note_changes,
@@ -70,49 +78,50 @@ POINT_UNIT_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP, UnitKind.COMMUNITY, Unit
 UNIT_PATH = re.compile(r"\s*[/／>›\\]\s*|\s+")
 COORDINATE_PLACES = Decimal("0.000001")
 RANGES = {"latitude": Decimal(90), "longitude": Decimal(180)}
-NAME_MAX = InspectionPoint._meta.get_field("name").max_length
-ADDRESS_MAX = InspectionPoint._meta.get_field("address").max_length
+# CharFields: each has its max_length.
+NAME_MAX = cast(int, InspectionPoint._meta.get_field("name").max_length)
+ADDRESS_MAX = cast(int, InspectionPoint._meta.get_field("address").max_length)
 
 
-def point_units(district_id):
+def point_units(district_id: int) -> QuerySet[OrgUnit]:
     """Where a point may be: the district's active streets, townships, communities and villages."""
     return OrgUnit.objects.filter(district_id=district_id, kind__in=POINT_UNIT_KINDS, is_active=True)
 
 
-def district_departments(district_id):
+def district_departments(district_id: int) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(district_id=district_id, kind=UnitKind.DEPARTMENT, is_active=True)
 
 
-def _short_type_name(name):
+def _short_type_name(name: str) -> str:
     return re.split(r"[（(]", name, maxsplit=1)[0].strip()
 
 
 class Lookups:
     """The district's units, departments and the point types, read once per preview."""
 
-    def __init__(self, district_id):
+    def __init__(self, district_id: int) -> None:
         units = list(point_units(district_id).select_related("street").order_by("street_id", "kind", "order", "id"))
-        self.units_by_name = {}
-        self.units_by_path = {}
+        self.units_by_name: dict[str, list[OrgUnit]] = {}
+        self.units_by_path: dict[tuple[str, str], OrgUnit] = {}
         for unit in units:
             self.units_by_name.setdefault(unit.name, []).append(unit)
-            if unit.street_id and unit.street_id != unit.pk:
+            if unit.street is not None and unit.street_id != unit.pk:
                 self.units_by_path[(unit.street.name, unit.name)] = unit
         self.units = units
         self.departments = {unit.name: unit for unit in district_departments(district_id)}
         self.types = list(PointType.objects.order_by("order", "id"))
         self.types_by_name = {t.name: t for t in self.types}
-        self.types_by_short = {}
+        self.types_by_short: dict[str, list[PointType]] = {}
         for point_type in self.types:
             self.types_by_short.setdefault(_short_type_name(point_type.name), []).append(point_type)
 
-    def unit_label(self, unit):
+    def unit_label(self, unit: OrgUnit) -> str:
         """How the guide names a unit: by its name, or street/name where the name is not unique."""
-        if len(self.units_by_name.get(unit.name, [])) > 1 and unit.street_id and unit.street_id != unit.pk:
+        if len(self.units_by_name.get(unit.name, [])) > 1 and unit.street is not None and unit.street_id != unit.pk:
             return f"{unit.street.name}/{unit.name}"
         return unit.name
 
-    def unit(self, text, row):
+    def unit(self, text: str, row: RowResult) -> OrgUnit | None:
         found = self.units_by_name.get(text, [])
         if len(found) == 1:
             return found[0]
@@ -132,7 +141,7 @@ class Lookups:
             row.error("unit", _("本区没有叫“%(v)s”的街道、乡镇、社区或村。请按“填写说明”中的名称填写。") % {"v": text})
         return None
 
-    def point_type(self, text, row):
+    def point_type(self, text: str, row: RowResult) -> PointType | None:
         if text in self.types_by_name:
             return self.types_by_name[text]
         short = self.types_by_short.get(_short_type_name(text), [])
@@ -153,7 +162,7 @@ class Lookups:
         return None
 
 
-def template_workbook(district):
+def template_workbook(district: OrgUnit) -> bytes:
     """The empty template with one example row (marked 示例, never imported), and a sheet
     that says how to fill it."""
     lookups = Lookups(district.pk)
@@ -181,7 +190,7 @@ def template_workbook(district):
         [_("纬度、经度留空时，保留系统里已有的坐标。已停用的点位导入后仍为停用，需要时在点位列表里重新启用。")],
     ]
     units = [
-        [lookups.unit_label(unit), unit.get_kind_display(), unit.street.name if unit.street_id else ""]
+        [lookups.unit_label(unit), unit.get_kind_display(), unit.street.name if unit.street is not None else ""]
         for unit in lookups.units
     ]
     return template_bytes(
@@ -200,12 +209,12 @@ def template_workbook(district):
     )
 
 
-def point_read(uploaded) -> SheetRows:
+def point_read(uploaded: File) -> SheetRows:
     """An uploaded points file read once: its rows, or what is wrong with it as a whole."""
     return read_upload(uploaded, LAYOUT)
 
 
-def _coordinate(row, raw, key):
+def _coordinate(row: RowResult, raw: Mapping[str, Any], key: str) -> Decimal | None:
     shown = row.values.get(key, "")
     label = COLUMN_BY_KEY[key].label
     try:
@@ -225,12 +234,12 @@ def _coordinate(row, raw, key):
     return value.quantize(COORDINATE_PLACES)
 
 
-def points_preview(handle, district):
+def points_preview(handle: IO[bytes] | File, district: OrgUnit) -> ImportPreview:
     """Read and check a workbook without writing anything."""
     return points_check(read_workbook(handle.read(), LAYOUT), district)
 
 
-def points_check(sheet: SheetRows, district) -> ImportPreview:
+def points_check(sheet: SheetRows, district: OrgUnit) -> ImportPreview:
     """Check the rows read from a workbook against the district as it is now; nothing is written."""
     preview = start_preview(sheet)
     if preview.file_errors:
@@ -243,7 +252,7 @@ def points_check(sheet: SheetRows, district) -> ImportPreview:
             "unit", "point_type", "responsible_department"
         )
     }
-    seen = {}
+    seen: dict[tuple[int, str], int] = {}
 
     for number, raw in data:
         row = start_row(number, raw, LAYOUT)
@@ -302,12 +311,12 @@ TRACKED = ["point_type", "address", "responsible_department", "latitude", "longi
 CLEARABLE = ["address", "responsible_department"]
 
 
-def _keeps(key, clean):
+def _keeps(key: str, clean: Mapping[str, Any]) -> bool:
     # An empty coordinate keeps what the point has: coordinates are often added later, on site.
     return key in ("latitude", "longitude") and clean[key] is None
 
 
-def _classify(row, point):
+def _classify(row: RowResult, point: InspectionPoint | None) -> None:
     clean = row.cleaned
     if point is None:
         row.action = "add"
@@ -320,22 +329,24 @@ def _classify(row, point):
         row.warning = _("将清空已有的%(fields)s") % {"fields": "、".join(str(label) for label in wiped)}
 
 
-def point_import_upload(*, district, actor, uploaded, sheet=None):
+def point_import_upload(
+    *, district: OrgUnit, actor: User, uploaded: File, sheet: SheetRows | None = None
+) -> tuple[PointImport, ImportPreview]:
     """Keep the uploaded file and return (import record, preview); nothing is imported yet.
     `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = PointImport(district=district, uploaded_by=actor)
     return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
-def _check(record):
+def _check(record: PointImport) -> Check:
     return lambda sheet: points_check(sheet, record.district)
 
 
-def point_import_preview(record):
+def point_import_preview(record: PointImport) -> ImportPreview:
     return record_preview(record, LAYOUT, _check(record))
 
 
-def point_import_confirm(*, record, ticked=frozenset()):
+def point_import_confirm(*, record: PointImport, ticked: Collection[int] = frozenset()) -> ImportPreview:
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports of one district run one at a time (the district row is locked, as saving a point
@@ -355,7 +366,7 @@ def point_import_confirm(*, record, ticked=frozenset()):
     )
 
 
-def _import_rows(record, preview, district, now):
+def _import_rows(record: PointImport, preview: ImportPreview, district: OrgUnit, now: datetime.datetime) -> None:
     existing = {
         (point.unit_id, point.name): point
         for point in InspectionPoint.objects.select_for_update().filter(district=district)

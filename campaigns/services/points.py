@@ -7,11 +7,13 @@ leaves the log form and the sticker sheet, and scanning its sticker says so.
 
 import io
 from functools import lru_cache
+from typing import cast
 
 import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -19,23 +21,24 @@ from campaigns.models import InspectionPoint, OrgUnit
 from campaigns.selectors.board import board_invalidate
 
 
-def duplicate_name_message(name, unit):
+def duplicate_name_message(name: str, unit: OrgUnit) -> str:
     return _("“%(unit)s”已有名为“%(name)s”的点位。请换一个名称，或在列表里编辑已有的那个。") % {
         "unit": unit.name,
         "name": name,
     }
 
 
-def _lock_district(district_id):
+def _lock_district(district_id: int) -> None:
     # Saves, retirements and imports of one district's points run one at a time, so a name
     # checked free is still free when the row is written (the import takes the same lock).
     OrgUnit.objects.select_for_update().filter(pk=district_id).first()
 
 
-def point_save(*, point):
+def point_save(*, point: InspectionPoint) -> InspectionPoint:
     """Create or update a point whose fields a form has checked; the name must be free in its unit."""
     with transaction.atomic():
-        _lock_district(point.unit.district_id)
+        # A point's unit always sits in a district (a city has no points).
+        _lock_district(cast(int, point.unit.district_id))
         taken = InspectionPoint.objects.filter(unit_id=point.unit_id, name=point.name)
         if point.pk:
             taken = taken.exclude(pk=point.pk)
@@ -47,7 +50,7 @@ def point_save(*, point):
     return point
 
 
-def point_set_active(*, point, active):
+def point_set_active(*, point: InspectionPoint, active: bool) -> InspectionPoint:
     """Deactivate (or bring back) a point. Its tickets keep pointing at it either way."""
     with transaction.atomic():
         _lock_district(point.district_id)
@@ -61,7 +64,7 @@ def point_set_active(*, point, active):
 # --- the QR code ---------------------------------------------------------------------------
 
 
-def point_scan_url(point_id, request=None):
+def point_scan_url(point_id: int, request: HttpRequest | None = None) -> str:
     """The short absolute address a point's QR code holds: SITE_URL + /p/<pk>/.
 
     Without SITE_URL (a development machine) the address the page was asked on stands in.
@@ -76,7 +79,7 @@ def point_scan_url(point_id, request=None):
 # QR codes never change for the same address, and making one costs a few milliseconds: a
 # sticker sheet of a few hundred points is drawn from memory the second time.
 @lru_cache(maxsize=4096)
-def qr_svg_inline(url):
+def qr_svg_inline(url: str) -> str:
     """An <svg> element for a page: scales with CSS (viewBox, no size), one path, no style attribute."""
     svg = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass="qr-dark")
     # The sticker's caption names the point; the picture itself says nothing to a screen reader.
@@ -84,7 +87,7 @@ def qr_svg_inline(url):
 
 
 @lru_cache(maxsize=1024)
-def qr_svg_document(url):
+def qr_svg_document(url: str) -> bytes:
     """A standalone SVG file (XML declaration, namespace, the full 4-module quiet zone)."""
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=4, xmldecl=True, svgns=True)

@@ -8,10 +8,11 @@ Times come from each campaign's ReportSchedule, so districts set their own.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from celery import shared_task
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,7 +73,7 @@ def unit_people(unit: OrgUnit) -> list[int]:
     )
 
 
-def _running_campaigns():
+def _running_campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.filter(status=CampaignStatus.RUNNING).select_related("district")
 
 
@@ -139,10 +140,11 @@ def rule_missed_reports(campaign: Campaign, now: datetime.datetime) -> list[Mess
     ]
 
 
-def _ticket_lines(tickets, today):
-    lines = []
+def _ticket_lines(tickets: Iterable[Ticket], today: datetime.date) -> str:
+    lines: list[str] = []
     for ticket in tickets:
-        days = (today - ticket.deadline).days
+        # Only tickets with a deadline are due soon or overdue (the rules ask for one).
+        days = (today - cast(datetime.date, ticket.deadline)).days
         when = _("逾期 %(n)s 天") % {"n": days} if days > 0 else (_("今天到期") if days == 0 else _("明天到期"))
         lines.append(f"- {ticket.number} {ticket.category.name}（{ticket.street.name}）{when}")
     return "\n".join(lines)

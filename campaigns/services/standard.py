@@ -7,8 +7,9 @@ typical point types and problem categories, with the sources each came from.
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from campaigns.models import AssessmentArea, PointType, ProblemCategory
+from campaigns.models import AssessmentArea, Campaign, PointType, ProblemCategory
 
 STANDARD_FILE = Path(__file__).resolve().parent.parent / "data" / "sanitary_standard.json"
 
@@ -49,14 +50,14 @@ CATEGORY_DEADLINE_DAYS = {"3": 3, "8": 5, "2": 7, "4": 7, "5": 10, "6": 7, "7": 
 
 
 @lru_cache(maxsize=1)
-def load_standard():
+def load_standard() -> dict[str, Any]:
     with STANDARD_FILE.open(encoding="utf-8") as handle:
         return json.load(handle)
 
 
-def point_types_ensure():
+def point_types_ensure() -> list[PointType]:
     """The standard's point types, created once and shared by every district."""
-    types = []
+    types: list[PointType] = []
     for order, entry in enumerate(load_standard()["point_types"], start=1):
         point_type, _ = PointType.objects.get_or_create(
             name=entry["name"], defaults={"notes": entry.get("notes", ""), "order": order}
@@ -65,10 +66,10 @@ def point_types_ensure():
     return types
 
 
-def campaign_apply_standard(campaign):
+def campaign_apply_standard(campaign: Campaign) -> dict[str, AssessmentArea]:
     """Give a campaign the standard's assessment areas and problem categories (idempotent)."""
     standard = load_standard()
-    areas = {}
+    areas: dict[str, AssessmentArea] = {}
     for order, entry in enumerate(standard["categories"], start=1):
         area, _ = AssessmentArea.objects.get_or_create(
             campaign=campaign, code=entry["code"], defaults={"name": entry["name"], "order": order}

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.contrib.auth.models import User
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ KEEP_DAYS = 30
 class SubmissionRepeated(Exception):
     """The form was sent before: `first` says what that first send made and where it is shown."""
 
-    def __init__(self, first: SubmissionKey):
+    def __init__(self, first: SubmissionKey) -> None:
         super().__init__(first.key)
         self.first = first
 
@@ -41,7 +42,7 @@ class SubmissionRepeated(Exception):
 class SubmissionRefused(Exception):
     """The key was used by another account or on another form: nothing is made, nothing shown."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -54,7 +55,7 @@ def is_submission_key(value: object) -> bool:
     return isinstance(value, str) and _KEY.fullmatch(value) is not None
 
 
-def submission_check(key: str, user, kind: str) -> None:
+def submission_check(key: str, user: User, kind: str) -> None:
     """Raise if `key` was used already: SubmissionRepeated for its own sender on its own form,
     SubmissionRefused for anyone or anything else. Return if it is unused."""
     first = SubmissionKey.objects.filter(key=key).first()
@@ -65,7 +66,7 @@ def submission_check(key: str, user, kind: str) -> None:
     raise SubmissionRepeated(first)
 
 
-def submission_claim(*, key: str, user, kind: str, object_id: int | None = None, url: str = "") -> SubmissionKey:
+def submission_claim(*, key: str, user: User, kind: str, object_id: int | None = None, url: str = "") -> SubmissionKey:
     """Write `key` in the caller's transaction, which makes the object (what it made and its
     page may be given now or set later with submission_done).
 
@@ -85,7 +86,7 @@ def submission_done(claim: SubmissionKey, *, object_id: int, url: str) -> None:
 
 
 @contextmanager
-def submission_once(key: str | None, user, kind: str) -> Iterator[None]:
+def submission_once(key: str | None, user: User, kind: str) -> Iterator[None]:
     """Around a transaction that claims `key`: a unique violation on the key (someone sent the
     same form at the same time and won) becomes SubmissionRepeated or SubmissionRefused.
 

@@ -2,16 +2,20 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 
 from campaigns.models import Ticket, TicketTally
 
-Snapshot = tuple[dict, int, int]  # (cell key, the ticket's returns, its reopens)
+Key = dict[str, Any]  # a TicketTally cell's columns
+Snapshot = tuple[Key, int, int]  # (cell key, the ticket's returns, its reopens)
+Cell = tuple[int, int, int, int, str]  # (district, street, unit or 0, area, state)
+Counts = tuple[int, int, int]  # (tickets, returns, reopens)
 
 
-def tally_key(ticket: Ticket) -> dict:
+def tally_key(ticket: Ticket) -> Key:
     return {
         "district_id": ticket.district_id,
         "street_id": ticket.street_id,
@@ -25,7 +29,7 @@ def tally_snapshot(ticket: Ticket) -> Snapshot:
     return tally_key(ticket), ticket.return_count, ticket.reopen_count
 
 
-def _add(key: dict, tickets: int, returns: int, reopens: int) -> None:
+def _add(key: Key, tickets: int, returns: int, reopens: int) -> None:
     if not (tickets or returns or reopens):
         return
     changes = {"tickets": F("tickets") + tickets, "returns": F("returns") + returns, "reopens": F("reopens") + reopens}
@@ -48,7 +52,7 @@ def tally_move(before: Snapshot | None, after: Snapshot | None) -> None:
         # The same cell: only the ticket's returns or reopens changed.
         _add(after[0], 0, after[1] - before[1], after[2] - before[2])
         return
-    moves = []
+    moves: list[tuple[Key, int, int, int]] = []
     if before:
         key, returns, reopens = before
         moves.append((key, -1, -returns, -reopens))
@@ -64,7 +68,7 @@ def tally_move(before: Snapshot | None, after: Snapshot | None) -> None:
 KEY_COLUMNS = ("district_id", "street_id", "unit", "area_id", "state")
 
 
-def _values(key: dict) -> tuple:
+def _values(key: Key) -> tuple[Any, ...]:
     return tuple(key[column] for column in KEY_COLUMNS)
 
 
@@ -77,7 +81,7 @@ def tally_follows(ticket: Ticket) -> Iterator[None]:
     tally_move(before, tally_snapshot(ticket))
 
 
-def _recount(district_ids=None):
+def _recount(district_ids: Iterable[int] | None = None) -> dict[Cell, Counts]:
     tickets = Ticket.objects.all()
     if district_ids is not None:
         tickets = tickets.filter(district_id__in=district_ids)
@@ -96,7 +100,7 @@ def _recount(district_ids=None):
     }
 
 
-def _stored(district_ids=None):
+def _stored(district_ids: Iterable[int] | None = None) -> dict[Cell, Counts]:
     tallies = TicketTally.objects.all()
     if district_ids is not None:
         tallies = tallies.filter(district_id__in=district_ids)
@@ -107,7 +111,7 @@ def _stored(district_ids=None):
     }
 
 
-def tally_check(district_ids: Iterable[int] | None = None) -> dict:
+def tally_check(district_ids: Iterable[int] | None = None) -> dict[Cell, tuple[Counts | None, Counts | None]]:
     """Cells where the rollup and a recount disagree: {key: (stored, counted)}."""
     counted, stored = _recount(district_ids), _stored(district_ids)
     return {

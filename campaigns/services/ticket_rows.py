@@ -1,9 +1,16 @@
 """Ticket rows for exports (台账明细): one streamed query, no model objects, flat memory."""
 
+import datetime
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
+
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import TicketState
+from campaigns.models import Ticket, TicketState
+from campaigns.policy import Scope
 from campaigns.privacy import phone_for
 
 TICKET_COLUMNS = [
@@ -47,25 +54,28 @@ FIELDS = (
 STATE_LABELS = dict(TicketState.choices)
 
 
-def _local_converter():
+def _local_converter() -> Callable[[datetime.datetime | None], datetime.datetime | None]:
     """Aware UTC → naive local time, for Excel. timezone.localtime() asks the zone database for
     every value; offsets change at most twice a year, so one lookup per hour of UTC is plenty."""
     zone = timezone.get_current_timezone()
-    offsets = {}
+    offsets: dict[tuple[int, int, int, int], datetime.timedelta] = {}
 
-    def local(value):
+    def local(value: datetime.datetime | None) -> datetime.datetime | None:
         if value is None:
             return None
         hour = (value.year, value.month, value.day, value.hour)
         offset = offsets.get(hour)
         if offset is None:
-            offset = offsets[hour] = value.astimezone(zone).utcoffset()
+            # An aware value in a zone always has an offset.
+            offset = offsets[hour] = cast(datetime.timedelta, value.astimezone(zone).utcoffset())
         return (value + offset).replace(tzinfo=None)
 
     return local
 
 
-def ticket_rows(queryset, chunk_size=2000, scope=None):
+def ticket_rows(
+    queryset: QuerySet[Ticket], chunk_size: int = 2000, scope: Scope | None = None
+) -> Iterator[tuple[Any, ...]]:
     """Yield one tuple per ticket in TICKET_COLUMNS order; datetimes are local and naive for Excel.
 
     With a viewer's `scope`, each row ends with the responsible person and their phone, the
@@ -95,7 +105,7 @@ def ticket_rows(queryset, chunk_size=2000, scope=None):
     ) in queryset.order_by("reported_at", "id").values_list(*FIELDS).iterator(chunk_size=chunk_size):
         where = f"{point}（{place}）" if point and place else (point or place or "")
         took = round((closed_at - reported_at).total_seconds() / 86400, 1) if closed_at else None
-        row = (
+        row: tuple[Any, ...] = (
             number,
             _local(reported_at),
             street,
@@ -116,9 +126,9 @@ def ticket_rows(queryset, chunk_size=2000, scope=None):
         yield row
 
 
-def ticket_columns(contacts=False):
+def ticket_columns(contacts: bool = False) -> Sequence[tuple[Promise, int]]:
     return TICKET_COLUMNS + CONTACT_COLUMNS if contacts else TICKET_COLUMNS
 
 
-def ticket_header(contacts=False):
+def ticket_header(contacts: bool = False) -> list[str]:
     return [str(label) for label, _width in ticket_columns(contacts)]

@@ -8,8 +8,13 @@ adding twice.
 """
 
 import re
+from collections.abc import Collection
+from typing import IO, cast
 
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
+from django.db.models import Field, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,10 +31,12 @@ from campaigns.selectors.board import board_invalidate
 from security.audit import audit_record
 
 from .xlsx_import import (
+    Check,
     Column,
     GuideSection,
     ImportPreview,
     Layout,
+    RowResult,
     SheetRows,
     cell_text,
     normalise_label,
@@ -46,7 +53,7 @@ from .xlsx_import import (
 SETUP_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP, UnitKind.COMMUNITY, UnitKind.VILLAGE, UnitKind.DEPARTMENT)
 GRASSROOTS_KINDS = (UnitKind.COMMUNITY, UnitKind.VILLAGE)
 # Kinds that may replace each other on an existing unit: the same place in the tree.
-SAME_LEVEL = {
+SAME_LEVEL: dict[str, tuple[str, ...]] = {
     UnitKind.STREET: STREET_KINDS,
     UnitKind.TOWNSHIP: STREET_KINDS,
     UnitKind.COMMUNITY: GRASSROOTS_KINDS,
@@ -67,7 +74,7 @@ KIND_WORDS = {
     "责任单位": UnitKind.DEPARTMENT,
     "部门/责任单位": UnitKind.DEPARTMENT,
 }
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     UnitKind.STREET: "街道",
     UnitKind.TOWNSHIP: "乡镇",
     UnitKind.COMMUNITY: "社区",
@@ -112,12 +119,12 @@ class UnitRefused(Exception):
     """A change the tree does not allow; the message says why."""
 
 
-def district_units(district):
+def district_units(district: OrgUnit) -> QuerySet[OrgUnit]:
     """Every unit of the district below the district itself, active or not."""
     return OrgUnit.objects.filter(district=district).exclude(pk=district.pk)
 
 
-def kind_from_text(text):
+def kind_from_text(text: object) -> str | None:
     """The unit kind a cell names: the Chinese word, the label in the page's language, or the code."""
     text = normalise_label(text)
     if text in KIND_WORDS:
@@ -128,14 +135,16 @@ def kind_from_text(text):
     return None
 
 
-def kind_names():
+def kind_names() -> str:
     return "、".join(["街道", "乡镇", "社区", "村", "部门"])
 
 
 # --- one unit at a time -------------------------------------------------------------------
 
 
-def _check_place(district, *, kind, parent, name, unit=None):
+def _check_place(
+    district: OrgUnit, *, kind: str, parent: OrgUnit | None, name: str, unit: OrgUnit | None = None
+) -> OrgUnit:
     if kind not in SETUP_KINDS:
         raise UnitRefused(_("单位类型只能是：%(kinds)s。") % {"kinds": kind_names()})
     if kind in GRASSROOTS_KINDS:
@@ -157,7 +166,17 @@ def _check_place(district, *, kind, parent, name, unit=None):
 
 
 @transaction.atomic
-def unit_create(*, district, actor, name, kind, parent=None, code="", contact_person="", contact_phone=""):
+def unit_create(
+    *,
+    district: OrgUnit,
+    actor: User,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    code: str = "",
+    contact_person: str = "",
+    contact_phone: str = "",
+) -> OrgUnit:
     parent = _check_place(district, kind=kind, parent=parent, name=name)
     unit = OrgUnit(
         name=name,
@@ -174,7 +193,18 @@ def unit_create(*, district, actor, name, kind, parent=None, code="", contact_pe
 
 
 @transaction.atomic
-def unit_update(*, unit, district, actor, name, kind, parent=None, code="", contact_person="", contact_phone=""):
+def unit_update(
+    *,
+    unit: OrgUnit,
+    district: OrgUnit,
+    actor: User,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    code: str = "",
+    contact_person: str = "",
+    contact_phone: str = "",
+) -> OrgUnit:
     parent = _check_place(district, kind=kind, parent=parent, name=name, unit=unit)
     moved = parent.pk != unit.parent_id
     unit.name, unit.kind, unit.parent, unit.code = name, kind, parent, code
@@ -190,7 +220,7 @@ def unit_update(*, unit, district, actor, name, kind, parent=None, code="", cont
 
 
 @transaction.atomic
-def unit_set_active(*, unit, district, actor, active):
+def unit_set_active(*, unit: OrgUnit, district: OrgUnit, actor: User, active: bool) -> OrgUnit:
     """Deactivate or reactivate a unit. A unit in use is never deleted: tickets refer to it.
 
     Its people lose what the unit gave them (scopes count active units only), which is why
@@ -202,7 +232,7 @@ def unit_set_active(*, unit, district, actor, active):
             raise UnitRefused(
                 _("“%(name)s”下还有 %(n)s 个启用的社区/村，请先停用或移走它们。") % {"name": unit.name, "n": children}
             )
-    if active and unit.parent_id and not unit.parent.is_active:
+    if active and unit.parent is not None and not unit.parent.is_active:
         raise UnitRefused(_("上级单位“%(name)s”已停用，请先启用它。") % {"name": unit.parent.name})
     if unit.is_active == active:
         return unit
@@ -221,7 +251,7 @@ def unit_set_active(*, unit, district, actor, active):
     return unit
 
 
-def _touched(district):
+def _touched(district: OrgUnit) -> None:
     district_id = district.pk
     transaction.on_commit(lambda: board_invalidate(district_id))
 
@@ -229,7 +259,7 @@ def _touched(district):
 # --- the workbook ---------------------------------------------------------------------------
 
 
-def units_template(district):
+def units_template(district: OrgUnit) -> bytes:
     """The template, filled with the district's active units: add rows and import it again.
 
     Above them, one example row (marked 示例, never imported): a community under the
@@ -241,7 +271,7 @@ def units_template(district):
         .order_by("kind", "parent__order", "parent_id", "order", "id")
     )
     streets = [unit for unit in units if unit.kind in STREET_KINDS]
-    order = {unit.pk: index for index, unit in enumerate(streets)}
+    order: dict[int | None, int] = {unit.pk: index for index, unit in enumerate(streets)}
     rows = [unit for unit in units if unit.kind in STREET_KINDS]
     rows += sorted(
         (unit for unit in units if unit.kind in GRASSROOTS_KINDS),
@@ -252,7 +282,7 @@ def units_template(district):
         [
             unit.name,
             KIND_LABELS[unit.kind],
-            unit.parent.name if unit.kind in GRASSROOTS_KINDS else "",
+            unit.parent.name if unit.kind in GRASSROOTS_KINDS and unit.parent is not None else "",
             unit.contact_person,
             unit.contact_phone,
         ]
@@ -287,17 +317,17 @@ def units_template(district):
     )
 
 
-def units_read(uploaded) -> SheetRows:
+def units_read(uploaded: File) -> SheetRows:
     """An uploaded units file read once: its rows, or what is wrong with it as a whole."""
     return read_upload(uploaded, LAYOUT)
 
 
-def units_preview(handle, district):
+def units_preview(handle: IO[bytes] | File, district: OrgUnit) -> ImportPreview:
     """Read and check a units workbook without writing anything."""
     return units_check(read_workbook(handle.read(), LAYOUT), district)
 
 
-def units_check(sheet: SheetRows, district) -> ImportPreview:
+def units_check(sheet: SheetRows, district: OrgUnit) -> ImportPreview:
     """Check the rows read from a workbook against the district as it is now; nothing is written.
 
     An import only adds units and fills in contacts: it never renames, moves, deactivates or
@@ -308,21 +338,22 @@ def units_check(sheet: SheetRows, district) -> ImportPreview:
         return preview
     data = sheet.rows
 
-    existing = {}
-    streets_by_name = {}
+    existing: dict[tuple[int | None, str], OrgUnit] = {}
+    streets_by_name: dict[str, OrgUnit] = {}
     for unit in district_units(district):
         existing[(unit.parent_id, unit.name)] = unit
         if unit.kind in STREET_KINDS:
             streets_by_name[unit.name] = unit
     others_by_name = {unit.name: unit for unit in existing.values() if unit.kind not in STREET_KINDS}
     # Streets and townships named in this file so far: name → (row number, row is fine, unit if it exists).
-    file_streets = {}
-    later_streets = {}
+    file_streets: dict[str, tuple[int, bool, OrgUnit | None]] = {}
+    later_streets: dict[str, int] = {}
     for number, raw in data:
         name = cell_text(raw.get("name"))
         if name and kind_from_text(cell_text(raw.get("kind"))) in STREET_KINDS:
             later_streets.setdefault(name, number)
-    seen = {}
+    # (parent: ("unit", its pk) or ("row", its row in this file), name) → the row that named it first.
+    seen: dict[tuple[tuple[str, int], str], int] = {}
 
     for number, raw in data:
         row = start_row(number, raw, LAYOUT)
@@ -339,7 +370,7 @@ def units_check(sheet: SheetRows, district) -> ImportPreview:
         clean["kind"] = kind
 
         parent_text = row.values.get("parent", "")
-        parent_key = None
+        parent_key: tuple[str, int] | None = None
         if kind in GRASSROOTS_KINDS:
             if not parent_text:
                 row.error("parent", _("社区和村要填所属的街道或乡镇。"))
@@ -395,21 +426,23 @@ def units_check(sheet: SheetRows, district) -> ImportPreview:
         clean["contact_phone"] = phone
 
         if name and parent_key is not None:
-            key = (parent_key, name)
-            if key in seen:
-                row.error("name", _("“%(name)s”与第 %(row)s 行重复。") % {"name": name, "row": seen[key]})
+            seen_key = (parent_key, name)
+            if seen_key in seen:
+                row.error("name", _("“%(name)s”与第 %(row)s 行重复。") % {"name": name, "row": seen[seen_key]})
             else:
-                seen[key] = number
+                seen[seen_key] = number
         if not row.errors:
-            unit = existing.get((parent_key[1], name)) if parent_key[0] == "unit" else None
-            _classify(row, unit, kind)
+            # A row without errors has its kind, so its parent.
+            parent_key = cast(tuple[str, int], parent_key)
+            found = existing.get((parent_key[1], name)) if parent_key[0] == "unit" else None
+            _classify(row, found, cast(str, kind))
         if kind in STREET_KINDS and name and name not in file_streets:
             file_streets[name] = (number, not row.errors, clean.get("unit"))
         preview.rows.append(row)
     return preview
 
 
-def _classify(row, unit, kind):
+def _classify(row: RowResult, unit: OrgUnit | None, kind: str) -> None:
     clean = row.cleaned
     if unit is None:
         row.action = "add"
@@ -428,26 +461,29 @@ def _classify(row, unit, kind):
     for key in ("contact_person", "contact_phone"):
         after = clean[key]
         if after and after != getattr(unit, key):
-            row.changes[str(OrgUnit._meta.get_field(key).verbose_name)] = [getattr(unit, key), after]
+            label = cast(Field, OrgUnit._meta.get_field(key)).verbose_name
+            row.changes[str(label)] = [getattr(unit, key), after]
     row.action = "change" if row.changes else "same"
 
 
-def units_import_upload(*, district, actor, uploaded, sheet=None):
+def units_import_upload(
+    *, district: OrgUnit, actor: User, uploaded: File, sheet: SheetRows | None = None
+) -> tuple[SetupImport, ImportPreview]:
     """Keep the uploaded file and return (import record, preview); nothing is imported yet.
     `sheet` is the file already read (by the upload form), so it is parsed once."""
     record = SetupImport(district=district, kind=SetupImportKind.UNITS, uploaded_by=actor)
     return record, record_upload(record, uploaded, LAYOUT, _check(record), sheet=sheet)
 
 
-def _check(record):
+def _check(record: SetupImport) -> Check:
     return lambda sheet: units_check(sheet, record.district)
 
 
-def units_import_preview(record):
+def units_import_preview(record: SetupImport) -> ImportPreview:
     return record_preview(record, LAYOUT, _check(record))
 
 
-def units_import_confirm(*, record, actor, ticked=frozenset()):
+def units_import_confirm(*, record: SetupImport, actor: User, ticked: Collection[int] = frozenset()) -> ImportPreview:
     """Import a previewed units file: every row or none (see xlsx_import.record_confirm)."""
     return record_confirm(
         record=record,
@@ -461,8 +497,8 @@ def units_import_confirm(*, record, actor, ticked=frozenset()):
     )
 
 
-def _import_rows(record, preview, district, actor):
-    made = {}  # row number of a street in this file → the unit made from it
+def _import_rows(record: SetupImport, preview: ImportPreview, district: OrgUnit, actor: User) -> None:
+    made: dict[int, OrgUnit] = {}  # row number of a street in this file → the unit made from it
     for row in preview.rows:
         clean = row.cleaned
         if row.action == "same":

@@ -19,7 +19,9 @@ import posixpath
 import re
 import struct
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -79,15 +81,15 @@ class SheetExtent:
     columns: int
 
 
-def _mb(size):
+def _mb(size: int) -> str:
     return f"{size / MB:.0f}"
 
 
-def _local(tag):
+def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _directory_size(data):
+def _directory_size(data: bytes) -> int | None:
     """The central directory's size as the end record gives it (where zipfile looks for it)."""
     position = len(data) - EOCD_SIZE
     if position < 0:
@@ -99,7 +101,7 @@ def _directory_size(data):
     return struct.unpack_from("<I", data, position + 12)[0]
 
 
-def _feed(archive, name, target):
+def _feed(archive: zipfile.ZipFile, name: str, target: "_SharedStrings | _Sheets") -> None:
     """Stream one part through `target`'s start/end/data callbacks: no tree is built, so
     memory stays flat however large the part, and a callback stops the parse by raising."""
     parser = etree.XMLParser(
@@ -117,7 +119,7 @@ def _feed(archive, name, target):
     parser.close()
 
 
-def _small_tree(archive, sizes, name):
+def _small_tree(archive: zipfile.ZipFile, sizes: Mapping[str, int], name: str) -> Any:
     """A structural part (content types, workbook, relationships), parsed whole: it is small."""
     if name not in sizes:
         return None
@@ -130,24 +132,24 @@ def _small_tree(archive, sizes, name):
         raise NotAWorkbook from error
 
 
-def _other_message():
+def _other_message() -> str:
     return _(
         "文件中的格式、图表等表格以外的内容解压后超过 %(max)s MB，无法读取。请把数据复制到下载的模板中再上传。"
     ) % {"max": _mb(MAX_OTHER_XML_BYTES)}
 
 
-def _rels_path(part):
+def _rels_path(part: str) -> str:
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
-def _target(source_part, target):
+def _target(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
-def _package(archive, sizes):
+def _package(archive: zipfile.ZipFile, sizes: Mapping[str, int]) -> tuple[str, str | None, list[tuple[str, str]]]:
     """(workbook part, shared-strings part or None, [(sheet name, worksheet part)]), as openpyxl finds them."""
     types = _small_tree(archive, sizes, "[Content_Types].xml")
     if types is None:
@@ -168,7 +170,7 @@ def _package(archive, sizes):
         for element in rels
         if _local(element.tag) == "Relationship"
     }
-    tabs = []
+    tabs: list[tuple[str, str]] = []
     for element in book.iter("{*}sheet"):
         rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
         kind, part = targets.get(rel_id, ("", ""))
@@ -180,10 +182,10 @@ def _package(archive, sizes):
 class _SharedStrings:
     """Counts the strings (<si>) and elements of the shared-strings part, stopping at a cap."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.strings = self.elements = 0
 
-    def start(self, tag, attrib):
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
         self.elements += 1
         if self.elements > MAX_SHARED_STRING_ELEMENTS:
             raise WorkbookRefused(
@@ -198,17 +200,17 @@ class _SharedStrings:
                     % {"max": f"{MAX_SHARED_STRINGS:,}"}
                 )
 
-    def end(self, tag):
+    def end(self, tag: str) -> None:
         pass
 
-    def data(self, text):
+    def data(self, text: str) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def _check_shared_strings(archive, sizes, part):
+def _check_shared_strings(archive: zipfile.ZipFile, sizes: Mapping[str, int], part: str) -> None:
     if sizes[part] > MAX_SHARED_STRINGS_BYTES:
         raise WorkbookRefused(
             _("表格中的文字（共享字符串）解压后有 %(size)s MB，超过 %(max)s MB 的上限，无法读取。")
@@ -217,20 +219,20 @@ def _check_shared_strings(archive, sizes, part):
     _feed(archive, part, _SharedStrings())
 
 
-def _column_number(letters):
+def _column_number(letters: str) -> int:
     number = 0
     for letter in letters.upper():
         number = number * 26 + ord(letter) - 64
     return number
 
 
-def _too_many_elements():
+def _too_many_elements() -> str:
     return _("工作表里的单元格、合并单元格等内容超过 %(max)s 项，无法读取。请只保留要导入的一张表后再上传。") % {
         "max": f"{MAX_SHEET_ELEMENTS:,}"
     }
 
 
-def _too_many_cells():
+def _too_many_cells() -> str:
     return _("表格的单元格超过 %(max)s 个，无法读取。请只保留要导入的一张表和需要的列后再上传。") % {
         "max": f"{MAX_CELLS:,}"
     }
@@ -240,16 +242,16 @@ class _Sheets:
     """Cells and elements over every worksheet, and how far the read sheet holds values:
     the parser's callbacks for one worksheet after another (see `scan`)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.cells = self.elements = 0
         self._reset()
 
-    def _reset(self):
+    def _reset(self) -> None:
         self.last_row = self.last_column = 0
         self.row = self.column = 0
         self.has_value = self.in_value = False
 
-    def start(self, tag, attrib):
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
         self.elements += 1
         if self.elements > MAX_SHEET_ELEMENTS:
             raise WorkbookRefused(_too_many_elements())
@@ -268,11 +270,11 @@ class _Sheets:
         elif name in ("v", "t"):
             self.in_value = True
 
-    def data(self, text):
+    def data(self, text: str) -> None:
         if self.in_value and not self.has_value and text.strip():
             self.has_value = True
 
-    def end(self, tag):
+    def end(self, tag: str) -> None:
         name = _local(tag)
         if name in ("v", "t"):
             self.in_value = False
@@ -280,10 +282,10 @@ class _Sheets:
             self.last_row = max(self.last_row, self.row)
             self.last_column = max(self.last_column, self.column)
 
-    def close(self):
+    def close(self) -> None:
         pass
 
-    def scan(self, archive, part):
+    def scan(self, archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
         """(last row, last column) holding a value within the first MAX_COLUMNS columns."""
         self._reset()
         _feed(archive, part, self)
@@ -321,7 +323,9 @@ def sheet_extent(data: bytes, sheet_name: str) -> SheetExtent:
             raise NotAWorkbook from error
 
 
-def _extent(archive, infos, sizes, sheet_name):
+def _extent(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], sizes: Mapping[str, int], sheet_name: str
+) -> SheetExtent:
     _workbook, strings, sheets = _package(archive, sizes)
     if not sheets:
         raise NotAWorkbook

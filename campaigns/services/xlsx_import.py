@@ -14,26 +14,34 @@ point's address wiped) carries a `warning`; the confirm refuses until each such 
 
 import datetime
 import io
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import IO, Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone, translation
-from django.utils.functional import cached_property
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import ImportStatus
+from campaigns.models.checklist import ImportRecord
 from infra.cells import xlsx_append
 
 from .xlsx_read import (
     EXAMPLE_KEY,
     EXAMPLE_LABEL,
     EXAMPLE_MARK,
+    Row,
     SheetRows,
     cell_text,
     examples_skipped,
@@ -47,18 +55,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: str | Promise
     required: bool = False
-    aliases: tuple = ()
+    aliases: tuple[str, ...] = ()
     width: int = 14
-    hint: str = ""
+    hint: str | Promise = ""
 
 
 class Layout:
     """One workbook's shape: its columns, the sheet they are on, and what a file that does
     not fit is told (as lazy strings, so each reader gets their own language)."""
 
-    def __init__(self, columns, *, sheet_name, too_big, no_rows):
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        sheet_name: str | Promise,
+        too_big: str | Promise,
+        no_rows: str | Promise,
+    ) -> None:
         self.columns = columns
         self.by_key = {column.key: column for column in columns}
         self.sheet_name = sheet_name
@@ -66,11 +81,11 @@ class Layout:
         self.no_rows = no_rows
 
     @cached_property
-    def label_to_key(self):
+    def label_to_key(self) -> dict[str, str]:
         """Header text → column key, in every language a template may have been downloaded in:
         a template's header is written in its reader's language, and an example marker column
         that went unrecognised would let the example row through."""
-        mapping = {}
+        mapping: dict[str, str] = {}
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
                 mapping[normalise_label(EXAMPLE_LABEL)] = EXAMPLE_KEY
@@ -83,74 +98,74 @@ class Layout:
 @dataclass
 class RowResult:
     number: int
-    values: dict
-    columns: tuple = ()
-    errors: dict = field(default_factory=dict)
+    values: dict[str, Any]
+    columns: Sequence[Column] = ()
+    errors: dict[str, list[str]] = field(default_factory=dict)
     action: str = ""  # "add", "change" or "same"
     note: str = ""  # what "add" means for this row, when it is not obvious
-    changes: dict = field(default_factory=dict)
-    cleaned: dict = field(default_factory=dict)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    cleaned: dict[str, Any] = field(default_factory=dict)
     warning: str = ""  # why importing this row undoes work already done: it must be ticked
 
-    def error(self, key, message):
+    def error(self, key: str, message: str) -> None:
         self.errors.setdefault(key, []).append(message)
 
     @property
-    def cells(self):
+    def cells(self) -> list[tuple[Column, Any, list[str]]]:
         """(column, shown value, errors) in template order, for the preview table."""
         return [(column, self.values.get(column.key, ""), self.errors.get(column.key, [])) for column in self.columns]
 
     @property
-    def row_errors(self):
+    def row_errors(self) -> list[str]:
         """Errors of the whole row rather than one cell (reported with the key "_row")."""
         return self.errors.get("_row", [])
 
 
 @dataclass
 class ImportPreview:
-    rows: list = field(default_factory=list)
-    file_errors: list = field(default_factory=list)
-    examples: list = field(default_factory=list)  # row numbers of the template's example rows, skipped
-    confirm_errors: list = field(default_factory=list)  # why a confirm did nothing though the rows are fine
+    rows: list[RowResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)  # row numbers of the template's example rows, skipped
+    confirm_errors: list[str] = field(default_factory=list)  # why a confirm did nothing though the rows are fine
 
     @property
-    def examples_note(self):
+    def examples_note(self) -> str:
         return examples_skipped(self.examples) if self.examples else ""
 
     @property
-    def to_tick(self):
+    def to_tick(self) -> list[RowResult]:
         """Rows that undo work already done: importing them needs a tick each."""
         return [row for row in self.rows if row.warning and not row.errors]
 
     @property
-    def error_count(self):
+    def error_count(self) -> int:
         return len(self.file_errors) + sum(sum(len(v) for v in row.errors.values()) for row in self.rows)
 
     @property
-    def is_clean(self):
+    def is_clean(self) -> bool:
         return self.error_count == 0 and bool(self.rows)
 
-    def count(self, action):
+    def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action and not row.errors)
 
     @property
-    def added(self):
+    def added(self) -> int:
         return self.count("add")
 
     @property
-    def changed(self):
+    def changed(self) -> int:
         return self.count("change")
 
     @property
-    def unchanged(self):
+    def unchanged(self) -> int:
         return self.count("same")
 
     @property
-    def rows_with_errors(self):
+    def rows_with_errors(self) -> int:
         return sum(1 for row in self.rows if row.errors)
 
 
-def cell_decimal(value, strip=""):
+def cell_decimal(value: object, strip: str = "") -> Decimal | None:
     """A finite Decimal from a cell, None for an empty one; InvalidOperation for anything else."""
     if value is None or cell_text(value) == "":
         return None
@@ -166,13 +181,13 @@ def cell_decimal(value, strip=""):
     return number
 
 
-def file_rows(handle, layout):
+def file_rows(handle: IO[bytes] | File, layout: Layout) -> tuple[list[str | None] | None, list[Row], list[str]]:
     """(header, data rows, file-level errors) of a workbook, read without touching the database."""
     sheet = read_workbook(handle.read(), layout)
     return sheet.header, sheet.rows, sheet.errors
 
 
-def read_upload(uploaded, layout) -> SheetRows:
+def read_upload(uploaded: File, layout: Layout) -> SheetRows:
     """An uploaded file read for an import: the one parse of it (kept with its record)."""
     uploaded.seek(0)
     try:
@@ -181,7 +196,7 @@ def read_upload(uploaded, layout) -> SheetRows:
         uploaded.seek(0)
 
 
-def file_errors(uploaded, layout):
+def file_errors(uploaded: File, layout: Layout) -> list[str]:
     """What is wrong with an uploaded file as a whole (not a workbook, no header …), before it is kept."""
     return read_upload(uploaded, layout).errors
 
@@ -191,7 +206,7 @@ def start_preview(sheet: SheetRows) -> ImportPreview:
     return ImportPreview(file_errors=list(sheet.errors), examples=list(sheet.examples))
 
 
-def start_row(number, raw, layout):
+def start_row(number: int, raw: Mapping[str, Any], layout: Layout) -> RowResult:
     """A preview row with its shown values, and a message for every required cell left empty."""
     row = RowResult(number=number, values={key: cell_text(value) for key, value in raw.items()}, columns=layout.columns)
     for column in layout.columns:
@@ -200,7 +215,7 @@ def start_row(number, raw, layout):
     return row
 
 
-def shown(value):
+def shown(value: Any) -> str:
     """A value as a preview shows a change: a name for a unit or type, plain decimals, ISO dates."""
     if value is None:
         return ""
@@ -213,7 +228,7 @@ def shown(value):
     return str(value)
 
 
-def _same(before, after):
+def _same(before: Any, after: Any) -> bool:
     if before is None or after is None:
         return before is None and after is None
     if isinstance(before, Decimal) or isinstance(after, Decimal):
@@ -221,13 +236,15 @@ def _same(before, after):
     return before == after
 
 
-def note_changes(row, instance, keys, shown=shown):
+def note_changes(row: RowResult, instance: Model, keys: Iterable[str], shown: Callable[[Any], str] = shown) -> None:
     """Note on the row, under each field's verbose name, every one of `keys` whose cleaned value
     is not what `instance` has. Keys a row leaves as they are must not be passed."""
     for key in keys:
         before, after = getattr(instance, key), row.cleaned[key]
         if not _same(before, after):
-            row.changes[str(instance._meta.get_field(key).verbose_name)] = [shown(before), shown(after)]
+            # Keys name the model's own fields, never a relation's reverse side.
+            name = cast(Field, instance._meta.get_field(key)).verbose_name
+            row.changes[str(name)] = [shown(before), shown(after)]
 
 
 # --- the template -------------------------------------------------------------------------
@@ -243,16 +260,22 @@ class GuideSection:
     255-character literal. It only suggests: other words the import understands stay allowed.
     """
 
-    rows: list
+    rows: Sequence[Sequence[object]]
     title: object = None
     drop_down: str = ""
 
 
-def _guide_line(cells):
+def _guide_line(cells: Iterable[object]) -> list[str]:
     return ["" if value is None else str(value) for value in cells]
 
 
-def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
+def template_bytes(
+    layout: Layout,
+    examples: Iterable[Sequence[object]] = (),
+    guide: Iterable[GuideSection] = (),
+    lists: Iterable[tuple[str, Iterable[object]]] = (),
+    rows: Iterable[Sequence[object]] = (),
+) -> bytes:
     """An empty template: the styled header, example rows, and a sheet that says how to fill it.
 
     After the layout's columns comes the example marker: `examples` (rows of the layout's
@@ -263,23 +286,23 @@ def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
     drop-down in that column.
     """
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new workbook's one worksheet
     sheet.title = str(layout.sheet_name)
     width = len(layout.columns)
     xlsx_append(sheet, [str(column.label) for column in layout.columns] + [str(EXAMPLE_LABEL)])
-    letters = {}
+    letters: dict[str, str] = {}
     for index, column in enumerate(layout.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         # Required columns dark, optional ones light.
         cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
         cell.fill = PatternFill("solid", fgColor="0B5D4B" if column.required else "D9E7E1")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[cell.column_letter].width = column.width
-        letters[column.key] = cell.column_letter
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+        letters[column.key] = get_column_letter(index)
     marker = sheet.cell(row=1, column=width + 1)
     marker.font = Font(bold=True, color="666666")
     marker.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.column_dimensions[marker.column_letter].width = 10
+    sheet.column_dimensions[get_column_letter(width + 1)].width = 10
     example_fill = PatternFill("solid", fgColor="EEEEEE")
     for row in examples:
         xlsx_append(sheet, [*row, *[None] * (width - len(row)), EXAMPLE_MARK])
@@ -293,7 +316,7 @@ def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
         xlsx_append(sheet, row)
     sheet.freeze_panes = "A2"
 
-    def offer(key, formula):
+    def offer(key: str, formula: str) -> None:
         choice = DataValidation(type="list", formula1=formula, allow_blank=True)
         sheet.add_data_validation(choice)
         choice.add(f"{letters[key]}2:{letters[key]}{settings.IMPORT_MAX_ROWS + 1}")
@@ -334,7 +357,16 @@ def template_bytes(layout, examples=(), guide=(), lists=(), rows=()):
 # --- the kept file and its record ----------------------------------------------------------
 
 
-def record_upload(record, uploaded, layout, check, sheet=None):
+# An import's record (ChecklistImport, PointImport …) and what its imports belong to (the
+# campaign or district whose row lock_owner() locks).
+R = TypeVar("R", bound=ImportRecord)
+Owner = TypeVar("Owner")
+Check = Callable[[SheetRows], ImportPreview]
+
+
+def record_upload(
+    record: ImportRecord, uploaded: File, layout: Layout, check: Check, sheet: SheetRows | None = None
+) -> ImportPreview:
     """Keep the uploaded file and what was read from it on its record; return the preview
     `check(sheet rows)` makes. `sheet` is the upload already read (by the form), else it is read here."""
     if sheet is None:
@@ -346,7 +378,7 @@ def record_upload(record, uploaded, layout, check, sheet=None):
     return record_preview(record, layout, check)
 
 
-def record_sheet(record, layout) -> SheetRows:
+def record_sheet(record: ImportRecord, layout: Layout) -> SheetRows:
     """The rows read from a kept file: kept with it at upload; a file kept before they were
     is read once now and they are kept from then on."""
     if record.parsed is None:
@@ -358,10 +390,10 @@ def record_sheet(record, layout) -> SheetRows:
     return SheetRows.from_json(record.parsed)
 
 
-def record_preview(record, layout, check):
+def record_preview(record: ImportRecord, layout: Layout, check: Check) -> ImportPreview:
     """Check the kept rows against the ledger as it is now; note the counts on the record."""
     preview = check(record_sheet(record, layout))
-    fields = {"rows_total": len(preview.rows), "error_count": preview.error_count}
+    fields: dict[str, object] = {"rows_total": len(preview.rows), "error_count": preview.error_count}
     if preview.file_errors:
         fields["status"] = ImportStatus.REFUSED
     for key, value in fields.items():
@@ -370,7 +402,7 @@ def record_preview(record, layout, check):
     return preview
 
 
-def _close(record, status, **more):
+def _close(record: ImportRecord, status: str, **more: object) -> None:
     """The record is handled: its kept rows are not needed any more (the file stays)."""
     record.status = status
     record.parsed = None
@@ -379,7 +411,17 @@ def _close(record, status, **more):
     record.save(update_fields=["status", "parsed", *more])
 
 
-def record_confirm(*, record, layout, lock_owner, siblings, changed_message, check, write, ticked=frozenset()):
+def record_confirm(
+    *,
+    record: R,
+    layout: Layout,
+    lock_owner: Callable[[], Owner],
+    siblings: QuerySet[R],
+    changed_message: str | Promise,
+    check: Check,
+    write: Callable[[R, ImportPreview, Owner, datetime.datetime], None],
+    ticked: Collection[int] = frozenset(),
+) -> ImportPreview:
     """Import a previewed file: every row, or — if anything is wrong now — none of them.
 
     Imports for one owner (a campaign, a district) run one at a time: `lock_owner()` locks
@@ -394,7 +436,7 @@ def record_confirm(*, record, layout, lock_owner, siblings, changed_message, che
     """
     with transaction.atomic():
         owner = lock_owner()
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         preview = ImportPreview()
         if locked.status != ImportStatus.PREVIEW:
             # Confirmed twice at once (two tabs, a double click): the first one did the work.

@@ -14,14 +14,16 @@ import datetime
 import io
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from .xlsx_guard import MAX_COLUMNS, NotAWorkbook, WorkbookRefused, sheet_extent
+from .xlsx_guard import MAX_COLUMNS, NotAWorkbook, SheetExtent, WorkbookRefused, sheet_extent
 
 # A title row or two above the header is allowed; the header is looked for this far down.
 HEADER_SEARCH_ROWS = 5
@@ -40,11 +42,41 @@ EXAMPLE_MARK = "示例"
 LEGACY_EXAMPLE_PHRASE = "导入前请删除或改写本行"
 
 
-def normalise_label(text):
+class ColumnShape(Protocol):
+    """What reading needs of an import's column (xlsx_import.Column)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> object: ...
+    @property
+    def required(self) -> bool: ...
+
+
+class SheetLayout(Protocol):
+    """What reading needs of an import's Layout (xlsx_import.Layout, which builds on this module)."""
+
+    @property
+    def columns(self) -> Sequence[ColumnShape]: ...
+    @property
+    def label_to_key(self) -> Mapping[str, str]: ...
+    @property
+    def sheet_name(self) -> object: ...
+    @property
+    def too_big(self) -> object: ...
+    @property
+    def no_rows(self) -> object: ...
+
+
+# A data row: its number in the sheet and {column key: cell value}.
+Row = tuple[int, dict[str, Any]]
+
+
+def normalise_label(text: object) -> str:
     return re.sub(r"[\s（）()%％*＊]", "", str(text or ""))
 
 
-def cell_text(value):
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -52,11 +84,11 @@ def cell_text(value):
     return str(value).strip()
 
 
-def not_excel():
+def not_excel() -> str:
     return _("这不是有效的 Excel 文件（.xlsx）。如果是 .xls 或 WPS 格式，请在 Excel/WPS 中“另存为 .xlsx”后再上传。")
 
 
-def examples_skipped(numbers):
+def examples_skipped(numbers: Iterable[int]) -> str:
     return _("示例行已跳过：第 %(rows)s 行是模板自带的示例（“示例标记”一列标着“示例”），不会导入。") % {
         "rows": "、".join(str(number) for number in numbers)
     }
@@ -67,7 +99,7 @@ def examples_skipped(numbers):
 # number JSON cannot write). Those become one-key objects, which no cell value is.
 
 
-def _encode(value):
+def _encode(value: object) -> object:
     if isinstance(value, datetime.datetime):
         return {"datetime": value.isoformat()}
     if isinstance(value, datetime.date):
@@ -83,7 +115,7 @@ def _encode(value):
     return str(value)
 
 
-def _decode(value):
+def _decode(value: object) -> object:
     if not isinstance(value, dict):
         return value
     ((kind, text),) = value.items()
@@ -104,13 +136,13 @@ class SheetRows:
     (row number, {column key: cell value}), the example rows set aside, and what is wrong
     with the file as a whole (then nothing else is read)."""
 
-    header: list | None = None
-    rows: list = field(default_factory=list)
-    examples: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    header: list[str | None] | None = None
+    rows: list[Row] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     rows_read: int = 0  # rows openpyxl handed over, the header's and the title's included
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "header": self.header,
             "rows": [[number, {key: _encode(value) for key, value in raw.items()}] for number, raw in self.rows],
@@ -119,7 +151,7 @@ class SheetRows:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "SheetRows":
+    def from_json(cls, data: dict[str, Any]) -> "SheetRows":
         return cls(
             header=data["header"],
             rows=[(number, {key: _decode(value) for key, value in raw.items()}) for number, raw in data["rows"]],
@@ -128,7 +160,7 @@ class SheetRows:
         )
 
 
-def read_workbook(data: bytes, layout) -> SheetRows:
+def read_workbook(data: bytes, layout: SheetLayout) -> SheetRows:
     """The rows of the layout's sheet (or the first), read once, or why the file cannot be read."""
     if len(data) > settings.IMPORT_MAX_BYTES:
         return SheetRows(errors=[str(layout.too_big)])
@@ -158,14 +190,14 @@ class _TooMuchText(Exception):
     pass
 
 
-def _is_example(values):
+def _is_example(values: dict[str, Any]) -> bool:
     marker = cell_text(values.pop(EXAMPLE_KEY, None))
     if marker.startswith(EXAMPLE_MARK):
         return True
     return any(isinstance(value, str) and LEGACY_EXAMPLE_PHRASE in value for value in values.values())
 
 
-def _read_rows(sheet, layout, extent, result):
+def _read_rows(sheet: Any, layout: SheetLayout, extent: SheetExtent, result: SheetRows) -> None:
     """Find the header (a title row above it is allowed) and read the rows below it into `result`.
 
     Only the first columns up to the last one holding a value are read, and only down to the
@@ -211,7 +243,7 @@ def _read_rows(sheet, layout, extent, result):
             return
 
 
-def _whole_file_checks(result, layout):
+def _whole_file_checks(result: SheetRows, layout: SheetLayout) -> SheetRows:
     columns = layout.columns
     if result.header is None:
         result.errors = [

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
@@ -124,8 +123,9 @@ def my_tasks_page(request: HttpRequest) -> HttpResponse:
         "my-tasks",
         [request.user.pk, reach, timezone.localdate()],
         scope.district_ids,
-        lambda: SafeString(
-            render_to_string("partials/my_tasks_body.html", {"task_lists": my_tasks(request.user)}, request=request)
+        # render_to_string gives a SafeString already.
+        lambda: render_to_string(
+            "partials/my_tasks_body.html", {"task_lists": my_tasks(request.user)}, request=request
         ),
     )
     return render(request, "campaigns/my_tasks.html", {"body": body})

@@ -266,7 +266,7 @@ def _render_detail(
         def render_it() -> SafeString:
             if not shown:
                 shown.update(_ticket_shown(ticket, phone))
-            return SafeString(render_to_string(template, {"ticket": ticket, **shown}))
+            return render_to_string(template, {"ticket": ticket, **shown})  # a SafeString already
 
         return render_it
 
