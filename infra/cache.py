@@ -17,6 +17,7 @@ client of our own for the generation, the server's run id and one pipeline.
 """
 
 import logging
+import pickle
 import re
 import threading
 import time
@@ -29,6 +30,10 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+# An entry pickled by an older release names a class that moved or changed (a deploy that
+# renamed a module): it is a miss, recomputed and written again, never a 500.
+UNREADABLE = (pickle.UnpicklingError, ImportError, AttributeError, EOFError, TypeError, ValueError)
 
 GENERATION_KEY = "cache-generation"
 
@@ -111,6 +116,9 @@ class ResilientRedisCache(RedisCache):
         except RedisError as exc:
             self._failed(exc)
             return default
+        except UNREADABLE as exc:
+            log.warning("cache entry %s no longer reads (%s): a miss", key, exc)
+            return default
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         if not self._ready():
@@ -119,6 +127,9 @@ class ResilientRedisCache(RedisCache):
             return super().get_many(keys, version)
         except RedisError as exc:
             self._failed(exc)
+            return {}
+        except UNREADABLE as exc:
+            log.warning("a cache entry no longer reads (%s): all misses", exc)
             return {}
 
     def has_key(self, key: str, version: int | None = None) -> bool:

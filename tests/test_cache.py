@@ -85,3 +85,13 @@ def test_a_district_version_only_moves_on_and_starts_from_the_clock_after_a_flus
     district_touch(7)  # unknown now: started from the clock, larger than any count before
     third = district_versions([7])
     assert int(third.split("=")[1]) > int(second.split("=")[1])
+
+
+def test_an_entry_an_older_release_wrote_is_a_miss_not_an_error(ledger_redis):
+    """After a deploy that moved a module, Redis still holds pickles naming the old path: the
+    page that reads one recomputes it instead of answering 500 (found by the bench at 1M)."""
+    ledger_redis.redis.set(ledger_redis.make_and_validate_key("workcal:v:2027"), b"cno_such_module\nYearCalendar\n.")
+    assert ledger_redis.get("workcal:v:2027", "fresh") == "fresh"
+    assert ledger_redis.get_many(["workcal:v:2027"]) == {}
+    ledger_redis.set("workcal:v:2027", "recomputed")
+    assert ledger_redis.get("workcal:v:2027") == "recomputed"
