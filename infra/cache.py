@@ -17,7 +17,7 @@ client of our own for the generation, the server's run id and one pipeline.
 """
 
 import logging
-import pickle
+import pickle  # nosec B403 - only its exception type: Django's RedisCache unpickles our own entries
 import re
 import threading
 import time
