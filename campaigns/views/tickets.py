@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -270,7 +271,7 @@ def _render_detail(
 
         return render_it
 
-    parts = [ticket.number, phone]
+    parts = [ticket.number, phone, timezone.localdate()]  # overdue days count from today
     return render(
         request,
         "campaigns/ticket_detail.html",
