@@ -98,7 +98,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     # The list is the same for everyone who sees the same districts (and, for "mine", units);
     # it is rendered once per write in those districts.
-    parts = ("list-v1", request.GET.urlencode(), sorted(scope.unit_ids) if request.GET.get("mine") else "")
+    parts = (
+        "list-v1",
+        request.GET.urlencode(),
+        sorted(scope.unit_ids) if request.GET.get("mine") else "",
+        timezone.localdate(),  # overdue counts from today
+    )
     body = cached_fragment("ticket-list", parts, scope.district_ids, lambda: _ticket_list_body(request))
     return render(request, "campaigns/ticket_list.html", {"list_body": body})
 
