@@ -1,13 +1,14 @@
 """Races on real PostgreSQL connections: one 销号 wins, ledger numbers never collide or skip."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from campaigns import workflow
 from campaigns.models import LedgerSequence, Ticket, TicketAction, TicketEvent, TicketState
+
+from .together import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,28 +17,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this with DATABASE_URL)")
-
-
-def run_together(*jobs):
-    """Start every job at the same instant, each on its own thread and database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = ("ok", job())
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_supervisors_close_out_at_once_exactly_one_wins(tx, monkeypatch):

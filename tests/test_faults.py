@@ -3,7 +3,6 @@ two people doing the same thing at the same moment. Each story ends with what th
 and the people it tells must see — nothing lost, nothing twice."""
 
 import io
-import threading
 import time
 
 import pytest
@@ -32,6 +31,7 @@ from campaigns.services import outbox
 
 from .factories import form_key, photo_upload
 from .test_checklist_import import good_rows, workbook_bytes
+from .together import run_together
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once, like a stopped Redis
 
@@ -241,27 +241,6 @@ def test_after_a_postgresql_restart_the_next_request_succeeds(settings):
         assert _wsgi_get("/healthz")[0] == 200
     finally:
         connection.settings_dict.update(saved)
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = ("ok", job())
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _upload(tx):

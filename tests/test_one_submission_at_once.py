@@ -1,11 +1,9 @@
 """One form, one record, at the same instant: on real PostgreSQL connections, twenty copies of one
 log form, five of any other create form and five confirms of one import make one record each."""
 
-import threading
-
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +11,7 @@ from campaigns.models import SubmissionKey, Ticket, TicketPhoto
 
 from .factories import form_key
 from .test_one_submission import EVERY_OTHER_FORM, IMPORTS, LOG_URL, NOW, log_post, previewed
+from .together import run_together
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -21,28 +20,6 @@ pytestmark = pytest.mark.usefixtures("frozen")
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def run_together(jobs):
-    """Start every job at the same instant, each on its own thread and database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = ("ok", job())
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def postgres_only():
@@ -64,7 +41,7 @@ def test_twenty_copies_of_one_log_form_sent_at_once_make_one_ticket(tx, settings
     def send(client):
         return lambda: client.post(LOG_URL, log_post(tx, key))
 
-    results = run_together([send(client) for client in clients])
+    results = run_together(*[send(client) for client in clients])
     assert all(kind == "ok" for kind, _ in results), results
     ticket = Ticket.objects.get()
     answers = {(response.status_code, response["Location"]) for _, response in results}
@@ -87,7 +64,7 @@ def test_five_copies_of_a_create_form_sent_at_once_make_one(tx, form):
         client = Client(raise_request_exception=False)
         client.force_login(who)
         clients.append(client)
-    results = run_together([lambda client=client: client.post(url, {**data, "submission": key}) for client in clients])
+    results = run_together(*[lambda client=client: client.post(url, {**data, "submission": key}) for client in clients])
     assert all(kind == "ok" for kind, _ in results), results
     assert made.count() == 1
     first = SubmissionKey.objects.get()
@@ -110,7 +87,7 @@ def test_five_confirms_of_one_import_at_once_import_once(tx, which):
         client = Client(raise_request_exception=False)
         client.force_login(tx.admin)
         clients.append(client)
-    results = run_together([lambda client=client: client.post(confirm) for client in clients])
+    results = run_together(*[lambda client=client: client.post(confirm) for client in clients])
     assert all(kind == "ok" for kind, _ in results), results
     assert sorted(response.status_code < 500 for _, response in results) == [True] * 5
     assert made.count() == 1
