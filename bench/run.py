@@ -46,8 +46,7 @@ ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
 # write_results keeps whatever follows this marker line in RESULTS.md (bench/load.py writes there).
 RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by bench/load.py -->"
 
-# Issue 14's targets, lower than before on purpose: the verbs use the public ORM, and only
-# the board, the city page and the ticket list are cached (readable code first).
+# Issue 14's targets: lower than before on purpose (public ORM, versioned fragments only).
 TARGETS = {
     "district board": (0.25, 12),
     "city overview": (0.20, 12),
