@@ -74,6 +74,7 @@ def _compute_scope(user: User) -> Scope:
         unit_ids=frozenset(unit_ids),
         street_ids=frozenset(street_ids),
         city_ids=frozenset(city_ids),
+        work_group_ids=frozenset(WorkGroup.objects.filter(members=user).values_list("id", flat=True)),
     )
 
 

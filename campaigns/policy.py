@@ -8,6 +8,7 @@ from their memberships) and the ticket; these functions only read them.
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
 from django.db.models import Q, TextChoices
@@ -25,22 +26,48 @@ class Role(TextChoices):
 
 class TicketState(TextChoices):
     REPORTED = "reported", _("待交办")
+    ASSIGNED = "assigned", _("待签收")
     RECTIFYING = "rectifying", _("整改中")
     SUBMITTED = "submitted", _("待核验")
+    ON_HOLD = "on_hold", _("挂账")
     CLOSED = "closed", _("已销号")
     VOIDED = "voided", _("已撤销")
 
 
-OPEN_STATES = (TicketState.REPORTED, TicketState.RECTIFYING, TicketState.SUBMITTED)
+OPEN_STATES = (
+    TicketState.REPORTED,
+    TicketState.ASSIGNED,
+    TicketState.RECTIFYING,
+    TicketState.SUBMITTED,
+    TicketState.ON_HOLD,
+)
+# The states whose deadline runs: a 挂账 ticket is open, but outside overdue until its date.
+CLOCK_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING, TicketState.SUBMITTED)
 
 
 class TicketAction(TextChoices):
     LOG = "log", _("登记问题")
     ASSIGN = "assign", _("交办")
+    SIGN = "sign", _("签收")
+    DECLINE = "decline", _("退单")
+    REASSIGN = "reassign", _("改派")
+    REQUEST_EXTENSION = "ext_request", _("申请延期")
+    APPROVE_EXTENSION = "ext_approve", _("同意延期")
+    REJECT_EXTENSION = "ext_reject", _("驳回延期")
+    HOLD = "hold", _("挂账")
+    RESUME = "resume", _("恢复整改")
+    URGE = "urge", _("催办")
+    ESCALATE = "escalate", _("逾期升级")
+    SUBMIT_PART = "submit_part", _("提交协办部分")
+    WAIVE_PART = "waive_part", _("免除协办部分")
     SUBMIT_FIX = "submit_fix", _("提交整改")
+    REVIEW = "review", _("复核")
     CLOSE_OUT = "close_out", _("核验销号")
     RETURN = "return", _("退回")
     REOPEN = "reopen", _("重新打开（反弹）")
+    RECHECK_KEPT = "recheck_kept", _("复查：保持")
+    RECHECK_RELAPSED = "recheck_relapse", _("复查：反弹")
+    SUPERVISE = "supervise", _("挂牌督办")
     VOID = "void", _("撤销")
 
 
@@ -55,15 +82,67 @@ class UnitLike(Protocol):
     street_id: int | None
 
 
+@dataclass(frozen=True)
+class ReviewLevel:
+    """One level of the 销号 chain: who verifies there (a role, or the members of a work group)."""
+
+    label: str | Promise
+    roles: frozenset[str] = frozenset({Role.SUPERVISOR, Role.ADMIN})
+    work_group_id: int | None = None
+    photo_required: bool = False
+
+
+# Nobody configured a chain: one level, the district's supervisors (创卫办销号).
+ONE_LEVEL = (ReviewLevel(label=_("创卫办销号")),)
+
+
+@dataclass(frozen=True)
+class ChainRules:
+    """What a campaign decided about its 交办 chain (campaigns.models.Campaign.chain_rules)."""
+
+    max_extensions: int = 2
+    review_levels: tuple[ReviewLevel, ...] = ONE_LEVEL
+
+
+DEFAULT_RULES = ChainRules()
+
+
 class TicketLike(Protocol):
     """What a rule reads of a ticket (a Ticket, or any object with these attributes)."""
 
     district_id: int
+    street_id: int
+    finder_group_id: int | None
     state: str
     fix_submitted_by_id: int | None
+    # Levels of the 销号 chain passed since the fix was last submitted, and who passed them.
+    review_level: int
+    reviewed_by: list[int]
+    extensions_used: int
+    # The deadline a unit asked for, while its 申请延期 waits for an answer.
+    extension_requested_until: date | None
+    supervised_at: datetime | None
 
     @property
     def responsible_unit(self) -> UnitLike | None: ...
+
+    @property
+    def chain_rules(self) -> ChainRules: ...
+
+    @property
+    def co_unit_ids(self) -> frozenset[int]:
+        """The 协办单位 of this ticket."""
+        ...
+
+    @property
+    def parts_outstanding(self) -> frozenset[int]:
+        """The 协办单位 whose part is neither submitted nor waived."""
+        ...
+
+    @property
+    def recheck_due(self) -> bool:
+        """A 复查 of this closed ticket is due (today or earlier) and not done."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +155,8 @@ class Scope:
     unit_ids: frozenset[int] = frozenset()
     street_ids: frozenset[int] = frozenset()
     city_ids: frozenset[int] = frozenset()
+    # Work groups this person belongs to (a level of the 销号 chain may be a work group).
+    work_group_ids: frozenset[int] = frozenset()
 
     def roles_in(self, district_id: int) -> frozenset[str]:
         return self.roles_by_district.get(district_id, frozenset())
@@ -126,52 +207,155 @@ class TransitionRefused(WorkflowError):
     """The act does not fit the ticket's state or lacks what it needs."""
 
 
+class Actor(TextChoices):
+    """Who does an act, beyond the role: the rule the buttons and the verbs share."""
+
+    MANAGERS = "managers"  # the district's supervisors and admins
+    UNIT = "unit"  # the responsible unit's people (managers may act for it where on_behalf)
+    CO_UNIT = "co_unit"  # the people of a 协办单位 whose part is still due
+    REVIEWER = "reviewer"  # the people of the 销号 chain's current level
+    RECHECKER = "rechecker"  # the ticket's finder group, its street's staff, or managers (复查)
+    SYSTEM = "system"  # the sweeps only (the escalation ladder): never a button
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
+    # None: the act leaves the state as it is (催办, 申请延期, 复核 below the last level …).
+    target: str | None
+    actor: str
     label: Promise
     style: str = "secondary"
+    # Managers may do a unit's act for it (a unit that phoned in its 签收).
+    on_behalf: bool = True
 
+
+_S = TicketState
+_WORKING = frozenset({_S.ASSIGNED, _S.RECTIFYING})
 
 ALLOWED_TRANSITIONS: dict[str, Transition] = {
-    TicketAction.ASSIGN: Transition(
-        frozenset({TicketState.REPORTED}), TicketState.RECTIFYING, MANAGER_ROLES, _("交办"), "primary"
+    TicketAction.ASSIGN: Transition(frozenset({_S.REPORTED}), _S.ASSIGNED, Actor.MANAGERS, _("交办"), "primary"),
+    TicketAction.SIGN: Transition(frozenset({_S.ASSIGNED}), _S.RECTIFYING, Actor.UNIT, _("签收"), "primary"),
+    TicketAction.DECLINE: Transition(_WORKING, _S.REPORTED, Actor.UNIT, _("退单"), "warning", on_behalf=False),
+    TicketAction.REASSIGN: Transition(_WORKING, _S.ASSIGNED, Actor.MANAGERS, _("改派"), "warning"),
+    TicketAction.REQUEST_EXTENSION: Transition(
+        frozenset({_S.RECTIFYING}), None, Actor.UNIT, _("申请延期"), on_behalf=False
     ),
-    TicketAction.SUBMIT_FIX: Transition(
-        frozenset({TicketState.RECTIFYING}), TicketState.SUBMITTED, WORKER_ROLES, _("提交整改"), "primary"
+    TicketAction.APPROVE_EXTENSION: Transition(
+        frozenset({_S.RECTIFYING}), None, Actor.MANAGERS, _("同意延期"), "primary"
     ),
-    TicketAction.CLOSE_OUT: Transition(
-        frozenset({TicketState.SUBMITTED}), TicketState.CLOSED, MANAGER_ROLES, _("核验销号"), "primary"
+    TicketAction.REJECT_EXTENSION: Transition(
+        frozenset({_S.RECTIFYING}), None, Actor.MANAGERS, _("驳回延期"), "warning"
     ),
-    TicketAction.RETURN: Transition(
-        frozenset({TicketState.SUBMITTED}), TicketState.RECTIFYING, MANAGER_ROLES, _("退回"), "warning"
-    ),
+    TicketAction.HOLD: Transition(_WORKING, _S.ON_HOLD, Actor.MANAGERS, _("挂账")),
+    TicketAction.RESUME: Transition(frozenset({_S.ON_HOLD}), _S.RECTIFYING, Actor.MANAGERS, _("恢复整改")),
+    TicketAction.URGE: Transition(_WORKING, None, Actor.MANAGERS, _("催办")),
+    TicketAction.ESCALATE: Transition(_WORKING, None, Actor.SYSTEM, _("逾期升级")),
+    TicketAction.SUBMIT_PART: Transition(_WORKING, None, Actor.CO_UNIT, _("提交协办部分"), "primary"),
+    TicketAction.WAIVE_PART: Transition(_WORKING, None, Actor.MANAGERS, _("免除协办部分")),
+    # A unit that fixes a ticket it never signed for has signed by fixing it (the verb records
+    # the 签收 first).
+    TicketAction.SUBMIT_FIX: Transition(_WORKING, _S.SUBMITTED, Actor.UNIT, _("提交整改"), "primary"),
+    TicketAction.REVIEW: Transition(frozenset({_S.SUBMITTED}), None, Actor.REVIEWER, _("复核"), "primary"),
+    TicketAction.CLOSE_OUT: Transition(frozenset({_S.SUBMITTED}), _S.CLOSED, Actor.REVIEWER, _("核验销号"), "primary"),
+    TicketAction.RETURN: Transition(frozenset({_S.SUBMITTED}), _S.RECTIFYING, Actor.REVIEWER, _("退回"), "warning"),
     TicketAction.REOPEN: Transition(
-        frozenset({TicketState.CLOSED}), TicketState.RECTIFYING, MANAGER_ROLES, _("重新打开（反弹）"), "warning"
+        frozenset({_S.CLOSED}), _S.RECTIFYING, Actor.MANAGERS, _("重新打开（反弹）"), "warning"
     ),
-    TicketAction.VOID: Transition(
-        frozenset({TicketState.REPORTED}), TicketState.VOIDED, MANAGER_ROLES, _("撤销"), "danger"
+    TicketAction.RECHECK_KEPT: Transition(frozenset({_S.CLOSED}), None, Actor.RECHECKER, _("复查：保持"), "primary"),
+    TicketAction.RECHECK_RELAPSED: Transition(
+        frozenset({_S.CLOSED}), _S.RECTIFYING, Actor.RECHECKER, _("复查：反弹"), "warning"
     ),
+    TicketAction.SUPERVISE: Transition(
+        _WORKING | {_S.REPORTED, _S.SUBMITTED, _S.ON_HOLD}, None, Actor.MANAGERS, _("挂牌督办"), "danger"
+    ),
+    TicketAction.VOID: Transition(frozenset({_S.REPORTED}), _S.VOIDED, Actor.MANAGERS, _("撤销"), "danger"),
 }
+
+
+def current_level(ticket: TicketLike) -> ReviewLevel:
+    """The level of the 销号 chain the submitted fix waits at."""
+    levels = ticket.chain_rules.review_levels
+    return levels[min(ticket.review_level, len(levels) - 1)]
+
+
+def is_last_level(ticket: TicketLike) -> bool:
+    return ticket.review_level >= len(ticket.chain_rules.review_levels) - 1
+
+
+def _at_level(level: ReviewLevel, ticket: TicketLike, scope: Scope) -> bool:
+    if level.work_group_id is not None:
+        return level.work_group_id in scope.work_group_ids
+    return scope.has_role(ticket.district_id, level.roles)
 
 
 def role_allows(action: str, ticket: TicketLike, scope: Scope) -> bool:
     """Whether this reach could ever do `action` to this ticket, whatever its state."""
     transition = ALLOWED_TRANSITIONS[action]
     roles = scope.roles_in(ticket.district_id)
-    if not roles & transition.roles:
-        return False
-    if action == TicketAction.SUBMIT_FIX and not roles & MANAGER_ROLES:
-        # Staff submit fixes only for the unit (or street) they belong to.
-        return scope.is_responsible_for(ticket.responsible_unit)
-    return True
+    if not roles & WORKER_ROLES:
+        return False  # leaders (领导) read; nobody outside the district acts
+    manager = bool(roles & MANAGER_ROLES)
+    match transition.actor:
+        case Actor.MANAGERS:
+            return manager
+        case Actor.UNIT:
+            return (manager and transition.on_behalf) or scope.is_responsible_for(ticket.responsible_unit)
+        case Actor.CO_UNIT:
+            return bool(scope.unit_ids & ticket.co_unit_ids)
+        case Actor.REVIEWER:
+            return _at_level(current_level(ticket), ticket, scope) if ticket.state == _S.SUBMITTED else manager
+        case Actor.RECHECKER:
+            return (
+                manager
+                or ticket.street_id in scope.street_ids
+                or (ticket.finder_group_id is not None and ticket.finder_group_id in scope.work_group_ids)
+            )
+    return False  # SYSTEM
 
 
-def _own_fix(action: str, ticket: TicketLike, user_id: int | None) -> bool:
-    # Four eyes: whoever submitted the fix may never strike it off themselves.
-    return action == TicketAction.CLOSE_OUT and ticket.fix_submitted_by_id == user_id
+def _blocker(action: str, ticket: TicketLike, scope: Scope, user_id: int | None) -> WorkflowError | None:
+    """What the ticket's own data forbids now, beyond role and state (four eyes, counts …)."""
+    match action:
+        case TicketAction.REVIEW | TicketAction.CLOSE_OUT | TicketAction.RETURN:
+            if action != TicketAction.RETURN and ticket.fix_submitted_by_id == user_id:
+                # Four eyes: whoever submitted the fix may never pass it themselves.
+                return ActionForbidden(gettext("提交整改的人不能核验销号自己的整改（双人核验）。"))
+            if action != TicketAction.RETURN and user_id in ticket.reviewed_by:
+                return ActionForbidden(gettext("您已在上一级复核过这次整改，同一人不能核验两次。"))
+            last = is_last_level(ticket)
+            if action == TicketAction.REVIEW and last:
+                return TransitionRefused(gettext("这是最后一级，请直接核验销号。"))
+            if action == TicketAction.CLOSE_OUT and not last:
+                return TransitionRefused(
+                    gettext("还需“%(level)s”复核，之后才能销号。") % {"level": current_level(ticket).label}
+                )
+        case TicketAction.REQUEST_EXTENSION:
+            if ticket.extension_requested_until is not None:
+                return TransitionRefused(gettext("已有一份延期申请在等待审批。"))
+            if ticket.extensions_used >= ticket.chain_rules.max_extensions:
+                return TransitionRefused(
+                    gettext("这张工单已延期 %(count)s 次，达到上限。") % {"count": ticket.extensions_used}
+                )
+        case TicketAction.APPROVE_EXTENSION | TicketAction.REJECT_EXTENSION:
+            if ticket.extension_requested_until is None:
+                return TransitionRefused(gettext("没有等待审批的延期申请。"))
+        case TicketAction.SUBMIT_PART:
+            if not scope.unit_ids & ticket.parts_outstanding:
+                return TransitionRefused(gettext("您单位的协办部分已提交或已免除。"))
+        case TicketAction.WAIVE_PART:
+            if not ticket.parts_outstanding:
+                return TransitionRefused(gettext("没有待提交的协办部分。"))
+        case TicketAction.SUBMIT_FIX:
+            if ticket.parts_outstanding:
+                return TransitionRefused(gettext("还有协办单位的部分未提交；提交后或督导免除后才能提交整改。"))
+        case TicketAction.RECHECK_KEPT | TicketAction.RECHECK_RELAPSED:
+            if not ticket.recheck_due:
+                return TransitionRefused(gettext("这张工单没有到期的复查。"))
+        case TicketAction.SUPERVISE:
+            if ticket.supervised_at is not None:
+                return TransitionRefused(gettext("这张工单已挂牌督办。"))
+    return None
 
 
 def refusal(action: str, ticket: TicketLike, scope: Scope, user_id: int | None) -> WorkflowError | None:
@@ -184,20 +368,16 @@ def refusal(action: str, ticket: TicketLike, scope: Scope, user_id: int | None) 
             gettext("工单当前状态为“%(state)s”，不能执行“%(action)s”。")
             % {"state": TicketState(ticket.state).label, "action": transition.label}
         )
-    if _own_fix(action, ticket, user_id):
-        return ActionForbidden(gettext("提交整改的人不能核验销号自己的整改（双人核验）。"))
-    return None
+    return _blocker(action, ticket, scope, user_id)
 
 
 def actions_for(ticket: TicketLike, scope: Scope, user_id: int | None) -> list[str]:
-    """The acts the person may do right now: drives the buttons on the ticket page.
-
-    The same rules as refusal(), without composing the messages nobody will read.
-    """
+    """The acts the person may do right now: drives the buttons on the ticket page."""
     return [
         action
         for action, transition in ALLOWED_TRANSITIONS.items()
         if ticket.state in transition.sources
+        and transition.actor != Actor.SYSTEM
         and role_allows(action, ticket, scope)
-        and not _own_fix(action, ticket, user_id)
+        and _blocker(action, ticket, scope, user_id) is None
     ]

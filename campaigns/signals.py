@@ -10,6 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from .models import (
     AssessmentArea,
     Campaign,
+    ClosingLevel,
     InspectionPoint,
     Membership,
     Notification,
@@ -73,6 +74,8 @@ def bump_choices_version(**kwargs: Any) -> None:
 def bump_choices_version_on_members(action: str, **kwargs: Any) -> None:
     if action.startswith("post_"):
         bump_choices_version()
+        # A work group may be a level of the 销号 chain: its members' reach changed too.
+        _bump(SCOPE_VERSION_KEY)
 
 
 def connect() -> None:
@@ -83,7 +86,7 @@ def connect() -> None:
     post_save.connect(forget_unread, sender=Notification, dispatch_uid="unread-save")
 
     # Reference data: choice lists, and what requests validate against (campaigns/reference.py).
-    for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup, InspectionPoint, Campaign):
+    for model in (OrgUnit, AssessmentArea, ProblemCategory, WorkGroup, InspectionPoint, Campaign, ClosingLevel):
         post_save.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-save")
         post_delete.connect(bump_choices_version, sender=model, dispatch_uid=f"choices-{model.__name__}-delete")
     # Who is in which finder group (a logged problem is credited to the reporter's group).

@@ -39,6 +39,7 @@ urlpatterns = [
     path("tickets/export.<str:fmt>", summaries.ticket_export, name="ticket-export"),
     path("tickets/<str:number>/", tickets.ticket_detail, name="ticket-detail"),
     path("tickets/<str:number>/assign/", tickets.ticket_assign, name="ticket-assign"),
+    path("tickets/<str:number>/sign/", tickets.ticket_sign, name="ticket-sign"),
     path("tickets/<str:number>/submit-fix/", tickets.ticket_submit_fix, name="ticket-submit-fix"),
     path("tickets/<str:number>/close-out/", tickets.ticket_close_out, name="ticket-close-out"),
     path("tickets/<str:number>/return/", tickets.ticket_return, name="ticket-return"),

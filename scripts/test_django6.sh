@@ -5,8 +5,12 @@
 set -eu
 VENV=${VENV6:-.venv-django6}
 python=""
-for candidate in python3.13 "$(pyenv root 2>/dev/null)/versions/3.13"*/bin/python "$HOME/.pyenv/versions/3.13"*/bin/python; do
-  if command -v "$candidate" >/dev/null 2>&1; then python=$(command -v "$candidate"); break; fi
+# A pyenv shim answers `command -v python3.13` even when 3.13 is not the selected version
+# and then fails to run, so each candidate has to actually start.
+for candidate in "$(pyenv root 2>/dev/null)/versions/3.13"*/bin/python "$HOME/.pyenv/versions/3.13"*/bin/python python3.13; do
+  if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+    python=$(command -v "$candidate"); break
+  fi
 done
 if [ -z "$python" ]; then
   echo "test-django6: skipped — this machine has no Python 3.13 (pyenv install 3.13 to run it)"

@@ -99,6 +99,7 @@ class Side:
     campaign: int
     area_code: str
     reported: str
+    assigned: str  # 待签收
     rectifying: str
     submitted: str
     closed: str
@@ -180,6 +181,7 @@ def build_side(d, users, client):
     """One of everything, made the way the ledger makes it (workflow verbs, services, views)."""
     today = timezone.localdate()
     reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
+    assigned = d.assigned(signed=False)
     summary = summary_generate(summary_request(district=d.unit, month=today.replace(day=1), actor=d.admin))
     client.force_login(d.admin)
     response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {"submission": form_key()})
@@ -262,12 +264,13 @@ def build_side(d, users, client):
         get_user_model(): d.staff.pk,
         Group: Group.objects.create(name=f"{d.unit.code}-组").pk,
     }
-    numbers = (reported.number, rectifying.number, submitted.number, closed.number)
+    numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number)
     return Side(
         code=d.unit.code,
         campaign=d.campaign.pk,
         area_code=d.area.code,
         reported=reported.number,
+        assigned=assigned.number,
         rectifying=rectifying.number,
         submitted=submitted.number,
         closed=closed.number,

@@ -141,15 +141,19 @@ class District:
         params.update(kwargs)
         return workflow.ticket_log(**params)
 
-    def assigned(self, unit=None, deadline=None, **kwargs):
+    def assigned(self, unit=None, deadline=None, signed=True, **kwargs):
+        """A ticket handed to a unit; signed for (整改中) unless `signed=False` (待签收)."""
         ticket = self.log(**kwargs)
-        return workflow.ticket_assign(
+        ticket = workflow.ticket_assign(
             ticket=ticket,
             actor=self.supervisor,
             unit=unit or self.department,
             person="张三",
             deadline=deadline or timezone.localdate() + datetime.timedelta(days=3),
         )
+        if signed:
+            ticket = workflow.ticket_sign(ticket=ticket, actor=self.supervisor, note="电话签收")
+        return ticket
 
     def submitted(self, by=None, **kwargs):
         ticket = self.assigned(**kwargs)

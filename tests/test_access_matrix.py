@@ -208,6 +208,7 @@ RULES = {
     ),
     "campaigns:ticket-detail": page(EVERYONE, number="reported"),
     "campaigns:ticket-assign": action(MANAGERS, 400, number="reported"),
+    "campaigns:ticket-sign": action(FIXERS, 302, number="assigned"),  # the note is optional
     "campaigns:ticket-submit-fix": action(FIXERS, 400, number="rectifying"),
     "campaigns:ticket-close-out": action(MANAGERS, 302, number="submitted"),  # the note is optional
     "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),

@@ -172,7 +172,7 @@ class TestTicketLink:
             },
         )
         ticket.refresh_from_db()
-        assert ticket.state == TicketState.RECTIFYING and ticket.checklist_item == item
+        assert ticket.state == TicketState.ASSIGNED and ticket.checklist_item == item
 
     def test_log_form_refuses_a_mismatched_task(self, client, tx):
         item = item_for(tx, area=tx.area2, code="8.1")

@@ -191,7 +191,7 @@ class TestKeptExamples:
         response = client.post(reverse("campaigns:ticket-assign", args=[ticket.number]), post)
         assert response.status_code == 302
         ticket.refresh_from_db()
-        assert ticket.responsible_unit_id == tx.street.pk and ticket.state == "rectifying"
+        assert ticket.responsible_unit_id == tx.street.pk and ticket.state == "assigned"
 
 
 class TestOtherForms:

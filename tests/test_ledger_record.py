@@ -32,10 +32,10 @@ def test_every_event_links_to_the_one_before(tx):
     ticket = full_loop(tx)
     tx.log()
     hashes = list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("chain_hash", flat=True))
-    assert len(hashes) == 6 and all(len(h) == 64 for h in hashes) and len(set(hashes)) == 6
+    assert len(hashes) == 7 and all(len(h) == 64 for h in hashes) and len(set(hashes)) == 7
     checked, broken = ledger_verify(tx.unit)
     assert broken is None
-    assert checked == TicketEvent.objects.filter(ticket__district=tx.unit).count() == 7
+    assert checked == TicketEvent.objects.filter(ticket__district=tx.unit).count() == 8
 
 
 def test_an_edited_note_is_found_and_named(tx):
@@ -70,7 +70,7 @@ def test_the_command_reports_intact_districts(tx, td, capsys):
     td.log()
     call_command("verify_ledger")
     out = capsys.readouterr().out
-    assert "TX: 6 events, every chain intact." in out and "TD: 1 events" in out
+    assert "TX: 7 events, every chain intact." in out and "TD: 1 events" in out
 
 
 def test_one_district_is_checked_alone(tx, td):

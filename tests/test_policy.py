@@ -24,8 +24,25 @@ street_staffer = Scope(
 )
 
 
-def ticket(state, unit=None, submitted_by=None, district=DISTRICT):
-    return SimpleNamespace(district_id=district, state=state, responsible_unit=unit, fix_submitted_by_id=submitted_by)
+def ticket(state, unit=None, submitted_by=None, district=DISTRICT, **more):
+    facts = {
+        "district_id": district,
+        "street_id": STREET,
+        "finder_group_id": None,
+        "state": state,
+        "responsible_unit": unit,
+        "fix_submitted_by_id": submitted_by,
+        "review_level": 0,
+        "reviewed_by": [],
+        "extensions_used": 0,
+        "extension_requested_until": None,
+        "supervised_at": None,
+        "chain_rules": policy.DEFAULT_RULES,
+        "co_unit_ids": frozenset(),
+        "parts_outstanding": frozenset(),
+        "recheck_due": False,
+    }
+    return SimpleNamespace(**(facts | more))
 
 
 def unit(pk, street=None):
@@ -33,8 +50,12 @@ def unit(pk, street=None):
 
 
 def test_the_buttons_follow_the_state_and_the_role():
-    assert policy.actions_for(ticket(TicketState.REPORTED), supervisor, 7) == [A.ASSIGN, A.VOID]
-    assert policy.actions_for(ticket(TicketState.SUBMITTED, submitted_by=8), supervisor, 7) == [A.CLOSE_OUT, A.RETURN]
+    assert policy.actions_for(ticket(TicketState.REPORTED), supervisor, 7) == [A.ASSIGN, A.SUPERVISE, A.VOID]
+    assert policy.actions_for(ticket(TicketState.SUBMITTED, submitted_by=8), supervisor, 7) == [
+        A.CLOSE_OUT,
+        A.RETURN,
+        A.SUPERVISE,
+    ]
     assert policy.actions_for(ticket(TicketState.CLOSED), supervisor, 7) == [A.REOPEN]
     assert policy.actions_for(ticket(TicketState.VOIDED), supervisor, 7) == []
     assert policy.actions_for(ticket(TicketState.SUBMITTED), leader, 9) == []

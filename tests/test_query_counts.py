@@ -206,10 +206,11 @@ def test_the_close_out_post_costs_a_fixed_handful_of_queries(client, tx, django_
     client.force_login(tx.supervisor2)
     client.get(reverse("campaigns:my-tasks"))  # session and scope warm, as every later request
     client.post(reverse("campaigns:ticket-close-out", args=[tickets[0].number]), {"note": ""})
-    # user, the locked read (the chain head with it), the ticket's update, the event, the
-    # outbox row, the two tally cells the ticket moves between, the audit row (and the
-    # savepoint around them that this test's own transaction makes of the act's)
-    with django_assert_max_num_queries(10):
+    # user, the locked read (the chain head and the campaign with it), the campaign's 销号
+    # levels, the ticket's update, the event, the outbox row, the two tally cells the ticket
+    # moves between, the audit row (and the savepoint around them that this test's own
+    # transaction makes of the act's)
+    with django_assert_max_num_queries(11):
         response = client.post(reverse("campaigns:ticket-close-out", args=[tickets[1].number]), {"note": "核验通过"})
     assert response.status_code == 302
     assert Ticket.objects.get(pk=tickets[1].pk).state == TicketState.CLOSED

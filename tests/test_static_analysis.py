@@ -114,7 +114,7 @@ def test_policy_takes_only_values_from_django_db():
 TYPED = (
     "campaigns/policy.py",
     "campaigns/access.py",
-    "campaigns/workflow.py",
+    "campaigns/workflow",
     "campaigns/selectors",
     "campaigns/services",
     "campaigns/workdays.py",

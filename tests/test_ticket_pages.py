@@ -58,7 +58,7 @@ class TestLogPage:
             },
         )
         ticket = Ticket.objects.get()
-        assert ticket.state == TicketState.RECTIFYING and ticket.deadline == deadline
+        assert ticket.state == TicketState.ASSIGNED and ticket.deadline == deadline
 
     def test_typed_place_needs_a_street(self, client, tx):
         client.force_login(tx.staff)
@@ -137,7 +137,7 @@ class TestTicketPage:
         response = client.get(reverse("campaigns:ticket-detail", args=[ticket.number]))
         html = response.content.decode()
         assert len(response.context["before_photos"]) == 1 and len(response.context["after_photos"]) == 1
-        assert [e.action for e in response.context["events"]] == ["log", "assign", "submit_fix"]
+        assert [e.action for e in response.context["events"]] == ["log", "assign", "sign", "submit_fix"]
         assert "已清理完毕" in html
         assert reverse("campaigns:ticket-close-out", args=[ticket.number]) in html
         assert reverse("campaigns:ticket-assign", args=[ticket.number]) not in html
@@ -209,7 +209,7 @@ class TestTicketPage:
         )
         assert response.status_code == 302
         ticket.refresh_from_db()
-        assert ticket.state == TicketState.RECTIFYING and ticket.responsible_person == "王五"
+        assert ticket.state == TicketState.ASSIGNED and ticket.responsible_person == "王五"
 
     def test_submit_fix_through_the_page_needs_a_photo(self, client, tx):
         ticket = tx.assigned()

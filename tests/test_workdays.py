@@ -55,7 +55,7 @@ def test_assigning_in_working_days(client, tx):
     )
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert ticket.state == TicketState.RECTIFYING and ticket.deadline == D(2026, 10, 10)
+    assert ticket.state == TicketState.ASSIGNED and ticket.deadline == D(2026, 10, 10)
 
 
 def test_assign_needs_a_date_or_working_days(client, tx):

@@ -37,13 +37,25 @@ class TestLog:
         assert events(ticket) == [(A.LOG, "", TicketState.REPORTED)]
         assert list(ticket.photos.values_list("kind", flat=True)) == [PhotoKind.BEFORE]
 
-    def test_logging_straight_into_rectifying(self, tx):
+    def test_a_street_staffer_logs_straight_to_a_department_which_must_sign(self, tx):
         ticket = tx.log(assignment={"unit": tx.department, "person": "李四", "deadline": TOMORROW})
-        assert ticket.state == TicketState.RECTIFYING
+        assert ticket.state == TicketState.ASSIGNED
         assert ticket.responsible_unit == tx.department and ticket.deadline == TOMORROW
+        assert ticket.sign_due_at is not None and ticket.signed_at is None
         assert events(ticket) == [
             (A.LOG, "", TicketState.REPORTED),
-            (A.ASSIGN, TicketState.REPORTED, TicketState.RECTIFYING),
+            (A.ASSIGN, TicketState.REPORTED, TicketState.ASSIGNED),
+        ]
+
+    def test_a_unit_logging_to_itself_signs_implicitly(self, tx):
+        ticket = tx.log(
+            actor=tx.unit_liaison, assignment={"unit": tx.department, "person": "李四", "deadline": TOMORROW}
+        )
+        assert ticket.state == TicketState.RECTIFYING and ticket.signed_at is not None
+        assert events(ticket) == [
+            (A.LOG, "", TicketState.REPORTED),
+            (A.ASSIGN, TicketState.REPORTED, TicketState.ASSIGNED),
+            (A.SIGN, TicketState.ASSIGNED, TicketState.RECTIFYING),
         ]
 
     @pytest.mark.parametrize("who", ["leader"])
@@ -87,7 +99,7 @@ class TestAssign:
             deadline=TOMORROW,
             work_group=tx.work_line,
         )
-        assert ticket.state == TicketState.RECTIFYING
+        assert ticket.state == TicketState.ASSIGNED
         assert ticket.assigned_at is not None and ticket.work_group == tx.work_line
         event = ticket.events.get(action=A.ASSIGN)
         assert event.details["unit"] == tx.department.name
@@ -146,7 +158,7 @@ class TestSubmitFix:
             workflow.ticket_submit_fix(
                 ticket=ticket, actor=tx.unit_liaison, note="x", photos=[pending_photo(tx.unit_liaison, PhotoKind.AFTER)]
             )
-        assert unchanged(ticket, TicketState.RECTIFYING, 2)
+        assert unchanged(ticket, TicketState.RECTIFYING, 3)
 
     def test_leader_may_not_submit(self, tx):
         ticket = tx.assigned()
@@ -157,7 +169,7 @@ class TestSubmitFix:
         ticket = tx.assigned()
         with pytest.raises(TransitionRefused, match="整改后照片"):
             workflow.ticket_submit_fix(ticket=ticket, actor=tx.unit_liaison, note="已整改", photos=[])
-        assert unchanged(ticket, TicketState.RECTIFYING, 2)
+        assert unchanged(ticket, TicketState.RECTIFYING, 3)
 
     def test_note_is_required_and_photo_stays_unclaimed(self, tx):
         ticket = tx.assigned()
@@ -166,7 +178,7 @@ class TestSubmitFix:
             workflow.ticket_submit_fix(ticket=ticket, actor=tx.unit_liaison, note="  ", photos=[photo])
         photo.refresh_from_db()
         assert photo.ticket_id is None
-        assert unchanged(ticket, TicketState.RECTIFYING, 2)
+        assert unchanged(ticket, TicketState.RECTIFYING, 3)
 
     def test_cannot_submit_before_assignment(self, tx):
         ticket = tx.log()
@@ -187,7 +199,7 @@ class TestCloseOut:
         ticket = tx.submitted(by=tx.supervisor)
         with pytest.raises(ActionForbidden, match="双人核验"):
             workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor)
-        assert unchanged(ticket, TicketState.SUBMITTED, 3)
+        assert unchanged(ticket, TicketState.SUBMITTED, 4)
         assert A.CLOSE_OUT not in workflow.actions_for(ticket, tx.supervisor)
         ticket = workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2)
         assert ticket.state == TicketState.CLOSED
@@ -207,13 +219,13 @@ class TestCloseOut:
         ticket = tx.submitted()
         with pytest.raises(ActionForbidden):
             workflow.ticket_close_out(ticket=ticket, actor=getattr(tx, who))
-        assert unchanged(ticket, TicketState.SUBMITTED, 3)
+        assert unchanged(ticket, TicketState.SUBMITTED, 4)
 
     def test_cannot_close_what_was_not_submitted(self, tx):
         ticket = tx.assigned()
         with pytest.raises(TransitionRefused, match="整改中"):
             workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor)
-        assert unchanged(ticket, TicketState.RECTIFYING, 2)
+        assert unchanged(ticket, TicketState.RECTIFYING, 3)
 
     def test_closing_twice_is_refused(self, tx):
         ticket = tx.closed()
@@ -227,7 +239,7 @@ class TestReturn:
         ticket = tx.submitted()
         with pytest.raises(TransitionRefused, match="原因"):
             workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="")
-        assert unchanged(ticket, TicketState.SUBMITTED, 3)
+        assert unchanged(ticket, TicketState.SUBMITTED, 4)
         new_deadline = timezone.localdate() + datetime.timedelta(days=2)
         ticket = workflow.ticket_return(ticket=ticket, actor=tx.supervisor, reason="照片不清楚", deadline=new_deadline)
         assert ticket.state == TicketState.RECTIFYING
@@ -258,7 +270,7 @@ class TestReopen:
             workflow.ticket_reopen(ticket=ticket, actor=tx.supervisor, reason=" ", deadline=TOMORROW)
         with pytest.raises(TransitionRefused, match="时限"):
             workflow.ticket_reopen(ticket=ticket, actor=tx.supervisor, reason="反弹", deadline=None)
-        assert unchanged(ticket, TicketState.CLOSED, 4)
+        assert unchanged(ticket, TicketState.CLOSED, 5)
 
     def test_only_closed_tickets_reopen(self, tx):
         ticket = tx.submitted()
@@ -303,24 +315,32 @@ EXPECTED_ACTIONS = {
     "reported": {
         "staff": set(),
         "unit_liaison": set(),
-        "supervisor": {A.ASSIGN, A.VOID},
-        "admin": {A.ASSIGN, A.VOID},
+        "supervisor": {A.ASSIGN, A.VOID, A.SUPERVISE},
+        "admin": {A.ASSIGN, A.VOID, A.SUPERVISE},
+        "leader": set(),
+    },
+    "assigned": {
+        "staff": set(),
+        "unit_liaison": {A.SIGN, A.DECLINE, A.SUBMIT_FIX},
+        "supervisor": {A.SIGN, A.REASSIGN, A.HOLD, A.URGE, A.SUBMIT_FIX, A.SUPERVISE},
+        "admin": {A.SIGN, A.REASSIGN, A.HOLD, A.URGE, A.SUBMIT_FIX, A.SUPERVISE},
         "leader": set(),
     },
     "rectifying": {
         "staff": set(),
-        "unit_liaison": {A.SUBMIT_FIX},
-        "supervisor": {A.SUBMIT_FIX},
-        "admin": {A.SUBMIT_FIX},
+        "unit_liaison": {A.SUBMIT_FIX, A.DECLINE, A.REQUEST_EXTENSION},
+        "supervisor": {A.SUBMIT_FIX, A.REASSIGN, A.HOLD, A.URGE, A.SUPERVISE},
+        "admin": {A.SUBMIT_FIX, A.REASSIGN, A.HOLD, A.URGE, A.SUPERVISE},
         "leader": set(),
     },
     "submitted": {
         "staff": set(),
         "unit_liaison": set(),
-        "supervisor": {A.CLOSE_OUT, A.RETURN},
-        "admin": {A.CLOSE_OUT, A.RETURN},
+        "supervisor": {A.CLOSE_OUT, A.RETURN, A.SUPERVISE},
+        "admin": {A.CLOSE_OUT, A.RETURN, A.SUPERVISE},
         "leader": set(),
     },
+    # No 复查 is due yet: only a supervisor's 重新打开.
     "closed": {
         "staff": set(),
         "unit_liaison": set(),
@@ -333,7 +353,13 @@ EXPECTED_ACTIONS = {
 
 @pytest.mark.parametrize("state", list(EXPECTED_ACTIONS))
 def test_available_actions_per_state_and_role(tx, td, state):
-    ticket = {"reported": tx.log, "rectifying": tx.assigned, "submitted": tx.submitted, "closed": tx.closed}[state]()
+    ticket = {
+        "reported": tx.log,
+        "assigned": lambda: tx.assigned(signed=False),
+        "rectifying": tx.assigned,
+        "submitted": tx.submitted,
+        "closed": tx.closed,
+    }[state]()
     for who, expected in EXPECTED_ACTIONS[state].items():
         assert set(workflow.actions_for(ticket, getattr(tx, who))) == expected, who
     # An outsider from another district can do nothing at all.
@@ -373,6 +399,7 @@ def test_full_loop_timeline(tx):
     assert [e[0] for e in events(ticket)] == [
         A.LOG,
         A.ASSIGN,
+        A.SIGN,
         A.SUBMIT_FIX,
         A.RETURN,
         A.SUBMIT_FIX,

@@ -64,6 +64,8 @@ class PhotoFormMixin:
 
     photo_kind = PhotoKind.BEFORE
     photos_required_message = _("请至少上传一张照片。")
+    # An act's form built with the acting person (campaigns/forms/acts.py).
+    needs_user = True
 
     def _init_photos(self, user):
         self.user = user
@@ -242,6 +244,8 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
 
 
 class TicketAssignForm(forms.Form):
+    needs_ticket = True  # the units, deadline and task offered come from the ticket
+
     responsible_unit = GroupedModelChoiceField(
         queryset=OrgUnit.objects.none(),
         label=_("责任单位"),
@@ -363,6 +367,16 @@ class TicketReopenForm(forms.Form):
         if deadline < timezone.localdate():
             raise ValidationError(_("整改时限不能早于今天。"))
         return deadline
+
+
+class TicketSignForm(forms.Form):
+    note = forms.CharField(
+        label=_("签收说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("督导代单位签收时，写明电话确认的人。"),
+    )
 
 
 class TicketVoidForm(forms.Form):

@@ -4,12 +4,14 @@ from .campaign import (
     Campaign,
     CampaignKind,
     CampaignStatus,
+    ClosingLevel,
     InspectionPoint,
     PointType,
     ProblemCategory,
     WorkGroup,
     WorkGroupKind,
 )
+from .chain import Recheck, RecheckResult, Supervision, TicketCoUnit
 from .checklist import (
     EVIDENCE_EXTENSIONS,
     ChecklistEvidence,
@@ -39,6 +41,7 @@ from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHisto
 from .setup import SetupImport, SetupImportKind
 from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
+    CLOCK_STATES,
     OPEN_STATES,
     LedgerSequence,
     PhotoKind,
@@ -51,6 +54,12 @@ from .ticket import (
 )
 
 __all__ = [
+    "ClosingLevel",
+    "Recheck",
+    "RecheckResult",
+    "Supervision",
+    "TicketCoUnit",
+    "CLOCK_STATES",
     "HolidayDay",
     "HolidayDayKind",
     "HolidayImport",

@@ -4,9 +4,34 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.policy import ONE_LEVEL, ChainRules, ReviewLevel, Role
+
 from .org import OrgUnit, UnitKind
+
+
+def parse_day_list(text: str) -> list[int]:
+    """ "1, 3,7" → [1, 3, 7]: the day lists a campaign keeps (ladder, 复查)."""
+    return sorted({int(part) for part in text.replace("，", ",").split(",") if part.strip()})
+
+
+def validate_day_list(text: str) -> None:
+    try:
+        days = parse_day_list(text)
+    except ValueError:
+        raise ValidationError(_("请填写用逗号分隔的天数，例如 1,3,7。")) from None
+    if any(day < 1 or day > 365 for day in days):
+        raise ValidationError(_("天数应在 1 到 365 之间。"))
+
+
+# 日常处置率×30 + 按期处置率×20 + (1−返工率)×20 + (1−超期待处置率)×20 + (1−延期率)×10
+DEFAULT_KPI_WEIGHTS = {"closure": 30, "on_time": 20, "rework": 20, "overdue_open": 20, "extension": 10}
+
+
+def default_kpi_weights() -> dict[str, int]:
+    return dict(DEFAULT_KPI_WEIGHTS)
 
 
 class CampaignKind(models.TextChoices):
@@ -53,6 +78,35 @@ class Campaign(models.Model):
     light_closure_yellow = models.PositiveSmallIntegerField(
         _("销号率黄灯（%）"), default=70, help_text=_("销号率不低于这个数时亮黄灯，更低亮红灯。")
     )
+    # The 交办 chain (issue 15): how long a unit has to 签收, how often it may 延期, when an
+    # overdue ticket climbs the ladder, when a closed one is 复查'd, when a point is chronic.
+    sign_within_days = models.PositiveSmallIntegerField(
+        _("签收时限（工作日）"), default=1, help_text=_("交办后责任单位须在这么多个工作日内签收。")
+    )
+    max_extensions = models.PositiveSmallIntegerField(
+        _("延期次数上限"), default=2, help_text=_("每张工单最多可同意延期的次数。")
+    )
+    escalation_days = models.CharField(
+        _("逾期升级（工作日）"),
+        max_length=40,
+        default="1,3,7",
+        validators=[validate_day_list],
+        help_text=_("逾期第几个工作日：催办责任单位、告知单位负责人、亮黄牌，用逗号分隔。"),
+    )
+    recheck_days = models.CharField(
+        _("复查（销号后天数）"),
+        max_length=40,
+        default="7,15,30",
+        validators=[validate_day_list],
+        help_text=_("销号后第几天安排复查，用逗号分隔；留空不复查。"),
+        blank=True,
+    )
+    relapse_limit = models.PositiveSmallIntegerField(
+        _("反弹几次提议挂牌督办"), default=2, help_text=_("同一点位在下面的天数内反弹达到这个次数，提议挂牌督办。")
+    )
+    relapse_window_days = models.PositiveSmallIntegerField(_("反弹统计天数"), default=90)
+    # 综合排名 weights (percent points per KPI); the default is one district's published rule.
+    kpi_weights = models.JSONField(_("综合排名权重"), default=default_kpi_weights, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CampaignQuerySet.as_manager()
@@ -75,6 +129,21 @@ class Campaign(models.Model):
             raise ValidationError({"light_overdue_red": _("红灯的逾期件数不能少于黄灯。")})
         if self.light_closure_yellow > self.light_closure_green:
             raise ValidationError({"light_closure_yellow": _("黄灯的销号率不能高于绿灯。")})
+
+    @property
+    def escalation_ladder(self) -> list[int]:
+        """Working days overdue for each step: 催办 the unit, tell its head, 黄牌."""
+        return parse_day_list(self.escalation_days)
+
+    @property
+    def recheck_offsets(self) -> list[int]:
+        return parse_day_list(self.recheck_days)
+
+    @cached_property
+    def chain_rules(self) -> ChainRules:
+        """The campaign's 交办 chain as policy reads it (one query for the 销号 levels)."""
+        levels = tuple(level.as_rule() for level in self.closing_levels.all())
+        return ChainRules(max_extensions=self.max_extensions, review_levels=levels or ONE_LEVEL)
 
     @property
     def days_to_inspection(self):
@@ -251,3 +320,51 @@ class WorkGroup(models.Model):
         if self.leader_id:
             return self.leader.get_full_name() or self.leader.get_username()
         return self.leader_name
+
+
+class ClosingLevel(models.Model):
+    """One level of a campaign's 销号 chain (e.g. 街道自查 → 专班复核 → 创卫办销号), in order.
+
+    A campaign without levels closes in one step by its supervisors. A level is verified by a
+    role of the district or by the members of one work group.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="closing_levels"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    name = models.CharField(_("名称"), max_length=40, help_text=_("例如：街道自查、专班复核、创卫办销号。"))
+    role = models.CharField(
+        _("核验角色"), max_length=16, choices=Role.choices, blank=True, help_text=_("由本区这个角色的人核验。")
+    )
+    work_group = models.ForeignKey(
+        WorkGroup,
+        verbose_name=_("核验工作组"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("由这个工作组的成员核验（优先于角色）。"),
+    )
+    photo_required = models.BooleanField(_("须现场核验照片"), default=False)
+
+    class Meta:
+        verbose_name = _("销号层级")
+        verbose_name_plural = _("销号层级")
+        ordering = ["campaign", "order"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "order"], name="unique_closing_level")]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
+
+    def clean(self):
+        if not self.role and not self.work_group_id:
+            raise ValidationError(_("请选择核验角色或核验工作组。"))
+        if self.work_group_id and self.campaign_id and self.work_group.campaign_id != self.campaign_id:
+            raise ValidationError({"work_group": _("工作组必须属于同一活动。")})
+
+    def as_rule(self) -> ReviewLevel:
+        roles = frozenset({self.role}) if self.role else frozenset()
+        return ReviewLevel(
+            label=self.name, roles=roles, work_group_id=self.work_group_id, photo_required=self.photo_required
+        )

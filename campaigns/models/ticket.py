@@ -8,9 +8,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.policy import OPEN_STATES, Scope, TicketAction, TicketState
+from campaigns.policy import CLOCK_STATES, OPEN_STATES, ChainRules, Scope, TicketAction, TicketState
 
 from .campaign import AssessmentArea, Campaign, InspectionPoint, ProblemCategory, WorkGroup
 from .org import OrgUnit
@@ -38,8 +39,13 @@ class TicketQuerySet(models.QuerySet):
         )
 
     def overdue(self, today=None):
-        """Overdue is not a state: any open ticket whose deadline has passed."""
-        return self.open().filter(deadline__lt=today or timezone.localdate())
+        """Overdue is not a state: any ticket on the clock whose deadline has passed (a 挂账
+        ticket is open but off the clock)."""
+        return self.filter(state__in=CLOCK_STATES, deadline__lt=today or timezone.localdate())
+
+    def sign_late(self, now=None):
+        """超时未签收: 待签收 past the 签收时限."""
+        return self.filter(state=TicketState.ASSIGNED, sign_due_at__lt=now or timezone.now())
 
 
 class Ticket(models.Model):
@@ -136,6 +142,24 @@ class Ticket(models.Model):
     )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
+
+    # The 交办 chain (issue 15).
+    sign_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    extensions_used = models.PositiveSmallIntegerField(_("已延期次数"), default=0)
+    # Set while a 申请延期 waits for its answer: the deadline the unit asked for.
+    extension_requested_until = models.DateField(_("申请延期至"), null=True, blank=True)
+    hold_until = models.DateField(_("挂账计划恢复日期"), null=True, blank=True)
+    # Steps of the overdue ladder already taken (each at most once): 1 催办, 2 告知负责人, 3 黄牌.
+    escalation_step = models.PositiveSmallIntegerField(_("逾期升级步数"), default=0)
+    yellow_card_at = models.DateTimeField(_("黄牌时间"), null=True, blank=True)
+    supervised_at = models.DateTimeField(_("挂牌督办时间"), null=True, blank=True)
+    # Levels of the 销号 chain passed since the fix was last submitted, and by whom (nobody
+    # verifies twice); both start again at every 提交整改.
+    # How many 协办单位 the ticket has: most have none, and then nobody reads their parts.
+    co_units_count = models.PositiveSmallIntegerField(_("协办单位数"), default=0)
+    review_level = models.PositiveSmallIntegerField(_("已复核层级"), default=0)
+    reviewed_by = models.JSONField(_("本轮复核人"), default=list, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = TicketQuerySet.as_manager()
@@ -158,6 +182,9 @@ class Ticket(models.Model):
             models.Index(fields=["finder_group", "state"], name="ticket_finder_group_state"),
             models.Index(fields=["reported_by", "-reported_at"], name="ticket_reporter"),
             models.Index(fields=["checklist_item", "state"], name="ticket_checklist_state"),
+            # 超时未签收: assigned tickets past their 签收时限, per district.
+            models.Index(fields=["district", "state", "sign_due_at"], name="ticket_sign_due"),
+            models.Index(fields=["district", "state", "hold_until"], name="ticket_hold_until"),
         ]
 
     # Not a column: the newest link of the ticket's event chain, on a ticket the workflow has
@@ -176,7 +203,34 @@ class Ticket(models.Model):
 
     @property
     def is_overdue(self):
-        return self.is_open and self.deadline is not None and self.deadline < timezone.localdate()
+        return self.state in CLOCK_STATES and self.deadline is not None and self.deadline < timezone.localdate()
+
+    @property
+    def is_sign_late(self):
+        """超时未签收: still 待签收 after its 签收时限."""
+        return self.state == TicketState.ASSIGNED and self.sign_due_at is not None and self.sign_due_at < timezone.now()
+
+    @property
+    def chain_rules(self) -> ChainRules:
+        return self.campaign.chain_rules
+
+    @property
+    def co_unit_ids(self) -> frozenset[int]:
+        if not self.co_units_count:
+            return frozenset()
+        return frozenset(part.unit_id for part in self.co_unit_parts.all())
+
+    @cached_property
+    def recheck_due(self) -> bool:
+        if self.state != TicketState.CLOSED:
+            return False
+        return self.rechecks.filter(result="", cancelled=False, due_on__lte=timezone.localdate()).exists()
+
+    @property
+    def parts_outstanding(self) -> frozenset[int]:
+        if not self.co_units_count:
+            return frozenset()
+        return frozenset(part.unit_id for part in self.co_unit_parts.all() if part.is_outstanding)
 
     @property
     def row_photo(self):
@@ -303,6 +357,10 @@ def event_hash(previous: str, event) -> str:
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("整改前")
     AFTER = "after", _("整改后")
+    PART = "part", _("协办")
+    REVIEW = "review", _("现场核验")
+    RECHECK = "recheck", _("复查")
+    EVIDENCE = "evidence", _("延期/挂账依据")
 
 
 def photo_upload_to(instance, filename):

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns.models import (
+    CLOCK_STATES,
     OPEN_STATES,
     AssessmentArea,
     Campaign,
@@ -203,7 +204,7 @@ def board_build(district: OrgUnit) -> Board:
             elif state == TicketState.CLOSED:
                 row.closed += count
     for street_id, unit_id, area_id, count in (
-        tickets.filter(state__in=OPEN_STATES, deadline__lt=today)
+        tickets.filter(state__in=CLOCK_STATES, deadline__lt=today)
         .values("street_id", "responsible_unit_id", "area_id")
         .annotate(n=Count("id"))
         .values_list("street_id", "responsible_unit_id", "area_id", "n")

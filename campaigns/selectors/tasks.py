@@ -74,12 +74,15 @@ def my_tasks(user: User) -> list[TaskList]:
             units = set(scope.unit_ids) | set(
                 OrgUnit.objects.filter(street_id__in=scope.street_ids).values_list("id", flat=True)
             )
-            return _tally(TicketState.RECTIFYING, unit__in=units)
+            return _tally(TicketState.RECTIFYING, unit__in=units) + _tally(TicketState.ASSIGNED, unit__in=units)
 
+        # 待签收 and 整改中 together, overdue first: a unit's list of what it has to do.
         add(
             "fix",
-            _("待整改"),
-            _overdue_first(base.filter(scope.responsible_q(), state=TicketState.RECTIFYING)),
+            _("待签收/待整改"),
+            _overdue_first(
+                base.filter(scope.responsible_q(), state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING))
+            ),
             "state=rectifying&mine=on&sort=deadline",
             fix_total,
         )

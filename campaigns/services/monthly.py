@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from campaigns.models import (
+    CLOCK_STATES,
     OPEN_STATES,
     Campaign,
     CampaignStatus,
@@ -167,7 +168,7 @@ def summary_figures(
         found=Count("id"),
         closed=Count("id", filter=Q(state=TicketState.CLOSED)),
         open=Count("id", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+        overdue=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
     )
     voided = month_tickets.filter(state=TicketState.VOIDED).count()
     event_counts = dict(
@@ -184,7 +185,7 @@ def summary_figures(
         median = median_days(closed_in_month.annotate(took=time_to_close()).values_list("took", flat=True))
     district_now = all_tickets.aggregate(
         open=Count("id", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+        overdue=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
     )
     headline: Headline = {
         "found": counts["found"],
@@ -208,7 +209,7 @@ def summary_figures(
             found=Count("id"),
             closed=Count("id", filter=Q(state=TicketState.CLOSED)),
             open=Count("id", filter=Q(state__in=OPEN_STATES)),
-            overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=today)),
+            overdue=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
         )
         .order_by("area__code", "-found", "category__name")
     ):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import (
+    CLOCK_STATES,
     OPEN_STATES,
     Campaign,
     CampaignStatus,
@@ -193,7 +194,7 @@ def rule_overdue_digest(campaign: Campaign, now: datetime.datetime) -> list[Mess
         return []
     overdue = list(
         Ticket.objects.filter(
-            campaign=campaign, state__in=OPEN_STATES, deadline__lt=today, responsible_unit__isnull=False
+            campaign=campaign, state__in=CLOCK_STATES, deadline__lt=today, responsible_unit__isnull=False
         )
         .select_related("responsible_unit", "category", "street")
         .order_by("deadline", "number")

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from campaigns.models import OPEN_STATES
+from campaigns.models import CLOCK_STATES, OPEN_STATES
 from campaigns.privacy import mask_phone as masked_phone
 
 register = template.Library()
@@ -19,7 +19,7 @@ register = template.Library()
 def state_badge(ticket):
     """State, overdue days, returns and recurrences as badges (words, not colour alone)."""
     parts = [format_html('<span class="badge state-{}">{}</span>', ticket.state, ticket.get_state_display())]
-    if ticket.state in OPEN_STATES and ticket.deadline and ticket.deadline < timezone.localdate():
+    if ticket.state in CLOCK_STATES and ticket.deadline and ticket.deadline < timezone.localdate():
         days = (timezone.localdate() - ticket.deadline).days
         parts.append(format_html('<span class="badge overdue">{}</span>', _("逾期 %(n)s 天") % {"n": days}))
     if ticket.return_count:

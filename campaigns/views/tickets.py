@@ -30,15 +30,8 @@ from campaigns.access import (
     visible_tickets,
 )
 from campaigns.filters import TicketFilter
-from campaigns.forms.tickets import (
-    TicketAssignForm,
-    TicketCloseOutForm,
-    TicketLogForm,
-    TicketReopenForm,
-    TicketReturnForm,
-    TicketSubmitFixForm,
-    TicketVoidForm,
-)
+from campaigns.forms.acts import ACTION_FORMS, action_form, form_reads_ticket
+from campaigns.forms.tickets import TicketLogForm
 from campaigns.models import (
     InspectionPoint,
     Membership,
@@ -197,28 +190,6 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-ACTION_FORMS = {
-    TicketAction.ASSIGN: TicketAssignForm,
-    TicketAction.SUBMIT_FIX: TicketSubmitFixForm,
-    TicketAction.CLOSE_OUT: TicketCloseOutForm,
-    TicketAction.RETURN: TicketReturnForm,
-    TicketAction.REOPEN: TicketReopenForm,
-    TicketAction.VOID: TicketVoidForm,
-}
-
-
-def _action_form(action, ticket, user, data=None, files=None):
-    # Several action forms share one page; ids carry the action so labels stay unique.
-    kwargs = {"auto_id": f"id_{action}_%s"}
-    if action == TicketAction.ASSIGN:
-        kwargs["ticket"] = ticket
-    elif action == TicketAction.SUBMIT_FIX:
-        kwargs["user"] = user
-    if data is None:
-        return ACTION_FORMS[action](**kwargs)
-    return ACTION_FORMS[action](data, files, **kwargs)
-
-
 def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     """What the ticket page shows of the ticket: its facts, photos and timeline."""
     load_ticket_relations(ticket)
@@ -251,8 +222,8 @@ def _render_detail(
     scope = scope_for(request.user)
     phone = phone_for(scope, ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
     action_forms = []
-    for index, action in enumerate(actions):
-        form = bound[1] if bound and bound[0] == action else _action_form(action, ticket, request.user)
+    for index, action in enumerate(a for a in actions if a in ACTION_FORMS):
+        form = bound[1] if bound and bound[0] == action else action_form(action, ticket, request.user)
         action_forms.append(
             {
                 "action": action,
@@ -299,18 +270,17 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, ticket, actions)
 
 
-# Acts whose form is built from the ticket, or which store photos before the act: the ticket
-# is read (and the person authorised) first. The others go straight to the verb, whose one
-# locked read finds, scopes and locks the ticket.
-_FORM_READS_TICKET = frozenset({TicketAction.ASSIGN, TicketAction.SUBMIT_FIX})
+def run_act(request, number, action, perform):
+    """Run one act from its POST form; on a problem, show the ticket page with the form as typed.
 
-
-def _act(request, number, action, perform):
-    """Run one act from its POST form; on a problem, show the ticket page with the form as typed."""
+    Acts whose form is built from the ticket, or which store photos before the act, read the
+    ticket (and authorise the person) first. The others go straight to the verb, whose one
+    locked read finds, scopes and locks the ticket.
+    """
     ticket = None
-    if action in _FORM_READS_TICKET:
+    if form_reads_ticket(action):
         ticket, _actions = get_ticket_for_user(request, number, for_action=action)
-    form = _action_form(action, ticket, request.user, request.POST, request.FILES)
+    form = action_form(action, ticket, request.user, request.POST, request.FILES)
     with_photos = hasattr(form, "keep_photos")
     status = 400
     if form.is_valid():
@@ -365,7 +335,16 @@ def ticket_assign(request, number):
             checklist_item=data.get("checklist_item"),
         )
 
-    return _act(request, number, TicketAction.ASSIGN, perform)
+    return run_act(request, number, TicketAction.ASSIGN, perform)
+
+
+@login_required
+@require_POST
+def ticket_sign(request, number):
+    def perform(ticket, form):
+        workflow.ticket_sign(ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""))
+
+    return run_act(request, number, TicketAction.SIGN, perform)
 
 
 @login_required
@@ -376,7 +355,7 @@ def ticket_submit_fix(request, number):
             ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    return _act(request, number, TicketAction.SUBMIT_FIX, perform)
+    return run_act(request, number, TicketAction.SUBMIT_FIX, perform)
 
 
 @login_required
@@ -385,7 +364,7 @@ def ticket_close_out(request, number):
     def perform(ticket, form):
         workflow.ticket_close_out(ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""))
 
-    return _act(request, number, TicketAction.CLOSE_OUT, perform)
+    return run_act(request, number, TicketAction.CLOSE_OUT, perform)
 
 
 @login_required
@@ -399,7 +378,7 @@ def ticket_return(request, number):
             deadline=form.cleaned_data.get("deadline"),
         )
 
-    return _act(request, number, TicketAction.RETURN, perform)
+    return run_act(request, number, TicketAction.RETURN, perform)
 
 
 @login_required
@@ -413,7 +392,7 @@ def ticket_reopen(request, number):
             deadline=form.cleaned_data["deadline"],
         )
 
-    return _act(request, number, TicketAction.REOPEN, perform)
+    return run_act(request, number, TicketAction.REOPEN, perform)
 
 
 @login_required
@@ -422,4 +401,4 @@ def ticket_void(request, number):
     def perform(ticket, form):
         workflow.ticket_void(ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"])
 
-    return _act(request, number, TicketAction.VOID, perform)
+    return run_act(request, number, TicketAction.VOID, perform)

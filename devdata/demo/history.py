@@ -14,6 +14,12 @@ from campaigns.services.ledger_numbers import ledger_number_next
 
 from .places import DESCRIPTIONS, FIX_NOTES, REOPEN_REASONS, RETURN_REASONS, VOID_REASONS, person_name, phone_number
 
+HOLD_REASONS = [
+    "需结合道路改造工程实施，已列入明年计划。",
+    "涉及管网改造，资金待区财政批复后施工。",
+    "冬季低温无法施工，开春后实施。",
+]
+
 
 class PhotoBank:
     """A few small generated pictures, stored once and shared by every demo ticket."""
@@ -189,11 +195,12 @@ def generate_tickets(
             ticket.deadline = deadline
             ticket.assigned_at = assigned_at
             ticket.work_group = rng.choice(work_lines) if work_lines and rng.random() < 0.7 else None
+            ticket.sign_due_at = assigned_at + datetime.timedelta(days=1)
             history.event(
                 TicketAction.ASSIGN,
                 rng.choice(managers),
                 assigned_at,
-                TicketState.RECTIFYING,
+                TicketState.ASSIGNED,
                 details={
                     "unit": unit.name,
                     "unit_id": unit.pk,
@@ -202,7 +209,20 @@ def generate_tickets(
                 },
             )
             fixer = _fixer_for(unit, liaisons, unit_user) or rng.choice(managers)
-            moment = assigned_at
+            if age_days < 3 and rng.random() < 0.3:
+                ticket.save()  # 待签收: the unit has not acknowledged it yet
+                continue
+            # 签收: most units sign within hours; a few are late.
+            signed_at = _at_most(assigned_at + datetime.timedelta(hours=rng.uniform(0.3, 30)), now)
+            ticket.signed_at = signed_at
+            history.event(
+                TicketAction.SIGN,
+                fixer,
+                signed_at,
+                TicketState.RECTIFYING,
+                details={"late": True} if signed_at > ticket.sign_due_at else None,
+            )
+            moment = signed_at
             # Tickets past their time are mostly struck off; younger ones are still being worked on.
             stage = rng.random()
             if age_days > 30:
@@ -212,6 +232,18 @@ def generate_tickets(
             else:
                 still_rectifying, still_submitted = 0.5, 0.75
             if stage < still_rectifying:
+                if age_days > 10 and rng.random() < 0.25:
+                    # 挂账: an engineering fix that waits for its season, approved by a supervisor.
+                    held_at = _at_most(signed_at + datetime.timedelta(hours=rng.uniform(2, 48)), now)
+                    ticket.hold_until = timezone.localdate() + datetime.timedelta(days=rng.randint(10, 60))
+                    history.event(
+                        TicketAction.HOLD,
+                        rng.choice(managers),
+                        held_at,
+                        TicketState.ON_HOLD,
+                        note=rng.choice(HOLD_REASONS),
+                        details={"hold_until": ticket.hold_until.isoformat()},
+                    )
                 ticket.save()
                 continue
             waits_for_verification = stage < still_submitted

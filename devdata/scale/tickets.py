@@ -123,6 +123,8 @@ def generate_tickets(worlds, total, rng, log):
                     if roll < 0.3
                     else "voided"
                     if roll < 0.33
+                    else "assigned"
+                    if roll < 0.38
                     else "rectifying"
                     if roll < 0.68
                     else "submitted"
@@ -133,6 +135,7 @@ def generate_tickets(worlds, total, rng, log):
             items = world.items_by_area.get(area_id)
             item_id = rng.choice(items) if items and rng.random() < 0.5 else None
             assigned_at = deadline = submitted_at = submitted_by = closed_at = closed_by = None
+            sign_due_at = signed_at = None
             returns = reopens = 0
             event_rows = [(event_id, ticket_id, "log", reporter.pk, reported, "", "reported", "", {})]
             event_id += 1
@@ -174,15 +177,24 @@ def generate_tickets(worlds, total, rng, log):
                         sup_a.pk,
                         assigned_at,
                         "reported",
-                        "rectifying",
+                        "assigned",
                         "",
                         {"unit_id": unit_id, "deadline": deadline.isoformat()},
                     )
                 )
                 event_id += 1
-                current = "rectifying"
+                current = "assigned"
+                sign_due_at = assigned_at + datetime.timedelta(days=1)
+                if state != "assigned":
+                    signed_at = later(assigned_at, 0.5, 20)
+                    liaison = world.liaison_by_unit.get(unit_id, sup_a)
+                    event_rows.append(
+                        (event_id, ticket_id, "sign", liaison.pk, signed_at, "assigned", "rectifying", "", {})
+                    )
+                    event_id += 1
+                    current = "rectifying"
                 fixer = world.liaison_by_unit.get(unit_id, reporter)
-                moment = assigned_at
+                moment = signed_at or assigned_at
                 if state in ("submitted", "closed"):
                     rounds = 2 if rng.random() < 0.08 else 1
                     for r in range(rounds):
@@ -300,6 +312,17 @@ def generate_tickets(worlds, total, rng, log):
                     item_id,
                     returns,
                     reopens,
+                    sign_due_at,
+                    signed_at,
+                    0,  # extensions_used
+                    None,  # extension_requested_until
+                    None,  # hold_until
+                    0,  # escalation_step
+                    None,  # yellow_card_at
+                    None,  # supervised_at
+                    0,  # co_units_count
+                    0,  # review_level
+                    "[]",  # reviewed_by
                     event_rows[-1][4],
                 )
             )

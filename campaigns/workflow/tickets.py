@@ -1,34 +1,27 @@
-"""The 销号 lifecycle: every change of a ticket's state happens here and nowhere else.
+"""The ticket's own verbs: log, 交办, 签收, 提交整改, 核验销号, 退回, 重新打开, 撤销.
 
-    reported ──assign──▶ rectifying ──submit fix──▶ submitted ──verify──▶ closed
-       │                    ▲  ◀────────return──────────┘                 │
-       └──void──▶ voided    └───────────────reopen (反弹)─────────────────┘
+    reported ──交办──▶ assigned ──签收──▶ rectifying ──提交整改──▶ submitted ──销号──▶ closed
+       │                (待签收)            ▲  ◀──────────退回──────────┘              │
+       └──撤销──▶ voided                    └────────────重新打开 (反弹)──────────────┘
 
-Each verb opens a transaction, locks the ticket row, checks the transition map and the
-rule of the act, saves, and writes one TicketEvent. Views, admin, commands and tasks all
-call these verbs; none of them writes a state field itself.
+The rest of the 交办 chain (退单/改派, 延期, 挂账, 催办, 协办, 复核, 复查, 挂牌督办) has its own
+modules beside this one; every verb goes through core.act and writes one event per act.
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
-from functools import partial
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infra.fragments import district_touch
 from security.audit import audit_record
 
-from . import policy
-from .access import scope_for
-from .models import (
+from ..access import scope_for
+from ..models import (
     AuditKind,
     Campaign,
     ChecklistItem,
@@ -46,193 +39,18 @@ from .models import (
     WorkGroup,
     WorkGroupKind,
 )
-from .models.ticket import chain_link
-from .policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
-from .reference import choices_version, kept
-from .services.ledger_numbers import ledger_number_next
-from .services.outbox import outbox_add_ticket_event
-from .services.submissions import submission_claim, submission_once
-from .services.tally import tally_follows
-
-# Where views, forms and templates have always found them.
-__all__ = [
-    "ALLOWED_TRANSITIONS",
-    "ActionForbidden",
-    "TicketNotFound",
-    "TicketRef",
-    "Transition",
-    "TransitionRefused",
-    "WorkflowError",
-    "actions_for",
-    "refusal",
-    "role_allows",
-    "ticket_assign",
-    "ticket_close_out",
-    "ticket_log",
-    "ticket_reopen",
-    "ticket_return",
-    "ticket_submit_fix",
-    "ticket_void",
-]
-
-
-T = TypeVar("T")
-
-
-class TicketNotFound(WorkflowError):
-    """No such ticket among the districts the person may see (the page answers 404)."""
-
-
-@dataclass(frozen=True)
-class TicketRef:
-    """A ticket named by its number, within the districts the acting person may see.
-
-    A view hands this to a verb instead of a ticket it read first: the verb's locked read
-    finds, scopes and locks the ticket in one query.
-    """
-
-    number: str
-    district_ids: frozenset[int]
-
-
-def role_allows(action: str, ticket: Ticket, user: User) -> bool:
-    """Whether this person's role could ever do `action` to this ticket, whatever its state."""
-    return policy.role_allows(action, ticket, scope_for(user))
-
-
-def refusal(action: str, ticket: Ticket, user: User) -> WorkflowError | None:
-    """Why `user` may not do `action` now, or None if they may."""
-    return policy.refusal(action, ticket, scope_for(user), user.pk)
-
-
-def actions_for(ticket: Ticket, user: User) -> list[str]:
-    """The acts this person may do right now: drives the buttons on the ticket page."""
-    return policy.actions_for(ticket, scope_for(user), user.pk)
-
-
-def _check(action: str, ticket: Ticket, user: User) -> None:
-    problem = refusal(action, ticket, user)
-    if problem is not None:
-        raise problem
-
-
-def _lock(ticket: Ticket | TicketRef) -> Ticket:
-    """The ticket's row, locked until the transaction ends.
-
-    Read with it, as `chain_head`, the newest link of the ticket's event chain: the act's
-    event hangs on it, so no second read is needed before writing the event.
-    """
-    head = TicketEvent.objects.filter(ticket_id=OuterRef("pk")).order_by("-id").values("chain_hash")[:1]
-    locked = Ticket.objects.select_for_update(of=("self",)).annotate(chain_head=Subquery(head)).order_by()
-    if isinstance(ticket, TicketRef):
-        found = locked.filter(number=ticket.number, district_id__in=ticket.district_ids).first()
-        if found is None:
-            raise TicketNotFound(_("没有这张工单，或您无权查看。"))
-        return found
-    found = locked.filter(pk=ticket.pk).first()
-    if found is None:
-        raise Ticket.DoesNotExist(f"ticket {ticket.pk} is gone")
-    return found
-
-
-@contextmanager
-def _act(
-    ticket: Ticket | TicketRef,
-    action: str,
-    actor: User,
-    *,
-    on_refusal: Callable[[Ticket, WorkflowError], None] | None = None,
-) -> Iterator[Ticket]:
-    """One act on one ticket, in one transaction: lock it, check the person may do this now,
-    hand it to the verb's body, and keep the rollup (TicketTally) with whatever the body did.
-
-    A refusal rolls the whole act back; `on_refusal(ticket, refusal)` runs after that, so
-    whatever it writes is kept.
-    """
-    locked = None
-    try:
-        with transaction.atomic():
-            locked = _lock(ticket)
-            _check(action, locked, actor)
-            with tally_follows(locked):
-                yield locked
-    except (ActionForbidden, TransitionRefused) as refused:
-        if on_refusal is not None and locked is not None:
-            on_refusal(locked, refused)
-        raise
-
-
-def _transition(
-    ticket: Ticket,
-    action: str,
-    actor: User,
-    *,
-    fields: Sequence[str] = (),
-    note: str = "",
-    details: Mapping[str, object] | None = None,
-    at: datetime | None = None,
-) -> TicketEvent:
-    """Move the ticket to the act's target state, save it with the `fields` the act changed,
-    and record the event."""
-    from_state = ticket.state
-    ticket.state = ALLOWED_TRANSITIONS[action].target
-    ticket.save(update_fields=["state", *fields, "updated_at"])
-    return _record(ticket, action, actor, from_state, note=note, details=details, at=at)
-
-
-def _record(
-    ticket: Ticket,
-    action: str,
-    actor: User,
-    from_state: str,
-    *,
-    note: str = "",
-    details: Mapping[str, object] | None = None,
-    at: datetime | None = None,
-) -> TicketEvent:
-    """Write the act's event, chained to the ticket's previous one, and what it owes."""
-    event = TicketEvent(
-        ticket=ticket,
-        action=action,
-        actor=actor,
-        at=at or timezone.now(),
-        from_state=from_state,
-        to_state=ticket.state,
-        note=note,
-        details=details or {},
-    )
-    event.chain_hash = chain_link(event, previous=ticket.chain_head)
-    event.save()
-    ticket.chain_head = event.chain_hash
-    outbox_add_ticket_event(event)
-    # Every page that shows the district is stale once this commits.
-    transaction.on_commit(partial(district_touch, ticket.district_id))
-    return event
-
-
-def _claim_photos(photos: Sequence[TicketPhoto], *, ticket: Ticket, event: TicketEvent, kind: str, actor: User) -> int:
-    """Attach photos the actor uploaded and no ticket has claimed yet (those stored on this
-    ticket already are its own)."""
-    ids = [photo.pk for photo in photos if photo.ticket_id != ticket.pk or photo.event_id != event.pk]
-    if not ids:
-        return 0
-    claimed = TicketPhoto.objects.filter(pk__in=ids, ticket__isnull=True, uploaded_by=actor).update(
-        ticket=ticket, event=event, kind=kind
-    )
-    if claimed != len(ids):
-        raise TransitionRefused(_("有照片已失效或不属于您，请重新选择照片。"))
-    return claimed
-
-
-def _require(value: T | None, message: str) -> T:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise TransitionRefused(message)
-    return value
+from ..policy import ActionForbidden, TransitionRefused, WorkflowError, current_level
+from ..reference import choices_version, kept
+from ..services.ledger_numbers import ledger_number_next
+from ..services.submissions import submission_claim, submission_once
+from ..services.tally import tally_follows
+from ..workdays import add_working_days
+from .core import TicketRef, act, claim_photos, record, require, transition
 
 
 def _validate_assignment(ticket: Ticket, unit: OrgUnit | None, deadline: date | None, today: date) -> None:
-    unit = _require(unit, _("请选择责任单位。"))
-    deadline = _require(deadline, _("请填写整改时限。"))
+    unit = require(unit, _("请选择责任单位。"))
+    deadline = require(deadline, _("请填写整改时限。"))
     if unit.district_id != ticket.district_id or unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
         raise TransitionRefused(_("责任单位必须是本区的街道、社区、村或部门。"))
     if deadline < today:
@@ -246,7 +64,16 @@ ASSIGNMENT_FIELDS = [
     "deadline",
     "work_group",
     "assigned_at",
+    "sign_due_at",
+    "signed_at",
 ]
+
+
+def sign_due(assigned_at: datetime, campaign: Campaign) -> datetime:
+    """The 签收时限: the same time of day, `sign_within_days` working days after the 交办."""
+    local = timezone.localtime(assigned_at)
+    day = add_working_days(local.date(), campaign.sign_within_days)
+    return local + timedelta(days=(day - local.date()).days)
 
 
 def _apply_assignment(
@@ -268,10 +95,25 @@ def _apply_assignment(
     ticket.deadline = deadline
     ticket.work_group = work_group
     ticket.assigned_at = at or timezone.now()
+    ticket.sign_due_at = sign_due(ticket.assigned_at, ticket.campaign)
+    ticket.signed_at = None
     details = _assignment_details(unit, ticket.responsible_person, ticket.responsible_phone, deadline, work_group)
-    return _transition(
+    return transition(
         ticket, TicketAction.ASSIGN, actor, fields=ASSIGNMENT_FIELDS, note=note.strip(), details=details, at=at
     )
+
+
+def apply_sign(ticket: Ticket, actor: User, *, note: str = "", at: datetime | None = None) -> TicketEvent:
+    """签收: the unit takes the ticket on; its deadline was running since the 交办 already.
+
+    Also recorded, first, when a unit submits a fix for a ticket it never signed for, and
+    when a unit's own staff log a problem straight to their unit.
+    """
+    ticket.signed_at = at or timezone.now()
+    details: dict[str, object] = {}
+    if ticket.sign_due_at is not None and ticket.signed_at > ticket.sign_due_at:
+        details["late"] = True  # 超时签收: counted against 签收及时率
+    return transition(ticket, TicketAction.SIGN, actor, fields=["signed_at"], note=note, details=details, at=at)
 
 
 def _validate_checklist_item(item: ChecklistItem | None, campaign_id: int, area_id: int) -> None:
@@ -328,14 +170,14 @@ def ticket_log(
     district = campaign.district
     if not scope.can_log(district.pk):
         raise ActionForbidden(_("您的角色不能在本区登记问题。"))
-    _require(description, _("请填写问题描述。"))
+    require(description, _("请填写问题描述。"))
     if point is None and not (place or "").strip():
         raise TransitionRefused(_("请选择点位，或写明具体地点。"))
     if point is not None:
         if point.district_id != district.pk:
             raise TransitionRefused(_("点位不属于本区。"))
         street = point.street if point.street_id else street
-    street = _require(street, _("请选择街道/乡镇。"))
+    street = require(street, _("请选择街道/乡镇。"))
     if street.district_id != district.pk or not street.is_street:
         raise TransitionRefused(_("街道/乡镇不属于本区。"))
     if category.campaign_id != campaign.pk:
@@ -382,16 +224,19 @@ def ticket_log(
                     object_id=ticket.pk,
                     url=reverse("campaigns:ticket-detail", args=[ticket.number]),
                 )
-            event = _record(ticket, TicketAction.LOG, actor, "", at=reported_at)
+            event = record(ticket, TicketAction.LOG, actor, "", at=reported_at)
             if callable(photos):
                 # Stored now, on the new ticket and inside this transaction: they commit with it or
                 # not at all.
                 photos = photos(ticket=ticket, event=event)
                 if not photos:
                     raise TransitionRefused(_("请至少拍一张问题照片。"))
-            _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
+            claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
             if assignment is not None:
                 _apply_assignment(ticket, actor, note=_("登记时直接交办"), at=reported_at, **assignment)
+                if scope.is_responsible_for(assignment["unit"]):
+                    # The unit's own staff logged it to their unit: they have it in hand.
+                    apply_sign(ticket, actor, note=_("本单位登记，直接签收"), at=reported_at)
     return ticket
 
 
@@ -419,7 +264,7 @@ def ticket_assign(
 
     Triage is also where the problem is tied to the checklist task it puts at risk.
     """
-    with _act(ticket, TicketAction.ASSIGN, actor) as ticket:
+    with act(ticket, TicketAction.ASSIGN, actor) as ticket:
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if work_group is not None and work_group.campaign_id != ticket.campaign_id:
             raise TransitionRefused(_("工作组不属于本活动。"))
@@ -433,18 +278,36 @@ def ticket_assign(
     return ticket
 
 
+def ticket_sign(*, ticket: Ticket | TicketRef, actor: User, note: str = "") -> Ticket:
+    """签收: the responsible unit acknowledges the 交办 (or a supervisor records it for them)."""
+    with act(ticket, TicketAction.SIGN, actor) as ticket:
+        apply_sign(ticket, actor, note=note.strip())
+    return ticket
+
+
 def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor: User, note: str, photos: Sequence[TicketPhoto]) -> Ticket:
-    """提交整改: the unit says it is fixed, with a note and at least one after-photo."""
-    with _act(ticket, TicketAction.SUBMIT_FIX, actor) as ticket:
-        _require(note, _("请说明整改情况。"))
+    """提交整改: the unit says it is fixed, with a note and at least one after-photo.
+
+    A unit that fixes a ticket it never signed for has signed for it: the 签收 is recorded first.
+    """
+    with act(ticket, TicketAction.SUBMIT_FIX, actor) as ticket:
+        require(note, _("请说明整改情况。"))
         if not photos:
             raise TransitionRefused(_("提交整改至少需要一张整改后照片。"))
+        if ticket.state == TicketState.ASSIGNED:
+            apply_sign(ticket, actor, note=_("提交整改即签收"))
         ticket.fix_submitted_at = timezone.now()
         ticket.fix_submitted_by = actor
-        event = _transition(
-            ticket, TicketAction.SUBMIT_FIX, actor, fields=["fix_submitted_at", "fix_submitted_by"], note=note.strip()
+        ticket.review_level = 0
+        ticket.reviewed_by = []
+        event = transition(
+            ticket,
+            TicketAction.SUBMIT_FIX,
+            actor,
+            fields=["fix_submitted_at", "fix_submitted_by", "review_level", "reviewed_by"],
+            note=note.strip(),
         )
-        _claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
+        claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
     return ticket
 
 
@@ -465,38 +328,42 @@ def ticket_close_out(*, ticket: Ticket | TicketRef, actor: User, note: str = "")
             reason=str(problem),
         )
 
-    with _act(ticket, TicketAction.CLOSE_OUT, actor, on_refusal=refused) as ticket:
+    with act(ticket, TicketAction.CLOSE_OUT, actor, on_refusal=refused) as ticket:
         ticket.closed_at = timezone.now()
         ticket.closed_by = actor
-        _transition(ticket, TicketAction.CLOSE_OUT, actor, fields=["closed_at", "closed_by"], note=note.strip())
+        transition(ticket, TicketAction.CLOSE_OUT, actor, fields=["closed_at", "closed_by"], note=note.strip())
         audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
     return ticket
 
 
 def ticket_return(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadline: date | None = None) -> Ticket:
     """退回: the fix is not good enough. It counts against the unit even if fixed again the same day."""
-    with _act(ticket, TicketAction.RETURN, actor) as ticket:
-        _require(reason, _("退回必须填写原因。"))
+    with act(ticket, TicketAction.RETURN, actor) as ticket:
+        require(reason, _("退回必须填写原因。"))
         if deadline is not None and deadline < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
         ticket.return_count += 1
-        fields = ["return_count"]
         details: dict[str, object] = {}
+        if len(ticket.chain_rules.review_levels) > 1:
+            details["level"] = str(current_level(ticket).label)  # which level of the 销号 chain sent it back
+        ticket.review_level = 0
+        ticket.reviewed_by = []
+        fields = ["return_count", "review_level", "reviewed_by"]
         if deadline is not None:
             details["deadline"] = deadline.isoformat()
             if ticket.deadline:
                 details["previous_deadline"] = ticket.deadline.isoformat()
             ticket.deadline = deadline
             fields.append("deadline")
-        _transition(ticket, TicketAction.RETURN, actor, fields=fields, note=reason.strip(), details=details)
+        transition(ticket, TicketAction.RETURN, actor, fields=fields, note=reason.strip(), details=details)
     return ticket
 
 
 def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadline: date) -> Ticket:
     """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
-    with _act(ticket, TicketAction.REOPEN, actor) as ticket:
-        _require(reason, _("重新打开必须填写原因。"))
-        _require(deadline, _("请填写新的整改时限。"))
+    with act(ticket, TicketAction.REOPEN, actor) as ticket:
+        require(reason, _("重新打开必须填写原因。"))
+        require(deadline, _("请填写新的整改时限。"))
         if deadline < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
         details = {"deadline": deadline.isoformat()}
@@ -506,11 +373,12 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadl
         ticket.deadline = deadline
         ticket.closed_at = None
         ticket.closed_by = None
-        _transition(
+        ticket.escalation_step = 0
+        transition(
             ticket,
             TicketAction.REOPEN,
             actor,
-            fields=["reopen_count", "deadline", "closed_at", "closed_by"],
+            fields=["reopen_count", "deadline", "closed_at", "closed_by", "escalation_step"],
             note=reason.strip(),
             details=details,
         )
@@ -519,7 +387,7 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadl
 
 def ticket_void(*, ticket: Ticket | TicketRef, actor: User, reason: str) -> Ticket:
     """撤销: not a real problem, or a duplicate. Nothing is deleted; the line stays, voided."""
-    with _act(ticket, TicketAction.VOID, actor) as ticket:
-        _require(reason, _("撤销必须填写原因。"))
-        _transition(ticket, TicketAction.VOID, actor, note=reason.strip())
+    with act(ticket, TicketAction.VOID, actor) as ticket:
+        require(reason, _("撤销必须填写原因。"))
+        transition(ticket, TicketAction.VOID, actor, note=reason.strip())
     return ticket
