@@ -110,12 +110,14 @@ def test_log_assign_fix_and_close_out_in_a_browser(browser, live_server, tx, tmp
     page.wait_for_selector(".messages")
     page.context.close()
     ticket.refresh_from_db()
-    assert ticket.state == TicketState.RECTIFYING and ticket.responsible_unit == tx.department
+    assert ticket.state == TicketState.ASSIGNED and ticket.responsible_unit == tx.department
 
-    # 3. The unit's liaison sends the fix with an after-photo, on a phone.
+    # 3. The unit's liaison signs for it (签收), then sends the fix with an after-photo, on a phone.
     page = open_as(browser, live_server, tx.unit_liaison, PHONE)
     assert number in page.inner_text("#tasks-fix")
     page.click(f"text={number}")
+    page.click("form[action$='/sign/'] button[type=submit]")
+    page.wait_for_selector(".messages")
     page.fill("#id_submit_fix_note", "已清理完毕，增加清运频次")
     page.set_input_files("#id_submit_fix_photos", str(after))
     page.click("button:has-text('确认提交整改')")
@@ -141,7 +143,7 @@ def test_log_assign_fix_and_close_out_in_a_browser(browser, live_server, tx, tmp
     page.context.close()
     ticket.refresh_from_db()
     assert ticket.state == TicketState.CLOSED and ticket.closed_by == tx.supervisor2
-    assert [e.action for e in ticket.events.order_by("at", "id")] == ["log", "assign", "submit_fix", "close_out"]
+    assert [e.action for e in ticket.events.order_by("at", "id")] == ["log", "assign", "sign", "submit_fix", "close_out"]
 
 
 def test_bad_photo_keeps_the_form_in_the_browser(browser, live_server, tx, tmp_path):

@@ -73,6 +73,8 @@ def test_the_staffers_day(browser, live_server, tx, duties, tmp_path, language):
     page = open_as(browser, live_server, tx.unit_liaison, PHONE)
     assert page.get_attribute("html", "lang") == language
     page.goto(f"{live_server.url}/tickets/{number}/")
+    page.click("form[action$='/sign/'] button[type=submit]")  # 签收 first
+    page.wait_for_selector(".messages")
     page.fill("#id_submit_fix_note", "Cleared, bins emptied twice a day now")
     page.set_input_files("#id_submit_fix_photos", str(after))
     page.click("form[action$='/submit-fix/'] button[type=submit]")

@@ -40,7 +40,7 @@ def test_supervisor_triages_verifies_returns_and_reopens_at_a_desk(browser, live
     page.screenshot(path=SHOTS / "desk-supervisor-assign.png", full_page=True)
     page.click("button:has-text('确认交办')")
     page.wait_for_selector(".messages")
-    assert "整改中" in page.inner_text(".page-head")
+    assert "待签收" in page.inner_text(".page-head")
 
     # Verify: photos side by side, then 销号.
     page.goto(f"{live_server.url}/tickets/{first_fix.number}/")
@@ -72,13 +72,14 @@ def test_supervisor_triages_verifies_returns_and_reopens_at_a_desk(browser, live
 
     states = dict(Ticket.objects.values_list("number", "state"))
     assert states == {
-        new.number: TicketState.RECTIFYING,
+        new.number: TicketState.ASSIGNED,  # 待签收 until its unit acknowledges it
         first_fix.number: TicketState.RECTIFYING,
         second_fix.number: TicketState.RECTIFYING,
     }
     assert [e.action for e in Ticket.objects.get(pk=first_fix.pk).events.order_by("at", "id")] == [
         "log",
         "assign",
+        "sign",
         "submit_fix",
         "close_out",
         "reopen",

@@ -222,7 +222,10 @@ def _render_detail(
     scope = scope_for(request.user)
     phone = phone_for(scope, ticket.district_id, ticket.responsible_unit_id, ticket.responsible_phone)
     action_forms = []
-    for index, action in enumerate(a for a in actions if a in ACTION_FORMS):
+    shown_actions = [a for a in actions if a in ACTION_FORMS]
+    # The main act (the first primary one: 签收, 提交整改, 核验销号 …) is ready to use.
+    main = next((a for a in shown_actions if workflow.ALLOWED_TRANSITIONS[a].style == "primary"), None)
+    for action in shown_actions:
         form = bound[1] if bound and bound[0] == action else action_form(action, ticket, request.user)
         action_forms.append(
             {
@@ -230,8 +233,8 @@ def _render_detail(
                 "transition": workflow.ALLOWED_TRANSITIONS[action],
                 "form": form,
                 "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
-                # The form that failed stays open; otherwise the first (main) act is ready to use.
-                "open": bound[0] == action if bound else index == 0,
+                # The form that failed stays open; otherwise the main act.
+                "open": bound[0] == action if bound else action == (main or shown_actions[0]),
             }
         )
     # What the page shows of the ticket is the same for everyone who sees the phone the same
