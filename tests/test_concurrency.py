@@ -7,6 +7,7 @@ from django.db import connection
 
 from campaigns import workflow
 from campaigns.models import LedgerSequence, Ticket, TicketAction, TicketEvent, TicketState
+from campaigns.workflow import core as workflow_core
 
 from .together import run_together
 
@@ -21,14 +22,14 @@ def _postgres_only():
 
 def test_two_supervisors_close_out_at_once_exactly_one_wins(tx, monkeypatch):
     ticket = tx.submitted()
-    real_check = workflow._check
+    real_check = workflow_core.check
 
     def slow_check(action, locked, user):
         # Widen the window between reading the state and writing it, as a busy server would.
         real_check(action, locked, user)
         time.sleep(0.3)
 
-    monkeypatch.setattr(workflow, "_check", slow_check)
+    monkeypatch.setattr(workflow_core, "check", slow_check)
     results = run_together(
         lambda: workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor, note="A"),
         lambda: workflow.ticket_close_out(ticket=ticket, actor=tx.supervisor2, note="B"),
