@@ -47,6 +47,7 @@ from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
+YELLOW_CARDS_SHOWN = 12
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Row:
     total: int = 0
     open: int = 0
     overdue: int = 0
+    sign_late: int = 0  # 超时未签收
     closed: int = 0
     returns: int = 0
     closure_rate: float | None = None
@@ -86,6 +88,8 @@ class Board:
     scores: list = field(default_factory=list)
     score_total: AreaScore | None = None
     reports: ReportsToday | None = None
+    # 黄牌: open tickets the overdue ladder carded, proposed for the 通报.
+    yellow_cards: list = field(default_factory=list)
 
 
 def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
@@ -175,7 +179,7 @@ def board_build(district: OrgUnit) -> Board:
     by_unit: dict[int, Row] = {}
     by_area: dict[int, Row] = {}
     figures: defaultdict[str, int] = defaultdict(
-        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0}
+        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "sign_late": 0, "returns": 0, "reopens": 0}
     )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
@@ -212,6 +216,17 @@ def board_build(district: OrgUnit) -> Board:
         figures["overdue"] += count
         for row in cell_rows(street_id, unit_id, area_id):
             row.overdue += count
+    for unit_id, count in (
+        tickets.sign_late()
+        .values("responsible_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("responsible_unit_id", "n")
+        .order_by()
+    ):
+        figures["sign_late"] += count
+        if unit_id in units:
+            by_unit.setdefault(unit_id, Row(unit_id, units[unit_id].name, units[unit_id].kind, units[unit_id].order))
+            by_unit[unit_id].sign_late += count
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
     figures["closed"] = figures[TicketState.CLOSED]
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
@@ -220,6 +235,11 @@ def board_build(district: OrgUnit) -> Board:
     shown = dict(figures)
     newest = list(
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
+    )
+    yellow_cards = list(
+        tickets.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
+        .select_related("category", "responsible_unit")
+        .order_by("yellow_card_at", "id")[:YELLOW_CARDS_SHOWN]
     )
     scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
 
@@ -249,6 +269,7 @@ def board_build(district: OrgUnit) -> Board:
         scores=scores,
         score_total=score_total,
         reports=reports_today_summary(campaign) if campaign else None,
+        yellow_cards=yellow_cards,
     )
 
 
