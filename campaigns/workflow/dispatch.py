@@ -108,5 +108,7 @@ def ticket_urge(*, ticket: Ticket | TicketRef, actor: User, note: str) -> Ticket
     """催办: a supervisor presses the unit; its liaisons and its head are told (the outbox)."""
     with act(ticket, TicketAction.URGE, actor) as ticket:
         require(note, _("请写明催办内容。"))
-        transition(ticket, TicketAction.URGE, actor, note=note.strip(), details=_unit_details(ticket.responsible_unit, ""))
+        transition(
+            ticket, TicketAction.URGE, actor, note=note.strip(), details=_unit_details(ticket.responsible_unit, "")
+        )
     return ticket
