@@ -179,7 +179,9 @@ def board_build(district: OrgUnit) -> Board:
     by_unit: dict[int, Row] = {}
     by_area: dict[int, Row] = {}
     figures: defaultdict[str, int] = defaultdict(
-        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "sign_late": 0, "returns": 0, "reopens": 0}
+        int,
+        {state: 0 for state in TicketState.values}
+        | {"overdue": 0, "sign_late": 0, "yellow_cards": 0, "returns": 0, "reopens": 0},
     )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
@@ -207,26 +209,28 @@ def board_build(district: OrgUnit) -> Board:
                 row.open += count
             elif state == TicketState.CLOSED:
                 row.closed += count
-    for street_id, unit_id, area_id, count in (
-        tickets.filter(state__in=CLOCK_STATES, deadline__lt=today)
+    # One read for what depends on the clock: overdue, 超时未签收, and whether any 黄牌 is out.
+    now = timezone.now()
+    late_q = Q(state__in=CLOCK_STATES, deadline__lt=today)
+    unsigned_q = Q(state=TicketState.ASSIGNED, sign_due_at__lt=now)
+    carded_q = Q(state__in=OPEN_STATES, yellow_card_at__isnull=False)
+    for street_id, unit_id, area_id, late, unsigned, carded in (
+        tickets.filter(late_q | unsigned_q | carded_q)
         .values("street_id", "responsible_unit_id", "area_id")
-        .annotate(n=Count("id"))
-        .values_list("street_id", "responsible_unit_id", "area_id", "n")
-    ):
-        figures["overdue"] += count
-        for row in cell_rows(street_id, unit_id, area_id):
-            row.overdue += count
-    for unit_id, count in (
-        tickets.sign_late()
-        .values("responsible_unit_id")
-        .annotate(n=Count("id"))
-        .values_list("responsible_unit_id", "n")
+        .annotate(
+            late=Count("id", filter=late_q),
+            unsigned=Count("id", filter=unsigned_q),
+            carded=Count("id", filter=carded_q),
+        )
+        .values_list("street_id", "responsible_unit_id", "area_id", "late", "unsigned", "carded")
         .order_by()
     ):
-        figures["sign_late"] += count
-        if unit_id in units:
-            by_unit.setdefault(unit_id, Row(unit_id, units[unit_id].name, units[unit_id].kind, units[unit_id].order))
-            by_unit[unit_id].sign_late += count
+        figures["overdue"] += late
+        figures["sign_late"] += unsigned
+        figures["yellow_cards"] += carded
+        for row in cell_rows(street_id, unit_id, area_id):
+            row.overdue += late
+            row.sign_late += unsigned
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
     figures["closed"] = figures[TicketState.CLOSED]
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
@@ -236,11 +240,13 @@ def board_build(district: OrgUnit) -> Board:
     newest = list(
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
     )
-    yellow_cards = list(
-        tickets.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
-        .select_related("category", "responsible_unit")
-        .order_by("yellow_card_at", "id")[:YELLOW_CARDS_SHOWN]
-    )
+    yellow_cards = []
+    if figures["yellow_cards"]:
+        yellow_cards = list(
+            tickets.filter(carded_q)
+            .select_related("category", "responsible_unit")
+            .order_by("yellow_card_at", "id")[:YELLOW_CARDS_SHOWN]
+        )
     scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
 
     return Board(
