@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     boards,
     checklists,
+    dispatch,
     holidays,
     naming,
     notifications,
@@ -40,6 +41,9 @@ urlpatterns = [
     path("tickets/<str:number>/", tickets.ticket_detail, name="ticket-detail"),
     path("tickets/<str:number>/assign/", tickets.ticket_assign, name="ticket-assign"),
     path("tickets/<str:number>/sign/", tickets.ticket_sign, name="ticket-sign"),
+    path("tickets/<str:number>/decline/", dispatch.ticket_decline, name="ticket-decline"),
+    path("tickets/<str:number>/reassign/", dispatch.ticket_reassign, name="ticket-reassign"),
+    path("tickets/<str:number>/urge/", dispatch.ticket_urge, name="ticket-urge"),
     path("tickets/<str:number>/submit-fix/", tickets.ticket_submit_fix, name="ticket-submit-fix"),
     path("tickets/<str:number>/close-out/", tickets.ticket_close_out, name="ticket-close-out"),
     path("tickets/<str:number>/return/", tickets.ticket_return, name="ticket-return"),

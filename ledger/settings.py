@@ -185,7 +185,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Tasks beside the verbs they run (campaigns.tasks sits on their floor and may not import them).
+CELERY_IMPORTS = ["campaigns.workflow.ladder"]
 CELERY_BEAT_SCHEDULE = {
+    # The overdue ladder (催办, 告知负责人, 黄牌): each step once per ticket, so hourly is plenty.
+    "escalate-overdue": {"task": "campaigns.tasks.escalate_overdue", "schedule": crontab(minute=7)},
     # Each campaign sets its own reminder times; the tick only asks "is anything due now?".
     "send-due-reminders": {
         "task": "campaigns.tasks.send_due_reminders",

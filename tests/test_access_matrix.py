@@ -210,6 +210,10 @@ RULES = {
     "campaigns:ticket-assign": action(MANAGERS, 400, number="reported"),
     "campaigns:ticket-sign": action(FIXERS, 302, number="assigned"),  # the note is optional
     "campaigns:ticket-submit-fix": action(FIXERS, 400, number="rectifying"),
+    # 退单 is the unit's own word: nobody says it for them. Empty forms: what is missing.
+    "campaigns:ticket-decline": action(FIXERS - MANAGERS, 400, number="assigned"),
+    "campaigns:ticket-reassign": action(MANAGERS, 400, number="rectifying"),
+    "campaigns:ticket-urge": action(MANAGERS, 400, number="rectifying"),
     "campaigns:ticket-close-out": action(MANAGERS, 302, number="submitted"),  # the note is optional
     "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),
     "campaigns:ticket-reopen": action(MANAGERS, 400, number="closed"),

@@ -9,6 +9,7 @@ from django import forms
 
 from campaigns.models import Ticket, TicketAction
 
+from .dispatch import TicketDeclineForm, TicketReassignForm, TicketUrgeForm
 from .tickets import (
     TicketAssignForm,
     TicketCloseOutForm,
@@ -22,6 +23,9 @@ from .tickets import (
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     TicketAction.ASSIGN: TicketAssignForm,
     TicketAction.SIGN: TicketSignForm,
+    TicketAction.DECLINE: TicketDeclineForm,
+    TicketAction.REASSIGN: TicketReassignForm,
+    TicketAction.URGE: TicketUrgeForm,
     TicketAction.SUBMIT_FIX: TicketSubmitFixForm,
     TicketAction.CLOSE_OUT: TicketCloseOutForm,
     TicketAction.RETURN: TicketReturnForm,

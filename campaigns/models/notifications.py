@@ -20,6 +20,10 @@ class NotificationKind(models.TextChoices):
     TICKET_CLOSED = "ticket_closed", _("工单已销号")
     TICKET_RETURNED = "ticket_returned", _("整改被退回")
     TICKET_REOPENED = "ticket_reopened", _("工单反弹重开")
+    TICKET_DECLINED = "ticket_declined", _("工单退单")
+    TICKET_REASSIGNED = "ticket_reassigned", _("工单改派")
+    TICKET_URGED = "ticket_urged", _("工单催办")
+    TICKET_ESCALATED = "ticket_escalated", _("逾期升级")
     SECURITY_ALERT = "security_alert", _("安全告警")
 
 

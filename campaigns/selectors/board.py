@@ -47,6 +47,7 @@ from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
+YELLOW_CARDS_SHOWN = 12
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Row:
     total: int = 0
     open: int = 0
     overdue: int = 0
+    sign_late: int = 0  # 超时未签收
     closed: int = 0
     returns: int = 0
     closure_rate: float | None = None
@@ -86,6 +88,8 @@ class Board:
     scores: list = field(default_factory=list)
     score_total: AreaScore | None = None
     reports: ReportsToday | None = None
+    # 黄牌: open tickets the overdue ladder carded, proposed for the 通报.
+    yellow_cards: list = field(default_factory=list)
 
 
 def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
@@ -175,7 +179,9 @@ def board_build(district: OrgUnit) -> Board:
     by_unit: dict[int, Row] = {}
     by_area: dict[int, Row] = {}
     figures: defaultdict[str, int] = defaultdict(
-        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0}
+        int,
+        {state: 0 for state in TicketState.values}
+        | {"overdue": 0, "sign_late": 0, "yellow_cards": 0, "returns": 0, "reopens": 0},
     )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
@@ -203,15 +209,28 @@ def board_build(district: OrgUnit) -> Board:
                 row.open += count
             elif state == TicketState.CLOSED:
                 row.closed += count
-    for street_id, unit_id, area_id, count in (
-        tickets.filter(state__in=CLOCK_STATES, deadline__lt=today)
+    # One read for what depends on the clock: overdue, 超时未签收, and whether any 黄牌 is out.
+    now = timezone.now()
+    late_q = Q(state__in=CLOCK_STATES, deadline__lt=today)
+    unsigned_q = Q(state=TicketState.ASSIGNED, sign_due_at__lt=now)
+    carded_q = Q(state__in=OPEN_STATES, yellow_card_at__isnull=False)
+    for street_id, unit_id, area_id, late, unsigned, carded in (
+        tickets.filter(late_q | unsigned_q | carded_q)
         .values("street_id", "responsible_unit_id", "area_id")
-        .annotate(n=Count("id"))
-        .values_list("street_id", "responsible_unit_id", "area_id", "n")
+        .annotate(
+            late=Count("id", filter=late_q),
+            unsigned=Count("id", filter=unsigned_q),
+            carded=Count("id", filter=carded_q),
+        )
+        .values_list("street_id", "responsible_unit_id", "area_id", "late", "unsigned", "carded")
+        .order_by()
     ):
-        figures["overdue"] += count
+        figures["overdue"] += late
+        figures["sign_late"] += unsigned
+        figures["yellow_cards"] += carded
         for row in cell_rows(street_id, unit_id, area_id):
-            row.overdue += count
+            row.overdue += late
+            row.sign_late += unsigned
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
     figures["closed"] = figures[TicketState.CLOSED]
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
@@ -221,6 +240,13 @@ def board_build(district: OrgUnit) -> Board:
     newest = list(
         tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
     )
+    yellow_cards = []
+    if figures["yellow_cards"]:
+        yellow_cards = list(
+            tickets.filter(carded_q)
+            .select_related("category", "responsible_unit")
+            .order_by("yellow_card_at", "id")[:YELLOW_CARDS_SHOWN]
+        )
     scores, score_total = checklist_area_scores(campaign, today=today) if campaign else ([], None)
 
     return Board(
@@ -249,6 +275,7 @@ def board_build(district: OrgUnit) -> Board:
         scores=scores,
         score_total=score_total,
         reports=reports_today_summary(campaign) if campaign else None,
+        yellow_cards=yellow_cards,
     )
 
 

@@ -41,6 +41,7 @@ class RankRow:
     returns: int
     compliance: float | None
     rank: int = 0
+    sign_late: int = 0  # 超时未签收 now: shown beside the score, not part of it
 
     @property
     def closure_rate(self) -> float:
@@ -80,6 +81,7 @@ def _group(
             total=Count("id"),
             closed=Count("id", filter=Q(state=TicketState.CLOSED)),
             overdue=Count("id", filter=open_q & Q(deadline__lt=today)),
+            sign_late=Count("id", filter=Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())),
         )
         if row[field] is not None
     }
@@ -120,6 +122,7 @@ def rankings(
                 overdue=row["overdue"],
                 returns=returns.get(unit_id, 0),
                 compliance=compliance.get(unit_id),
+                sign_late=row["sign_late"],
             )
             for unit_id, row in counts.items()
         ]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import NotificationKind, OutboxItem, Role, TicketAction, TicketEvent, TicketState
+from campaigns.models import NotificationKind, OutboxItem, Role, Ticket, TicketAction, TicketEvent, TicketState
 from campaigns.queue import enqueue_on_commit
 from campaigns.services.notifications import Message, deliveries_send, notify
 from campaigns.services.reminders import district_people, unit_people
@@ -34,6 +34,10 @@ TELLING_ACTS: dict[str, str] = {
     TicketAction.CLOSE_OUT: NotificationKind.TICKET_CLOSED,
     TicketAction.RETURN: NotificationKind.TICKET_RETURNED,
     TicketAction.REOPEN: NotificationKind.TICKET_REOPENED,
+    TicketAction.DECLINE: NotificationKind.TICKET_DECLINED,
+    TicketAction.REASSIGN: NotificationKind.TICKET_REASSIGNED,
+    TicketAction.URGE: NotificationKind.TICKET_URGED,
+    TicketAction.ESCALATE: NotificationKind.TICKET_ESCALATED,
 }
 
 
@@ -74,6 +78,8 @@ def ticket_event_message(event: TicketEvent) -> Message:
     elif event.action == TicketAction.CLOSE_OUT:
         title = _("已核验销号：%(n)s") % {"n": ticket.number}
         users, units = [*unit_members, ticket.reported_by_id], [unit.pk] if unit else []
+    elif event.action in DISPATCH_ACTS:
+        title, users, units = _dispatch_message(event, ticket, supervisors, unit_members)
     elif event.action == TicketAction.RETURN:
         title = _("整改被退回：%(n)s，原因：%(r)s") % {"n": ticket.number, "r": event.note[:60]}
         users, units = unit_members, [unit.pk] if unit else []
@@ -91,6 +97,37 @@ def ticket_event_message(event: TicketEvent) -> Message:
         user_ids=users,
         unit_ids=units,
     )
+
+
+DISPATCH_ACTS = (TicketAction.DECLINE, TicketAction.REASSIGN, TicketAction.URGE, TicketAction.ESCALATE)
+
+
+def _dispatch_message(
+    event: TicketEvent, ticket: Ticket, supervisors: list[int], unit_members: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """退单 tells the supervisors; 改派 the new unit; 催办 the unit and its head; each step of the
+    overdue ladder its own audience (the unit, then its head, then everyone: 黄牌)."""
+    unit = ticket.responsible_unit
+    units = [unit.pk] if unit else []
+    head = [unit.head_id] if unit and unit.head_id else []
+    n, deadline = ticket.number, ticket.deadline.isoformat() if ticket.deadline else "—"
+    if event.action == TicketAction.DECLINE:
+        title = _("退单：%(n)s（%(unit)s），原因：%(r)s，请重新交办") % {
+            "n": n,
+            "unit": event.details.get("unit", "—"),
+            "r": event.note[:60],
+        }
+        return title, supervisors, []
+    if event.action == TicketAction.REASSIGN:
+        return _("改派：%(n)s，请签收并于 %(d)s 前整改") % {"n": n, "d": deadline}, unit_members, units
+    if event.action == TicketAction.URGE:
+        return _("催办：%(n)s，%(note)s") % {"n": n, "note": event.note[:60]}, [*unit_members, *head], units
+    step = event.details.get("step", 1)
+    if step == 1:
+        return _("逾期催办：%(n)s，时限 %(d)s，请尽快整改") % {"n": n, "d": deadline}, unit_members, units
+    if step == 2:
+        return _("逾期告知单位负责人：%(n)s，时限 %(d)s") % {"n": n, "d": deadline}, head, []
+    return _("黄牌：%(n)s 严重逾期，拟通报") % {"n": n}, [*unit_members, *head, *supervisors], units
 
 
 HANDLERS = {TICKET_EVENT: lambda ref_id: notify(ticket_event_message(_event(ref_id)))}

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from campaigns.models import CLOCK_STATES, OPEN_STATES
+from campaigns.models import CLOCK_STATES, OPEN_STATES, TicketState
 from campaigns.privacy import mask_phone as masked_phone
 
 register = template.Library()
@@ -22,6 +22,10 @@ def state_badge(ticket):
     if ticket.state in CLOCK_STATES and ticket.deadline and ticket.deadline < timezone.localdate():
         days = (timezone.localdate() - ticket.deadline).days
         parts.append(format_html('<span class="badge overdue">{}</span>', _("逾期 %(n)s 天") % {"n": days}))
+    if ticket.state == TicketState.ASSIGNED and ticket.sign_due_at and ticket.sign_due_at < timezone.now():
+        parts.append(format_html('<span class="badge overdue">{}</span>', _("超时未签收")))
+    if ticket.yellow_card_at and ticket.state in OPEN_STATES:
+        parts.append(format_html('<span class="badge yellow-card">{}</span>', _("黄牌")))
     if ticket.return_count:
         parts.append(
             format_html('<span class="badge muted">{}</span>', _("退回 %(n)s 次") % {"n": ticket.return_count})

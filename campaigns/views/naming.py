@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import MANAGER_ROLES, get_district_for_user, scope_for
 from campaigns.forms.naming import NoticeForm
-from campaigns.models import Campaign, CampaignStatus, Notice, Role, SubmissionKind, Ticket
+from campaigns.models import OPEN_STATES, Campaign, CampaignStatus, Notice, Role, SubmissionKind, Ticket
 from campaigns.once import (
     SubmissionForm,
     SubmissionRefused,
@@ -172,6 +172,26 @@ def _draft(district, campaign, start, end, basis, today, actor):
         }
         for t in overdue
     )
+    yellow = (
+        Ticket.objects.filter(district=district, state__in=OPEN_STATES, yellow_card_at__isnull=False)
+        .select_related("category", "responsible_unit")
+        .order_by("yellow_card_at", "number")[:30]
+    )
+    yellow_text = "\n".join(
+        _("%(number)s %(category)s（责任单位：%(unit)s，时限 %(deadline)s）")
+        % {
+            "number": t.number,
+            "category": t.category.name,
+            "unit": t.responsible_unit.name if t.responsible_unit else "—",
+            "deadline": t.deadline.isoformat() if t.deadline else "—",
+        }
+        for t in yellow
+    )
+    if yellow_text:
+        # The ladder's 黄牌 are proposed for naming; the admin keeps or strikes them while editing.
+        overdue_text = "\n\n".join(
+            part for part in (overdue_text, _("黄牌（逾期升级，拟通报）：\n") + yellow_text) if part
+        )
     total = sum(row.total for row in streets)
     closed = sum(row.closed for row in streets)
     return Notice(

@@ -7,6 +7,8 @@ verbs; none of them writes a state field itself.
 
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
+from .dispatch import ticket_decline, ticket_reassign, ticket_urge
+from .ladder import escalation_run, system_actor
 from .tickets import (
     ticket_assign,
     ticket_close_out,
@@ -28,14 +30,19 @@ __all__ = [
     "TransitionRefused",
     "WorkflowError",
     "actions_for",
+    "escalation_run",
     "refusal",
     "role_allows",
+    "system_actor",
     "ticket_assign",
     "ticket_close_out",
+    "ticket_decline",
     "ticket_log",
+    "ticket_reassign",
     "ticket_reopen",
     "ticket_return",
     "ticket_sign",
     "ticket_submit_fix",
+    "ticket_urge",
     "ticket_void",
 ]

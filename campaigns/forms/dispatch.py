@@ -1,0 +1,81 @@
+"""Forms of 退单, 改派 and 催办 on the ticket page (the verbs are campaigns/workflow/dispatch.py)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.forms.common import DateInput, GroupedModelChoiceField
+from campaigns.models import OrgUnit
+from campaigns.workdays import add_working_days, calendar_note
+
+from .tickets import UNIT_KIND_GROUPS, responsible_units
+
+
+def _unit_field(label, *, required):
+    return GroupedModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        label=label,
+        required=required,
+        empty_label=_("— 请选择 —"),
+        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
+    )
+
+
+def _other_units(ticket):
+    """The district's units the ticket could go to instead (the assign form's list, minus its own)."""
+    return responsible_units(ticket.district_id).exclude(pk=ticket.responsible_unit_id or 0)
+
+
+class TicketDeclineForm(forms.Form):
+    needs_ticket = True  # the units it may suggest come from the ticket's district
+
+    reason = forms.CharField(
+        label=_("退单原因"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("写明为什么不属于本单位职责。"),
+    )
+    suggested_unit = _unit_field(_("建议责任单位"), required=False)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suggested_unit"].queryset = _other_units(ticket)
+
+
+class TicketReassignForm(forms.Form):
+    needs_ticket = True  # the units offered come from the ticket's district
+
+    responsible_unit = _unit_field(_("改派给"), required=True)
+    responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
+    responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
+    deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
+    deadline_workdays = forms.IntegerField(label=_("或：几个工作日内"), required=False, min_value=1, max_value=60)
+    reason = forms.CharField(label=_("改派原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_unit"].queryset = _other_units(ticket)
+        self.fields["deadline_workdays"].help_text = calendar_note()
+        if not self.is_bound and ticket.deadline:
+            self.initial.setdefault("deadline", max(ticket.deadline, timezone.localdate()))
+
+    def clean(self):
+        data = super().clean()
+        workdays, deadline = data.get("deadline_workdays"), data.get("deadline")
+        if workdays:
+            data["deadline"] = add_working_days(timezone.localdate(), workdays)
+        elif deadline is None:
+            if "deadline" not in self.errors:
+                self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
+        elif deadline < timezone.localdate():
+            self.add_error("deadline", _("整改时限不能早于今天。"))
+        return data
+
+
+class TicketUrgeForm(forms.Form):
+    note = forms.CharField(
+        label=_("催办内容"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("责任单位联络员和单位负责人都会收到。"),
+    )
