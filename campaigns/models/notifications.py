@@ -20,6 +20,10 @@ class NotificationKind(models.TextChoices):
     TICKET_CLOSED = "ticket_closed", _("工单已销号")
     TICKET_RETURNED = "ticket_returned", _("整改被退回")
     TICKET_REOPENED = "ticket_reopened", _("工单反弹重开")
+    TICKET_EXTENSION = "ticket_extension", _("延期申请与审批")
+    TICKET_HOLD = "ticket_hold", _("挂账与恢复整改")
+    TICKET_SUPERVISED = "ticket_supervised", _("挂牌督办")
+    SUPERVISION_PROPOSED = "supervision_proposed", _("拟挂牌督办")
     SECURITY_ALERT = "security_alert", _("安全告警")
 
 

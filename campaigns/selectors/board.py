@@ -86,6 +86,7 @@ class Board:
     scores: list = field(default_factory=list)
     score_total: AreaScore | None = None
     reports: ReportsToday | None = None
+    supervised: list = field(default_factory=list)  # open tickets under 挂牌督办
 
 
 def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
@@ -249,6 +250,11 @@ def board_build(district: OrgUnit) -> Board:
         scores=scores,
         score_total=score_total,
         reports=reports_today_summary(campaign) if campaign else None,
+        supervised=list(
+            tickets.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
+            .select_related("supervision", "responsible_unit")
+            .order_by("supervised_at", "id")[:10]
+        ),
     )
 
 

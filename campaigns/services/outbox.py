@@ -34,6 +34,22 @@ TELLING_ACTS: dict[str, str] = {
     TicketAction.CLOSE_OUT: NotificationKind.TICKET_CLOSED,
     TicketAction.RETURN: NotificationKind.TICKET_RETURNED,
     TicketAction.REOPEN: NotificationKind.TICKET_REOPENED,
+    TicketAction.REQUEST_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.APPROVE_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.REJECT_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.HOLD: NotificationKind.TICKET_HOLD,
+    TicketAction.RESUME: NotificationKind.TICKET_HOLD,
+    TicketAction.SUPERVISE: NotificationKind.TICKET_SUPERVISED,
+}
+
+# 延期, 挂账 and 挂牌督办: the supervisors hear of a request, the unit of everything else.
+CHAIN_TITLES = {
+    TicketAction.REQUEST_EXTENSION: _("申请延期待审批：%(n)s，申请延至 %(u)s"),
+    TicketAction.APPROVE_EXTENSION: _("同意延期：%(n)s，新的整改时限 %(d)s"),
+    TicketAction.REJECT_EXTENSION: _("驳回延期：%(n)s，仍请于 %(d)s 前整改，原因：%(r)s"),
+    TicketAction.HOLD: _("已挂账：%(n)s，计划 %(u)s 恢复整改"),
+    TicketAction.RESUME: _("恢复整改：%(n)s，请于 %(d)s 前整改"),
+    TicketAction.SUPERVISE: _("挂牌督办：%(n)s，督办时限 %(u)s"),
 }
 
 
@@ -64,7 +80,16 @@ def ticket_event_message(event: TicketEvent) -> Message:
     unit_members = unit_people(unit) if unit else []
     summary = ticket.description[:60]
     deadline = ticket.deadline.isoformat() if ticket.deadline else "—"
-    if event.action == TicketAction.LOG:
+    if event.action in CHAIN_TITLES:
+        until = event.details.get("until") or event.details.get("deadline") or "—"
+        if event.action == TicketAction.SUPERVISE:
+            until = event.details.get("deadline", "—")
+        title = CHAIN_TITLES[event.action] % {"n": ticket.number, "u": until, "d": deadline, "r": event.note[:60]}
+        if event.action == TicketAction.REQUEST_EXTENSION:
+            users, units = supervisors, []
+        else:
+            users, units = unit_members, [unit.pk] if unit else []
+    elif event.action == TicketAction.LOG:
         title, users, units = _("新问题待交办：%(n)s") % {"n": ticket.number}, supervisors, []
     elif event.action == TicketAction.ASSIGN:
         title = _("交办：%(n)s，请于 %(d)s 前整改") % {"n": ticket.number, "d": deadline}

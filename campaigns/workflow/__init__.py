@@ -7,6 +7,16 @@ verbs; none of them writes a state field itself.
 
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
+from .hold import (
+    holds_resume_due,
+    resume_due_holds,
+    ticket_approve_extension,
+    ticket_hold,
+    ticket_reject_extension,
+    ticket_request_extension,
+    ticket_resume,
+    ticket_supervise,
+)
 from .tickets import (
     ticket_assign,
     ticket_close_out,
@@ -28,6 +38,14 @@ __all__ = [
     "TransitionRefused",
     "WorkflowError",
     "actions_for",
+    "holds_resume_due",
+    "resume_due_holds",
+    "ticket_approve_extension",
+    "ticket_hold",
+    "ticket_reject_extension",
+    "ticket_request_extension",
+    "ticket_resume",
+    "ticket_supervise",
     "refusal",
     "role_allows",
     "ticket_assign",
