@@ -71,7 +71,9 @@ class TestExtension:
 
     def test_rejected_request_leaves_the_deadline(self, tx):
         ticket = tx.assigned(deadline=TODAY + 3 * DAY)
-        workflow.ticket_request_extension(ticket=ticket, actor=tx.unit_liaison, until=TODAY + 9 * DAY, reason="人手不足")
+        workflow.ticket_request_extension(
+            ticket=ticket, actor=tx.unit_liaison, until=TODAY + 9 * DAY, reason="人手不足"
+        )
         with pytest.raises(TransitionRefused, match="原因"):
             workflow.ticket_reject_extension(ticket=ticket, actor=tx.supervisor, reason=" ")
         ticket = workflow.ticket_reject_extension(ticket=ticket, actor=tx.supervisor, reason="三天足够")
@@ -93,7 +95,9 @@ class TestExtension:
         ticket = tx.assigned()
         for who in ("staff", "leader", "supervisor"):  # a supervisor never asks on the unit's behalf
             with pytest.raises(ActionForbidden):
-                workflow.ticket_request_extension(ticket=ticket, actor=getattr(tx, who), until=TODAY + 9 * DAY, reason="x")
+                workflow.ticket_request_extension(
+                    ticket=ticket, actor=getattr(tx, who), until=TODAY + 9 * DAY, reason="x"
+                )
         with pytest.raises(ActionForbidden):
             workflow.ticket_request_extension(ticket=ticket, actor=td.unit_liaison, until=TODAY + 9 * DAY, reason="x")
         workflow.ticket_request_extension(ticket=ticket, actor=tx.unit_liaison, until=TODAY + 9 * DAY, reason="x")
@@ -129,7 +133,9 @@ class TestExtension:
 class TestHold:
     def test_supervisor_holds_and_the_ticket_leaves_the_clock(self, tx):
         ticket = tx.assigned(deadline=TODAY + 2 * DAY)
-        ticket = workflow.ticket_hold(ticket=ticket, actor=tx.supervisor, until=TODAY + 60 * DAY, reason="需列入明年预算")
+        ticket = workflow.ticket_hold(
+            ticket=ticket, actor=tx.supervisor, until=TODAY + 60 * DAY, reason="需列入明年预算"
+        )
         assert ticket.state == TicketState.ON_HOLD
         assert ticket.hold_until == TODAY + 60 * DAY
         with time_machine.travel(datetime.datetime(2027, 1, 10, 10, tzinfo=BEIJING)):
@@ -267,9 +273,7 @@ class TestSupervision:
 
 
 class TestPages:
-    def test_unit_requests_through_the_page_and_the_request_shows(
-        self, client, tx, django_capture_on_commit_callbacks
-    ):
+    def test_unit_requests_through_the_page_and_the_request_shows(self, client, tx, django_capture_on_commit_callbacks):
         ticket = tx.assigned(deadline=TODAY + 3 * DAY)
         client.force_login(tx.unit_liaison)
         url = reverse("campaigns:ticket-ext-request", args=[ticket.number])

@@ -59,7 +59,9 @@ class TicketExtensionApproveForm(forms.Form):
     deadline = forms.DateField(
         label=_("新的整改时限"), required=False, widget=DateInput, help_text=_("不填则按申请的日期。")
     )
-    note = forms.CharField(label=_("审批意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("审批意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_deadline(self):
         return _not_past(self.cleaned_data.get("deadline"))

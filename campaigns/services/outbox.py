@@ -14,7 +14,9 @@ from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import NotificationKind, OutboxItem, Role, TicketAction, TicketEvent, TicketState
 from campaigns.queue import enqueue_on_commit
@@ -43,13 +45,13 @@ TELLING_ACTS: dict[str, str] = {
 }
 
 # 延期, 挂账 and 挂牌督办: the supervisors hear of a request, the unit of everything else.
-CHAIN_TITLES = {
-    TicketAction.REQUEST_EXTENSION: _("申请延期待审批：%(n)s，申请延至 %(u)s"),
-    TicketAction.APPROVE_EXTENSION: _("同意延期：%(n)s，新的整改时限 %(d)s"),
-    TicketAction.REJECT_EXTENSION: _("驳回延期：%(n)s，仍请于 %(d)s 前整改，原因：%(r)s"),
-    TicketAction.HOLD: _("已挂账：%(n)s，计划 %(u)s 恢复整改"),
-    TicketAction.RESUME: _("恢复整改：%(n)s，请于 %(d)s 前整改"),
-    TicketAction.SUPERVISE: _("挂牌督办：%(n)s，督办时限 %(u)s"),
+CHAIN_TITLES: dict[str, Promise] = {
+    TicketAction.REQUEST_EXTENSION: gettext_lazy("申请延期待审批：%(n)s，申请延至 %(u)s"),
+    TicketAction.APPROVE_EXTENSION: gettext_lazy("同意延期：%(n)s，新的整改时限 %(d)s"),
+    TicketAction.REJECT_EXTENSION: gettext_lazy("驳回延期：%(n)s，仍请于 %(d)s 前整改，原因：%(r)s"),
+    TicketAction.HOLD: gettext_lazy("已挂账：%(n)s，计划 %(u)s 恢复整改"),
+    TicketAction.RESUME: gettext_lazy("恢复整改：%(n)s，请于 %(d)s 前整改"),
+    TicketAction.SUPERVISE: gettext_lazy("挂牌督办：%(n)s，督办时限 %(u)s"),
 }
 
 
@@ -84,7 +86,7 @@ def ticket_event_message(event: TicketEvent) -> Message:
         until = event.details.get("until") or event.details.get("deadline") or "—"
         if event.action == TicketAction.SUPERVISE:
             until = event.details.get("deadline", "—")
-        title = CHAIN_TITLES[event.action] % {"n": ticket.number, "u": until, "d": deadline, "r": event.note[:60]}
+        title = str(CHAIN_TITLES[event.action]) % {"n": ticket.number, "u": until, "d": deadline, "r": event.note[:60]}
         if event.action == TicketAction.REQUEST_EXTENSION:
             users, units = supervisors, []
         else:

@@ -29,4 +29,3 @@ def supervision_propose(ticket: Ticket, reason: str = "") -> list[int]:
     ids = notify(message)
     transaction.on_commit(lambda: deliveries_send(ids))
     return ids
-

@@ -1,9 +1,9 @@
 """延期, 挂账 and 挂牌督办: the acts that move a ticket's deadline or take it off the clock.
 
-    整改中 ──申请延期──▶ (request waits) ──同意延期──▶ 整改中, new deadline, extensions_used + 1
-                                        └─驳回延期──▶ 整改中, deadline as it was
-    待签收/整改中 ──挂账──▶ 挂账 (off the clock) ──恢复整改 (by hand, or on hold_until)──▶ 整改中
-    any open state ──挂牌督办──▶ same state, a Supervision row (the 督办单)
+整改中 ──申请延期──▶ (request waits) ──同意延期──▶ 整改中, new deadline, extensions_used + 1
+                                    └─驳回延期──▶ 整改中, deadline as it was
+待签收/整改中 ──挂账──▶ 挂账 (off the clock) ──恢复整改 (by hand, or on hold_until)──▶ 整改中
+any open state ──挂牌督办──▶ same state, a Supervision row (the 督办单)
 """
 
 from collections.abc import Sequence
@@ -30,9 +30,7 @@ def ticket_request_extension(
         until = require(until, _("请填写申请延期至的日期。"))
         floor = ticket.deadline or timezone.localdate()
         if until <= floor:
-            raise TransitionRefused(
-                _("申请延期至的日期必须晚于现在的整改时限（%(d)s）。") % {"d": floor.isoformat()}
-            )
+            raise TransitionRefused(_("申请延期至的日期必须晚于现在的整改时限（%(d)s）。") % {"d": floor.isoformat()})
         ticket.extension_requested_until = until
         details = {"until": until.isoformat()}
         if ticket.deadline:
@@ -55,8 +53,8 @@ def ticket_approve_extension(
     """同意延期: the deadline the unit asked for, or another the supervisor sets."""
     with act(ticket, TicketAction.APPROVE_EXTENSION, actor) as ticket:
         requested = ticket.extension_requested_until
+        assert requested is not None  # policy refuses when no request waits
         new = deadline or requested
-        assert new is not None  # policy refuses when no request waits
         if new < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
         details: dict[str, object] = {"deadline": new.isoformat(), "requested": requested.isoformat()}
@@ -80,6 +78,7 @@ def ticket_reject_extension(*, ticket: Ticket | TicketRef, actor: User, reason: 
     """驳回延期: the request is answered no; the deadline stays as it was."""
     with act(ticket, TicketAction.REJECT_EXTENSION, actor) as ticket:
         require(reason, _("驳回延期必须说明原因。"))
+        assert ticket.extension_requested_until is not None  # policy refuses when no request waits
         details = {"requested": ticket.extension_requested_until.isoformat()}
         ticket.extension_requested_until = None
         transition(
