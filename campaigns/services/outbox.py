@@ -83,9 +83,7 @@ def ticket_event_message(event: TicketEvent) -> Message:
     summary = ticket.description[:60]
     deadline = ticket.deadline.isoformat() if ticket.deadline else "—"
     if event.action in CHAIN_TITLES:
-        until = event.details.get("until") or event.details.get("deadline") or "—"
-        if event.action == TicketAction.SUPERVISE:
-            until = event.details.get("deadline", "—")
+        until = event.details.get("until") or event.details.get("supervision_deadline") or "—"
         title = str(CHAIN_TITLES[event.action]) % {"n": ticket.number, "u": until, "d": deadline, "r": event.note[:60]}
         if event.action == TicketAction.REQUEST_EXTENSION:
             users, units = supervisors, []

@@ -34,7 +34,7 @@ def ticket_request_extension(
         ticket.extension_requested_until = until
         details = {"until": until.isoformat()}
         if ticket.deadline:
-            details["deadline"] = ticket.deadline.isoformat()
+            details["current_deadline"] = ticket.deadline.isoformat()
         event = transition(
             ticket,
             TicketAction.REQUEST_EXTENSION,
@@ -105,7 +105,7 @@ def ticket_hold(
             raise TransitionRefused(_("计划恢复日期必须晚于今天。"))
         details: dict[str, object] = {"until": until.isoformat()}
         if ticket.deadline:
-            details["deadline"] = ticket.deadline.isoformat()
+            details["current_deadline"] = ticket.deadline.isoformat()
             # What the unit had left; given back on resume (see _resumed_deadline).
             details["remaining_days"] = max((ticket.deadline - today).days, 0)
         if ticket.extension_requested_until is not None:
@@ -235,6 +235,10 @@ def ticket_supervise(
             actor,
             fields=["supervised_at"],
             note=reason.strip(),
-            details={"document_number": number, "deadline": deadline.isoformat(), "leader": leader.strip()},
+            details={
+                "document_number": number,
+                "supervision_deadline": deadline.isoformat(),
+                "leader": leader.strip(),
+            },
         )
     return supervision
