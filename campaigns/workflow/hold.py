@@ -52,8 +52,8 @@ def ticket_approve_extension(
 ) -> Ticket:
     """同意延期: the deadline the unit asked for, or another the supervisor sets."""
     with act(ticket, TicketAction.APPROVE_EXTENSION, actor) as ticket:
-        requested = ticket.extension_requested_until
-        assert requested is not None  # policy refuses when no request waits
+        # Policy refuses when no request waits; require() only satisfies the type checker.
+        requested = require(ticket.extension_requested_until, _("没有等待审批的延期申请。"))
         new = deadline or requested
         if new < timezone.localdate():
             raise TransitionRefused(_("整改时限不能早于今天。"))
@@ -78,8 +78,8 @@ def ticket_reject_extension(*, ticket: Ticket | TicketRef, actor: User, reason: 
     """驳回延期: the request is answered no; the deadline stays as it was."""
     with act(ticket, TicketAction.REJECT_EXTENSION, actor) as ticket:
         require(reason, _("驳回延期必须说明原因。"))
-        assert ticket.extension_requested_until is not None  # policy refuses when no request waits
-        details = {"requested": ticket.extension_requested_until.isoformat()}
+        requested = require(ticket.extension_requested_until, _("没有等待审批的延期申请。"))
+        details = {"requested": requested.isoformat()}
         ticket.extension_requested_until = None
         transition(
             ticket,
