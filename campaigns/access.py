@@ -188,6 +188,7 @@ ACT_COLUMNS = (
     "state",
     "responsible_unit_id",
     "fix_submitted_by_id",
+    "deadline",  # 申请延期 is checked against it
 )
 
 

@@ -340,6 +340,12 @@ def _blocker(action: str, ticket: TicketLike, scope: Scope, user_id: int | None)
         case TicketAction.APPROVE_EXTENSION | TicketAction.REJECT_EXTENSION:
             if ticket.extension_requested_until is None:
                 return TransitionRefused(gettext("没有等待审批的延期申请。"))
+            # The campaign may have lowered its limit while a request waited: refuse beyond it,
+            # rejecting stays possible.
+            if action == TicketAction.APPROVE_EXTENSION and ticket.extensions_used >= ticket.chain_rules.max_extensions:
+                return TransitionRefused(
+                    gettext("这张工单已延期 %(count)s 次，达到上限。") % {"count": ticket.extensions_used}
+                )
         case TicketAction.SUBMIT_PART:
             if not scope.unit_ids & ticket.parts_outstanding:
                 return TransitionRefused(gettext("您单位的协办部分已提交或已免除。"))

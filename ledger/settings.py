@@ -185,11 +185,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Tasks beside the verbs they run (campaigns.tasks sits on their floor and may not import them).
-CELERY_IMPORTS = ["campaigns.workflow.ladder"]
+# Tasks that run a workflow verb live beside it (campaigns.tasks sits on the verbs' floor and
+# may not import them): named here so the worker registers them.
+CELERY_IMPORTS = ["campaigns.workflow.ladder", "campaigns.workflow.hold"]
 CELERY_BEAT_SCHEDULE = {
     # The overdue ladder (催办, 告知负责人, 黄牌): each step once per ticket, so hourly is plenty.
     "escalate-overdue": {"task": "campaigns.tasks.escalate_overdue", "schedule": crontab(minute=7)},
+    # 挂账 tickets whose planned date came go back to 整改中, early each morning.
+    "resume-due-holds": {"task": "campaigns.tasks.resume_due_holds", "schedule": crontab(minute=7, hour=0)},
     # Each campaign sets its own reminder times; the tick only asks "is anything due now?".
     "send-due-reminders": {
         "task": "campaigns.tasks.send_due_reminders",

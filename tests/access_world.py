@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from campaigns import workflow
 from campaigns.models import (
     AssessmentArea,
     Campaign,
@@ -125,6 +126,7 @@ class Side:
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
+    on_hold: str  # 挂账, and under 挂牌督办 (its 督办单)
 
 
 @dataclass
@@ -182,6 +184,18 @@ def build_side(d, users, client):
     today = timezone.localdate()
     reported, rectifying, submitted, closed = d.log(), d.assigned(), d.submitted(), d.closed()
     assigned = d.assigned(signed=False)
+    on_hold = workflow.ticket_hold(
+        ticket=d.assigned(), actor=d.supervisor, until=today + datetime.timedelta(days=30), reason="列入预算"
+    )
+    workflow.ticket_supervise(
+        ticket=on_hold,
+        actor=d.supervisor,
+        document_number=f"{d.unit.code}督〔2026〕1号",
+        supervising_unit=f"{d.unit.name}创卫办",
+        leader="区领导",
+        deadline=today + datetime.timedelta(days=30),
+        reason="长期未整改",
+    )
     summary = summary_generate(summary_request(district=d.unit, month=today.replace(day=1), actor=d.admin))
     client.force_login(d.admin)
     response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {"submission": form_key()})
@@ -296,6 +310,7 @@ def build_side(d, users, client):
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),
+        on_hold=on_hold.number,
     )
 
 

@@ -218,6 +218,15 @@ RULES = {
     "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),
     "campaigns:ticket-reopen": action(MANAGERS, 400, number="closed"),
     "campaigns:ticket-void": action(MANAGERS, 400, number="reported"),
+    # 申请延期 is the unit's own (never on its behalf); the liaison's empty form is incomplete.
+    "campaigns:ticket-ext-request": action({"unit_liaison"}, 400, number="rectifying"),
+    # Nothing is waiting for an answer on the rectifying ticket: a manager's empty form is refused.
+    "campaigns:ticket-ext-approve": action(MANAGERS, 409, number="rectifying"),
+    "campaigns:ticket-ext-reject": action(MANAGERS, 400, number="rectifying"),
+    "campaigns:ticket-hold": action(MANAGERS, 400, number="rectifying"),
+    "campaigns:ticket-resume": action(MANAGERS, 302, number="on_hold"),  # the note is optional
+    "campaigns:ticket-supervise": action(MANAGERS, 400, number="reported"),
+    "campaigns:ticket-supervision": page(EVERYONE, number="on_hold"),
     "campaigns:photo": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     "campaigns:photo-thumb": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     # --- checklist and scoring --------------------------------------------------------------

@@ -143,7 +143,13 @@ def test_log_assign_fix_and_close_out_in_a_browser(browser, live_server, tx, tmp
     page.context.close()
     ticket.refresh_from_db()
     assert ticket.state == TicketState.CLOSED and ticket.closed_by == tx.supervisor2
-    assert [e.action for e in ticket.events.order_by("at", "id")] == ["log", "assign", "sign", "submit_fix", "close_out"]
+    assert [e.action for e in ticket.events.order_by("at", "id")] == [
+        "log",
+        "assign",
+        "sign",
+        "submit_fix",
+        "close_out",
+    ]
 
 
 def test_bad_photo_keeps_the_form_in_the_browser(browser, live_server, tx, tmp_path):

@@ -12,7 +12,8 @@ from campaigns.models import Membership, Notice, Notification, Role, Ticket, Tic
 from campaigns.selectors.board import board_build
 from campaigns.selectors.dispatch import dispatch_accuracy
 from campaigns.services.outbox import outbox_drain
-from campaigns.workflow.ladder import escalation_run, system_actor
+from campaigns.services.system_actor import system_user as system_actor
+from campaigns.workflow.ladder import escalation_run
 from tests.conftest import BEIJING, login
 from tests.factories import UserFactory, form_key, member
 

@@ -10,6 +10,14 @@ from django import forms
 from campaigns.models import Ticket, TicketAction
 
 from .dispatch import TicketDeclineForm, TicketReassignForm, TicketUrgeForm
+from .hold import (
+    TicketExtensionApproveForm,
+    TicketExtensionRejectForm,
+    TicketExtensionRequestForm,
+    TicketHoldForm,
+    TicketResumeForm,
+    TicketSuperviseForm,
+)
 from .tickets import (
     TicketAssignForm,
     TicketCloseOutForm,
@@ -31,6 +39,12 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     TicketAction.RETURN: TicketReturnForm,
     TicketAction.REOPEN: TicketReopenForm,
     TicketAction.VOID: TicketVoidForm,
+    TicketAction.REQUEST_EXTENSION: TicketExtensionRequestForm,
+    TicketAction.APPROVE_EXTENSION: TicketExtensionApproveForm,
+    TicketAction.REJECT_EXTENSION: TicketExtensionRejectForm,
+    TicketAction.HOLD: TicketHoldForm,
+    TicketAction.RESUME: TicketResumeForm,
+    TicketAction.SUPERVISE: TicketSuperviseForm,
 }
 
 

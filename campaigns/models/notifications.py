@@ -24,6 +24,10 @@ class NotificationKind(models.TextChoices):
     TICKET_REASSIGNED = "ticket_reassigned", _("工单改派")
     TICKET_URGED = "ticket_urged", _("工单催办")
     TICKET_ESCALATED = "ticket_escalated", _("逾期升级")
+    TICKET_EXTENSION = "ticket_extension", _("延期申请与审批")
+    TICKET_HOLD = "ticket_hold", _("挂账与恢复整改")
+    TICKET_SUPERVISED = "ticket_supervised", _("挂牌督办")
+    SUPERVISION_PROPOSED = "supervision_proposed", _("拟挂牌督办")
     SECURITY_ALERT = "security_alert", _("安全告警")
 
 

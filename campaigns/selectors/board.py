@@ -90,6 +90,7 @@ class Board:
     reports: ReportsToday | None = None
     # 黄牌: open tickets the overdue ladder carded, proposed for the 通报.
     yellow_cards: list = field(default_factory=list)
+    supervised: list = field(default_factory=list)  # open tickets under 挂牌督办
 
 
 def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
@@ -276,6 +277,11 @@ def board_build(district: OrgUnit) -> Board:
         score_total=score_total,
         reports=reports_today_summary(campaign) if campaign else None,
         yellow_cards=yellow_cards,
+        supervised=list(
+            tickets.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
+            .select_related("supervision", "responsible_unit")
+            .order_by("supervised_at", "id")[:10]
+        ),
     )
 
 

@@ -14,7 +14,9 @@ from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import NotificationKind, OutboxItem, Role, Ticket, TicketAction, TicketEvent, TicketState
 from campaigns.queue import enqueue_on_commit
@@ -38,6 +40,22 @@ TELLING_ACTS: dict[str, str] = {
     TicketAction.REASSIGN: NotificationKind.TICKET_REASSIGNED,
     TicketAction.URGE: NotificationKind.TICKET_URGED,
     TicketAction.ESCALATE: NotificationKind.TICKET_ESCALATED,
+    TicketAction.REQUEST_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.APPROVE_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.REJECT_EXTENSION: NotificationKind.TICKET_EXTENSION,
+    TicketAction.HOLD: NotificationKind.TICKET_HOLD,
+    TicketAction.RESUME: NotificationKind.TICKET_HOLD,
+    TicketAction.SUPERVISE: NotificationKind.TICKET_SUPERVISED,
+}
+
+# 延期, 挂账 and 挂牌督办: the supervisors hear of a request, the unit of everything else.
+CHAIN_TITLES: dict[str, Promise] = {
+    TicketAction.REQUEST_EXTENSION: gettext_lazy("申请延期待审批：%(n)s，申请延至 %(u)s"),
+    TicketAction.APPROVE_EXTENSION: gettext_lazy("同意延期：%(n)s，新的整改时限 %(d)s"),
+    TicketAction.REJECT_EXTENSION: gettext_lazy("驳回延期：%(n)s，仍请于 %(d)s 前整改，原因：%(r)s"),
+    TicketAction.HOLD: gettext_lazy("已挂账：%(n)s，计划 %(u)s 恢复整改"),
+    TicketAction.RESUME: gettext_lazy("恢复整改：%(n)s，请于 %(d)s 前整改"),
+    TicketAction.SUPERVISE: gettext_lazy("挂牌督办：%(n)s，督办时限 %(u)s"),
 }
 
 
@@ -68,7 +86,14 @@ def ticket_event_message(event: TicketEvent) -> Message:
     unit_members = unit_people(unit) if unit else []
     summary = ticket.description[:60]
     deadline = ticket.deadline.isoformat() if ticket.deadline else "—"
-    if event.action == TicketAction.LOG:
+    if event.action in CHAIN_TITLES:
+        until = event.details.get("until") or event.details.get("supervision_deadline") or "—"
+        title = str(CHAIN_TITLES[event.action]) % {"n": ticket.number, "u": until, "d": deadline, "r": event.note[:60]}
+        if event.action == TicketAction.REQUEST_EXTENSION:
+            users, units = supervisors, []
+        else:
+            users, units = unit_members, [unit.pk] if unit else []
+    elif event.action == TicketAction.LOG:
         title, users, units = _("新问题待交办：%(n)s") % {"n": ticket.number}, supervisors, []
     elif event.action == TicketAction.ASSIGN:
         title = _("交办：%(n)s，请于 %(d)s 前整改") % {"n": ticket.number, "d": deadline}

@@ -8,7 +8,17 @@ verbs; none of them writes a state field itself.
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
 from .dispatch import ticket_decline, ticket_reassign, ticket_urge
-from .ladder import escalation_run, system_actor
+from .hold import (
+    holds_resume_due,
+    resume_due_holds,
+    ticket_approve_extension,
+    ticket_hold,
+    ticket_reject_extension,
+    ticket_request_extension,
+    ticket_resume,
+    ticket_supervise,
+)
+from .ladder import escalation_run
 from .tickets import (
     ticket_assign,
     ticket_close_out,
@@ -31,9 +41,16 @@ __all__ = [
     "WorkflowError",
     "actions_for",
     "escalation_run",
+    "holds_resume_due",
+    "resume_due_holds",
+    "ticket_approve_extension",
+    "ticket_hold",
+    "ticket_reject_extension",
+    "ticket_request_extension",
+    "ticket_resume",
+    "ticket_supervise",
     "refusal",
     "role_allows",
-    "system_actor",
     "ticket_assign",
     "ticket_close_out",
     "ticket_decline",

@@ -65,6 +65,15 @@ def check(action: str, ticket: Ticket, user: User) -> None:
         raise problem
 
 
+def check_state(action: str, ticket: Ticket) -> None:
+    transition = ALLOWED_TRANSITIONS[action]
+    if ticket.state not in transition.sources:
+        raise TransitionRefused(
+            _("工单当前状态为“%(state)s”，不能执行“%(action)s”。")
+            % {"state": ticket.get_state_display(), "action": transition.label}
+        )
+
+
 def lock(ticket: Ticket | TicketRef) -> Ticket:
     """The ticket's row, locked until the transaction ends.
 
@@ -96,9 +105,13 @@ def act(
     actor: User,
     *,
     on_refusal: Callable[[Ticket, WorkflowError], None] | None = None,
+    system: bool = False,
 ) -> Iterator[Ticket]:
     """One act on one ticket, in one transaction: lock it, check the person may do this now,
     hand it to the verb's body, and keep the rollup (TicketTally) with whatever the body did.
+
+    `system` acts (the daily sweeps, with the system user) answer to the ticket's state only:
+    nobody's role is asked, as nobody pressed a button.
 
     A refusal rolls the whole act back; `on_refusal(ticket, refusal)` runs after that, so
     whatever it writes is kept.
@@ -107,7 +120,10 @@ def act(
     try:
         with transaction.atomic():
             locked = lock(ticket)
-            check(action, locked, actor)
+            if system:
+                check_state(action, locked)
+            else:
+                check(action, locked, actor)
             with tally_follows(locked):
                 yield locked
     except (ActionForbidden, TransitionRefused) as refused:

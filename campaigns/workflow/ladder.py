@@ -16,23 +16,12 @@ from django.utils import timezone
 
 from ..models import Campaign, CampaignStatus, Ticket, TicketAction
 from ..policy import ALLOWED_TRANSITIONS, CLOCK_STATES
+from ..services.system_actor import system_user
 from ..services.tally import tally_follows
 from ..workdays import working_days_between
 from .core import lock, transition
 
-SYSTEM_USERNAME = "system"
 YELLOW_CARD_STEP = 3
-
-
-def system_actor() -> User:
-    """The actor of the system's own acts: an account nobody can sign in to, with no roles."""
-    user, made = User.objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False, "first_name": "系统"}
-    )
-    if made:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 def steps_due(ladder: list[int], overdue_days: int) -> int:
@@ -65,7 +54,7 @@ def _escalate(ticket_id: int, actor: User, today: date, ladder: list[int]) -> in
 def escalation_run(now: datetime | None = None) -> int:
     """Climb the ladder for every running campaign's overdue tickets; returns the steps taken."""
     today = timezone.localdate(now or timezone.now())
-    actor = system_actor()
+    actor = system_user()
     taken = 0
     for campaign in Campaign.objects.filter(status=CampaignStatus.RUNNING):
         ladder = campaign.escalation_ladder
