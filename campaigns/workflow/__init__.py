@@ -6,6 +6,7 @@ verbs; none of them writes a state field itself.
 """
 
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
+from .closing import ticket_recheck, ticket_review, ticket_submit_part, ticket_waive_part
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
 from .tickets import (
     ticket_assign,
@@ -33,9 +34,13 @@ __all__ = [
     "ticket_assign",
     "ticket_close_out",
     "ticket_log",
+    "ticket_recheck",
     "ticket_reopen",
     "ticket_return",
+    "ticket_review",
     "ticket_sign",
     "ticket_submit_fix",
+    "ticket_submit_part",
     "ticket_void",
+    "ticket_waive_part",
 ]
