@@ -188,6 +188,10 @@ ACT_COLUMNS = (
     "state",
     "responsible_unit_id",
     "fix_submitted_by_id",
+    # 协办 and 复查 decide who may act from these.
+    "co_units_count",
+    "street_id",
+    "finder_group_id",
 )
 
 

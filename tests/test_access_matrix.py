@@ -214,6 +214,13 @@ RULES = {
     "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),
     "campaigns:ticket-reopen": action(MANAGERS, 400, number="closed"),
     "campaigns:ticket-void": action(MANAGERS, 400, number="reported"),
+    # 复核 of a one-level chain: the last level 销号s instead (refused, 409); nobody else may.
+    "campaigns:ticket-review": action(MANAGERS, 409, number="submitted"),
+    "campaigns:ticket-submit-part": action(STREET, 400, number="helped"),  # staff's street is the 协办单位
+    "campaigns:ticket-waive-part": action(MANAGERS, 400, number="helped"),
+    # 复查 of today's 销号 is not due yet (409); the street's staff and the managers may 复查.
+    "campaigns:ticket-recheck-kept": action(MANAGERS | STREET, 409, number="closed"),
+    "campaigns:ticket-recheck-relapse": action(MANAGERS | STREET, 400, number="closed"),
     "campaigns:photo": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     "campaigns:photo-thumb": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     # --- checklist and scoring --------------------------------------------------------------

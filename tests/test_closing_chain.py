@@ -204,7 +204,6 @@ class TestRecheck:
 
     def test_reopen_cancels_the_planned_rechecks(self, tx):
         ticket = tx.closed()
-        workflow.ticket_reopen(
-            ticket=ticket, actor=tx.supervisor, reason="反弹", deadline=timezone.localdate() + datetime.timedelta(days=2)
-        )
+        deadline = timezone.localdate() + datetime.timedelta(days=2)
+        workflow.ticket_reopen(ticket=ticket, actor=tx.supervisor, reason="反弹", deadline=deadline)
         assert not Recheck.objects.filter(ticket=ticket, cancelled=False).exists()

@@ -9,6 +9,13 @@ from django import forms
 
 from campaigns.models import Ticket, TicketAction
 
+from .closing import (
+    TicketRecheckKeptForm,
+    TicketRecheckRelapseForm,
+    TicketReviewForm,
+    TicketSubmitPartForm,
+    TicketWaivePartForm,
+)
 from .tickets import (
     TicketAssignForm,
     TicketCloseOutForm,
@@ -22,10 +29,15 @@ from .tickets import (
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     TicketAction.ASSIGN: TicketAssignForm,
     TicketAction.SIGN: TicketSignForm,
+    TicketAction.SUBMIT_PART: TicketSubmitPartForm,
+    TicketAction.WAIVE_PART: TicketWaivePartForm,
     TicketAction.SUBMIT_FIX: TicketSubmitFixForm,
+    TicketAction.REVIEW: TicketReviewForm,
     TicketAction.CLOSE_OUT: TicketCloseOutForm,
     TicketAction.RETURN: TicketReturnForm,
     TicketAction.REOPEN: TicketReopenForm,
+    TicketAction.RECHECK_KEPT: TicketRecheckKeptForm,
+    TicketAction.RECHECK_RELAPSED: TicketRecheckRelapseForm,
     TicketAction.VOID: TicketVoidForm,
 }
 

@@ -333,6 +333,7 @@ def ticket_assign(request, number):
             work_group=data.get("work_group"),
             note=data.get("note", ""),
             checklist_item=data.get("checklist_item"),
+            co_units=list(data.get("co_units") or ()),
         )
 
     return run_act(request, number, TicketAction.ASSIGN, perform)
@@ -362,7 +363,9 @@ def ticket_submit_fix(request, number):
 @require_POST
 def ticket_close_out(request, number):
     def perform(ticket, form):
-        workflow.ticket_close_out(ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""))
+        workflow.ticket_close_out(
+            ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""), photos=form.kept_photos
+        )
 
     return run_act(request, number, TicketAction.CLOSE_OUT, perform)
 
