@@ -44,6 +44,7 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
+from campaigns.selectors.chain import chain_shown
 from infra.fragments import cached_fragment
 
 
@@ -201,6 +202,7 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     for event in events:
         event.photo_list = photos_by_event.get(event.pk, [])
     return {
+        **chain_shown(ticket),
         "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
         "events": events,
