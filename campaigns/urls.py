@@ -11,6 +11,7 @@ from .views import (
     points,
     reports,
     setup,
+    setup_levels,
     setup_people,
     summaries,
     tickets,
@@ -163,4 +164,10 @@ urlpatterns = [
     path("setup/<str:code>/groups/<int:pk>/", setup.group_edit, name="setup-group"),
     path("setup/<str:code>/campaign/new/", setup.campaign_new, name="setup-campaign-new"),
     path("setup/<str:code>/campaign/<int:pk>/", setup.campaign_edit, name="setup-campaign"),
+    path("setup/<str:code>/campaign/<int:pk>/levels/", setup_levels.level_add, name="setup-level-add"),
+    path(
+        "setup/<str:code>/campaign/<int:pk>/levels/<int:level_id>/remove/",
+        setup_levels.level_remove,
+        name="setup-level-remove",
+    ),
 ]

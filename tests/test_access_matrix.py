@@ -372,6 +372,11 @@ RULES = {
     "campaigns:setup-group": form(ADMINS, post=400, code="code", pk="work_group", mixed=("pk",)),
     "campaigns:setup-campaign-new": form(ADMINS, post=400, code="code"),
     "campaigns:setup-campaign": form(ADMINS, post=400, code="code", pk="campaign", mixed=("pk",)),
+    # 销号 levels: an empty form is sent back with what is missing; no such level is gone already.
+    "campaigns:setup-level-add": action(ADMINS, 302, code="code", pk="campaign", mixed=("pk",)),
+    "campaigns:setup-level-remove": action(
+        ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
+    ),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import MultiplePhotoField, MultiplePhotoInput
 from campaigns.forms.tickets import CAMERA_ATTRS, PhotoFormMixin
-from campaigns.models import OrgUnit, PhotoKind, TicketCoUnit
+from campaigns.models import ClosingLevel, OrgUnit, PhotoKind, Role, TicketCoUnit, WorkGroup
 
 
 class _NoteAndPhotos(PhotoFormMixin, forms.Form):
@@ -65,3 +65,33 @@ class TicketRecheckRelapseForm(_NoteAndPhotos):
 
     photo_kind = PhotoKind.RECHECK
     photos_required_message = _("复查反弹须上传现场照片。")
+
+
+class ClosingLevelForm(forms.ModelForm):
+    """One more level of a campaign's 销号 chain (setup page)."""
+
+    class Meta:
+        model = ClosingLevel
+        fields = ["name", "role", "work_group", "photo_required"]
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.instance.campaign = campaign
+        self.fields["role"].choices = [
+            ("", _("— 不按角色 —")),
+            (Role.SUPERVISOR, Role.SUPERVISOR.label),
+            (
+                Role.ADMIN,
+                Role.ADMIN.label,
+            ),
+            (Role.STAFF, Role.STAFF.label),
+        ]
+        self.fields["work_group"].queryset = WorkGroup.objects.filter(campaign=campaign).order_by("kind", "order", "id")
+        self.fields["work_group"].empty_label = _("— 不按工作组 —")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("role") and not data.get("work_group"):
+            raise forms.ValidationError(_("请选择核验角色或核验工作组。"))
+        return data
