@@ -118,7 +118,7 @@ def _my_levels_q(scope: Scope, managed: list[int]) -> Q | None:
 
     A campaign without levels is verified by its district's managers in one step.
     """
-    levels: dict[int, list[tuple[int, str, int | None]]] = {}
+    levels: dict[int, list[tuple[int | None, str, int | None]]] = {}
     for campaign_id, district_id, role, group_id in (
         ClosingLevel.objects.filter(campaign__district_id__in=scope.district_ids)
         .order_by("campaign_id", "order")
@@ -128,8 +128,8 @@ def _my_levels_q(scope: Scope, managed: list[int]) -> Q | None:
     wanted = Q(district_id__in=managed) & ~Q(campaign_id__in=list(levels)) if managed else Q(pk__in=[])
     found = bool(managed)
     for campaign_id, chain in levels.items():
-        for index, (district_id, role, group_id) in enumerate(chain):
-            mine = group_id in scope.work_group_ids if group_id is not None else role in scope.roles_in(district_id)
+        for index, (district, level_role, group) in enumerate(chain):
+            mine = group in scope.work_group_ids if group is not None else level_role in scope.roles_in(district or 0)
             if mine:
                 wanted |= Q(campaign_id=campaign_id, review_level=index)
                 found = True

@@ -83,7 +83,8 @@ def co_units_set(ticket: Ticket, units: Iterable[OrgUnit]) -> list[str]:
     """The 协办单位 of a ticket being 交办'd: the district's units other than the lead; their
     names go into the 交办 event."""
     chosen = {unit.pk: unit for unit in units}
-    chosen.pop(ticket.responsible_unit_id, None)  # the 主办单位 is never its own 协办
+    if ticket.responsible_unit_id is not None:
+        chosen.pop(ticket.responsible_unit_id, None)  # the 主办单位 is never its own 协办
     for unit in chosen.values():
         if unit.district_id != ticket.district_id or unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
             raise TransitionRefused(_("协办单位必须是本区的街道、社区、村或部门。"))
