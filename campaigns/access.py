@@ -189,6 +189,10 @@ ACT_COLUMNS = (
     "responsible_unit_id",
     "fix_submitted_by_id",
     "deadline",  # 申请延期 is checked against it
+    # 协办 and 复查 decide who may act from these.
+    "co_units_count",
+    "street_id",
+    "finder_group_id",
 )
 
 

@@ -304,7 +304,8 @@ def role_allows(action: str, ticket: TicketLike, scope: Scope) -> bool:
         case Actor.CO_UNIT:
             return bool(scope.unit_ids & ticket.co_unit_ids)
         case Actor.REVIEWER:
-            return _at_level(current_level(ticket), ticket, scope) if ticket.state == _S.SUBMITTED else manager
+            # Anyone on the chain may be a reviewer; whether it is their level now is data (_blocker).
+            return manager or any(_at_level(level, ticket, scope) for level in ticket.chain_rules.review_levels)
         case Actor.RECHECKER:
             return (
                 manager
@@ -329,6 +330,10 @@ def _blocker(action: str, ticket: TicketLike, scope: Scope, user_id: int | None)
             if action == TicketAction.CLOSE_OUT and not last:
                 return TransitionRefused(
                     gettext("还需“%(level)s”复核，之后才能销号。") % {"level": current_level(ticket).label}
+                )
+            if not _at_level(current_level(ticket), ticket, scope):
+                return TransitionRefused(
+                    gettext("这张工单正等待“%(level)s”，不在您的核验层级。") % {"level": current_level(ticket).label}
                 )
         case TicketAction.REQUEST_EXTENSION:
             if ticket.extension_requested_until is not None:

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     boards,
     checklists,
+    closing,
     dispatch,
     hold,
     holidays,
@@ -12,6 +13,7 @@ from .views import (
     points,
     reports,
     setup,
+    setup_levels,
     setup_people,
     summaries,
     tickets,
@@ -57,6 +59,11 @@ urlpatterns = [
     path("tickets/<str:number>/resume/", hold.ticket_resume, name="ticket-resume"),
     path("tickets/<str:number>/supervise/", hold.ticket_supervise, name="ticket-supervise"),
     path("tickets/<str:number>/supervision/", hold.ticket_supervision, name="ticket-supervision"),
+    path("tickets/<str:number>/review/", closing.ticket_review, name="ticket-review"),
+    path("tickets/<str:number>/submit-part/", closing.ticket_submit_part, name="ticket-submit-part"),
+    path("tickets/<str:number>/waive-part/", closing.ticket_waive_part, name="ticket-waive-part"),
+    path("tickets/<str:number>/recheck-kept/", closing.ticket_recheck_kept, name="ticket-recheck-kept"),
+    path("tickets/<str:number>/recheck-relapse/", closing.ticket_recheck_relapse, name="ticket-recheck-relapse"),
     path("checklist/", checklists.checklist_default, name="checklist-default"),
     path("checklist/mine/", checklists.checklist_mine, name="checklist-mine"),
     path("checklist/items/<int:pk>/", checklists.checklist_item, name="checklist-item"),
@@ -169,4 +176,10 @@ urlpatterns = [
     path("setup/<str:code>/groups/<int:pk>/", setup.group_edit, name="setup-group"),
     path("setup/<str:code>/campaign/new/", setup.campaign_new, name="setup-campaign-new"),
     path("setup/<str:code>/campaign/<int:pk>/", setup.campaign_edit, name="setup-campaign"),
+    path("setup/<str:code>/campaign/<int:pk>/levels/", setup_levels.level_add, name="setup-level-add"),
+    path(
+        "setup/<str:code>/campaign/<int:pk>/levels/<int:level_id>/remove/",
+        setup_levels.level_remove,
+        name="setup-level-remove",
+    ),
 ]

@@ -104,6 +104,7 @@ class Side:
     rectifying: str
     submitted: str
     closed: str
+    helped: str  # 待签收 with a 协办单位 (the first street) whose part is due
     photo: int
     pending_photo: int
     summary: int
@@ -196,6 +197,10 @@ def build_side(d, users, client):
         deadline=today + datetime.timedelta(days=30),
         reason="长期未整改",
     )
+    # 交办 to the 执法局 with the first street (staff's) as 协办单位.
+    helped = workflow.ticket_assign(
+        ticket=d.log(), actor=d.supervisor, unit=d.department, deadline=today, co_units=[d.street]
+    )
     summary = summary_generate(summary_request(district=d.unit, month=today.replace(day=1), actor=d.admin))
     client.force_login(d.admin)
     response = client.post(reverse("campaigns:notice-draft", args=[d.unit.code]), {"submission": form_key()})
@@ -278,7 +283,7 @@ def build_side(d, users, client):
         get_user_model(): d.staff.pk,
         Group: Group.objects.create(name=f"{d.unit.code}-组").pk,
     }
-    numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number)
+    numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
     return Side(
         code=d.unit.code,
         campaign=d.campaign.pk,
@@ -288,6 +293,7 @@ def build_side(d, users, client):
         rectifying=rectifying.number,
         submitted=submitted.number,
         closed=closed.number,
+        helped=helped.number,
         photo=photo.pk,
         pending_photo=pending_photo(d.staff).pk,
         summary=summary.pk,

@@ -227,6 +227,13 @@ RULES = {
     "campaigns:ticket-resume": action(MANAGERS, 302, number="on_hold"),  # the note is optional
     "campaigns:ticket-supervise": action(MANAGERS, 400, number="reported"),
     "campaigns:ticket-supervision": page(EVERYONE, number="on_hold"),
+    # 复核 of a one-level chain: the last level 销号s instead (refused, 409); nobody else may.
+    "campaigns:ticket-review": action(MANAGERS, 409, number="submitted"),
+    "campaigns:ticket-submit-part": action(STREET, 400, number="helped"),  # staff's street is the 协办单位
+    "campaigns:ticket-waive-part": action(MANAGERS, 400, number="helped"),
+    # 复查 of today's 销号 is not due yet (409); the street's staff and the managers may 复查.
+    "campaigns:ticket-recheck-kept": action(MANAGERS | STREET, 409, number="closed"),
+    "campaigns:ticket-recheck-relapse": action(MANAGERS | STREET, 400, number="closed"),
     "campaigns:photo": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     "campaigns:photo-thumb": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
     # --- checklist and scoring --------------------------------------------------------------
@@ -378,6 +385,11 @@ RULES = {
     "campaigns:setup-group": form(ADMINS, post=400, code="code", pk="work_group", mixed=("pk",)),
     "campaigns:setup-campaign-new": form(ADMINS, post=400, code="code"),
     "campaigns:setup-campaign": form(ADMINS, post=400, code="code", pk="campaign", mixed=("pk",)),
+    # 销号 levels: an empty form is sent back with what is missing; no such level is gone already.
+    "campaigns:setup-level-add": action(ADMINS, 302, code="code", pk="campaign", mixed=("pk",)),
+    "campaigns:setup-level-remove": action(
+        ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
+    ),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

@@ -9,6 +9,13 @@ from django import forms
 
 from campaigns.models import Ticket, TicketAction
 
+from .closing import (
+    TicketRecheckKeptForm,
+    TicketRecheckRelapseForm,
+    TicketReviewForm,
+    TicketSubmitPartForm,
+    TicketWaivePartForm,
+)
 from .dispatch import TicketDeclineForm, TicketReassignForm, TicketUrgeForm
 from .hold import (
     TicketExtensionApproveForm,
@@ -34,10 +41,15 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     TicketAction.DECLINE: TicketDeclineForm,
     TicketAction.REASSIGN: TicketReassignForm,
     TicketAction.URGE: TicketUrgeForm,
+    TicketAction.SUBMIT_PART: TicketSubmitPartForm,
+    TicketAction.WAIVE_PART: TicketWaivePartForm,
     TicketAction.SUBMIT_FIX: TicketSubmitFixForm,
+    TicketAction.REVIEW: TicketReviewForm,
     TicketAction.CLOSE_OUT: TicketCloseOutForm,
     TicketAction.RETURN: TicketReturnForm,
     TicketAction.REOPEN: TicketReopenForm,
+    TicketAction.RECHECK_KEPT: TicketRecheckKeptForm,
+    TicketAction.RECHECK_RELAPSED: TicketRecheckRelapseForm,
     TicketAction.VOID: TicketVoidForm,
     TicketAction.REQUEST_EXTENSION: TicketExtensionRequestForm,
     TicketAction.APPROVE_EXTENSION: TicketExtensionApproveForm,

@@ -63,6 +63,9 @@ class PhotoFormMixin:
     """
 
     photo_kind = PhotoKind.BEFORE
+    # Acts where a photo is asked for only sometimes (a 销号 level that verifies on site) let
+    # the verb decide.
+    photos_optional = False
     photos_required_message = _("请至少上传一张照片。")
     # An act's form built with the acting person (campaigns/forms/acts.py).
     needs_user = True
@@ -87,7 +90,7 @@ class PhotoFormMixin:
             errors.append(_("一次最多上传 %(n)s 张照片。") % {"n": settings.PHOTOS_PER_TICKET_MAX})
         if errors:
             raise ValidationError(errors)
-        if total == 0:
+        if total == 0 and not self.photos_optional:
             raise ValidationError(self.photos_required_message, code="required")
         return files
 
@@ -265,6 +268,12 @@ class TicketAssignForm(forms.Form):
     work_group = forms.ModelChoiceField(
         queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
     )
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        label=_("协办单位"),
+        help_text=_("可多选；协办单位提交协办部分（或督导免除）后，主办单位才能提交整改。"),
+    )
     note = forms.CharField(
         label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -274,6 +283,7 @@ class TicketAssignForm(forms.Form):
         if "deadline_workdays" in self.fields:
             self.fields["deadline_workdays"].help_text = calendar_note()
         self.fields["responsible_unit"].queryset = responsible_units(ticket.district_id)
+        self.fields["co_units"].queryset = responsible_units(ticket.district_id)
         self.fields["work_group"].queryset = WorkGroup.objects.filter(
             campaign_id=ticket.campaign_id, kind=WorkGroupKind.WORK_LINE
         )
@@ -296,6 +306,7 @@ class TicketAssignForm(forms.Form):
                 "deadline",
                 "deadline_workdays",
                 "work_group",
+                "co_units",
                 "checklist_item",
                 "note",
             ]
@@ -316,6 +327,9 @@ class TicketAssignForm(forms.Form):
                 self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
         elif deadline < timezone.localdate():
             self.add_error("deadline", _("整改时限不能早于今天。"))
+        lead, helpers = data.get("responsible_unit"), data.get("co_units")
+        if lead is not None and helpers and lead in helpers:
+            self.add_error("co_units", _("主办单位不能同时是协办单位。"))
         return data
 
 
@@ -334,10 +348,23 @@ class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
         self._init_photos(user)
 
 
-class TicketCloseOutForm(forms.Form):
+class TicketCloseOutForm(PhotoFormMixin, forms.Form):
     note = forms.CharField(
         label=_("核验意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    photos = MultiplePhotoField(
+        label=_("现场核验照片"),
+        required=False,
+        widget=MultiplePhotoInput(attrs=CAMERA_ATTRS),
+        help_text=_("这一级要求现场核验时必传。"),
+    )
+
+    photo_kind = PhotoKind.REVIEW
+    photos_optional = True
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_photos(user)
 
 
 class TicketReturnForm(forms.Form):

@@ -5,11 +5,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, scope_for
-from campaigns.models import OrgUnit, Ticket, TicketState, TicketTally
+from campaigns.models import (
+    ClosingLevel,
+    OrgUnit,
+    PhotoKind,
+    Recheck,
+    Ticket,
+    TicketCoUnit,
+    TicketPhoto,
+    TicketState,
+    TicketTally,
+)
+from campaigns.policy import Scope
 
 
 def _overdue_first(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -56,18 +68,30 @@ def my_tasks(user: User) -> list[TaskList]:
             "state=reported&sort=reported_at",
             lambda: _tally(TicketState.REPORTED, district_id__in=managed),
         )
-        mine_submitted = Ticket.objects.filter(
-            district_id__in=managed, state=TicketState.SUBMITTED, fix_submitted_by=user
+    at_my_level = _my_levels_q(scope, managed)
+    if at_my_level is not None:
+        waiting = base.filter(at_my_level, state=TicketState.SUBMITTED).exclude(fix_submitted_by=user)
+        add("verify", _("待核验销号"), _overdue_first(waiting), "state=submitted&sort=deadline", waiting.count)
+        # Nobody verifies one fix twice: a level already passed by this person is someone else's.
+        lists[-1].tickets = [ticket for ticket in lists[-1].tickets if user.pk not in ticket.reviewed_by]
+    if scope.unit_ids:
+        parts_due = TicketCoUnit.objects.filter(unit_id__in=scope.unit_ids, part_submitted_at=None, waived_at=None)
+        helping = base.filter(
+            pk__in=parts_due.values("ticket_id"), state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING)
         )
-        add(
-            "verify",
-            _("待核验销号"),
-            _overdue_first(
-                base.filter(district_id__in=managed, state=TicketState.SUBMITTED).exclude(fix_submitted_by=user)
-            ),
-            "state=submitted&sort=deadline",
-            lambda: _tally(TicketState.SUBMITTED, district_id__in=managed) - mine_submitted.count(),
+        add("help", _("协办"), _overdue_first(helping), "state=rectifying&sort=deadline", helping.count)
+    if scope.street_ids or scope.work_group_ids:
+        due = Recheck.objects.filter(result="", cancelled=False, due_on__lte=timezone.localdate()).filter(
+            Q(street_id__in=scope.street_ids) | Q(ticket__finder_group_id__in=scope.work_group_ids)
         )
+        rechecks = base.filter(pk__in=due.values("ticket_id"), state=TicketState.CLOSED).prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=TicketPhoto.objects.filter(kind=PhotoKind.AFTER).order_by("-id"),
+                to_attr="after_photos",
+            )
+        )
+        add("recheck", _("待复查"), rechecks.order_by("closed_at", "id"), "state=closed", rechecks.count)
     if scope.unit_ids:
 
         def fix_total() -> int:
@@ -86,4 +110,27 @@ def my_tasks(user: User) -> list[TaskList]:
             "state=rectifying&mine=on&sort=deadline",
             fix_total,
         )
-    return lists
+    return [task for task in lists if task.key not in ("help", "recheck") or task.total]
+
+
+def _my_levels_q(scope: Scope, managed: list[int]) -> Q | None:
+    """The submitted tickets waiting at a 销号 level this person verifies at, or None.
+
+    A campaign without levels is verified by its district's managers in one step.
+    """
+    levels: dict[int, list[tuple[int | None, str, int | None]]] = {}
+    for campaign_id, district_id, role, group_id in (
+        ClosingLevel.objects.filter(campaign__district_id__in=scope.district_ids)
+        .order_by("campaign_id", "order")
+        .values_list("campaign_id", "campaign__district_id", "role", "work_group_id")
+    ):
+        levels.setdefault(campaign_id, []).append((district_id, role, group_id))
+    wanted = Q(district_id__in=managed) & ~Q(campaign_id__in=list(levels)) if managed else Q(pk__in=[])
+    found = bool(managed)
+    for campaign_id, chain in levels.items():
+        for index, (district, level_role, group) in enumerate(chain):
+            mine = group in scope.work_group_ids if group is not None else level_role in scope.roles_in(district or 0)
+            if mine:
+                wanted |= Q(campaign_id=campaign_id, review_level=index)
+                found = True
+    return wanted if found else None

@@ -45,6 +45,11 @@ def ticket_card(ticket, show_district=False):
         )
     else:
         thumb = mark_safe('<span class="ticket-thumb" aria-hidden="true"></span>')  # nosec B308, B703 # a constant
+    after = getattr(ticket, "after_photos", None)
+    if after:  # a 复查 compares the point now with the fix that was passed
+        thumb = format_html(
+            '{}<img class="ticket-thumb" src="{}" alt="" width="64" height="64">', thumb, photo_thumb_url(after[0].pk)
+        )
     meta = []
     if show_district:
         meta.append(ticket.district.name)

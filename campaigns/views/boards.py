@@ -118,6 +118,7 @@ def my_tasks_page(request: HttpRequest) -> HttpResponse:
         sorted((district, sorted(roles)) for district, roles in scope.roles_by_district.items()),
         sorted(scope.unit_ids),
         sorted(scope.street_ids),
+        sorted(scope.work_group_ids),  # a 销号 level or a finder group brings its own lists
     )
     body = cached_fragment(
         "my-tasks",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.access import get_district_for_admin
+from campaigns.forms.closing import ClosingLevelForm
 from campaigns.forms.setup import (
     CampaignForm,
     CampaignNewForm,
@@ -34,6 +35,7 @@ from campaigns.models import (
     STREET_KINDS,
     Campaign,
     CampaignStatus,
+    ClosingLevel,
     InspectionPoint,
     Membership,
     OrgUnit,
@@ -581,6 +583,14 @@ def campaign_edit(request, code, pk):
     return render(
         request,
         "campaigns/setup_campaign.html",
-        {"district": district, "campaign": campaign, "form": form, "counts": counts, "title_name": title_name},
+        {
+            "district": district,
+            "campaign": campaign,
+            "form": form,
+            "counts": counts,
+            "title_name": title_name,
+            "levels": ClosingLevel.objects.filter(campaign=campaign).select_related("work_group"),
+            "level_form": ClosingLevelForm(campaign=campaign),
+        },
         status=status,
     )

@@ -44,6 +44,7 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
+from campaigns.selectors.chain import chain_shown
 from infra.fragments import cached_fragment
 
 
@@ -201,6 +202,7 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     for event in events:
         event.photo_list = photos_by_event.get(event.pk, [])
     return {
+        **chain_shown(ticket),
         "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
         "events": events,
@@ -336,6 +338,7 @@ def ticket_assign(request, number):
             work_group=data.get("work_group"),
             note=data.get("note", ""),
             checklist_item=data.get("checklist_item"),
+            co_units=list(data.get("co_units") or ()),
         )
 
     return run_act(request, number, TicketAction.ASSIGN, perform)
@@ -365,7 +368,9 @@ def ticket_submit_fix(request, number):
 @require_POST
 def ticket_close_out(request, number):
     def perform(ticket, form):
-        workflow.ticket_close_out(ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""))
+        workflow.ticket_close_out(
+            ticket=ticket, actor=request.user, note=form.cleaned_data.get("note", ""), photos=form.kept_photos
+        )
 
     return run_act(request, number, TicketAction.CLOSE_OUT, perform)
 

@@ -6,6 +6,7 @@ verbs; none of them writes a state field itself.
 """
 
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, TransitionRefused, WorkflowError
+from .closing import ticket_recheck, ticket_review, ticket_submit_part, ticket_waive_part
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
 from .dispatch import ticket_decline, ticket_reassign, ticket_urge
 from .hold import (
@@ -56,10 +57,14 @@ __all__ = [
     "ticket_decline",
     "ticket_log",
     "ticket_reassign",
+    "ticket_recheck",
     "ticket_reopen",
     "ticket_return",
+    "ticket_review",
     "ticket_sign",
     "ticket_submit_fix",
     "ticket_urge",
+    "ticket_submit_part",
     "ticket_void",
+    "ticket_waive_part",
 ]

@@ -45,6 +45,7 @@ from ..services.ledger_numbers import ledger_number_next
 from ..services.submissions import submission_claim, submission_once
 from ..services.tally import tally_follows
 from ..workdays import add_working_days
+from .closing import co_units_set, level_photos, rechecks_plan
 from .core import TicketRef, act, claim_photos, record, require, transition
 
 
@@ -87,6 +88,7 @@ def _apply_assignment(
     work_group: WorkGroup | None = None,
     note: str = "",
     at: datetime | None = None,
+    co_unit_names: Sequence[str] = (),
 ) -> TicketEvent:
     """Hand a reported ticket to its unit: the fields, the state and the event, in one place."""
     ticket.responsible_unit = unit
@@ -98,6 +100,8 @@ def _apply_assignment(
     ticket.sign_due_at = sign_due(ticket.assigned_at, ticket.campaign)
     ticket.signed_at = None
     details = _assignment_details(unit, ticket.responsible_person, ticket.responsible_phone, deadline, work_group)
+    if co_unit_names:
+        details["co_units"] = list(co_unit_names)
     return transition(
         ticket, TicketAction.ASSIGN, actor, fields=ASSIGNMENT_FIELDS, note=note.strip(), details=details, at=at
     )
@@ -259,10 +263,12 @@ def ticket_assign(
     work_group: WorkGroup | None = None,
     note: str = "",
     checklist_item: ChecklistItem | None = None,
+    co_units: Sequence[OrgUnit] = (),
 ) -> Ticket:
     """交办: hand the problem to a responsible unit and person with a deadline.
 
-    Triage is also where the problem is tied to the checklist task it puts at risk.
+    Triage is also where the problem is tied to the checklist task it puts at risk, and where
+    协办单位 (`co_units`) are named beside the lead unit (主办单位).
     """
     with act(ticket, TicketAction.ASSIGN, actor) as ticket:
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
@@ -272,8 +278,18 @@ def ticket_assign(
         if checklist_item is not None and checklist_item.pk != ticket.checklist_item_id:
             ticket.checklist_item = checklist_item
             ticket.save(update_fields=["checklist_item"])
+        ticket.responsible_unit = unit
+        co_names = co_units_set(ticket, co_units) if co_units or ticket.co_units_count else []
         _apply_assignment(
-            ticket, actor, unit=unit, deadline=deadline, person=person, phone=phone, work_group=work_group, note=note
+            ticket,
+            actor,
+            unit=unit,
+            deadline=deadline,
+            person=person,
+            phone=phone,
+            work_group=work_group,
+            note=note,
+            co_unit_names=co_names,
         )
     return ticket
 
@@ -311,8 +327,12 @@ def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor: User, note: str, pho
     return ticket
 
 
-def ticket_close_out(*, ticket: Ticket | TicketRef, actor: User, note: str = "") -> Ticket:
-    """核验销号: a supervisor who did not submit the fix checks it and strikes the line off.
+def ticket_close_out(
+    *, ticket: Ticket | TicketRef, actor: User, note: str = "", photos: Sequence[TicketPhoto] = ()
+) -> Ticket:
+    """核验销号: the last level of the 销号 chain (by default the supervisors), none of whom
+    submitted the fix or passed it at a level below, checks it and strikes the line off; the
+    campaign's 复查 are planned from that day.
 
     Every attempt is in the security audit log, the refused ones too (written after the
     refused transaction has rolled back, so the refusal itself is never lost).
@@ -329,9 +349,24 @@ def ticket_close_out(*, ticket: Ticket | TicketRef, actor: User, note: str = "")
         )
 
     with act(ticket, TicketAction.CLOSE_OUT, actor, on_refusal=refused) as ticket:
+        level = current_level(ticket)
+        level_photos(level, photos)
         ticket.closed_at = timezone.now()
         ticket.closed_by = actor
-        transition(ticket, TicketAction.CLOSE_OUT, actor, fields=["closed_at", "closed_by"], note=note.strip())
+        ticket.reviewed_by = [*ticket.reviewed_by, actor.pk]
+        details: dict[str, object] = {}
+        if len(ticket.chain_rules.review_levels) > 1:
+            details["level"] = str(level.label)
+        event = transition(
+            ticket,
+            TicketAction.CLOSE_OUT,
+            actor,
+            fields=["closed_at", "closed_by", "reviewed_by"],
+            note=note.strip(),
+            details=details,
+        )
+        claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.REVIEW, actor=actor)
+        rechecks_plan(ticket, timezone.localdate(ticket.closed_at))
         audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
     return ticket
 
@@ -374,6 +409,7 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadl
         ticket.closed_at = None
         ticket.closed_by = None
         ticket.escalation_step = 0
+        ticket.rechecks.filter(result="", cancelled=False).update(cancelled=True)  # that 销号 is undone
         transition(
             ticket,
             TicketAction.REOPEN,
