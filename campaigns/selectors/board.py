@@ -9,9 +9,10 @@ write in the district, so the board never lags the ledger.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, Q, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -43,10 +44,13 @@ from .common import (
     week_start,
 )
 from .daily_reports import ReportsToday, reports_today_summary
+from .kpis import KpiPanel, kpi_panel
 from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
+# The board's KPI panel: the last 30 days, like the median days to close.
+KPI_DAYS = 30
 
 
 @dataclass
@@ -102,21 +106,28 @@ def trend(
     """Found and closed per day for the last `days` days, oldest first."""
     first = today - datetime.timedelta(days=days - 1)
     start = day_start(first)
-    found = dict(
+    # Both histograms in one round trip: a tag column says which one a row belongs to.
+    found_days = (
         tickets.filter(reported_at__gte=start)
         .exclude(state=TicketState.VOIDED)
-        .annotate(day=TruncDate("reported_at"))
-        .values("day")
+        .annotate(day=TruncDate("reported_at"), which=Value(0))
+        .values("which", "day")
         .annotate(n=Count("id"))
-        .values_list("day", "n")
+        .values_list("which", "day", "n")
+        .order_by()
     )
-    closed = dict(
+    closed_days = (
         tickets.filter(state=TicketState.CLOSED, closed_at__gte=start)
-        .annotate(day=TruncDate("closed_at"))
-        .values("day")
+        .annotate(day=TruncDate("closed_at"), which=Value(1))
+        .values("which", "day")
         .annotate(n=Count("id"))
-        .values_list("day", "n")
+        .values_list("which", "day", "n")
+        .order_by()
     )
+    found: dict[datetime.date, int] = {}
+    closed: dict[datetime.date, int] = {}
+    for which, day, n in found_days.union(closed_days, all=True):
+        (closed if which else found)[day] = n
     return [
         (day, found.get(day, 0), closed.get(day, 0))
         for day in (first + datetime.timedelta(days=offset) for offset in range(days))
@@ -152,6 +163,44 @@ def _period_figures(tickets: QuerySet[Ticket], today: datetime.date) -> tuple[di
     return figures, median
 
 
+CHAIN_MARKS = ("sign_late", "yellow_cards", "supervised")
+
+
+def _open_marks(tickets: QuerySet[Ticket], today: datetime.date) -> list[tuple[Any, ...]]:
+    """Per street, unit and area: overdue, then 超时未签收, 黄牌 and 挂牌督办 — one query over the open states.
+
+    The dispatch, escalation and 复查 acts write the fields; the board only counts them.
+    """
+    marked = (
+        Q(state__in=CLOCK_STATES, deadline__lt=today)
+        | Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())
+        | Q(yellow_card_at__isnull=False)
+        | Q(supervised_at__isnull=False)
+    )
+    return list(
+        tickets.filter(marked, state__in=OPEN_STATES)
+        .values("street_id", "responsible_unit_id", "area_id")
+        .annotate(
+            n=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
+            sign_late=Count("id", filter=Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())),
+            yellow_cards=Count("id", filter=Q(yellow_card_at__isnull=False)),
+            supervised=Count("id", filter=Q(supervised_at__isnull=False)),
+        )
+        .values_list("street_id", "responsible_unit_id", "area_id", "n", *CHAIN_MARKS)
+        .order_by()
+    )
+
+
+def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.date) -> KpiPanel:
+    """The district's KPIs over the last 30 days, weighted as its running campaign decided.
+
+    Kept out of the cached Board (the city page reads every district's board and shows no
+    KPIs): the board page computes it once per write, inside its cached fragment.
+    """
+    start = today - datetime.timedelta(days=KPI_DAYS - 1)
+    return kpi_panel(district, start, today, campaign.kpi_weights if campaign else None)
+
+
 def board_build(district: OrgUnit) -> Board:
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
@@ -175,7 +224,10 @@ def board_build(district: OrgUnit) -> Board:
     by_unit: dict[int, Row] = {}
     by_area: dict[int, Row] = {}
     figures: defaultdict[str, int] = defaultdict(
-        int, {state: 0 for state in TicketState.values} | {"overdue": 0, "returns": 0, "reopens": 0}
+        int,
+        {state: 0 for state in TicketState.values}
+        | {"overdue": 0, "returns": 0, "reopens": 0}
+        | dict.fromkeys(CHAIN_MARKS, 0),
     )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
@@ -203,13 +255,10 @@ def board_build(district: OrgUnit) -> Board:
                 row.open += count
             elif state == TicketState.CLOSED:
                 row.closed += count
-    for street_id, unit_id, area_id, count in (
-        tickets.filter(state__in=CLOCK_STATES, deadline__lt=today)
-        .values("street_id", "responsible_unit_id", "area_id")
-        .annotate(n=Count("id"))
-        .values_list("street_id", "responsible_unit_id", "area_id", "n")
-    ):
+    for street_id, unit_id, area_id, count, *chain in _open_marks(tickets, today):
         figures["overdue"] += count
+        for name, marked in zip(CHAIN_MARKS, chain, strict=True):
+            figures[name] += marked
         for row in cell_rows(street_id, unit_id, area_id):
             row.overdue += count
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
@@ -254,7 +303,7 @@ def board_build(district: OrgUnit) -> Board:
 
 def board_cache_key(district_id: int) -> str:
     # Carries the district's version: a write moves it on, so nothing needs deleting.
-    return f"board:v3:{district_versions([district_id])}"
+    return f"board:v4:{district_versions([district_id])}"
 
 
 def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:

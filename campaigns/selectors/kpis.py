@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -65,7 +65,12 @@ KPIS = (
         higher_is_better=False,
         is_rate=False,
     ),
-    Kpi("relapse", _("反弹率"), _("反弹率 = 期内反弹（重新打开或复查反弹）的问题 ÷ 期内销号的问题"), higher_is_better=False),
+    Kpi(
+        "relapse",
+        _("反弹率"),
+        _("反弹率 = 期内反弹（重新打开或复查反弹）的问题 ÷ 期内销号的问题"),
+        higher_is_better=False,
+    ),
 )
 KPI_BY_KEY = {kpi.key: kpi for kpi in KPIS}
 
@@ -164,6 +169,10 @@ class KpiPanel:
     rows: list[tuple[Kpi, str]] = field(default_factory=list)
     composite: float | None = None
 
+    @property
+    def terms(self) -> list[tuple[Promise, Any, bool]]:
+        return weight_terms(self.weights)
+
 
 def weight_terms(weights: dict[str, Any] | None) -> list[tuple[Promise, Any, bool]]:
     """(KPI name, weight, counted as 1 − rate) for the legend, in the order the campaign set."""
@@ -243,29 +252,27 @@ def _days_to_close(
     """
     closed = tickets.filter(_period("closed_at", start, end), state=TicketState.CLOSED, assigned_at__isnull=False)
     keys = [group] if group else []
-    histograms = []
-    for column in ("closed_at", "assigned_at"):
-        histograms.append(
-            list(
-                closed.annotate(day=TruncDate(column))
-                .values(*keys, "day")
-                .annotate(n=Count("id"))
-                .values_list(*keys, "day", "n")
-                .order_by()
-            )
-        )
-    days = [row[-2] for histogram in histograms for row in histogram]
+    # Both histograms in one round trip; `sign` tags the rows: +W(closed day), −W(assigned day).
+    closed_days, assigned_days = (
+        closed.annotate(day=TruncDate(column), sign=Value(sign))
+        .values(*keys, "sign", "day")
+        .annotate(n=Count("id"))
+        .values_list(*keys, "sign", "day", "n")
+        .order_by()
+        for column, sign in (("closed_at", 1), ("assigned_at", -1))
+    )
+    rows = list(closed_days.union(assigned_days, all=True))
+    days = [row[-2] for row in rows]
     if not days:
         return {}
     calendar = WorkCalendar()
     origin = min(days)
     index = {day: calendar.working_days_between(origin, day) for day in set(days)}
     totals: defaultdict[int, int] = defaultdict(int)
-    for sign, histogram in zip((1, -1), histograms, strict=True):
-        for row in histogram:
-            key = row[0] if group else ALL
-            if key is not None:
-                totals[key] += sign * index[row[-2]] * row[-1]
+    for row in rows:
+        key = row[0] if group else ALL
+        if key is not None:
+            totals[key] += row[-3] * index[row[-2]] * row[-1]
     return dict(totals)
 
 
