@@ -85,3 +85,19 @@ def test_an_unknown_flag_is_refused_not_ignored(client, tx, chain):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert "flag" in response.context["filter"].form.errors
+
+
+@time_machine.travel(FRIDAY, tick=False)
+def test_export_carries_the_chain_columns(client, tx, chain):
+    """The 挂账 ticket was signed for this morning at ten and its deadline moved twice."""
+    Ticket.objects.filter(pk=chain["held"].pk).update(extensions_used=2)
+    client.force_login(tx.supervisor)
+    response = client.get(reverse("campaigns:ticket-export", args=["csv"]), {"state": "on_hold"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    header, row = [line.split(",") for line in lines]
+    cells = dict(zip(header, row, strict=True))
+    assert cells["签收时间"].startswith("2026-12-04 10:00")
+    assert (cells["延期次数"], cells["挂账至"], cells["黄牌"], cells["挂牌督办"]) == ("2", "2027-03-01", "", "")
+    yellow = client.get(reverse("campaigns:ticket-export", args=["csv"]), {"flag": "yellow_card"})
+    header, row = [line.split(",") for line in b"".join(yellow.streaming_content).decode("utf-8-sig").splitlines()]
+    assert dict(zip(header, row, strict=True))["黄牌"].startswith("2026-12-04 10:00")

@@ -116,6 +116,11 @@ def test_workbook_sheets_headers_and_rows(tx, month):
         "销号时间",
         "退回次数",
         "用时（天）",
+        "签收时间",
+        "延期次数",
+        "挂账至",
+        "黄牌",
+        "挂牌督办",
     )
     assert len(detail) == 1 + 5  # every ticket found in November, the voided one too
     numbers = [row[0] for row in detail[1:]]
