@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import scope_for
 from .models import (
+    OPEN_STATES,
     AssessmentArea,
     Campaign,
+    ClosingLevel,
     DailyReport,
     Delivery,
     InspectionPoint,
@@ -24,10 +26,13 @@ from .models import (
     OrgUnit,
     PointType,
     ProblemCategory,
+    Recheck,
     ReportingDuty,
     ReportSchedule,
     Role,
+    Supervision,
     Ticket,
+    TicketCoUnit,
     TicketEvent,
     TicketPhoto,
     UnitKind,
@@ -273,12 +278,26 @@ class AssessmentAreaInline(ScopedInlinePermissions, admin.TabularInline):
     extra = 0
 
 
+class ClosingLevelInline(ScopedInlinePermissions, admin.TabularInline):
+    """The campaign's 销号 levels (街道自查 → 专班复核 → 创卫办销号), in order."""
+
+    model = ClosingLevel
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # A level's work group comes from the admin's own districts: a forged id fails validation.
+        if db_field.name == "work_group" and field is not None and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(campaign__district_id__in=admin_district_ids(request.user))
+        return field
+
+
 @admin.register(Campaign)
 class CampaignAdmin(DistrictScopedAdmin):
     list_display = ["name", "district", "kind", "status", "start_date", "inspection_date", "end_date"]
     list_filter = ["kind", "status", "district"]
     search_fields = ["name"]
-    inlines = [AssessmentAreaInline]
+    inlines = [AssessmentAreaInline, ClosingLevelInline]
 
 
 @admin.register(AssessmentArea)
@@ -356,14 +375,58 @@ class TicketEventInline(ScopedInlinePermissions, admin.TabularInline):
         return False
 
 
+class ChainMarkFilter(admin.SimpleListFilter):
+    """超时未签收, 黄牌, 挂牌督办 among open tickets (the state filter already knows 待签收 and 挂账)."""
+
+    title = _("督办标记")
+    parameter_name = "mark"
+
+    def lookups(self, request, model_admin):
+        return [("sign_late", _("超时未签收")), ("yellow_card", _("黄牌")), ("supervised", _("挂牌督办"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sign_late":
+            return queryset.sign_late()
+        if self.value() == "yellow_card":
+            return queryset.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
+        if self.value() == "supervised":
+            return queryset.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
+        return queryset
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
     list_display = ["number", "state", "district", "street", "category", "responsible_unit", "deadline", "reported_at"]
-    list_filter = ["state", "district"]
+    list_filter = ["state", ChainMarkFilter, "district"]
     search_fields = ["number", "description"]
     list_select_related = ["district", "street", "category", "responsible_unit"]
     inlines = [TicketEventInline]
     show_full_result_count = False
+
+
+# The 交办 chain's own records are ledger evidence: shown, never edited here (their acts write them).
+@admin.register(TicketCoUnit)
+class TicketCoUnitAdmin(ReadOnlyAdmin):
+    district_path = "ticket__district"
+    list_display = ["ticket", "unit", "part_submitted_at", "waived_at"]
+    list_select_related = ["ticket", "unit"]
+    search_fields = ["ticket__number"]
+
+
+@admin.register(Recheck)
+class RecheckAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "days_after", "due_on", "result", "done_at", "cancelled"]
+    list_filter = ["result", "cancelled", "due_on"]
+    list_select_related = ["ticket"]
+    search_fields = ["ticket__number"]
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(ReadOnlyAdmin):
+    list_display = ["document_number", "ticket", "supervising_unit", "leader", "deadline", "created_at", "lifted_at"]
+    list_filter = ["deadline"]
+    list_select_related = ["ticket"]
+    search_fields = ["ticket__number", "document_number"]
 
 
 @admin.register(TicketPhoto)

@@ -33,6 +33,8 @@ from .models import (
 from .signals import choices_version
 
 STATE_CHOICES = [("open", _("未办结（全部）")), *TicketState.choices]
+# Marks the 交办 chain leaves on open tickets; each is an indexed or open-state-bounded filter.
+FLAG_CHOICES = [("sign_late", _("超时未签收")), ("yellow_card", _("黄牌")), ("supervised", _("挂牌督办"))]
 
 
 # Dates outside this range are refused by the filter form (and so ignored): 0001-01-01 or
@@ -95,6 +97,9 @@ class TicketFilter(django_filters.FilterSet):
         widget=FastSelect, choices=STATE_CHOICES, method="filter_state", label=_("状态"), empty_label=_("全部状态")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("只看逾期"), widget=forms.CheckboxInput)
+    flag = django_filters.ChoiceFilter(
+        widget=FastSelect, choices=FLAG_CHOICES, method="filter_flag", label=_("督办标记"), empty_label=_("全部标记")
+    )
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("只看本单位负责的"), widget=forms.CheckboxInput)
     street = django_filters.ModelChoiceFilter(
         widget=FastSelect, queryset=OrgUnit.objects.none(), label=_("街道/乡镇"), empty_label=_("全部街道")
@@ -225,6 +230,15 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+    def filter_flag(self, queryset, name, value):
+        if value == "sign_late":
+            return queryset.sign_late()
+        if value == "yellow_card":
+            return queryset.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
+        if value == "supervised":
+            return queryset.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
+        return queryset
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(self.scope.responsible_q()) if value else queryset

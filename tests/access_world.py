@@ -40,10 +40,13 @@ from campaigns.models import (
     OrgUnit,
     PointType,
     ProblemCategory,
+    Recheck,
     ReportingDuty,
     ReportSchedule,
     Role,
+    Supervision,
     Ticket,
+    TicketCoUnit,
     TicketPhoto,
     UnitKind,
     UnitWebhook,
@@ -282,6 +285,21 @@ def build_side(d, users, client):
         Delivery: delivery.pk,
         get_user_model(): d.staff.pk,
         Group: Group.objects.create(name=f"{d.unit.code}-组").pk,
+        # The 交办 chain's records, as its acts leave them (written here directly: the admin
+        # only shows them).
+        TicketCoUnit: TicketCoUnit.objects.create(ticket=rectifying, unit=d.department2).pk,
+        Recheck: Recheck.objects.create(
+            ticket=closed, district=d.unit, street=closed.street, days_after=7, due_on=today + datetime.timedelta(7)
+        ).pk,
+        Supervision: Supervision.objects.create(
+            ticket=closed,
+            district=d.unit,
+            document_number=f"{d.unit.name}创卫督〔2026〕1号",
+            supervising_unit="区创卫办",
+            leader="区长",
+            deadline=today + datetime.timedelta(days=10),
+            created_by=d.admin,
+        ).pk,
     }
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
     return Side(

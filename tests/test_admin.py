@@ -1,9 +1,12 @@
 """The Django admin is for setting up a district, and a district admin sets up only their own."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from campaigns.models import InspectionPoint, OrgUnit, UnitKind
+from campaigns.models import InspectionPoint, OrgUnit, Supervision, Ticket, UnitKind
 
 
 @pytest.fixture
@@ -138,3 +141,43 @@ class TestUnitsStayInTheDistrict:
             "TX",
             "王主任",
         )
+
+
+def test_the_chain_in_the_admin(client, tx, td, tx_admin):
+    """铁西区's admin sees the campaign's 销号 levels inline, the 交办 chain's records read-only and
+    only their own district's, and filters tickets by 待签收 and by 超时未签收."""
+    waiting = tx.assigned(signed=False)
+    Supervision.objects.create(
+        ticket=waiting,
+        district=tx.unit,
+        document_number="铁西创卫督〔2026〕1号",
+        supervising_unit="区创卫办",
+        leader="王区长",
+        deadline=datetime.date(2026, 12, 20),
+        created_by=tx.admin,
+    )
+    elsewhere = td.assigned()
+    Supervision.objects.create(
+        ticket=elsewhere,
+        district=td.unit,
+        document_number="铁东督〔2026〕9号",
+        supervising_unit="区创卫办",
+        leader="李区长",
+        deadline=datetime.date(2026, 12, 20),
+        created_by=td.admin,
+    )
+    client.force_login(tx_admin)
+    page = client.get(reverse("admin:campaigns_campaign_change", args=[tx.campaign.pk]))
+    assert page.status_code == 200 and "closing_levels-TOTAL_FORMS" in page.content.decode()
+    listed = client.get(reverse("admin:campaigns_supervision_changelist")).context["cl"].result_list
+    assert [s.document_number for s in listed] == ["铁西创卫督〔2026〕1号"]
+    assert client.get(reverse("admin:campaigns_supervision_add")).status_code == 403
+    for model in ("recheck", "ticketcounit"):
+        assert client.get(reverse(f"admin:campaigns_{model}_changelist")).status_code == 200
+    tickets = client.get(reverse("admin:campaigns_ticket_changelist"), {"state__exact": "assigned"})
+    assert [t.number for t in tickets.context["cl"].result_list] == [waiting.number]
+    assert not client.get(reverse("admin:campaigns_ticket_changelist"), {"mark": "sign_late"}).context["cl"].result_list
+    # An hour past its 签收时限:
+    Ticket.objects.filter(pk=waiting.pk).update(sign_due_at=timezone.now() - datetime.timedelta(hours=1))
+    late = client.get(reverse("admin:campaigns_ticket_changelist"), {"mark": "sign_late"})
+    assert [t.number for t in late.context["cl"].result_list] == [waiting.number]

@@ -116,6 +116,11 @@ def test_workbook_sheets_headers_and_rows(tx, month):
         "销号时间",
         "退回次数",
         "用时（天）",
+        "签收时间",
+        "延期次数",
+        "挂账至",
+        "黄牌",
+        "挂牌督办",
     )
     assert len(detail) == 1 + 5  # every ticket found in November, the voided one too
     numbers = [row[0] for row in detail[1:]]
@@ -214,3 +219,22 @@ class TestTicketExport:
     def test_other_formats_are_404(self, client, tx):
         client.force_login(tx.leader)
         assert client.get("/tickets/export.pdf").status_code == 404
+
+
+def test_kpis_and_the_chain_in_the_summary(client, tx, month):
+    """November's KPIs: 结案率 = 1 closed ÷ 4 found = 25%; 返工率 = 1 return ÷ 3 fixes submitted in
+    November ("closed" on the 2nd, "returned" and "reopened" on the 4th) = 33.3%. Nothing is
+    待签收 or 挂账 when it is generated."""
+    summary = generate(tx)
+    kpis = {row["key"]: row["value"] for row in summary.figures["kpis"]}
+    assert kpis["closure"] == "25.0%" and kpis["rework"] == "33.3%"
+    assert summary.figures["composite"] is not None
+    h = summary.figures["headline"]
+    assert (h["assigned_in_district"], h["on_hold_in_district"]) == (0, 0)
+    client.force_login(tx.admin)
+    page = client.get(reverse("campaigns:summary", args=[summary.pk])).content.decode()
+    assert "返工率 = 期内退回次数 ÷ 期内提交整改次数" in page and "截至生成时全区挂账（件）" in page
+    with summary.file.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    cells = [row[:2] for row in workbook["汇总"].iter_rows(values_only=True) if row]
+    assert ("返工率", "33.3%") in cells

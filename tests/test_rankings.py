@@ -129,3 +129,19 @@ def test_an_edit_with_a_backwards_period_keeps_the_input(client, tx, period):
     assert response.status_code == 400
     html = response.content.decode()
     assert "统计止日期不能早于统计起日期" in html and "改过的标题" in html
+
+
+@time_machine.travel(at(datetime.date(2026, 11, 20), 12), tick=False)
+def test_ranked_by_the_weighted_composite_with_formulas_shown(client, tx, period):
+    """执法局: 结案率 2/2, 按期 2/2, 返工 0/2, 超期待处置 0/0 (drops out), 延期 0/2:
+    (30 + 20 + 20 + 10) ÷ 80 × 100 = 100.0.
+    卫健局: 结案率 0/2, 按期 — , 返工 1/1, 超期待处置 2/2, 延期 0/2: (0 + 0 + 0 + 10) ÷ 80 × 100 = 12.5."""
+    client.force_login(tx.leader)
+    response = client.get(
+        reverse("campaigns:rankings", args=["TX"]), {"start": "2026-11-01", "end": "2026-11-20", "basis": "composite"}
+    )
+    units = response.context["units"]
+    assert [(row.unit, row.composite) for row in units] == [(tx.department, 100.0), (tx.department2, 12.5)]
+    html = response.content.decode()
+    assert 'title="返工率 = 期内退回次数 ÷ 期内提交整改次数"' in html
+    assert "(1 − 超期待处置率) × 20" in html and "结案率 × 30" in html

@@ -1,5 +1,6 @@
 from .calendar import HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
 from .campaign import (
+    DEFAULT_KPI_WEIGHTS,
     AssessmentArea,
     Campaign,
     CampaignKind,
@@ -60,6 +61,7 @@ __all__ = [
     "Supervision",
     "TicketCoUnit",
     "CLOCK_STATES",
+    "DEFAULT_KPI_WEIGHTS",
     "HolidayDay",
     "HolidayDayKind",
     "HolidayImport",

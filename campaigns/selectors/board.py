@@ -9,9 +9,10 @@ write in the district, so the board never lags the ledger.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, Q, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -43,11 +44,14 @@ from .common import (
     week_start,
 )
 from .daily_reports import ReportsToday, reports_today_summary
+from .kpis import KpiPanel, kpi_panel
 from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
 YELLOW_CARDS_SHOWN = 12
+# The board's KPI panel: the last 30 days, like the median days to close.
+KPI_DAYS = 30
 
 
 @dataclass
@@ -107,21 +111,28 @@ def trend(
     """Found and closed per day for the last `days` days, oldest first."""
     first = today - datetime.timedelta(days=days - 1)
     start = day_start(first)
-    found = dict(
+    # Both histograms in one round trip: a tag column says which one a row belongs to.
+    found_days = (
         tickets.filter(reported_at__gte=start)
         .exclude(state=TicketState.VOIDED)
-        .annotate(day=TruncDate("reported_at"))
-        .values("day")
+        .annotate(day=TruncDate("reported_at"), which=Value(0))
+        .values("which", "day")
         .annotate(n=Count("id"))
-        .values_list("day", "n")
+        .values_list("which", "day", "n")
+        .order_by()
     )
-    closed = dict(
+    closed_days = (
         tickets.filter(state=TicketState.CLOSED, closed_at__gte=start)
-        .annotate(day=TruncDate("closed_at"))
-        .values("day")
+        .annotate(day=TruncDate("closed_at"), which=Value(1))
+        .values("which", "day")
         .annotate(n=Count("id"))
-        .values_list("day", "n")
+        .values_list("which", "day", "n")
+        .order_by()
     )
+    found: dict[datetime.date, int] = {}
+    closed: dict[datetime.date, int] = {}
+    for which, day, n in found_days.union(closed_days, all=True):
+        (closed if which else found)[day] = n
     return [
         (day, found.get(day, 0), closed.get(day, 0))
         for day in (first + datetime.timedelta(days=offset) for offset in range(days))
@@ -157,6 +168,44 @@ def _period_figures(tickets: QuerySet[Ticket], today: datetime.date) -> tuple[di
     return figures, median
 
 
+CHAIN_MARKS = ("sign_late", "yellow_cards", "supervised")
+
+
+def _open_marks(tickets: QuerySet[Ticket], today: datetime.date) -> list[tuple[Any, ...]]:
+    """Per street, unit and area: overdue, then 超时未签收, 黄牌 and 挂牌督办 — one query over the open states.
+
+    The dispatch, escalation and 复查 acts write the fields; the board only counts them.
+    """
+    marked = (
+        Q(state__in=CLOCK_STATES, deadline__lt=today)
+        | Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())
+        | Q(yellow_card_at__isnull=False)
+        | Q(supervised_at__isnull=False)
+    )
+    return list(
+        tickets.filter(marked, state__in=OPEN_STATES)
+        .values("street_id", "responsible_unit_id", "area_id")
+        .annotate(
+            n=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
+            sign_late=Count("id", filter=Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())),
+            yellow_cards=Count("id", filter=Q(yellow_card_at__isnull=False)),
+            supervised=Count("id", filter=Q(supervised_at__isnull=False)),
+        )
+        .values_list("street_id", "responsible_unit_id", "area_id", "n", *CHAIN_MARKS)
+        .order_by()
+    )
+
+
+def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.date) -> KpiPanel:
+    """The district's KPIs over the last 30 days, weighted as its running campaign decided.
+
+    Kept out of the cached Board (the city page reads every district's board and shows no
+    KPIs): the board page computes it once per write, inside its cached fragment.
+    """
+    start = today - datetime.timedelta(days=KPI_DAYS - 1)
+    return kpi_panel(district, start, today, campaign.kpi_weights if campaign else None)
+
+
 def board_build(district: OrgUnit) -> Board:
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
@@ -182,7 +231,8 @@ def board_build(district: OrgUnit) -> Board:
     figures: defaultdict[str, int] = defaultdict(
         int,
         {state: 0 for state in TicketState.values}
-        | {"overdue": 0, "sign_late": 0, "yellow_cards": 0, "returns": 0, "reopens": 0},
+        | {"overdue": 0, "returns": 0, "reopens": 0}
+        | dict.fromkeys(CHAIN_MARKS, 0),
     )
     areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
 
@@ -210,28 +260,14 @@ def board_build(district: OrgUnit) -> Board:
                 row.open += count
             elif state == TicketState.CLOSED:
                 row.closed += count
-    # One read for what depends on the clock: overdue, 超时未签收, and whether any 黄牌 is out.
-    now = timezone.now()
-    late_q = Q(state__in=CLOCK_STATES, deadline__lt=today)
-    unsigned_q = Q(state=TicketState.ASSIGNED, sign_due_at__lt=now)
-    carded_q = Q(state__in=OPEN_STATES, yellow_card_at__isnull=False)
-    for street_id, unit_id, area_id, late, unsigned, carded in (
-        tickets.filter(late_q | unsigned_q | carded_q)
-        .values("street_id", "responsible_unit_id", "area_id")
-        .annotate(
-            late=Count("id", filter=late_q),
-            unsigned=Count("id", filter=unsigned_q),
-            carded=Count("id", filter=carded_q),
-        )
-        .values_list("street_id", "responsible_unit_id", "area_id", "late", "unsigned", "carded")
-        .order_by()
-    ):
-        figures["overdue"] += late
-        figures["sign_late"] += unsigned
-        figures["yellow_cards"] += carded
+    for street_id, unit_id, area_id, count, *chain in _open_marks(tickets, today):
+        figures["overdue"] += count
+        marks = dict(zip(CHAIN_MARKS, chain, strict=True))
+        for name, marked in marks.items():
+            figures[name] += marked
         for row in cell_rows(street_id, unit_id, area_id):
-            row.overdue += late
-            row.sign_late += unsigned
+            row.overdue += count
+            row.sign_late += marks["sign_late"]
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
     figures["closed"] = figures[TicketState.CLOSED]
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
@@ -287,7 +323,7 @@ def board_build(district: OrgUnit) -> Board:
 
 def board_cache_key(district_id: int) -> str:
     # Carries the district's version: a write moves it on, so nothing needs deleting.
-    return f"board:v3:{district_versions([district_id])}"
+    return f"board:v4:{district_versions([district_id])}"
 
 
 def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:

@@ -1,7 +1,7 @@
 """Rankings for naming (红黑榜 / 通报): streets and units over a period, by a rule shown on the page."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -12,9 +12,11 @@ from campaigns.models import OPEN_STATES, Campaign, OrgUnit, Ticket, TicketActio
 
 from .common import day_start
 from .daily_reports import report_compliance
+from .kpis import KpiCounts, kpi_counts
 
 BASES = {
     "score": (_("综合得分"), True),
+    "composite": (_("加权综合指数"), True),
     "closure_rate": (_("销号率"), True),
     "overdue": (_("逾期件数"), False),
     "returns": (_("退回次数"), False),
@@ -26,6 +28,7 @@ RANKING_RULES = [
     _("退回次数 = 期内被退回的次数。"),
     _("日报按时率 = 按时报送 ÷ 应报次数（只对需要报日报的单位计算）。"),
     _("综合得分 = 销号率 × 60% + 日报按时率 × 40%（不报日报的单位按销号率计） − 逾期件数 × 2 − 退回次数 × 1。"),
+    _("加权综合指数 = Σ 权重 × 指标 ÷ Σ 权重 × 100，权重见表下（本活动设定）；某项指标期内无可计数时不计其权重。"),
     _("红榜取排名前 3 位，黑榜取排名后 3 位。"),
 ]
 LIST_SIZE = 3
@@ -42,6 +45,12 @@ class RankRow:
     compliance: float | None
     rank: int = 0
     sign_late: int = 0  # 超时未签收 now: shown beside the score, not part of it
+    kpis: KpiCounts = field(default_factory=KpiCounts)
+    weights: dict[str, Any] | None = None
+
+    @property
+    def composite(self) -> float | None:
+        return self.kpis.composite(self.weights)
 
     @property
     def closure_rate(self) -> float:
@@ -110,9 +119,11 @@ def rankings(
         for row in report_compliance(campaign, start, end):
             if row.duty.unit_id and row.due:
                 compliance[row.duty.unit_id] = row.rate
+    weights = campaign.kpi_weights if campaign is not None else None
     result: list[list[RankRow]] = []
-    for field in ("street", "responsible_unit"):
-        counts, returns = _group(tickets, events, field, today)
+    for group in ("street", "responsible_unit"):
+        counts, returns = _group(tickets, events, group, today)
+        kpis = kpi_counts(district, start, end, group)
         units = {unit.pk: unit for unit in OrgUnit.objects.filter(pk__in=counts)}
         rows = [
             RankRow(
@@ -123,6 +134,8 @@ def rankings(
                 returns=returns.get(unit_id, 0),
                 compliance=compliance.get(unit_id),
                 sign_late=row["sign_late"],
+                kpis=kpis.get(unit_id, KpiCounts()),
+                weights=weights,
             )
             for unit_id, row in counts.items()
         ]

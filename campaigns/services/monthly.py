@@ -41,6 +41,7 @@ from campaigns.models import (
 from campaigns.selectors.checklist import checklist_area_scores
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
 from campaigns.selectors.daily_reports import report_compliance
+from campaigns.selectors.kpis import kpi_panel
 from infra.cells import xlsx_append, xlsx_cell
 from infra.xlsx_stream import save_with_rows
 
@@ -64,6 +65,15 @@ class Headline(TypedDict):
     median_days_to_close: float | None
     open_in_district: int
     overdue_in_district: int
+    assigned_in_district: int
+    on_hold_in_district: int
+
+
+class KpiRow(TypedDict):
+    key: str
+    name: str
+    formula: str
+    value: str  # as shown: "66.7%", "4.0" (working days) or "—"
 
 
 class ReportRow(TypedDict):
@@ -98,6 +108,8 @@ class SummaryFigures(TypedDict):
     reports: list[ReportRow]
     scores: list[ScoreRow]
     trend: list[list[str | int]]  # [ISO day, found, closed]
+    kpis: list[KpiRow]  # the field's KPIs over the month (selectors/kpis.py)
+    composite: float | None  # weighted as the campaign decided
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -186,6 +198,8 @@ def summary_figures(
     district_now = all_tickets.aggregate(
         open=Count("id", filter=Q(state__in=OPEN_STATES)),
         overdue=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
+        assigned=Count("id", filter=Q(state=TicketState.ASSIGNED)),
+        on_hold=Count("id", filter=Q(state=TicketState.ON_HOLD)),
     )
     headline: Headline = {
         "found": counts["found"],
@@ -200,6 +214,8 @@ def summary_figures(
         "median_days_to_close": median,
         "open_in_district": district_now["open"],
         "overdue_in_district": district_now["overdue"],
+        "assigned_in_district": district_now["assigned"],
+        "on_hold_in_district": district_now["on_hold"],
     }
 
     by_category: list[dict[str, Any]] = []
@@ -284,6 +300,9 @@ def summary_figures(
                     "overdue_tasks": score.overdue_tasks,
                 }
             )
+    kpis = kpi_panel(
+        district, first, following - datetime.timedelta(days=1), campaign.kpi_weights if campaign else None
+    )
     return {
         "district": district.name,
         "campaign": campaign.name if campaign else "",
@@ -296,6 +315,11 @@ def summary_figures(
         "reports": reports,
         "scores": scores,
         "trend": trend,
+        "kpis": [
+            {"key": kpi.key, "name": str(kpi.name), "formula": str(kpi.formula), "value": value}
+            for kpi, value in kpis.rows
+        ],
+        "composite": kpis.composite,
     }
 
 
@@ -312,6 +336,8 @@ HEADLINE_LABELS = [
     ("voided", _("本月撤销（件）")),
     ("open_in_district", _("截至生成时全区未办结（件）")),
     ("overdue_in_district", _("截至生成时全区逾期（件）")),
+    ("assigned_in_district", _("截至生成时全区待签收（件）")),
+    ("on_hold_in_district", _("截至生成时全区挂账（件）")),
 ]
 TABLE_COLUMNS = [
     ("found", _("发现")),
@@ -360,6 +386,12 @@ def write_workbook(
     _header(sheet, [_("指标"), _("数值")])
     for key, label in HEADLINE_LABELS:
         xlsx_append(sheet, [str(label), figures["headline"].get(key)])
+    if figures.get("kpis"):
+        xlsx_append(sheet, [])
+        _header(sheet, [_("考核指标"), _("本月"), _("口径")])
+        for row in figures["kpis"]:
+            xlsx_append(sheet, [row["name"], row["value"], row["formula"]])
+        xlsx_append(sheet, [str(_("加权综合指数")), figures.get("composite")])
 
     sheet = workbook.create_sheet(_("按类别"))
     for letter, width in zip("ABCDEFGH", (16, 30, 8, 8, 8, 8, 10), strict=False):

@@ -28,6 +28,13 @@ TICKET_COLUMNS = [
     (_("销号时间"), 17),
     (_("退回次数"), 8),
     (_("用时（天）"), 9),
+    # The 交办 chain's marks: when the unit signed, how often the deadline moved, and why a
+    # ticket may be off the clock or under a spotlight.
+    (_("签收时间"), 17),
+    (_("延期次数"), 8),
+    (_("挂账至"), 11),
+    (_("黄牌"), 17),
+    (_("挂牌督办"), 17),
 ]
 # Only the ticket list export carries them, masked for whoever does not chase the fix.
 CONTACT_COLUMNS = [(_("责任人"), 10), (_("责任人电话"), 14)]
@@ -50,6 +57,11 @@ FIELDS = (
     "responsible_unit_id",
     "responsible_person",
     "responsible_phone",
+    "signed_at",
+    "extensions_used",
+    "hold_until",
+    "yellow_card_at",
+    "supervised_at",
 )
 STATE_LABELS = dict(TicketState.choices)
 
@@ -102,6 +114,11 @@ def ticket_rows(
         unit_id,
         person,
         phone,
+        signed_at,
+        extensions,
+        hold_until,
+        yellow_card_at,
+        supervised_at,
     ) in queryset.order_by("reported_at", "id").values_list(*FIELDS).iterator(chunk_size=chunk_size):
         where = f"{point}（{place}）" if point and place else (point or place or "")
         took = round((closed_at - reported_at).total_seconds() / 86400, 1) if closed_at else None
@@ -120,6 +137,11 @@ def ticket_rows(
             _local(closed_at),
             returns,
             took,
+            _local(signed_at),
+            extensions,
+            hold_until,
+            _local(yellow_card_at),
+            _local(supervised_at),
         )
         if scope is not None:
             row += (person, phone_for(scope, district_id, unit_id, phone))

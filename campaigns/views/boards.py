@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
-from campaigns.models import Role
+from campaigns.models import OrgUnit, Role
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
-from campaigns.selectors.board import BOARD_CACHE_SECONDS
+from campaigns.selectors.board import BOARD_CACHE_SECONDS, board_kpis
 from campaigns.selectors.common import month_start, week_start
+from campaigns.selectors.kpis import KpiPanel
 from campaigns.selectors.scoring import RISK_RULES_TEXT
 from infra.charts import trend_svg
 from infra.fragments import cached_fragment
@@ -43,9 +44,10 @@ def board_default(request: HttpRequest) -> HttpResponse:
     return redirect("campaigns:board", code=district.code)
 
 
-def _board_page_context(board: Board) -> dict[str, Any]:
+def _board_page_context(board: Board, kpis: KpiPanel | None = None) -> dict[str, Any]:
     return {
         "board": board,
+        "kpis": kpis,
         "risk_rules": RISK_RULES_TEXT,
         "trend_chart": trend_svg(
             board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
@@ -55,6 +57,11 @@ def _board_page_context(board: Board) -> dict[str, Any]:
     }
 
 
+def _board_and_kpis(district: OrgUnit) -> tuple[Board, KpiPanel]:
+    board = board_for_district(district)
+    return board, board_kpis(district, board.campaign, board.today)
+
+
 @login_required
 def board(request: HttpRequest, code: str) -> HttpResponse:
     district = get_district_for_user(request.user, code)
@@ -62,9 +69,9 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     # The board is the same for everyone in the district: rendered once per write there.
     page = cached_fragment(
         "board",
-        ("board-v1", district.pk),
+        ("board-v2", district.pk),
         [district.pk],
-        lambda: render_to_string("partials/board_page.html", _board_page_context(board_for_district(district))),
+        lambda: render_to_string("partials/board_page.html", _board_page_context(*_board_and_kpis(district))),
         timeout=BOARD_CACHE_SECONDS,
     )
     return render(
@@ -96,7 +103,7 @@ def city(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("全市对比只对市级账号开放。"))
     body = cached_fragment(
         "city",
-        ("city-v1",),
+        ("city-v2",),
         scope.district_ids,
         lambda: render_to_string("partials/city_body.html", {"rows": city_overview(request.user)}),
     )

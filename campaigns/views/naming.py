@@ -23,6 +23,7 @@ from campaigns.once import (
     submission_answer,
     submission_repeat,
 )
+from campaigns.selectors.kpis import KPIS, weight_terms
 from campaigns.selectors.rankings import BASES, RANKING_RULES, rankings, red_and_black
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
@@ -65,12 +66,16 @@ def _district_and_campaign(request, code):
 def _lines(rows, basis):
     label = BASES[basis][0]
     return "\n".join(
-        _("%(rank)s. %(unit)s（%(label)s %(value)s，销号率 %(rate)s%%，逾期 %(overdue)s 件，退回 %(returns)s 次）")
+        _(
+            "%(rank)s. %(unit)s（%(label)s %(value)s，加权综合指数 %(composite)s，销号率 %(rate)s%%，"
+            "逾期 %(overdue)s 件，退回 %(returns)s 次）"
+        )
         % {
             "rank": row.rank,
             "unit": row.unit.name,
             "label": label,
             "value": row.value(basis) if row.value(basis) is not None else "—",
+            "composite": row.composite if row.composite is not None else "—",
             "rate": row.closure_rate,
             "overdue": row.overdue,
             "returns": row.returns,
@@ -103,6 +108,8 @@ def ranking_page(request, code):
                 (_("责任单位"), unit_red, unit_black),
             ],
             "rules": RANKING_RULES,
+            "kpis": KPIS,
+            "weight_terms": weight_terms(campaign.kpi_weights if campaign else None),
             "notices": Notice.objects.filter(district=district).select_related("created_by")[:10],
             "is_admin": scope_for(request.user).has_role(district.pk, {Role.ADMIN}),
             "draft_form": SubmissionForm(),
