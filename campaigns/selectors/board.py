@@ -280,7 +280,7 @@ def board_build(district: OrgUnit) -> Board:
     yellow_cards = []
     if figures["yellow_cards"]:
         yellow_cards = list(
-            tickets.filter(carded_q)
+            tickets.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
             .select_related("category", "responsible_unit")
             .order_by("yellow_card_at", "id")[:YELLOW_CARDS_SHOWN]
         )
