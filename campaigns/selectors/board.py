@@ -313,11 +313,14 @@ def board_build(district: OrgUnit) -> Board:
         score_total=score_total,
         reports=reports_today_summary(campaign) if campaign else None,
         yellow_cards=yellow_cards,
+        # Read only when the one counting query found any, as the 黄牌 list.
         supervised=list(
             tickets.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
             .select_related("supervision", "responsible_unit")
             .order_by("supervised_at", "id")[:10]
-        ),
+        )
+        if figures["supervised"]
+        else [],
     )
 
 
