@@ -171,16 +171,16 @@ def _live(history, ctx, *, point, departments, unit_dept, responsible_pool, work
         work_group=rng.choice(work_lines) if work_lines and rng.random() < 0.7 else None,
     )
     fixer = _fixer_for(unit, ctx.liaisons, ctx.unit_user) or rng.choice(ctx.managers)
-    if age_days < 3 and rng.random() < 0.3:
+    if age_days < 4 and rng.random() < 0.4:
         return  # 待签收: the unit has not acknowledged it yet (超时未签收 once past sign_due_at)
     # 签收: most units sign within hours; a few are late.
     history.sign(fixer, at_most(assigned_at + datetime.timedelta(hours=rng.uniform(0.3, 30)), now))
     # Tickets past their time are mostly struck off; younger ones are still being worked on.
     stage = rng.random()
     if age_days > 30:
-        still_rectifying, still_submitted = 0.03, 0.03
+        still_rectifying, still_submitted = 0.02, 0.02
     elif age_days > ticket.category.default_deadline_days + 1:
-        still_rectifying, still_submitted = 0.09, 0.13
+        still_rectifying, still_submitted = 0.06, 0.1
     else:
         still_rectifying, still_submitted = 0.5, 0.75
     if stage < still_rectifying:
