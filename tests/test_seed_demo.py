@@ -4,8 +4,8 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import RequestFactory
@@ -13,26 +13,26 @@ from django.utils import timezone
 
 from campaigns import workflow
 from campaigns.access import scope_for
-from campaigns.selectors.tasks import my_tasks
 from campaigns.models import (
     AssessmentArea,
     ClosingLevel,
-    Recheck,
-    RecheckResult,
-    Supervision,
-    TicketAction,
-    TicketCoUnit,
     InspectionPoint,
     OrgUnit,
     ProblemCategory,
+    Recheck,
+    RecheckResult,
     Role,
+    Supervision,
     Ticket,
+    TicketAction,
+    TicketCoUnit,
     TicketEvent,
     TicketState,
     UnitKind,
     WorkGroup,
     WorkGroupKind,
 )
+from campaigns.selectors.tasks import my_tasks
 from devdata.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
