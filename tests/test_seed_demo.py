@@ -1,26 +1,38 @@
 """The demo: two districts as the newspapers describe them, loadable twice without change."""
 
+import io
+import re
+
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import RequestFactory
+from django.utils import timezone
 
 from campaigns import workflow
 from campaigns.access import scope_for
 from campaigns.models import (
     AssessmentArea,
+    ClosingLevel,
     InspectionPoint,
     OrgUnit,
     ProblemCategory,
+    Recheck,
+    RecheckResult,
     Role,
+    Supervision,
     Ticket,
+    TicketAction,
+    TicketCoUnit,
     TicketEvent,
     TicketState,
     UnitKind,
     WorkGroup,
     WorkGroupKind,
 )
+from campaigns.selectors.tasks import my_tasks
 from devdata.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +96,76 @@ def test_every_ticket_state_matches_its_timeline(demo):
             assert from_state in transition.sources and to_state == target, (ticket.number, action)
         if ticket.state == TicketState.CLOSED:
             assert ticket.closed_by_id != ticket.fix_submitted_by_id  # four eyes in the demo too
+
+
+def test_the_chain_stories_are_there_on_real_timelines(demo):
+    """What a supervisor and the units are shown: every part of the 交办 chain, with its details."""
+    tx = Ticket.objects.filter(district__code="TX")
+    events = TicketEvent.objects.filter(ticket__district__code="TX")
+    assert tx.filter(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now()).exists()  # 超时未签收
+
+    decline = events.get(action=TicketAction.DECLINE)
+    assert decline.actor.username == "tx_unit" and decline.details["suggested_unit"] == "区环卫处"
+    declined = decline.ticket
+    assert declined.responsible_unit.name == "区环卫处" and declined.state == TicketState.RECTIFYING
+    assert declined.events.filter(action=TicketAction.SIGN, actor__username="tx_unit2").exists()
+    reassign = events.get(action=TicketAction.REASSIGN)
+    assert (reassign.details["from_unit"], reassign.details["to_unit"]) == ("区执法局", "区环卫处")
+    assert reassign.ticket.responsible_unit.name == "区环卫处"
+
+    approved = events.get(action=TicketAction.APPROVE_EXTENSION)
+    assert approved.ticket.extensions_used == 1 and not approved.ticket.is_overdue
+    assert approved.ticket.deadline.isoformat() == approved.details["deadline"] > approved.details["previous_deadline"]
+    rejected = events.get(action=TicketAction.REJECT_EXTENSION)
+    assert rejected.ticket.extensions_used == 0 and rejected.ticket.extension_requested_until is None
+    assert tx.filter(extension_requested_until__isnull=False).exists()  # one waits for an answer
+
+    part = TicketCoUnit.objects.get(ticket__district__code="TX", part_submitted_at__isnull=False)
+    assert part.unit.name == "区环卫处" and part.part_event.action == TicketAction.SUBMIT_PART
+    assert TicketCoUnit.objects.filter(unit__name="区环卫处", part_submitted_at=None, waived_at=None).exists()
+
+    carded = tx.filter(yellow_card_at__isnull=False)
+    assert carded.exists() and all(t.escalation_step == 3 and t.is_overdue for t in carded)
+    for ticket in carded:
+        steps = ticket.events.filter(action=TicketAction.ESCALATE).order_by("at", "id")
+        assert [e.details["step"] for e in steps] == [1, 2, 3]
+
+    supervision = Supervision.objects.get(district__code="TX")
+    assert supervision.document_number.startswith("铁西创卫督〔") and supervision.ticket.supervised_at
+    assert supervision.ticket.events.filter(action=TicketAction.SUPERVISE).exists()
+
+
+def test_two_level_closing_and_rechecks(demo):
+    """铁西区 closes in two levels: the task force's supervisor reviews, the admin strikes off."""
+    levels = list(ClosingLevel.objects.filter(campaign__district__code="TX").values_list("name", "role"))
+    assert levels == [("专班复核", Role.SUPERVISOR), ("创卫办销号", Role.ADMIN)]
+    for ticket in Ticket.objects.filter(district__code="TX", state=TicketState.CLOSED).select_related("closed_by"):
+        review = ticket.events.filter(action=TicketAction.REVIEW).latest("at", "id")
+        assert review.actor.username == "tx_supervisor" and ticket.closed_by.username == "tx_admin"
+        assert ticket.reviewed_by == [review.actor_id, ticket.closed_by_id]
+    today = timezone.localdate()
+    due = Recheck.objects.filter(result="", cancelled=False, due_on__lte=today)
+    assert due.filter(street__name="英雄街道", due_on=today, ticket__state=TicketState.CLOSED).exists()
+    assert Recheck.objects.filter(result=RecheckResult.KEPT, street__name="英雄街道").exists()
+    assert Recheck.objects.filter(result=RecheckResult.RELAPSED).exists()
+    staff = User.objects.get(username="tx_staff")
+    assert "recheck" in [task.key for task in my_tasks(staff)]  # 待复查 in tx_staff's 我的待办
+    heads = OrgUnit.objects.filter(district__code="TX", head__isnull=False).values_list("name", flat=True)
+    assert {"区执法局", "区环卫处"} <= set(heads)
+
+
+def test_the_board_and_rankings_show_figures(demo, client):
+    client.force_login(User.objects.get(username="tx_supervisor"))
+    board = re.sub(r"<[^>]+>|\s+", " ", client.get("/board/TX/").content.decode())
+    for kpi in ("签收及时率", "按期处置率", "返工率", "延期率", "超期待处置率", "准确派遣率", "结案率", "反弹率"):
+        assert re.search(kpi + r" +[0-9.]+%", board), kpi
+    assert re.search(r"平均处置时长 +[0-9.]+ ", board) and re.search(r"加权综合指数 +[0-9.]+", board)
+    rankings = re.sub(r"<[^>]+>|\s+", " ", client.get("/board/TX/rankings/").content.decode())
+    assert "准确派遣率" in rankings and len(re.findall(r"[0-9.]+%", rankings)) > 50
+
+
+def test_the_rollup_agrees(demo):
+    call_command("tally", stdout=io.StringIO())  # raises CommandError when a cell disagrees
 
 
 def test_demo_ledger_chains_verify(demo):

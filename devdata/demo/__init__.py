@@ -19,6 +19,7 @@ from campaigns.models import (
     Campaign,
     CampaignKind,
     CampaignStatus,
+    ClosingLevel,
     Duty,
     InspectionPoint,
     Membership,
@@ -66,6 +67,8 @@ class DistrictSpec:
     ticket_count: int
     users: list  # (username, full name, unit name or None for district, role, finder group index)
     finder_groups: int = 6
+    closing_levels: list = field(default_factory=list)  # (name, role), in order
+    heads: dict = field(default_factory=dict)  # department name → (username, full name) of its head
     extra: dict = field(default_factory=dict)
 
 
@@ -81,9 +84,15 @@ def _specs():
             campaign_name="铁西区全面巩固国家卫生城市成果攻坚行动",
             campaign_kind=CampaignKind.CONSOLIDATE,
             ticket_count=300,
+            # 销号 in two levels: the task force reviews, the office strikes off (issue 15).
+            closing_levels=[("专班复核", Role.SUPERVISOR), ("创卫办销号", Role.ADMIN)],
+            # 单位负责人, told on 催办 and at the ladder's second step: logins of their own, so the
+            # demo shows what reaches a head.
+            heads={"区执法局": ("tx_head1", "郑国强"), "区环卫处": ("tx_head2", "鲁卫东")},
             users=[
                 ("tx_staff", "付雪", "英雄街道", Role.STAFF, 0),
                 ("tx_unit", "南禹帆", "区执法局", Role.STAFF, None),
+                ("tx_unit2", "韩冬梅", "区环卫处", Role.STAFF, None),
                 ("tx_supervisor", "孙晓楠", None, Role.SUPERVISOR, None),
                 ("tx_admin", "金鑫", None, Role.ADMIN, None),
                 ("tx_leader", "聂英博", None, Role.LEADER, None),
@@ -160,6 +169,8 @@ def _build_district(spec, city, rng, password, photos, log):
             end_date=today + datetime.timedelta(days=120),
         )
     campaign_apply_standard(campaign)
+    for order, (name, role) in enumerate(spec.closing_levels, start=1):
+        ClosingLevel.objects.get_or_create(campaign=campaign, order=order, defaults={"name": name, "role": role})
 
     # People: the named demo logins, then one liaison account for every street and department.
     users = {}
@@ -168,6 +179,10 @@ def _build_district(spec, city, rng, password, photos, log):
         user = _user(username, full_name, password, is_staff=role == Role.ADMIN)
         _member(user, unit, role, phone_number(rng))
         users[username] = user
+    for unit_name, (username, full_name) in spec.heads.items():
+        head = _user(username, full_name, password)
+        _member(head, departments[unit_name], Role.STAFF, phone_number(rng))
+        OrgUnit.objects.filter(pk=departments[unit_name].pk, head__isnull=True).update(head=head)
     liaisons = {}
     prefix = spec.code.lower()
     for index, unit in enumerate([*streets.values(), *departments.values()], start=1):
@@ -264,6 +279,7 @@ def _build_district(spec, city, rng, password, photos, log):
             work_lines=work_lines,
             finder_groups=finder_groups,
             unit_user=users.get(f"{prefix}_unit"),
+            demo_users=users,
             photos=photos,
             checklist=checklist,
         )
@@ -303,10 +319,12 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
 
 
 DEMO_LOGINS = [
-    ("tx_staff", "铁西区 英雄街道 网格员（手机登记问题）"),
-    ("tx_unit", "铁西区 区执法局 联络员（提交整改）"),
-    ("tx_supervisor", "铁西区 创卫办督导（交办、核验销号）"),
-    ("tx_admin", "铁西区 创卫办管理员"),
+    ("tx_staff", "铁西区 英雄街道 网格员（手机登记问题、复查）"),
+    ("tx_unit", "铁西区 区执法局 联络员（签收、退单、申请延期、提交整改）"),
+    ("tx_unit2", "铁西区 区环卫处 联络员（改派来的工单、协办）"),
+    ("tx_head1", "铁西区 区执法局 负责人（收催办、逾期升级通知）"),
+    ("tx_supervisor", "铁西区 创卫办督导（交办、改派、同意延期、专班复核）"),
+    ("tx_admin", "铁西区 创卫办管理员（创卫办销号、挂牌督办）"),
     ("tx_leader", "铁西区 区领导（只读）"),
     ("td_staff", "铁东区 解放街道 网格员"),
     ("td_supervisor", "铁东区 创卫办督导"),

@@ -1,19 +1,23 @@
 """Writing weeks of demo history the way the workflow would have written it."""
 
 import datetime
-import io
+from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
-from campaigns.models import PhotoKind, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState, UnitKind
-from campaigns.services.ledger_numbers import ledger_number_next
+from campaigns.models import ClosingLevel, PhotoKind, TicketAction, TicketState, UnitKind
+from campaigns.services.system_actor import system_user
+from campaigns.workflow.tickets import sign_due
 
+from .chain_stories import write_chain_stories
 from .places import DESCRIPTIONS, FIX_NOTES, REOPEN_REASONS, RETURN_REASONS, VOID_REASONS, person_name, phone_number
+from .timeline import HistoryWriter, PhotoBank, at_most, local_moment, ticket_new
 
+__all__ = ["PhotoBank", "generate_tickets"]
+
+# The states the overdue ladder climbs in (workflow/ladder.py): the unit still has the ticket.
+LADDER_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING)
 HOLD_REASONS = [
     "需结合道路改造工程实施，已列入明年计划。",
     "涉及管网改造，资金待区财政批复后施工。",
@@ -21,90 +25,11 @@ HOLD_REASONS = [
 ]
 
 
-class PhotoBank:
-    """A few small generated pictures, stored once and shared by every demo ticket."""
-
-    def __init__(self, rng):
-        self.rng = rng
-        self._bank = {PhotoKind.BEFORE: [], PhotoKind.AFTER: []}
-
-    def _make(self, kind, index):
-        palette = {
-            PhotoKind.BEFORE: [(120, 98, 80), (96, 104, 90), (130, 110, 72)],
-            PhotoKind.AFTER: [(92, 150, 110), (80, 140, 150), (120, 160, 100)],
-        }
-        base = palette[kind][index % 3]
-        image = Image.new("RGB", (640, 480), base)
-        draw = ImageDraw.Draw(image)
-        for _ in range(14):
-            x, y = self.rng.randrange(640), self.rng.randrange(480)
-            w, h = self.rng.randrange(30, 180), self.rng.randrange(20, 120)
-            shade = tuple(max(0, min(255, c + self.rng.randrange(-50, 50))) for c in base)
-            draw.rectangle([x, y, x + w, y + h], fill=shade)
-        draw.rectangle([0, 420, 640, 480], fill=(30, 30, 30))
-        draw.text((16, 440), f"DEMO {kind.upper()} {index + 1}", fill=(255, 255, 255))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=70)
-        full = default_storage.save(f"photos/demo/{kind}-{index + 1}.jpg", ContentFile(out.getvalue()))
-        image.thumbnail((320, 320))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=70)
-        thumb = default_storage.save(f"thumbs/demo/{kind}-{index + 1}.jpg", ContentFile(out.getvalue()))
-        return full, thumb, len(out.getvalue())
-
-    def pick(self, kind):
-        if not self._bank[kind]:
-            self._bank[kind] = [self._make(kind, i) for i in range(3)]
-        return self.rng.choice(self._bank[kind])
-
-
-class HistoryWriter:
-    """Writes a ticket's past as the workflow would have: state, fields and events agree."""
-
-    def __init__(self, ticket, photos):
-        self.ticket = ticket
-        self.photos = photos
-
-    def event(self, action, actor, at, to_state, note="", details=None, photo_kind=None):
-        event = TicketEvent.objects.create(
-            ticket=self.ticket,
-            action=action,
-            actor=actor,
-            at=at,
-            from_state=self.ticket.state if action != TicketAction.LOG else "",
-            to_state=to_state,
-            note=note,
-            details=details or {},
-        )
-        self.ticket.state = to_state
-        if photo_kind:
-            full, thumb, size = self.photos.pick(photo_kind)
-            TicketPhoto.objects.create(
-                ticket=self.ticket,
-                event=event,
-                kind=photo_kind,
-                image=full,
-                thumbnail=thumb,
-                width=640,
-                height=480,
-                size=size,
-                content_type="image/jpeg",
-                original_name="demo.jpg",
-                uploaded_by=actor,
-                uploaded_at=at,
-            )
-        return event
-
-
 def _fixer_for(unit, liaisons, unit_user):
     if unit_user is not None and unit.pk in {m.unit_id for m in unit_user.memberships.all()}:
         return unit_user
     key = unit.street_id if unit.kind in (UnitKind.COMMUNITY, UnitKind.VILLAGE) else unit.pk
     return liaisons.get(key) or liaisons.get(unit.pk)
-
-
-def _at_most(moment, now):
-    return min(moment, now - datetime.timedelta(minutes=5))
 
 
 def generate_tickets(
@@ -126,6 +51,7 @@ def generate_tickets(
     unit_user,
     photos,
     checklist=(),
+    demo_users=None,
 ):
     now = timezone.now()
     items_by_area = {}
@@ -135,29 +61,32 @@ def generate_tickets(
         now - datetime.timedelta(days=rng.uniform(0, 60), minutes=rng.randrange(0, 600))
         for _ in range(spec.ticket_count)
     )
+    ctx = _Context(
+        campaign=campaign,
+        rng=rng,
+        now=now,
+        managers=managers,
+        levels=list(ClosingLevel.objects.filter(campaign=campaign).order_by("order")),
+        system=system_user(),
+        liaisons=liaisons,
+        unit_user=unit_user,
+    )
     unit_dept = departments.get("区执法局")
     for reported_at in moments:
-        age_days = (now - reported_at).total_seconds() / 86400
         category = rng.choice(categories)
         point = rng.choice(points) if rng.random() < 0.8 else None
         street = streets[rng.randrange(len(streets))] if point is None else None
-        reporter = rng.choice(reporters)
-        area_code = category.area.code
-        description = rng.choice(DESCRIPTIONS.get(area_code, DESCRIPTIONS["3"]))
         with transaction.atomic():
-            ticket = Ticket.objects.create(
-                number=ledger_number_next(district, reported_at),
+            ticket = ticket_new(
                 district=district,
                 campaign=campaign,
-                state=TicketState.REPORTED,
-                point=point,
-                place="" if point else f"{street.name}辖区 {rng.randrange(1, 300)}号附近",
-                street_id=point.street_id if point else street.pk,
-                area=category.area,
                 category=category,
-                description=description,
-                reported_by=reporter,
+                reporter=rng.choice(reporters),
                 reported_at=reported_at,
+                point=point,
+                street=street,
+                place="" if point else f"{street.name}辖区 {rng.randrange(1, 300)}号附近",
+                description=rng.choice(DESCRIPTIONS.get(category.area.code, DESCRIPTIONS["3"])),
                 finder_group=rng.choice(finder_groups) if finder_groups else None,
                 checklist_item=(
                     rng.choice(items_by_area[category.area_id])
@@ -166,134 +95,167 @@ def generate_tickets(
                 ),
             )
             history = HistoryWriter(ticket, photos)
-            history.event(TicketAction.LOG, reporter, reported_at, TicketState.REPORTED, photo_kind=PhotoKind.BEFORE)
-
-            roll = rng.random()
-            if roll < 0.04:
-                at = _at_most(reported_at + datetime.timedelta(hours=rng.uniform(1, 20)), now)
-                history.event(
-                    TicketAction.VOID, rng.choice(managers), at, TicketState.VOIDED, note=rng.choice(VOID_REASONS)
-                )
-                ticket.save()
-                continue
-            if (age_days < 3 and roll < 0.5) or (age_days < 10 and roll < 0.1):
-                ticket.save()  # still waiting for triage
-                continue
-
-            # 交办
-            if point is not None and point.responsible_department_id and rng.random() < 0.6:
-                unit = next(d for d in departments.values() if d.pk == point.responsible_department_id)
-            elif unit_dept is not None and rng.random() < 0.25:
-                unit = unit_dept
-            else:
-                unit = rng.choice(responsible_pool)
-            assigned_at = _at_most(reported_at + datetime.timedelta(hours=rng.uniform(0.5, 30)), now)
-            deadline = timezone.localtime(assigned_at).date() + datetime.timedelta(days=category.default_deadline_days)
-            ticket.responsible_unit = unit
-            ticket.responsible_person = person_name(rng)
-            ticket.responsible_phone = phone_number(rng)
-            ticket.deadline = deadline
-            ticket.assigned_at = assigned_at
-            ticket.work_group = rng.choice(work_lines) if work_lines and rng.random() < 0.7 else None
-            ticket.sign_due_at = assigned_at + datetime.timedelta(days=1)
             history.event(
-                TicketAction.ASSIGN,
-                rng.choice(managers),
-                assigned_at,
-                TicketState.ASSIGNED,
-                details={
-                    "unit": unit.name,
-                    "unit_id": unit.pk,
-                    "person": ticket.responsible_person,
-                    "deadline": deadline.isoformat(),
-                },
+                TicketAction.LOG, ticket.reported_by, reported_at, TicketState.REPORTED, photo_kind=PhotoKind.BEFORE
             )
-            fixer = _fixer_for(unit, liaisons, unit_user) or rng.choice(managers)
-            if age_days < 3 and rng.random() < 0.3:
-                ticket.save()  # 待签收: the unit has not acknowledged it yet
-                continue
-            # 签收: most units sign within hours; a few are late.
-            signed_at = _at_most(assigned_at + datetime.timedelta(hours=rng.uniform(0.3, 30)), now)
-            ticket.signed_at = signed_at
-            history.event(
-                TicketAction.SIGN,
-                fixer,
-                signed_at,
-                TicketState.RECTIFYING,
-                details={"late": True} if signed_at > ticket.sign_due_at else None,
+            _live(
+                history,
+                ctx,
+                point=point,
+                departments=departments,
+                unit_dept=unit_dept,
+                responsible_pool=responsible_pool,
+                work_lines=work_lines,
             )
-            moment = signed_at
-            # Tickets past their time are mostly struck off; younger ones are still being worked on.
-            stage = rng.random()
-            if age_days > 30:
-                still_rectifying, still_submitted = 0.03, 0.03
-            elif age_days > category.default_deadline_days + 1:
-                still_rectifying, still_submitted = 0.09, 0.13
-            else:
-                still_rectifying, still_submitted = 0.5, 0.75
-            if stage < still_rectifying:
-                if age_days > 10 and rng.random() < 0.25:
-                    # 挂账: an engineering fix that waits for its season, approved by a supervisor.
-                    held_at = _at_most(signed_at + datetime.timedelta(hours=rng.uniform(2, 48)), now)
-                    ticket.hold_until = timezone.localdate() + datetime.timedelta(days=rng.randint(10, 60))
-                    history.event(
-                        TicketAction.HOLD,
-                        rng.choice(managers),
-                        held_at,
-                        TicketState.ON_HOLD,
-                        note=rng.choice(HOLD_REASONS),
-                        details={"hold_until": ticket.hold_until.isoformat()},
-                    )
-                ticket.save()
-                continue
-            waits_for_verification = stage < still_submitted
-            returned = rng.random() < 0.12
-            for attempt in range(2 if returned else 1):
-                moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(4, 70)), now)
-                if waits_for_verification and attempt == (1 if returned else 0):
-                    # A fix waiting for verification was sent lately: offices verify within days.
-                    moment = max(moment, _at_most(now - datetime.timedelta(hours=rng.uniform(2, 60)), now))
-                history.event(
-                    TicketAction.SUBMIT_FIX,
-                    fixer,
-                    moment,
-                    TicketState.SUBMITTED,
-                    note=rng.choice(FIX_NOTES.get(area_code, FIX_NOTES["3"])),
-                    photo_kind=PhotoKind.AFTER,
-                )
-                ticket.fix_submitted_at, ticket.fix_submitted_by = moment, fixer
-                if attempt == 0 and returned:
-                    moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(1, 24)), now)
-                    history.event(
-                        TicketAction.RETURN,
-                        rng.choice(managers),
-                        moment,
-                        TicketState.RECTIFYING,
-                        note=rng.choice(RETURN_REASONS),
-                    )
-                    ticket.return_count += 1
-            if waits_for_verification:
-                ticket.save()
-                continue
-            closer = next(m for m in managers if m.pk != fixer.pk)
-            moment = _at_most(moment + datetime.timedelta(hours=rng.uniform(1, 40)), now)
-            history.event(
-                TicketAction.CLOSE_OUT, closer, moment, TicketState.CLOSED, note="经现场核验，整改到位，予以销号。"
-            )
-            ticket.closed_at, ticket.closed_by = moment, closer
-            if rng.random() < 0.05 and age_days > 10:
-                moment = _at_most(moment + datetime.timedelta(days=rng.uniform(2, 6)), now)
-                new_deadline = timezone.localtime(moment).date() + datetime.timedelta(days=3)
-                history.event(
-                    TicketAction.REOPEN,
-                    rng.choice(managers),
-                    moment,
-                    TicketState.RECTIFYING,
-                    note=rng.choice(REOPEN_REASONS),
-                    details={"deadline": new_deadline.isoformat()},
-                )
-                ticket.reopen_count += 1
-                ticket.deadline = new_deadline
-                ticket.closed_at = ticket.closed_by = None
+            if ticket.state in LADDER_STATES and ticket.deadline and ticket.deadline < timezone.localdate(now):
+                history.escalate(ctx.system, campaign.escalation_ladder, now)
             ticket.save()
-    return spec.ticket_count
+    stories = 0
+    if demo_users and "tx_unit2" in demo_users:
+        stories = write_chain_stories(
+            district=district,
+            campaign=campaign,
+            users=demo_users,
+            departments=departments,
+            points=points,
+            categories=categories,
+            photos=photos,
+            levels=ctx.levels,
+            now=now,
+        )
+    return spec.ticket_count + stories
+
+
+@dataclass
+class _Context:
+    campaign: object
+    rng: object
+    now: datetime.datetime
+    managers: list
+    levels: list
+    system: object
+    liaisons: dict
+    unit_user: object
+
+
+def _live(history, ctx, *, point, departments, unit_dept, responsible_pool, work_lines):
+    """One ticket's life from 登记 to wherever it is now, by its age and a roll of the dice."""
+    ticket, rng, now = history.ticket, ctx.rng, ctx.now
+    age_days = (now - ticket.reported_at).total_seconds() / 86400
+    roll = rng.random()
+    if roll < 0.04:
+        at = at_most(ticket.reported_at + datetime.timedelta(hours=rng.uniform(1, 20)), now)
+        history.event(
+            TicketAction.VOID, rng.choice(ctx.managers), at, TicketState.VOIDED, note=rng.choice(VOID_REASONS)
+        )
+        return
+    if (age_days < 3 and roll < 0.5) or (age_days < 10 and roll < 0.1):
+        return  # still waiting for triage
+
+    # 交办
+    if point is not None and point.responsible_department_id and rng.random() < 0.6:
+        unit = next(d for d in departments.values() if d.pk == point.responsible_department_id)
+    elif unit_dept is not None and rng.random() < 0.25:
+        unit = unit_dept
+    else:
+        unit = rng.choice(responsible_pool)
+    assigned_at = at_most(ticket.reported_at + datetime.timedelta(hours=rng.uniform(0.5, 30)), now)
+    history.assign(
+        rng.choice(ctx.managers),
+        assigned_at,
+        unit,
+        person=person_name(rng),
+        phone=phone_number(rng),
+        deadline=timezone.localdate(assigned_at) + datetime.timedelta(days=ticket.category.default_deadline_days),
+        sign_due_at=sign_due(assigned_at, ctx.campaign),
+        work_group=rng.choice(work_lines) if work_lines and rng.random() < 0.7 else None,
+    )
+    fixer = _fixer_for(unit, ctx.liaisons, ctx.unit_user) or rng.choice(ctx.managers)
+    if age_days < 4 and rng.random() < 0.4:
+        return  # 待签收: the unit has not acknowledged it yet (超时未签收 once past sign_due_at)
+    # 签收: most units sign within hours; a few are late.
+    history.sign(fixer, at_most(assigned_at + datetime.timedelta(hours=rng.uniform(0.3, 30)), now))
+    # Tickets past their time are mostly struck off; younger ones are still being worked on.
+    stage = rng.random()
+    if age_days > 30:
+        still_rectifying, still_submitted = 0.02, 0.02
+    elif age_days > ticket.category.default_deadline_days + 1:
+        still_rectifying, still_submitted = 0.06, 0.1
+    else:
+        still_rectifying, still_submitted = 0.5, 0.75
+    if stage < still_rectifying:
+        if age_days > 10 and rng.random() < 0.25:
+            # 挂账: an engineering fix that waits for its season, approved by a supervisor.
+            held_at = at_most(ticket.signed_at + datetime.timedelta(hours=rng.uniform(2, 48)), now)
+            details = {"until": (timezone.localdate() + datetime.timedelta(days=rng.randint(10, 60))).isoformat()}
+            details["current_deadline"] = ticket.deadline.isoformat()
+            details["remaining_days"] = max((ticket.deadline - timezone.localdate(held_at)).days, 0)
+            ticket.hold_until = datetime.date.fromisoformat(details["until"])
+            history.event(
+                TicketAction.HOLD,
+                rng.choice(ctx.managers),
+                held_at,
+                TicketState.ON_HOLD,
+                note=rng.choice(HOLD_REASONS),
+                details=details,
+            )
+        return
+    _fix_and_close(history, ctx, fixer, waits=stage < still_submitted, age_days=age_days)
+
+
+def _fix_and_close(history, ctx, fixer, *, waits, age_days):
+    """提交整改 (once, or twice around a 退回), then the 销号 chain, 复查 and now and then a 反弹."""
+    ticket, rng, now, levels = history.ticket, ctx.rng, ctx.now, ctx.levels
+    area_code = ticket.category.area.code
+    # The level below the last is the task force's (a supervisor); the last, the office's.
+    reviewer = next(m for m in ctx.managers if m.pk != fixer.pk)
+    closer = next((m for m in reversed(ctx.managers) if m.pk not in (fixer.pk, reviewer.pk)), reviewer)
+    two_levels = len(levels) > 1 and closer.pk != reviewer.pk
+    if not two_levels:
+        levels, closer = levels[-1:], reviewer
+    returned = rng.random() < 0.12
+    moment = ticket.signed_at
+    for attempt in range(2 if returned else 1):
+        moment = at_most(moment + datetime.timedelta(hours=rng.uniform(4, 70)), now)
+        if waits and attempt == (1 if returned else 0):
+            # A fix waiting for verification was sent lately: offices verify within days.
+            moment = max(moment, at_most(now - datetime.timedelta(hours=rng.uniform(2, 60)), now))
+        history.submit_fix(fixer, moment, rng.choice(FIX_NOTES.get(area_code, FIX_NOTES["3"])))
+        if attempt == 0 and returned:
+            moment = at_most(moment + datetime.timedelta(hours=rng.uniform(1, 24)), now)
+            history.return_fix(reviewer, moment, levels, rng.choice(RETURN_REASONS))
+    if two_levels and (not waits or rng.random() < 0.4):
+        moment = at_most(moment + datetime.timedelta(hours=rng.uniform(1, 30)), now)
+        history.review(reviewer, moment, levels)  # some fixes now wait at the office's level
+    if waits:
+        return
+    moment = at_most(moment + datetime.timedelta(hours=rng.uniform(1, 40)), now)
+    history.close_out(closer, moment, levels)
+    if rng.random() < 0.05 and age_days > 10:
+        moment = at_most(moment + datetime.timedelta(days=rng.uniform(2, 6)), now)
+        history.plan_rechecks(ctx.campaign.recheck_offsets, cancelled=True)  # that 销号 is undone
+        new_deadline = timezone.localdate(moment) + datetime.timedelta(days=3)
+        details = {
+            "deadline": new_deadline.isoformat(),
+            "previous_closed_at": timezone.localtime(ticket.closed_at).isoformat(),
+        }
+        history.event(
+            TicketAction.REOPEN,
+            rng.choice(ctx.managers),
+            moment,
+            TicketState.RECTIFYING,
+            note=rng.choice(REOPEN_REASONS),
+            details=details,
+        )
+        ticket.reopen_count += 1
+        ticket.deadline = new_deadline
+        ticket.closed_at = ticket.closed_by = None
+        return
+    today = timezone.localdate(now)
+    rechecker = ctx.liaisons.get(ticket.street_id) or reviewer
+    for recheck in history.plan_rechecks(ctx.campaign.recheck_offsets):
+        # 复查 due before yesterday were mostly done; the latest (and a few forgotten) still wait.
+        if recheck.due_on < today - datetime.timedelta(days=1) and rng.random() < 0.95:
+            history.recheck_kept(
+                rechecker, at_most(local_moment(recheck.due_on, 9, rng.randrange(0, 59)), now), recheck
+            )
