@@ -103,6 +103,7 @@ def django_setup(config_path):
     from campaigns.models import (
         Campaign,
         CampaignStatus,
+        ClosingLevel,
         InspectionPoint,
         Membership,
         OrgUnit,
@@ -151,10 +152,17 @@ def django_setup(config_path):
         Membership.objects.get_or_create(user=user, unit=unit, role=role)
         return username
 
+    # Supervisors 销号 in one step only where the campaign closes in one level (铁西区's demo
+    # runs 专班复核 → 创卫办销号; the suite tests that chain, the load test the one-step close).
+    one_level = set(districts) - set(
+        ClosingLevel.objects.filter(campaign__status=CampaignStatus.RUNNING).values_list(
+            "campaign__district_id", flat=True
+        )
+    )
     # Supervisors: where the submitted (and fixable) tickets are, two per district at least
     # where there is work, the rest by D'Hondt on the size of each district's pool.
     pool = dict(
-        Ticket.objects.filter(district_id__in=districts, state__in=[TicketState.SUBMITTED, TicketState.RECTIFYING])
+        Ticket.objects.filter(district_id__in=one_level, state__in=[TicketState.SUBMITTED, TicketState.RECTIFYING])
         .values_list("district_id")
         .annotate(n=Count("id"))
         .values_list("district_id", "n")
