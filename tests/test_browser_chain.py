@@ -39,11 +39,15 @@ def two_level_chain(tx):
     ClosingLevel.objects.create(campaign=tx.campaign, order=2, name="创卫办销号", role=Role.ADMIN)
 
 
-def act(page, label, fields=(), photos=None):
-    """Open the act's panel on the ticket page, fill it in, send it; return the message shown."""
-    panel = page.locator("details.action").filter(
+def panel_of(page, label):
+    return page.locator("details.action").filter(
         has=page.locator("summary", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
     )
+
+
+def act(page, label, fields=(), photos=None):
+    """Open the act's panel on the ticket page and fill it in (send() sends it)."""
+    panel = panel_of(page, label)
     if not panel.evaluate("details => details.open"):  # the likeliest act may be open already
         panel.locator("summary").click()
     for selector, value in fields:
@@ -120,7 +124,8 @@ def test_wrong_unit_to_recheck_kept_through_the_pages(browser, live_server, tx, 
     # 3. 黄 sees why and hands it to the 执法局, with the 环卫处 as 协办单位. After a 退单 the
     # ticket waits in 待交办, so the page offers 交办 again (改派 moves a ticket a unit holds).
     desk.goto(url)
-    assert "市场垃圾清运属执法局职责" in desk.inner_text("main")
+    said = desk.inner_text(".timeline")
+    assert "市场垃圾清运属执法局职责" in said and f"建议责任单位：{tx.department.name}" in said
     panel = act(
         desk,
         "交办",
@@ -142,6 +147,9 @@ def test_wrong_unit_to_recheck_kept_through_the_pages(browser, live_server, tx, 
     shot(lead, "05-lead-unit-to-sign-phone")
     assert "签收完成" in send(lead, act(lead, "签收"))
     assert state_of(number).state == TicketState.RECTIFYING
+    # Just signed: the page does not greet the unit with an open 退单 form.
+    assert not panel_of(lead, "退单").evaluate("details => details.open")
+    assert panel_of(lead, "申请延期").evaluate("details => details.open")
     until = (today + datetime.timedelta(days=10)).isoformat()
     panel = act(
         lead, "申请延期", [("#id_ext_request_until", until), ("#id_ext_request_reason", "需采购新垃圾桶，供货需一周")]

@@ -142,15 +142,18 @@ class TestReassign:
         assert answer.status_code == 302
         assert Ticket.objects.get(pk=ticket.pk).responsible_unit == tx.department
 
-    def test_a_page_drawn_before_another_reassign_is_refused_and_changes_nothing(self, client, tx):
+    def test_a_page_drawn_before_another_reassign_is_refused_and_changes_nothing(
+        self, client, tx, django_capture_on_commit_callbacks
+    ):
         # 李 and 王 both open the ticket at the 卫健局; 王 moves it to the street first.
         ticket = tx.assigned(unit=tx.department2, signed=False)
         login(client, tx.supervisor)
         page = client.get(reverse("campaigns:ticket-detail", args=[ticket.number])).content.decode()
         assert f'name="seen_unit" value="{tx.department2.pk}"' in page
-        workflow.ticket_reassign(
-            ticket=ticket, actor=tx.supervisor2, unit=tx.street, deadline=timezone.localdate(), reason="归街道"
-        )
+        with django_capture_on_commit_callbacks(execute=True):  # the page's cached parts move on
+            workflow.ticket_reassign(
+                ticket=ticket, actor=tx.supervisor2, unit=tx.street, deadline=timezone.localdate(), reason="归街道"
+            )
         url = reverse("campaigns:ticket-reassign", args=[ticket.number])
         answer = client.post(
             url,
@@ -163,6 +166,8 @@ class TestReassign:
         )
         assert answer.status_code == 409
         assert "工单已被改派，现在的责任单位是“" in answer.content.decode()
+        # The timeline says where 王 sent it.
+        assert f"{tx.department2.name} → {tx.street.name}" in answer.content.decode()
         assert Ticket.objects.get(pk=ticket.pk).responsible_unit == tx.street
         hold = client.post(
             reverse("campaigns:ticket-hold", args=[ticket.number]),
