@@ -142,6 +142,44 @@ class TestReassign:
         assert answer.status_code == 302
         assert Ticket.objects.get(pk=ticket.pk).responsible_unit == tx.department
 
+    def test_a_page_drawn_before_another_reassign_is_refused_and_changes_nothing(
+        self, client, tx, django_capture_on_commit_callbacks
+    ):
+        # 李 and 王 both open the ticket at the 卫健局; 王 moves it to the street first.
+        ticket = tx.assigned(unit=tx.department2, signed=False)
+        login(client, tx.supervisor)
+        page = client.get(reverse("campaigns:ticket-detail", args=[ticket.number])).content.decode()
+        assert f'name="seen_unit" value="{tx.department2.pk}"' in page
+        with django_capture_on_commit_callbacks(execute=True):  # the page's cached parts move on
+            workflow.ticket_reassign(
+                ticket=ticket, actor=tx.supervisor2, unit=tx.street, deadline=timezone.localdate(), reason="归街道"
+            )
+        url = reverse("campaigns:ticket-reassign", args=[ticket.number])
+        answer = client.post(
+            url,
+            {
+                "responsible_unit": tx.department.pk,
+                "deadline_workdays": 3,
+                "reason": "执法局",
+                "seen_unit": tx.department2.pk,
+            },
+        )
+        assert answer.status_code == 409
+        assert "工单已被改派，现在的责任单位是“" in answer.content.decode()
+        # The timeline says where 王 sent it.
+        assert f"{tx.department2.name} → {tx.street.name}" in answer.content.decode()
+        assert Ticket.objects.get(pk=ticket.pk).responsible_unit == tx.street
+        hold = client.post(
+            reverse("campaigns:ticket-hold", args=[ticket.number]),
+            {
+                "until": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+                "reason": "施工",
+                "seen_unit": tx.department2.pk,
+            },
+        )
+        assert hold.status_code == 409
+        assert Ticket.objects.get(pk=ticket.pk).state == TicketState.ASSIGNED
+
     def test_accuracy_counts_first_assignments_that_stuck(self, tx):
         right = tx.assigned()
         moved = tx.assigned(unit=tx.department2)

@@ -21,6 +21,11 @@ def _unit_field(label, *, required):
     )
 
 
+def seen_unit_field():
+    """The unit the page showed when the form was drawn: the verb refuses if it has changed."""
+    return forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False, widget=forms.HiddenInput)
+
+
 def _other_units(ticket):
     """The district's units the ticket could go to instead (the assign form's list, minus its own)."""
     return responsible_units(ticket.district_id).exclude(pk=ticket.responsible_unit_id or 0)
@@ -51,10 +56,12 @@ class TicketReassignForm(forms.Form):
     deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
     deadline_workdays = forms.IntegerField(label=_("或：几个工作日内"), required=False, min_value=1, max_value=60)
     reason = forms.CharField(label=_("改派原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    seen_unit = seen_unit_field()
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].queryset = _other_units(ticket)
+        self.initial.setdefault("seen_unit", ticket.responsible_unit_id)
         self.fields["deadline_workdays"].help_text = calendar_note()
         if not self.is_bound and ticket.deadline:
             self.initial.setdefault("deadline", max(ticket.deadline, timezone.localdate()))

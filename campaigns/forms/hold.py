@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import DateInput, MultiplePhotoField, MultiplePhotoInput
+from campaigns.forms.dispatch import seen_unit_field
 from campaigns.forms.tickets import CAMERA_ATTRS, PhotoFormMixin
 from campaigns.models import PhotoKind
 
@@ -72,13 +73,17 @@ class TicketExtensionRejectForm(forms.Form):
 
 
 class TicketHoldForm(OptionalPhotosMixin, forms.Form):
+    needs_ticket = True  # the unit it is held for travels with the form
     until = forms.DateField(label=_("计划恢复整改日期"), widget=DateInput)
     reason = forms.CharField(label=_("挂账原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     photos = _evidence_field()
+    seen_unit = seen_unit_field()
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, ticket, user, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_photos(user)
+        if ticket is not None:
+            self.initial.setdefault("seen_unit", ticket.responsible_unit_id)
 
     def clean_until(self):
         until = self.cleaned_data["until"]

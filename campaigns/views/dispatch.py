@@ -36,6 +36,7 @@ def ticket_reassign(request, number):
             reason=data["reason"],
             person=data.get("responsible_person", ""),
             phone=data.get("responsible_phone", ""),
+            seen_unit=data.get("seen_unit"),
         )
 
     return run_act(request, number, TicketAction.REASSIGN, perform)

@@ -50,7 +50,12 @@ def ticket_hold(request, number):
     def perform(ticket, form):
         data = form.cleaned_data
         workflow.ticket_hold(
-            ticket=ticket, actor=request.user, until=data["until"], reason=data["reason"], photos=form.kept_photos
+            ticket=ticket,
+            actor=request.user,
+            until=data["until"],
+            reason=data["reason"],
+            photos=form.kept_photos,
+            seen_unit=data.get("seen_unit"),
         )
 
     return run_act(request, number, TicketAction.HOLD, perform)

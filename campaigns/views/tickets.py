@@ -227,6 +227,11 @@ def _render_detail(
     shown_actions = [a for a in actions if a in ACTION_FORMS]
     # The main act (the first primary one: 签收, 提交整改, 核验销号 …) is ready to use.
     main = next((a for a in shown_actions if workflow.ALLOWED_TRANSITIONS[a].style == "primary"), None)
+    # Without one, the first act that undoes nothing: a unit that has just signed should not
+    # land on an open 退单 form, nor a supervisor on 撤销.
+    main = main or next(
+        (a for a in shown_actions if workflow.ALLOWED_TRANSITIONS[a].style not in ("warning", "danger")), None
+    )
     for action in shown_actions:
         form = bound[1] if bound and bound[0] == action else action_form(action, ticket, request.user)
         action_forms.append(
@@ -236,7 +241,7 @@ def _render_detail(
                 "form": form,
                 "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
                 # The form that failed stays open; otherwise the main act.
-                "open": bound[0] == action if bound else action == (main or shown_actions[0]),
+                "open": bound[0] == action if bound else action == main,
             }
         )
     # What the page shows of the ticket is the same for everyone who sees the phone the same

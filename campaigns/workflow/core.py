@@ -19,7 +19,7 @@ from infra.fragments import district_touch
 
 from .. import policy
 from ..access import scope_for
-from ..models import Ticket, TicketEvent, TicketPhoto
+from ..models import OrgUnit, Ticket, TicketEvent, TicketPhoto
 from ..models.ticket import chain_link
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, TransitionRefused, WorkflowError
 from ..services.outbox import outbox_add_ticket_event
@@ -192,6 +192,14 @@ def claim_photos(photos: Sequence[TicketPhoto], *, ticket: Ticket, event: Ticket
     if claimed != len(ids):
         raise TransitionRefused(_("有照片已失效或不属于您，请重新选择照片。"))
     return claimed
+
+
+def require_unit_seen(ticket: Ticket, seen_unit: OrgUnit | None) -> None:
+    """Refuse an act decided on a page that showed another unit: two supervisors deciding at
+    once about one ticket must not both win (the second's decision was about the old unit)."""
+    if seen_unit is not None and ticket.responsible_unit_id != seen_unit.pk:
+        now = ticket.responsible_unit.name if ticket.responsible_unit else _("（未交办）")
+        raise TransitionRefused(_("工单已被改派，现在的责任单位是“%(unit)s”，请核对后再操作。") % {"unit": now})
 
 
 def require(value: T | None, message: str) -> T:

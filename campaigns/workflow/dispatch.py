@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from ..models import OrgUnit, Ticket, TicketAction
 from ..policy import TransitionRefused
-from .core import TicketRef, act, require, transition
+from .core import TicketRef, act, require, require_unit_seen, transition
 from .tickets import ASSIGNMENT_FIELDS, _validate_assignment, sign_due
 
 # A new unit starts with a clean slate: the ladder's steps and 黄牌 were about the old one.
@@ -71,9 +71,14 @@ def ticket_reassign(
     reason: str,
     person: str = "",
     phone: str = "",
+    seen_unit: OrgUnit | None = None,
 ) -> Ticket:
-    """改派: a supervisor hands the ticket to another unit, which must 签收 it anew."""
+    """改派: a supervisor hands the ticket to another unit, which must 签收 it anew.
+
+    `seen_unit` is the unit the supervisor's page showed: if another 改派 got there first,
+    this one is refused rather than silently overriding it."""
     with act(ticket, TicketAction.REASSIGN, actor) as ticket:
+        require_unit_seen(ticket, seen_unit)
         require(reason, _("改派必须填写原因。"))
         _validate_assignment(ticket, unit, deadline, timezone.localdate())
         if unit.pk == ticket.responsible_unit_id:

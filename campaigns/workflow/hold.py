@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import PhotoKind, Supervision, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState
+from ..models import OrgUnit, PhotoKind, Supervision, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState
 from ..policy import TransitionRefused
 from ..services.system_actor import system_user
-from .core import TicketRef, act, claim_photos, require, transition
+from .core import TicketRef, act, claim_photos, require, require_unit_seen, transition
 
 
 def ticket_request_extension(
@@ -93,11 +93,19 @@ def ticket_reject_extension(*, ticket: Ticket | TicketRef, actor: User, reason: 
 
 
 def ticket_hold(
-    *, ticket: Ticket | TicketRef, actor: User, until: date, reason: str, photos: Sequence[TicketPhoto] = ()
+    *,
+    ticket: Ticket | TicketRef,
+    actor: User,
+    until: date,
+    reason: str,
+    photos: Sequence[TicketPhoto] = (),
+    seen_unit: OrgUnit | None = None,
 ) -> Ticket:
     """挂账: a supervisor approves that this cannot be fixed for now (funds, season, works);
-    the ticket leaves the clock until `until`."""
+    the ticket leaves the clock until `until`. `seen_unit` as for 改派: a hold approved for
+    one unit's ticket is not a hold for the unit it was reassigned to meanwhile."""
     with act(ticket, TicketAction.HOLD, actor) as ticket:
+        require_unit_seen(ticket, seen_unit)
         require(reason, _("挂账必须说明原因。"))
         until = require(until, _("请填写计划恢复整改的日期。"))
         today = timezone.localdate()
