@@ -115,6 +115,8 @@ class TicketLike(Protocol):
     finder_group_id: int | None
     state: str
     fix_submitted_by_id: int | None
+    # Set at the first 交办 and kept through a 退单: a 待交办 ticket with it was handed back.
+    assigned_at: datetime | None
     # Levels of the 销号 chain passed since the fix was last submitted, and who passed them.
     review_level: int
     reviewed_by: list[int]
@@ -237,7 +239,8 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
     TicketAction.ASSIGN: Transition(frozenset({_S.REPORTED}), _S.ASSIGNED, Actor.MANAGERS, _("交办"), "primary"),
     TicketAction.SIGN: Transition(frozenset({_S.ASSIGNED}), _S.RECTIFYING, Actor.UNIT, _("签收"), "primary"),
     TicketAction.DECLINE: Transition(_WORKING, _S.REPORTED, Actor.UNIT, _("退单"), "warning", on_behalf=False),
-    TicketAction.REASSIGN: Transition(_WORKING, _S.ASSIGNED, Actor.MANAGERS, _("改派"), "warning"),
+    # 改派 also takes a ticket its unit handed back (退单): it goes to the right unit from there.
+    TicketAction.REASSIGN: Transition(_WORKING | {_S.REPORTED}, _S.ASSIGNED, Actor.MANAGERS, _("改派"), "warning"),
     TicketAction.REQUEST_EXTENSION: Transition(
         frozenset({_S.RECTIFYING}), None, Actor.UNIT, _("申请延期"), on_behalf=False
     ),
@@ -318,6 +321,10 @@ def role_allows(action: str, ticket: TicketLike, scope: Scope) -> bool:
 def _blocker(action: str, ticket: TicketLike, scope: Scope, user_id: int | None) -> WorkflowError | None:
     """What the ticket's own data forbids now, beyond role and state (four eyes, counts …)."""
     match action:
+        case TicketAction.ASSIGN if ticket.assigned_at is not None:
+            return TransitionRefused(gettext("这张工单已被责任单位退单，请用“改派”交给正确的单位。"))
+        case TicketAction.REASSIGN if ticket.state == _S.REPORTED and ticket.assigned_at is None:
+            return TransitionRefused(gettext("这张工单还没有交办，请用“交办”。"))
         case TicketAction.REVIEW | TicketAction.CLOSE_OUT | TicketAction.RETURN:
             if action != TicketAction.RETURN and ticket.fix_submitted_by_id == user_id:
                 # Four eyes: whoever submitted the fix may never pass it themselves.

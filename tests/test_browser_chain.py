@@ -121,23 +121,24 @@ def test_wrong_unit_to_recheck_kept_through_the_pages(browser, live_server, tx, 
     ticket = state_of(number)
     assert ticket.state == TicketState.REPORTED and ticket.responsible_unit is None
 
-    # 3. 黄 sees why and hands it to the 执法局, with the 环卫处 as 协办单位. After a 退单 the
-    # ticket waits in 待交办, so the page offers 交办 again (改派 moves a ticket a unit holds).
+    # 3. 黄 sees why and 改派s it to the 执法局 (the unit the 退单 named is offered), with the
+    # 环卫处 as 协办单位.
     desk.goto(url)
     said = desk.inner_text(".timeline")
     assert "市场垃圾清运属执法局职责" in said and f"建议责任单位：{tx.department.name}" in said
+    assert desk.input_value("#id_reassign_responsible_unit") == str(tx.department.pk)
     panel = act(
         desk,
-        "交办",
+        "改派",
         [
-            ("#id_assign_responsible_unit", str(tx.department.pk)),
-            ("#id_assign_responsible_person", "王队长"),
-            ("#id_assign_deadline", (today + datetime.timedelta(days=3)).isoformat()),
+            ("#id_reassign_responsible_person", "王队长"),
+            ("#id_reassign_deadline", (today + datetime.timedelta(days=3)).isoformat()),
+            ("#id_reassign_reason", "按退单建议改派执法局，环卫处协办清运"),
         ],
     )
-    panel.locator("#id_assign_co_units").select_option([str(sanitation.pk)])
+    panel.locator("#id_reassign_co_units").select_option([str(sanitation.pk)])
     shot(desk, "04-supervisor-reassign-desktop")
-    assert "交办完成" in send(desk, panel)
+    assert "改派完成" in send(desk, panel)
     ticket = state_of(number)
     assert ticket.state == TicketState.ASSIGNED and ticket.responsible_unit == tx.department
 
@@ -232,7 +233,7 @@ def test_wrong_unit_to_recheck_kept_through_the_pages(browser, live_server, tx, 
         TicketAction.LOG,
         TicketAction.ASSIGN,
         TicketAction.DECLINE,
-        TicketAction.ASSIGN,
+        TicketAction.REASSIGN,
         TicketAction.SIGN,
         TicketAction.REQUEST_EXTENSION,
         TicketAction.APPROVE_EXTENSION,

@@ -47,8 +47,30 @@ class TestDecline:
         outbox_drain()
         assert told(tx.supervisor) == ["ticket_declined"] and told(tx.supervisor2) == ["ticket_declined"]
         assert told(wang) == []
-        # The district assigns it again, to the right unit this time.
-        workflow.ticket_assign(ticket=ticket, actor=tx.supervisor, unit=tx.department, deadline=timezone.localdate())
+        # The district sends it on with 改派 (a second 交办 is refused), to the right unit this time.
+        with pytest.raises(workflow.TransitionRefused, match="改派"):
+            workflow.ticket_assign(
+                ticket=ticket, actor=tx.supervisor, unit=tx.department, deadline=timezone.localdate()
+            )
+        ticket = workflow.ticket_reassign(
+            ticket=ticket,
+            actor=tx.supervisor,
+            unit=tx.department,
+            deadline=timezone.localdate(),
+            reason="按退单建议改派执法局",
+            co_units=[tx.street],
+        )
+        assert ticket.state == TicketState.ASSIGNED and ticket.responsible_unit == tx.department
+        assert ticket.co_unit_ids == {tx.street.pk}
+        assert [e.action for e in ticket.events.order_by("id")][-2:] == [TicketAction.DECLINE, TicketAction.REASSIGN]
+
+    def test_a_fresh_ticket_is_assigned_not_reassigned(self, tx):
+        ticket = tx.log()
+        with pytest.raises(workflow.TransitionRefused, match="还没有交办"):
+            workflow.ticket_reassign(
+                ticket=ticket, actor=tx.supervisor, unit=tx.department, deadline=timezone.localdate(), reason="x"
+            )
+        assert TicketAction.REASSIGN not in workflow.actions_for(ticket, tx.supervisor)
 
     def test_a_signed_ticket_may_be_declined_too(self, tx):
         ticket = tx.assigned()

@@ -32,6 +32,7 @@ def ticket(state, unit=None, submitted_by=None, district=DISTRICT, **more):
         "state": state,
         "responsible_unit": unit,
         "fix_submitted_by_id": submitted_by,
+        "assigned_at": None,
         "review_level": 0,
         "reviewed_by": [],
         "extensions_used": 0,

@@ -109,7 +109,13 @@ def test_the_chain_stories_are_there_on_real_timelines(demo):
     declined = decline.ticket
     assert declined.responsible_unit.name == "区环卫处" and declined.state == TicketState.RECTIFYING
     assert declined.events.filter(action=TicketAction.SIGN, actor__username="tx_unit2").exists()
-    reassign = events.get(action=TicketAction.REASSIGN)
+    # Handed back, then 改派 to the unit the 退单 named.
+    assert [e.action for e in declined.events.order_by("at", "id")][2:5] == [
+        TicketAction.DECLINE,
+        TicketAction.REASSIGN,
+        TicketAction.SIGN,
+    ]
+    reassign = events.exclude(ticket=declined).get(action=TicketAction.REASSIGN)
     assert (reassign.details["from_unit"], reassign.details["to_unit"]) == ("区执法局", "区环卫处")
     assert reassign.ticket.responsible_unit.name == "区环卫处"
 

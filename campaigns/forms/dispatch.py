@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import DateInput, GroupedModelChoiceField
-from campaigns.models import OrgUnit
+from campaigns.models import OrgUnit, TicketAction, TicketState
 from campaigns.workdays import add_working_days, calendar_note
 
 from .tickets import UNIT_KIND_GROUPS, responsible_units
@@ -55,13 +55,25 @@ class TicketReassignForm(forms.Form):
     responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
     deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
     deadline_workdays = forms.IntegerField(label=_("或：几个工作日内"), required=False, min_value=1, max_value=60)
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        label=_("协办单位"),
+        help_text=_("不选则保留原有协办单位。"),
+    )
     reason = forms.CharField(label=_("改派原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     seen_unit = seen_unit_field()
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].queryset = _other_units(ticket)
+        self.fields["co_units"].queryset = responsible_units(ticket.district_id)
         self.initial.setdefault("seen_unit", ticket.responsible_unit_id)
+        if not self.is_bound and ticket.state == TicketState.REPORTED:
+            # Handed back (退单): offer the unit the one that handed it back named.
+            declined = ticket.events.filter(action=TicketAction.DECLINE).order_by("-id").first()
+            if declined is not None and declined.details.get("suggested_unit_id"):
+                self.initial.setdefault("responsible_unit", declined.details["suggested_unit_id"])
         self.fields["deadline_workdays"].help_text = calendar_note()
         if not self.is_bound and ticket.deadline:
             self.initial.setdefault("deadline", max(ticket.deadline, timezone.localdate()))
@@ -76,6 +88,9 @@ class TicketReassignForm(forms.Form):
                 self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
         elif deadline < timezone.localdate():
             self.add_error("deadline", _("整改时限不能早于今天。"))
+        lead, helpers = data.get("responsible_unit"), data.get("co_units")
+        if lead is not None and helpers and lead in helpers:
+            self.add_error("co_units", _("主办单位不能同时是协办单位。"))
         return data
 
 

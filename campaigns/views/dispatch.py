@@ -37,6 +37,7 @@ def ticket_reassign(request, number):
             person=data.get("responsible_person", ""),
             phone=data.get("responsible_phone", ""),
             seen_unit=data.get("seen_unit"),
+            co_units=list(data["co_units"]) or None,
         )
 
     return run_act(request, number, TicketAction.REASSIGN, perform)

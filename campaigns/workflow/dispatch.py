@@ -8,6 +8,7 @@ Neither 退单 nor 改派 counts against the unit that had the ticket: the ranki
 ticket's current unit, and the events keep who had it before (准确派遣率 reads them).
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth.models import User
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..models import OrgUnit, Ticket, TicketAction
 from ..policy import TransitionRefused
+from .closing import co_units_set
 from .core import TicketRef, act, require, require_unit_seen, transition
 from .tickets import ASSIGNMENT_FIELDS, _validate_assignment, sign_due
 
@@ -46,7 +48,7 @@ def ticket_decline(
         ticket.responsible_phone = ""
         ticket.deadline = None
         ticket.work_group = None
-        ticket.assigned_at = None
+        # assigned_at stays: a ticket handed back waits for 改派 (to the right unit), not a first 交办.
         ticket.sign_due_at = None
         ticket.signed_at = None
         ticket.escalation_step = 0
@@ -72,8 +74,10 @@ def ticket_reassign(
     person: str = "",
     phone: str = "",
     seen_unit: OrgUnit | None = None,
+    co_units: Sequence[OrgUnit] | None = None,
 ) -> Ticket:
-    """改派: a supervisor hands the ticket to another unit, which must 签收 it anew.
+    """改派: a supervisor hands the ticket to another unit, which must 签收 it anew — a ticket a
+    unit holds, or one a unit handed back (退单). `co_units`, when given, replaces its 协办单位.
 
     `seen_unit` is the unit the supervisor's page showed: if another 改派 got there first,
     this one is refused rather than silently overriding it."""
@@ -98,6 +102,11 @@ def ticket_reassign(
         ticket.signed_at = None
         ticket.escalation_step = 0
         ticket.yellow_card_at = None
+        if co_units is not None:
+            if names := co_units_set(ticket, co_units):
+                details["co_units"] = names
+        elif ticket.co_units_count:
+            co_units_set(ticket, [part.unit for part in ticket.co_unit_parts.all() if part.unit_id != unit.pk])
         transition(
             ticket,
             TicketAction.REASSIGN,

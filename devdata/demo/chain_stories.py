@@ -86,7 +86,7 @@ class _Stories:
 
 
 def _dispatch_stories(s):
-    # 退单: 区执法局 hands back a cleaning job; the office 交办s it again to 区环卫处, which signs.
+    # 退单: 区执法局 hands back a cleaning job; the office 改派s it to 区环卫处, which signs.
     h = s.new(9, "垃圾收集点周边散落垃圾未及时清运，有异味。", "垃圾暴露", hero=True)
     s.assign(h, 9, s.enforcement, s.day(3))
     h.decline(
@@ -95,7 +95,15 @@ def _dispatch_stories(s):
         "经核实，该处为垃圾收运点保洁问题，属区环卫处职责，非我局执法范围。",
         suggested=s.sanitation,
     )
-    s.assign(h, 8, s.sanitation, s.day(3), hour=9)
+    h.reassign(
+        s.supervisor,
+        s.at(8, 9),
+        s.sanitation,
+        deadline=s.day(3),
+        sign_due_at=sign_due(s.at(8, 9), s.campaign),
+        reason="按退单建议改派区环卫处。",
+        person="韩冬梅",
+    )
     h.sign(s.unit2, s.at(8, 11))
     h.ticket.save()
     # 改派: handed to the wrong unit; the supervisor reassigns it; 区环卫处 signs and fixes it.

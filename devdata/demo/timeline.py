@@ -170,15 +170,16 @@ class HistoryWriter:
         if suggested is not None:
             details |= {"suggested_unit": suggested.name, "suggested_unit_id": suggested.pk}
         ticket.responsible_unit, ticket.responsible_person, ticket.responsible_phone = None, "", ""
-        ticket.deadline = ticket.work_group = ticket.assigned_at = ticket.sign_due_at = ticket.signed_at = None
+        # assigned_at stays: the ticket waits for 改派 to the right unit.
+        ticket.deadline = ticket.work_group = ticket.sign_due_at = ticket.signed_at = None
         ticket.escalation_step, ticket.yellow_card_at = 0, None
         return self.event(TicketAction.DECLINE, actor, at, TicketState.REPORTED, note=reason, details=details)
 
     def reassign(self, actor, at, unit, *, deadline, sign_due_at, reason, person=""):
         ticket = self.ticket
+        held = ticket.responsible_unit  # None after a 退单
         details = {
-            "from_unit": ticket.responsible_unit.name,
-            "from_unit_id": ticket.responsible_unit_id,
+            **({"from_unit": held.name, "from_unit_id": held.pk} if held else {}),
             "to_unit": unit.name,
             "to_unit_id": unit.pk,
             "deadline": deadline.isoformat(),
