@@ -1,6 +1,5 @@
 """Ticket pages: the list, logging a problem, the ticket page and one POST view per act."""
 
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -264,26 +263,21 @@ def _render_detail(
             }
         )
     # What the page shows of the ticket is the same for everyone who sees the phone the same
-    # way, until the next write in its district: kept as two versioned fragments (the forms
-    # between them are the person's own and are rendered each time).
-    shown: dict[str, object] = {}
-
-    def fragment(template: str) -> Callable[[], SafeString]:
-        def render_it() -> SafeString:
-            if not shown:
-                shown.update(_ticket_shown(ticket, phone))
-            return render_to_string(template, {"ticket": ticket, **shown})  # a SafeString already
-
-        return render_it
+    # way, until the next write in its district: its facts and its timeline are kept as one
+    # versioned entry (the forms between them are the person's own and are rendered each time).
+    def shown() -> tuple[SafeString, SafeString]:
+        context = {"ticket": ticket, **_ticket_shown(ticket, phone)}
+        return render_to_string(FACTS, context), render_to_string(TIMELINE, context)  # SafeStrings already
 
     parts = [ticket.number, phone, timezone.localdate()]  # overdue days count from today
+    facts, timeline = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
     return render(
         request,
         "campaigns/ticket_detail.html",
         {
             "ticket": ticket,
-            "facts": cached_fragment("ticket-facts", parts, [ticket.district_id], fragment(FACTS)),
-            "timeline": cached_fragment("ticket-timeline", parts, [ticket.district_id], fragment(TIMELINE)),
+            "facts": facts,
+            "timeline": timeline,
             "action_forms": action_forms,
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
