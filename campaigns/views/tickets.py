@@ -1,6 +1,5 @@
 """Ticket pages: the list, logging a problem, the ticket page and one POST view per act."""
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -262,6 +261,7 @@ def _render_detail(
                 "open": bound[0] == action if bound else index == 0,
             }
         )
+
     # What the page shows of the ticket is the same for everyone who sees the phone the same
     # way, until the next write in its district: its facts and its timeline are kept as one
     # versioned entry (the forms between them are the person's own and are rendered each time).
