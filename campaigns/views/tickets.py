@@ -237,6 +237,15 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
 
 FACTS = "partials/ticket_facts.html"
 TIMELINE = "partials/ticket_timeline.html"
+ACTION_FIELDS = "partials/action_fields.html"
+# An empty form of these acts reads nothing but the day: it is the same for everyone and kept
+# with the ticket's page. 交办's offers the district's units, lines and tasks, which setup
+# changes without a ticket write: it is rendered each time.
+KEPT_FORMS = frozenset(ACTION_FORMS) - {TicketAction.ASSIGN}
+
+
+def _action_fields(action: str, form: Form) -> SafeString:
+    return render_to_string(ACTION_FIELDS, {"action": action, "form": form})
 
 
 def _render_detail(
@@ -261,16 +270,22 @@ def _render_detail(
                 "open": bound[0] == action if bound else index == 0,
             }
         )
+    kept = [item for item in action_forms if item["action"] in KEPT_FORMS and not item["form"].is_bound]
 
     # What the page shows of the ticket is the same for everyone who sees the phone the same
-    # way, until the next write in its district: its facts and its timeline are kept as one
-    # versioned entry (the forms between them are the person's own and are rendered each time).
-    def shown() -> tuple[SafeString, SafeString]:
+    # way, until the next write in its district: its facts, its timeline and the empty forms
+    # of the acts this person may do are kept as one versioned entry (the CSRF token around
+    # each form is the person's own and rendered each time).
+    def shown() -> tuple[SafeString, SafeString, dict[str, SafeString]]:
         context = {"ticket": ticket, **_ticket_shown(ticket, phone)}
-        return render_to_string(FACTS, context), render_to_string(TIMELINE, context)  # SafeStrings already
+        fields = {item["action"]: _action_fields(item["action"], item["form"]) for item in kept}
+        return render_to_string(FACTS, context), render_to_string(TIMELINE, context), fields  # SafeStrings already
 
-    parts = [ticket.number, phone, timezone.localdate()]  # overdue days count from today
-    facts, timeline = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
+    # Overdue days and a form's suggested deadline count from today.
+    parts = [ticket.number, phone, timezone.localdate(), *(item["action"] for item in kept)]
+    facts, timeline, kept_fields = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
+    for item in action_forms:
+        item["fields"] = kept_fields.get(item["action"]) or _action_fields(item["action"], item["form"])
     return render(
         request,
         "campaigns/ticket_detail.html",
