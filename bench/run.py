@@ -43,8 +43,8 @@ PASSWORD = "Bench@2026"
 DISTRICT = "CY"  # the busiest district of seed_scale
 # BENCH_ONLY=detail,post: only pages whose name contains one of these words (and the ceiling).
 ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
-# write_results keeps whatever follows this marker line in RESULTS.md (bench/load.py writes there).
-RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by bench/load.py -->"
+# write_results keeps whatever follows this marker in RESULTS.md (hand-written notes, load.py, imports.py).
+RESULTS_KEEP_MARKER = "<!-- make bench keeps what follows: sections written by hand and by other scripts -->"
 
 # Issue 14's targets: lower than before on purpose (public ORM, versioned fragments only).
 TARGETS = {
@@ -509,34 +509,22 @@ def main():
             errors = f" ({result['bad']} non-2xx/3xx answers)" if result["bad"] else ""
             print(f"  ratio {name}: {result['rps'] / result.get('ceiling', result['rps']):.2f}{errors}")
         return
-    summary_seconds, summary_rss, summary_line = time_command(
-        [
-            "export_monthly",
-            "--district",
-            DISTRICT,
-            "--month",
-            month.strftime("%Y-%m"),
-            "--output",
-            str(VAR / "summary.xlsx"),
-        ]
-    )
-    write_results(
-        info,
-        tickets,
-        seeded,
-        results,
-        queries,
-        summary_seconds,
-        summary_rss,
-        summary_line,
-        export_seconds,
-        export_bytes,
-    )
+    summary_command = ["export_monthly", "--district", DISTRICT, "--month", f"{month:%Y-%m}"]
+    summary_seconds, summary_rss, summary_line = time_command([*summary_command, "--output", str(VAR / "summary.xlsx")])
+    first_render = subprocess.run(
+        [PYTHON, "bench/first_render.py", detail_number], cwd=ROOT, env=env(), capture_output=True, text=True
+    ).stdout.strip()
+    notes = [
+        first_render or "First render after a change: `bench/first_render.py` failed (run it alone to see why).",
+        f"Monthly summary of the largest district-month (`export_monthly --district {DISTRICT}`): "
+        f"{summary_seconds:.1f} s wall, {summary_rss:.0f} MB peak RSS (target < 20 s, < 250 MB). {summary_line}",
+        f"Ticket-list export (CSV, `/tickets/export.csv?state=closed` for the busiest district's supervisor): "
+        f"{export_bytes / 1e6:.1f} MB in {export_seconds:.1f} s, streamed.",
+    ]
+    write_results(info, tickets, seeded, results, queries, notes)
 
 
-def write_results(
-    info, tickets, seeded, results, queries, summary_seconds, summary_rss, summary_line, export_seconds, export_bytes
-):
+def write_results(info, tickets, seeded, results, queries, notes):
     readings = results["ceiling (/ping/)"].get("readings", [])
     lines = [
         "# Benchmark results",
@@ -578,13 +566,9 @@ def write_results(
             f"{target[0] if target else '—'} | {query_count if query_count is not None else '—'} | "
             f"{target[1] if target and target[1] else '—'} | {met} |"
         )
+    for note in notes:
+        lines += ["", note]
     lines += [
-        "",
-        f"Monthly summary of the largest district-month (`export_monthly --district {DISTRICT}`): "
-        f"{summary_seconds:.1f} s wall, {summary_rss:.0f} MB peak RSS (target < 20 s, < 250 MB). {summary_line}",
-        "",
-        f"Ticket-list export (CSV, `/tickets/export.csv?state=closed` for the busiest district's supervisor): "
-        f"{export_bytes / 1e6:.1f} MB in {export_seconds:.1f} s, streamed.",
         "",
         "Reproduce: `make bench` (seeds `ledger_bench` on first run; `BENCH_TICKETS`, `BENCH_SECONDS` to change).",
     ]

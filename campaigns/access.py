@@ -15,13 +15,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from infra.request_memo import memo_get_many, memo_set
+
 from . import policy
 from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUnit, Role, Ticket, UnitKind, WorkGroup
 from .models.ticket import TicketQuerySet
 from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
 from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
 from .reference import choices_version, districts
-from .signals import SCOPE_VERSION_KEY, scope_version
+from .signals import SCOPE_VERSION_KEY, scope_version, unread_key
 
 # Whoever a request carries: a signed-in account or the anonymous visitor.
 AnyUser = User | AnonymousUser
@@ -33,14 +35,17 @@ def scope_for(user: AnyUser | None) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
     key = f"scope:{user.pk}"
-    # One round trip: the current version, and this user's scope with the version it is of.
-    found = cache.get_many([SCOPE_VERSION_KEY, key])
+    # One round trip, remembered for the rest of the request: the current version, this
+    # user's scope with the version it is of, and the bell's count, which the navigation
+    # asks for next.
+    found = memo_get_many([SCOPE_VERSION_KEY, key, unread_key(user.pk)])
     version = found.get(SCOPE_VERSION_KEY) or scope_version()
     kept = found.get(key)
     if kept is not None and kept[0] == version:
         return kept[1]
     scope = _compute_scope(user)
     cache.set(key, (version, scope), 3600)
+    memo_set(key, (version, scope))
     return scope
 
 

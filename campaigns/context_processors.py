@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from infra.request_memo import memo_get_many, memo_set
 from security.middleware import DUTY_KEY
 
 from .access import scope_for
@@ -48,8 +49,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 def unread_count(user: AbstractBaseUser) -> int:
     """The bell's count, kept in the cache until a notification arrives or is read
     (campaigns/signals.py forgets it then)."""
-    count = cache.get(unread_key(user.pk))
+    key = unread_key(user.pk)
+    count = memo_get_many([key]).get(key)  # read already with the person's scope, as a rule
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(unread_key(user.pk), count, UNREAD_SECONDS)
+        cache.set(key, count, UNREAD_SECONDS)
+        memo_set(key, count)
     return count

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from infra.request_memo import memo_forget, memo_get_many, memo_set
+
 from .models import (
     AssessmentArea,
     Campaign,
@@ -24,12 +26,13 @@ SCOPE_VERSION_KEY = "scope:version"
 
 
 def _version(key: str) -> int:
-    version = cache.get(key)
+    version = memo_get_many([key]).get(key)
     if version is None:
         # Unknown (first use, or after a flush): start from the clock, never from a number
         # used before, so no entry kept under an old version can be reached again.
         cache.add(key, time.time_ns(), None)
         version = cache.get(key, time.time_ns())
+        memo_set(key, version)
     return version
 
 
@@ -38,6 +41,7 @@ def _bump(key: str) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, time.time_ns(), None)
+    memo_forget(key)  # this request reads the new version from now on
 
 
 def choices_version() -> int:
@@ -65,6 +69,7 @@ def forget_unread(**kwargs: Any) -> None:
     instance = kwargs.get("instance")
     if instance is not None:
         cache.delete(unread_key(instance.recipient_id))
+        memo_forget(unread_key(instance.recipient_id))
 
 
 def bump_choices_version(**kwargs: Any) -> None:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "infra.middleware.RequestIdMiddleware",
+    "infra.request_memo.RequestMemoMiddleware",
     "infra.middleware.DownloadCacheMiddleware",
     "infra.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",

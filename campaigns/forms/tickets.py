@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import (
@@ -29,6 +30,10 @@ from campaigns.once import OneSubmissionForm
 from campaigns.reference import by_pk, choices_version
 from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
 from campaigns.workdays import add_working_days, calendar_note
+
+# Which calendar a count of working days uses, read only when a form is shown: a form that is
+# sent and saved never shows it, and reading it costs two cache reads and a package lookup.
+calendar_note_lazy = lazy(calendar_note, str)
 
 # The camera opens straight away on a phone (the photo picker offers the album beside it), and
 # ledger.js shrinks big photos before they are sent over a slow mobile connection.
@@ -173,7 +178,7 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
 
     def __init__(self, *args, campaign, user, initial_street=None, point=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deadline_workdays"].help_text = calendar_note()
+        self.fields["deadline_workdays"].help_text = calendar_note_lazy()
         self._init_photos(user)
         self.campaign = campaign
         district = campaign.district
@@ -281,7 +286,7 @@ class TicketAssignForm(forms.Form):
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         if "deadline_workdays" in self.fields:
-            self.fields["deadline_workdays"].help_text = calendar_note()
+            self.fields["deadline_workdays"].help_text = calendar_note_lazy()
         self.fields["responsible_unit"].queryset = responsible_units(ticket.district_id)
         self.fields["co_units"].queryset = responsible_units(ticket.district_id)
         self.fields["work_group"].queryset = WorkGroup.objects.filter(

@@ -11,6 +11,7 @@ twice.
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import NotificationKind, OutboxItem, Role, Ticket, TicketAction, TicketEvent, TicketState
-from campaigns.queue import enqueue_on_commit
+from campaigns.queue import enqueue_once_on_commit
 from campaigns.services.notifications import Message, deliveries_send, notify
 from campaigns.services.reminders import district_people, unit_people
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 TICKET_EVENT = "ticket_event"
 MAX_ATTEMPTS = 5
+# Set while a drain has been asked for and has not started: acts meanwhile need not ask again.
+DRAIN_ASKED_KEY = "outbox:drain-asked"
+DRAIN_ASKED_SECONDS = 10
 
 # Which acts tell someone, and under which kind.
 TELLING_ACTS: dict[str, str] = {
@@ -73,7 +77,7 @@ def outbox_add_ticket_event(event: TicketEvent) -> OutboxItem | None:
     if not owes_message(event):
         return None
     item = OutboxItem.objects.create(topic=TICKET_EVENT, ref_id=event.pk)
-    enqueue_on_commit(drain_outbox)
+    enqueue_once_on_commit(drain_outbox, DRAIN_ASKED_KEY, DRAIN_ASKED_SECONDS)
     return item
 
 
@@ -200,7 +204,8 @@ def outbox_pending_count() -> int:
 
 @shared_task(name="campaigns.tasks.drain_outbox")
 def drain_outbox() -> int:
-    """Send what the outbox owes: after each act that owes something, and from beat every minute."""
+    """Send what the outbox owes: after acts that owe something, and from beat every minute."""
+    cache.delete(DRAIN_ASKED_KEY)  # from here on, an act that commits asks for the next drain
     ids = outbox_drain()
     deliveries_send(ids)
     return len(ids)

@@ -1,7 +1,5 @@
 """Ticket pages: the list, logging a problem, the ticket page and one POST view per act."""
 
-from collections.abc import Callable
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -212,6 +210,15 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
 
 FACTS = "partials/ticket_facts.html"
 TIMELINE = "partials/ticket_timeline.html"
+ACTION_FIELDS = "partials/action_fields.html"
+# An empty form of these acts reads nothing but the day: it is the same for everyone and kept
+# with the ticket's page. Forms built from the ticket (交办, 改派, 退单 … offer the district's
+# units, lines and tasks, which setup changes without a ticket write) are rendered each time.
+KEPT_FORMS = frozenset(action for action, form in ACTION_FORMS.items() if not getattr(form, "needs_ticket", False))
+
+
+def _action_fields(action: str, form: Form) -> SafeString:
+    return render_to_string(ACTION_FIELDS, {"action": action, "form": form})
 
 
 def _render_detail(
@@ -244,27 +251,29 @@ def _render_detail(
                 "open": bound[0] == action if bound else action == main,
             }
         )
+    kept = [item for item in action_forms if item["action"] in KEPT_FORMS and not item["form"].is_bound]
+
     # What the page shows of the ticket is the same for everyone who sees the phone the same
-    # way, until the next write in its district: kept as two versioned fragments (the forms
-    # between them are the person's own and are rendered each time).
-    shown: dict[str, object] = {}
+    # way, until the next write in its district: its facts, its timeline and the empty forms
+    # of the acts this person may do are kept as one versioned entry (the CSRF token around
+    # each form is the person's own and rendered each time).
+    def shown() -> tuple[SafeString, SafeString, dict[str, SafeString]]:
+        context = {"ticket": ticket, **_ticket_shown(ticket, phone)}
+        fields = {item["action"]: _action_fields(item["action"], item["form"]) for item in kept}
+        return render_to_string(FACTS, context), render_to_string(TIMELINE, context), fields  # SafeStrings already
 
-    def fragment(template: str) -> Callable[[], SafeString]:
-        def render_it() -> SafeString:
-            if not shown:
-                shown.update(_ticket_shown(ticket, phone))
-            return render_to_string(template, {"ticket": ticket, **shown})  # a SafeString already
-
-        return render_it
-
-    parts = [ticket.number, phone, timezone.localdate()]  # overdue days count from today
+    # Overdue days and a form's suggested deadline count from today.
+    parts = [ticket.number, phone, timezone.localdate(), *(item["action"] for item in kept)]
+    facts, timeline, kept_fields = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
+    for item in action_forms:
+        item["fields"] = kept_fields.get(item["action"]) or _action_fields(item["action"], item["form"])
     return render(
         request,
         "campaigns/ticket_detail.html",
         {
             "ticket": ticket,
-            "facts": cached_fragment("ticket-facts", parts, [ticket.district_id], fragment(FACTS)),
-            "timeline": cached_fragment("ticket-timeline", parts, [ticket.district_id], fragment(TIMELINE)),
+            "facts": facts,
+            "timeline": timeline,
             "action_forms": action_forms,
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
