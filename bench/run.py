@@ -56,6 +56,7 @@ TARGETS = {
     "my tasks": (0.40, 12),
     "log a problem (POST, ~300 KB JPEG)": (0.10, None),
     "销号 (POST)": (0.15, None),
+    "催办 (POST, the unit and its head told)": (0.15, None),
 }
 
 
@@ -210,7 +211,8 @@ def shell(code):
     return manage("shell", "-c", code, capture=True).stdout.strip().splitlines()[-1]
 
 
-def close_out_script(numbers, csrf, name="close_out"):
+def close_out_script(numbers, csrf, name="close_out", act="close-out", body="note=bench"):
+    """A wrk script POSTing one act to a different ticket each time (two threads, interleaved)."""
     path = VAR / f"{name}.lua"
     listing = ",".join(f'"{n}"' for n in numbers)
     path.write_text(
@@ -228,8 +230,8 @@ end
 request = function()
   local index = (counter * step + offset) % #numbers + 1
   counter = counter + 1
-  local body = "csrfmiddlewaretoken={csrf}&note=bench"
-  return wrk.format("POST", "/tickets/" .. numbers[index] .. "/close-out/",
+  local body = "csrfmiddlewaretoken={csrf}&{body}"
+  return wrk.format("POST", "/tickets/" .. numbers[index] .. "/{act}/",
     {{["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = wrk.headers["Cookie"]}}, body)
 end
 """
@@ -359,6 +361,14 @@ def main():
             ".order_by('id').values_list('number', flat=True)[:20000])))"
         )
     )
+    # 催办 leaves the state as it is: any 整改中 ticket of the district takes one.
+    urged = json.loads(
+        shell(
+            "import json; from campaigns.models import Ticket; print(json.dumps(list(Ticket.objects.filter("
+            f"district__code='{DISTRICT}', state='rectifying')"
+            ".order_by('id').values_list('number', flat=True)[:8000])))"
+        )
+    )
     if len(numbers) < 10000:
         raise SystemExit(
             f"only {len(numbers)} submitted tickets left for the 销号 POSTs (a run needs ~6,000 fresh ones): "
@@ -470,6 +480,19 @@ def main():
                 warm_script=close_out_script(numbers[:3000], csrf, "close_out_warm"),
             ),
         )
+        bracketed(
+            "催办 (POST, the unit and its head told)",
+            measure(
+                "催办 (POST, the unit and its head told)",
+                BASE + "/",
+                supervisor.header,
+                close_out_script(
+                    urged[2000:], csrf, "urge", "urge", "note=%E8%AF%B7%E5%B0%BD%E5%BF%AB%E6%95%B4%E6%94%B9"
+                ),
+                seconds=min(SECONDS, 15),
+                warm_script=close_out_script(urged[:2000], csrf, "urge_warm", "urge", "note=bench"),
+            ),
+        )
         if ONLY:
             raise _QuickLook
         export_started = time.monotonic()
@@ -490,15 +513,19 @@ def main():
     # Put the bench's 销号 back, so the next run has the same fixtures. The ledger refuses
     # this rewrite (a trigger), so the bench, as the database owner, switches triggers off
     # for its own transaction; then the rollup is recounted so the board stays exact.
+    # A 销号 also planned its 复查 and named its verifier; the 催办 changed nothing but the timeline.
+    closed = (
+        f"SELECT ticket_id FROM campaigns_ticketevent WHERE action='close_out' AND at >= '{started_at.isoformat()}'"
+    )
     shell(
         "from django.db import connection, transaction\n"
         "from campaigns.services.tally import tally_rebuild\n"
         "with transaction.atomic(), connection.cursor() as c:\n"
         '    c.execute("SET LOCAL session_replication_role = replica")\n'
-        "    c.execute(\"UPDATE campaigns_ticket SET state='submitted', closed_at=NULL, closed_by_id=NULL "
-        "WHERE id IN (SELECT ticket_id FROM campaigns_ticketevent WHERE action='close_out' AND at >= %s)\", "
-        f"['{started_at.isoformat()}'])\n"
-        "    c.execute(\"DELETE FROM campaigns_ticketevent WHERE action='close_out' AND at >= %s\", "
+        f'    c.execute("DELETE FROM campaigns_recheck WHERE ticket_id IN ({closed})")\n'
+        "    c.execute(\"UPDATE campaigns_ticket SET state='submitted', closed_at=NULL, closed_by_id=NULL, "
+        f"review_level=0, reviewed_by='[]' WHERE id IN ({closed})\")\n"
+        "    c.execute(\"DELETE FROM campaigns_ticketevent WHERE action IN ('close_out', 'urge') AND at >= %s\", "
         f"['{started_at.isoformat()}'])\n"
         "tally_rebuild()\n"
         "print('ok')"
