@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import workflow
-from campaigns.models import PhotoKind, TicketAction, TicketEvent, TicketPhoto, TicketState
+from campaigns.models import PhotoKind, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState
 from campaigns.workflow import ActionForbidden, TransitionRefused
 
 from .factories import pending_photo
@@ -340,6 +340,14 @@ EXPECTED_ACTIONS = {
         "admin": {A.CLOSE_OUT, A.RETURN, A.SUPERVISE},
         "leader": set(),
     },
+    # 挂账: off the clock until a supervisor (or its date) puts it back; already 挂牌督办 here.
+    "on_hold": {
+        "staff": set(),
+        "unit_liaison": set(),
+        "supervisor": {A.RESUME},
+        "admin": {A.RESUME},
+        "leader": set(),
+    },
     # No 复查 is due yet: only a supervisor's 重新打开.
     "closed": {
         "staff": set(),
@@ -351,6 +359,22 @@ EXPECTED_ACTIONS = {
 }
 
 
+def held_and_supervised(tx):
+    ticket = workflow.ticket_hold(
+        ticket=tx.assigned(), actor=tx.supervisor, until=TOMORROW + datetime.timedelta(days=30), reason="列入明年改造"
+    )
+    workflow.ticket_supervise(
+        ticket=ticket,
+        actor=tx.supervisor,
+        document_number="铁西创卫督〔2026〕9号",
+        supervising_unit="铁西区创卫办",
+        leader="区长",
+        deadline=TOMORROW,
+        reason="长期未整改",
+    )
+    return Ticket.objects.get(pk=ticket.pk)
+
+
 @pytest.mark.parametrize("state", list(EXPECTED_ACTIONS))
 def test_available_actions_per_state_and_role(tx, td, state):
     ticket = {
@@ -358,6 +382,7 @@ def test_available_actions_per_state_and_role(tx, td, state):
         "assigned": lambda: tx.assigned(signed=False),
         "rectifying": tx.assigned,
         "submitted": tx.submitted,
+        "on_hold": lambda: held_and_supervised(tx),
         "closed": tx.closed,
     }[state]()
     for who, expected in EXPECTED_ACTIONS[state].items():
