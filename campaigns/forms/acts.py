@@ -60,10 +60,11 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def form_reads_ticket(action: str) -> bool:
-    """Whether the act's form needs the ticket (or stores photos) before the verb runs."""
+def form_reads_ticket(action: str, files_sent: bool) -> bool:
+    """Whether the ticket must be read (and the person authorised) before the verb runs: the
+    form is built from it, or photos are sent, which are stored before the act."""
     form_class = ACTION_FORMS[action]
-    return getattr(form_class, "needs_ticket", False) or getattr(form_class, "needs_user", False)
+    return getattr(form_class, "needs_ticket", False) or (getattr(form_class, "needs_user", False) and files_sent)
 
 
 def action_form(action: str, ticket: Ticket | None, user, data=None, files=None) -> forms.Form:

@@ -8,7 +8,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.policy import CLOCK_STATES, OPEN_STATES, ChainRules, Scope, TicketAction, TicketState
@@ -160,6 +159,9 @@ class Ticket(models.Model):
     co_units_count = models.PositiveSmallIntegerField(_("协办单位数"), default=0)
     review_level = models.PositiveSmallIntegerField(_("已复核层级"), default=0)
     reviewed_by = models.JSONField(_("本轮复核人"), default=list, blank=True)
+    # The earliest 复查 of the last 销号 still to be done (kept with the Recheck rows), so a
+    # page learns whether one is due without reading them.
+    next_recheck_on = models.DateField(_("下次复查日期"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = TicketQuerySet.as_manager()
@@ -220,11 +222,13 @@ class Ticket(models.Model):
             return frozenset()
         return frozenset(part.unit_id for part in self.co_unit_parts.all())
 
-    @cached_property
+    @property
     def recheck_due(self) -> bool:
-        if self.state != TicketState.CLOSED:
-            return False
-        return self.rechecks.filter(result="", cancelled=False, due_on__lte=timezone.localdate()).exists()
+        return (
+            self.state == TicketState.CLOSED
+            and self.next_recheck_on is not None
+            and self.next_recheck_on <= timezone.localdate()
+        )
 
     @property
     def parts_outstanding(self) -> frozenset[int]:

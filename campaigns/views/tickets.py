@@ -292,12 +292,12 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
 def run_act(request, number, action, perform):
     """Run one act from its POST form; on a problem, show the ticket page with the form as typed.
 
-    Acts whose form is built from the ticket, or which store photos before the act, read the
-    ticket (and authorise the person) first. The others go straight to the verb, whose one
+    Acts whose form is built from the ticket, or which store sent photos before the act, read
+    the ticket (and authorise the person) first. The others go straight to the verb, whose one
     locked read finds, scopes and locks the ticket.
     """
     ticket = None
-    if form_reads_ticket(action):
+    if form_reads_ticket(action, bool(request.FILES)):
         ticket, _actions = get_ticket_for_user(request, number, for_action=action)
     form = action_form(action, ticket, request.user, request.POST, request.FILES)
     with_photos = hasattr(form, "keep_photos")

@@ -164,8 +164,17 @@ def ticket_recheck(
         if due is None:
             raise TransitionRefused(_("这张工单没有到期的复查。"))
         details: dict[str, object] = {"days_after": due.days_after}
-        fields: list[str] = []
-        if not kept:
+        fields: list[str] = ["next_recheck_on"]
+        if kept:
+            ticket.next_recheck_on = (
+                ticket.rechecks.filter(result="", cancelled=False)
+                .exclude(pk=due.pk)
+                .order_by("due_on")
+                .values_list("due_on", flat=True)
+                .first()
+            )
+        else:
+            ticket.next_recheck_on = None
             require(note, _("反弹必须说明情况。"))
             if not photos:
                 raise TransitionRefused(_("复查反弹须上传现场照片。"))
@@ -175,7 +184,7 @@ def ticket_recheck(
             ticket.closed_at = None
             ticket.closed_by = None
             ticket.escalation_step = 0
-            fields = ["deadline", "reopen_count", "closed_at", "closed_by", "escalation_step"]
+            fields += ["deadline", "reopen_count", "closed_at", "closed_by", "escalation_step"]
             details["deadline"] = ticket.deadline.isoformat()
             if ticket.point_id is not None:
                 since = today - timedelta(days=ticket.campaign.relapse_window_days)

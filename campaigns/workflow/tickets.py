@@ -354,6 +354,9 @@ def ticket_close_out(
         ticket.closed_at = timezone.now()
         ticket.closed_by = actor
         ticket.reviewed_by = [*ticket.reviewed_by, actor.pk]
+        closed_on = timezone.localdate(ticket.closed_at)
+        offsets = ticket.campaign.recheck_offsets
+        ticket.next_recheck_on = closed_on + timedelta(days=min(offsets)) if offsets else None
         details: dict[str, object] = {}
         if len(ticket.chain_rules.review_levels) > 1:
             details["level"] = str(level.label)
@@ -361,12 +364,12 @@ def ticket_close_out(
             ticket,
             TicketAction.CLOSE_OUT,
             actor,
-            fields=["closed_at", "closed_by", "reviewed_by"],
+            fields=["closed_at", "closed_by", "reviewed_by", "next_recheck_on"],
             note=note.strip(),
             details=details,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.REVIEW, actor=actor)
-        rechecks_plan(ticket, timezone.localdate(ticket.closed_at))
+        rechecks_plan(ticket, closed_on)
         audit_record(AuditKind.CLOSE_OUT, user=actor, district=ticket.district_id, target=ticket.number)
     return ticket
 
@@ -410,11 +413,12 @@ def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadl
         ticket.closed_by = None
         ticket.escalation_step = 0
         ticket.rechecks.filter(result="", cancelled=False).update(cancelled=True)  # that 销号 is undone
+        ticket.next_recheck_on = None
         transition(
             ticket,
             TicketAction.REOPEN,
             actor,
-            fields=["reopen_count", "deadline", "closed_at", "closed_by", "escalation_step"],
+            fields=["reopen_count", "deadline", "closed_at", "closed_by", "escalation_step", "next_recheck_on"],
             note=reason.strip(),
             details=details,
         )

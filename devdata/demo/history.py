@@ -12,7 +12,7 @@ from campaigns.workflow.tickets import sign_due
 
 from .chain_stories import write_chain_stories
 from .places import DESCRIPTIONS, FIX_NOTES, REOPEN_REASONS, RETURN_REASONS, VOID_REASONS, person_name, phone_number
-from .timeline import HistoryWriter, PhotoBank, at_most, local_moment, ticket_new
+from .timeline import HistoryWriter, PhotoBank, at_most, local_moment, recheck_dates_fill, ticket_new
 
 __all__ = ["PhotoBank", "generate_tickets"]
 
@@ -123,6 +123,7 @@ def generate_tickets(
             levels=ctx.levels,
             now=now,
         )
+    recheck_dates_fill(district)
     return spec.ticket_count + stories
 
 

@@ -9,6 +9,7 @@ import io
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import Min
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -318,3 +319,14 @@ class HistoryWriter:
             ticket.escalation_step = step
             if step == YELLOW_CARD_STEP and ticket.yellow_card_at is None:
                 ticket.yellow_card_at = event.at
+
+
+def recheck_dates_fill(district):
+    """Each closed ticket's next 复查 (Ticket.next_recheck_on), from the 复查 the history planned."""
+    pending = (
+        Recheck.objects.filter(district=district, result="", cancelled=False, ticket__state=TicketState.CLOSED)
+        .values("ticket_id")
+        .annotate(first=Min("due_on"))
+    )
+    for row in pending:
+        Ticket.objects.filter(pk=row["ticket_id"]).update(next_recheck_on=row["first"])

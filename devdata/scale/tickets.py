@@ -323,6 +323,7 @@ def generate_tickets(worlds, total, rng, log):
                     0,  # co_units_count
                     0,  # review_level
                     "[]",  # reviewed_by
+                    None,  # next_recheck_on
                     event_rows[-1][4],
                 )
             )
