@@ -7,6 +7,8 @@ write in the district, so the board never lags the ledger.
 """
 
 import datetime
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,7 @@ TREND_DAYS = 30
 YELLOW_CARDS_SHOWN = 12
 # The board's KPI panel: the last 30 days, like the median days to close.
 KPI_DAYS = 30
+KPI_CACHE_SECONDS = 600
 
 
 @dataclass
@@ -200,10 +203,15 @@ def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.dat
     """The district's KPIs over the last 30 days, weighted as its running campaign decided.
 
     Kept out of the cached Board (the city page reads every district's board and shows no
-    KPIs): the board page computes it once per write, inside its cached fragment.
+    KPIs), and not recomputed at every write in the district as the board is: thirty days'
+    rates barely move in ten minutes, and at a busy district's size they are the board's
+    slowest reads. The panel says when it was counted.
     """
     start = today - datetime.timedelta(days=KPI_DAYS - 1)
-    return kpi_panel(district, start, today, campaign.kpi_weights if campaign else None)
+    weights = campaign.kpi_weights if campaign else None
+    weighed = hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:16]
+    key = f"board-kpis:{district.pk}:{today.isoformat()}:{weighed}"
+    return cache.get_or_set(key, lambda: kpi_panel(district, start, today, weights), KPI_CACHE_SECONDS)
 
 
 def board_build(district: OrgUnit) -> Board:

@@ -168,6 +168,7 @@ class KpiPanel:
     weights: dict[str, Any]
     rows: list[tuple[Kpi, str]] = field(default_factory=list)
     composite: float | None = None
+    counted_at: datetime.datetime = field(default_factory=timezone.now)
 
     @property
     def terms(self) -> list[tuple[Promise, Any, bool]]:
