@@ -211,7 +211,11 @@ def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.dat
     weights = campaign.kpi_weights if campaign else None
     weighed = hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:16]
     key = f"board-kpis:{district.pk}:{today.isoformat()}:{weighed}"
-    return cache.get_or_set(key, lambda: kpi_panel(district, start, today, weights), KPI_CACHE_SECONDS)
+    panel = cache.get(key)
+    if not isinstance(panel, KpiPanel):
+        panel = kpi_panel(district, start, today, weights)
+        cache.set(key, panel, KPI_CACHE_SECONDS)
+    return panel
 
 
 def board_build(district: OrgUnit) -> Board:
