@@ -23,15 +23,17 @@ def chain(tx):
     黄牌 and one is 挂牌督办 (the escalation and 复查 acts write these fields; here they are set)."""
     with time_machine.travel(datetime.datetime(2026, 11, 30, 10, tzinfo=SH), tick=False):
         late = [tx.assigned(signed=False, deadline=datetime.date(2026, 12, 20)) for _ in range(2)]
-    fresh = tx.assigned(signed=False, deadline=datetime.date(2026, 12, 20))
-    held, yellow, listed = (tx.assigned(deadline=datetime.date(2026, 12, 20)) for _ in range(3))
-    Ticket.objects.filter(pk=held.pk).update(state=TicketState.ON_HOLD, hold_until=datetime.date(2027, 3, 1))
-    Ticket.objects.filter(pk=yellow.pk).update(yellow_card_at=timezone.now())
-    Ticket.objects.filter(pk=listed.pk).update(supervised_at=timezone.now())
-    # States set behind the workflow's back: the rollup is recounted, as the nightly check
-    # would, and the district's pages are marked stale, as any write does.
-    tally_rebuild([tx.unit.pk])
-    district_touch(tx.unit.pk)
+    # The rest this Friday morning, whatever the clock the suite runs at.
+    with time_machine.travel(FRIDAY - datetime.timedelta(hours=2), tick=False):
+        fresh = tx.assigned(signed=False, deadline=datetime.date(2026, 12, 20))
+        held, yellow, listed = (tx.assigned(deadline=datetime.date(2026, 12, 20)) for _ in range(3))
+        Ticket.objects.filter(pk=held.pk).update(state=TicketState.ON_HOLD, hold_until=datetime.date(2027, 3, 1))
+        Ticket.objects.filter(pk=yellow.pk).update(yellow_card_at=timezone.now())
+        Ticket.objects.filter(pk=listed.pk).update(supervised_at=timezone.now())
+        # States set behind the workflow's back: the rollup is recounted, as the nightly check
+        # would, and the district's pages are marked stale, as any write does.
+        tally_rebuild([tx.unit.pk])
+        district_touch(tx.unit.pk)
     return {"late": late, "fresh": fresh, "held": held, "yellow": yellow, "listed": listed}
 
 
