@@ -33,6 +33,14 @@ TODAY = datetime.date(2026, 12, 4)
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture(autouse=True)
+def _friday():
+    """These stories are written for Friday 2026-12-04, even when make test-clocks moves the
+    process clock (a test that needs another day travels from here)."""
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, tzinfo=BEIJING), tick=True):
+        yield
+
+
 def told(kind):
     return sorted(n.recipient.username for n in Notification.objects.filter(kind=kind))
 
