@@ -134,7 +134,8 @@ def trend(
     )
     found: dict[datetime.date, int] = {}
     closed: dict[datetime.date, int] = {}
-    for which, day, n in found_days.union(closed_days, all=True):
+    # The union unordered too: Django 6 would order it by the model's default ordering.
+    for which, day, n in found_days.union(closed_days, all=True).order_by():
         (closed if which else found)[day] = n
     return [
         (day, found.get(day, 0), closed.get(day, 0))

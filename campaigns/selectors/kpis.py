@@ -262,7 +262,8 @@ def _days_to_close(
         .order_by()
         for column, sign in (("closed_at", 1), ("assigned_at", -1))
     )
-    rows = list(closed_days.union(assigned_days, all=True))
+    # The union unordered too: Django 6 would order it by the model's default ordering.
+    rows = list(closed_days.union(assigned_days, all=True).order_by())
     days = [row[-2] for row in rows]
     if not days:
         return {}
