@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import DateInput, GroupedModelChoiceField
 from campaigns.models import OrgUnit, TicketAction, TicketState
-from campaigns.workdays import add_working_days, calendar_note
+from campaigns.workdays import calendar_note
 
-from .tickets import UNIT_KIND_GROUPS, responsible_units
+from .tickets import UNIT_KIND_GROUPS, clean_unit_and_deadline, responsible_units
 
 
 def _unit_field(label, *, required):
@@ -79,19 +79,7 @@ class TicketReassignForm(forms.Form):
             self.initial.setdefault("deadline", max(ticket.deadline, timezone.localdate()))
 
     def clean(self):
-        data = super().clean()
-        workdays, deadline = data.get("deadline_workdays"), data.get("deadline")
-        if workdays:
-            data["deadline"] = add_working_days(timezone.localdate(), workdays)
-        elif deadline is None:
-            if "deadline" not in self.errors:
-                self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
-        elif deadline < timezone.localdate():
-            self.add_error("deadline", _("整改时限不能早于今天。"))
-        lead, helpers = data.get("responsible_unit"), data.get("co_units")
-        if lead is not None and helpers and lead in helpers:
-            self.add_error("co_units", _("主办单位不能同时是协办单位。"))
-        return data
+        return clean_unit_and_deadline(self, super().clean())
 
 
 class TicketUrgeForm(forms.Form):

@@ -251,6 +251,23 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
         }
 
 
+def clean_unit_and_deadline(form: forms.Form, data: dict) -> dict:
+    """What 交办 and 改派 check alike: a deadline given as a date or as N working days, not
+    in the past, and a lead unit that is not also among its 协办单位."""
+    workdays, deadline = data.get("deadline_workdays"), data.get("deadline")
+    if workdays:
+        data["deadline"] = add_working_days(timezone.localdate(), workdays)
+    elif deadline is None:
+        if "deadline" not in form.errors:
+            form.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
+    elif deadline < timezone.localdate():
+        form.add_error("deadline", _("整改时限不能早于今天。"))
+    lead, helpers = data.get("responsible_unit"), data.get("co_units")
+    if lead is not None and helpers and lead in helpers:
+        form.add_error("co_units", _("主办单位不能同时是协办单位。"))
+    return data
+
+
 class TicketAssignForm(forms.Form):
     needs_ticket = True  # the units, deadline and task offered come from the ticket
 
@@ -323,19 +340,7 @@ class TicketAssignForm(forms.Form):
                 self.initial.setdefault("responsible_unit", ticket.point.responsible_department_id)
 
     def clean(self):
-        data = super().clean()
-        workdays, deadline = data.get("deadline_workdays"), data.get("deadline")
-        if workdays:
-            data["deadline"] = add_working_days(timezone.localdate(), workdays)
-        elif deadline is None:
-            if "deadline" not in self.errors:
-                self.add_error("deadline", _("请选择整改时限，或填写几个工作日内完成。"))
-        elif deadline < timezone.localdate():
-            self.add_error("deadline", _("整改时限不能早于今天。"))
-        lead, helpers = data.get("responsible_unit"), data.get("co_units")
-        if lead is not None and helpers and lead in helpers:
-            self.add_error("co_units", _("主办单位不能同时是协办单位。"))
-        return data
+        return clean_unit_and_deadline(self, super().clean())
 
 
 class TicketSubmitFixForm(PhotoFormMixin, forms.Form):
