@@ -153,7 +153,7 @@ def test_the_chain_in_the_admin(client, tx, td, tx_admin):
         document_number="铁西创卫督〔2026〕1号",
         supervising_unit="区创卫办",
         leader="王区长",
-        deadline=datetime.date(2026, 12, 20),
+        deadline=timezone.localdate() + datetime.timedelta(days=16),
         created_by=tx.admin,
     )
     elsewhere = td.assigned()
@@ -163,7 +163,7 @@ def test_the_chain_in_the_admin(client, tx, td, tx_admin):
         document_number="铁东督〔2026〕9号",
         supervising_unit="区创卫办",
         leader="李区长",
-        deadline=datetime.date(2026, 12, 20),
+        deadline=timezone.localdate() + datetime.timedelta(days=16),
         created_by=td.admin,
     )
     client.force_login(tx_admin)
