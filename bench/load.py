@@ -47,7 +47,8 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # noqa: E402  (bench/run.py: env(), manage(), shell(), Session, make_photo, machine)
+import run as bench  # noqa: E402  (bench/run.py: env(), manage(), shell(), Session, machine)
+from wrk_scripts import make_photo  # noqa: E402
 
 USERS = int(os.environ.get("LOAD_USERS", "60"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "180"))
@@ -912,7 +913,7 @@ def main():
     )
     plan = prepare(mix)
     photo_path = VAR / "phone.jpg"
-    bench.make_photo(photo_path)
+    make_photo(photo_path)
     photo = photo_path.read_bytes()
     log_path = VAR / "gunicorn.log"
 
