@@ -1,7 +1,7 @@
 """The access matrix: every URL of the project × every kind of person × own and other district.
 
 The URL patterns are read from the URLconf when the tests are collected: a view added
-without a row in RULES (or, under admin/, outside the admin family rule) fails here, by name.
+without a row in RULES (tests/access_rules.py) (or, under admin/, outside the admin family rule) fails here, by name.
 
 Actors
   anonymous; 铁西区 (tx) staff, unit_liaison, supervisor, admin, leader; the city admin of
@@ -23,7 +23,7 @@ which is built once for the module.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import unquote, urlencode
 
 import pytest
@@ -35,21 +35,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from campaigns.admin import DistrictScopedAdmin, ReadOnlyAdmin
 from campaigns.models import Ticket
 
+from .access_rules import (
+    ADMIN_LOGIN,
+    LOGIN,
+    POST_ONLY,
+    RULES,
+)
 from .access_world import (
     ACTORS,
     ADMINS,
     ANON,
-    AUDIT,
-    CITY_ADMIN,
     DUTY_HOLDERS,
     EVERYONE,
-    FIXERS,
-    MANAGERS,
-    OVERSEERS,
-    SECURITY,
-    STREET,
     TX_ROLES,
-    WORKERS,
     ask,
     resolve_kwargs,
     world_built,
@@ -60,339 +58,6 @@ from .access_world import (
 pytestmark = pytest.mark.django_db
 
 
-# ---------------------------------------------------------------------------------------
-# The expectation table
-# ---------------------------------------------------------------------------------------
-
-LOGIN = "302 → /accounts/login/"
-ADMIN_LOGIN = "302 → /admin/login/"
-POST_ONLY = 405
-SKIP = None
-
-
-@dataclass(frozen=True)
-class Case:
-    """One more URL for the same name, with its own expectations (GET, tx objects)."""
-
-    label: str
-    kw: dict
-    expect: dict  # who → status; every other district member gets `default`
-    default: int = 404
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What one URL name answers.
-
-    `allowed` actors get `get` (and `post` for an empty POST, when set); a member of tx
-    outside `allowed` gets `denied` on tx objects; a tx person gets `other` on td objects.
-    The city admin reaches both districts, so td objects answer it as tx ones do unless
-    `city_other` says otherwise. Duty holders without a district are outsiders: `other` on
-    any district's object, `outsider` on pages without one. `system` rules (the security
-    and audit pages) ignore districts: `allowed` decides everywhere.
-    """
-
-    allowed: frozenset
-    get: object = 200  # a status, a tuple of acceptable ones, or {who: status}
-    post: object = None  # None: POST is not exercised
-    denied: int = 403
-    other: int = 404
-    outsider: object = None  # a page without district objects, for a duty holder (None: see expected_status)
-    kw: dict = field(default_factory=dict)  # url kwarg → Side attribute name, or callable(side, who)
-    query: dict = field(default_factory=dict)  # query-string param → Side attribute name
-    mixed: tuple = ()  # kwargs taken from td while the rest come from tx
-    public: bool = False  # anonymous is answered like everyone else
-    system: bool = False
-    anonymous_get: object = LOGIN
-    city_other: object = None
-    redirects: dict = field(default_factory=dict)  # who → start of Location for an allowed 302
-    get_writes: bool = False
-    also: tuple = ()
-
-    @property
-    def scoped(self):
-        """Filled from a district's objects (not only constants): asked on tx's and on td's."""
-        return any(isinstance(v, str) for v in (*self.kw.values(), *self.query.values())) and not self.public
-
-
-RULE_OPTIONS = {
-    "denied",
-    "other",
-    "outsider",
-    "kw",
-    "query",
-    "mixed",
-    "system",
-    "anonymous_get",
-    "city_other",
-    "redirects",
-    "get_writes",
-    "also",
-}
-
-
-def _rule(allowed, get, post, options, public=False):
-    """Options named like a Rule field set it; any other keyword is a URL kwarg → Side attribute."""
-    kw = dict(options.pop("kw", {}))
-    kw.update({key: options.pop(key) for key in list(options) if key not in RULE_OPTIONS})
-    return Rule(frozenset(allowed), get=get, post=post, kw=kw, public=public, **options)
-
-
-def page(allowed, ok=200, **options):
-    """A page read with GET."""
-    return _rule(allowed, ok, None, options)
-
-
-def action(allowed, ok, **options):
-    """A POST-only act: GET is 405 for anyone logged in; an empty POST gives `ok` when allowed."""
-    return _rule(allowed, POST_ONLY, ok, options)
-
-
-def form(allowed, post, ok=200, **options):
-    """A page with a form posted back to itself."""
-    return _rule(allowed, ok, post, options)
-
-
-def public(ok=200, post=None, **options):
-    """Open to everyone, anonymous included."""
-    return _rule(EVERYONE | set(DUTY_HOLDERS), ok, post, options, public=True)
-
-
-def const(value):
-    return lambda side, who: value
-
-
-PENDING_PHOTO = Case("photo not yet on a ticket: its uploader only", {"pk": "pending_photo"}, {"staff": 200})
-
-RULES = {
-    # --- landing pages and boards ----------------------------------------------------------
-    "campaigns:home": page(
-        EVERYONE,
-        302,
-        outsider=200,  # "your account has no unit yet"
-        redirects={
-            "staff": "/my/",
-            "unit_liaison": "/my/",
-            "supervisor": "/board/",
-            "admin": "/board/",
-            "leader": "/board/",
-            "city_admin": "/city/",
-        },
-    ),
-    "campaigns:board-default": page(EVERYONE, 302, outsider=404, redirects=dict.fromkeys(EVERYONE, "/board/TX/")),
-    "campaigns:board": page(EVERYONE, code="code"),
-    "campaigns:board-wall": page(EVERYONE, code="code"),
-    "campaigns:city": page({"city_admin"}),
-    "campaigns:my-tasks": page(EVERYONE),
-    "campaigns:ping": page(EVERYONE),
-    # --- rankings, notices (通报) and monthly summaries -------------------------------------
-    "campaigns:rankings": page(OVERSEERS, code="code"),
-    "campaigns:notice-draft": action(ADMINS, 302, code="code"),
-    "campaigns:notice-print": page(OVERSEERS, pk="notice"),
-    "campaigns:notice-edit": form(ADMINS, post=400, pk="notice"),  # an empty POST: what is missing
-    "campaigns:summaries": page(OVERSEERS, code="code"),
-    "campaigns:summary-create": action(ADMINS, 302, code="code"),  # no month: back to the list
-    "campaigns:summary": page(OVERSEERS, pk="summary"),
-    "campaigns:summary-progress": page(OVERSEERS, pk="summary"),
-    "campaigns:summary-download": page(OVERSEERS, pk="summary"),
-    # --- the ledger -------------------------------------------------------------------------
-    "campaigns:ticket-list": page(EVERYONE),
-    "campaigns:ticket-log": form(WORKERS, post=400, query={"district": "code"}),
-    "campaigns:ticket-export": page(
-        EVERYONE,
-        fmt=const("csv"),
-        also=(
-            Case("xlsx", {"fmt": const("xlsx")}, {}, default=200),
-            Case("unknown format", {"fmt": const("pdf")}, {}, default=404),
-        ),
-    ),
-    "campaigns:ticket-detail": page(EVERYONE, number="reported"),
-    "campaigns:ticket-assign": action(MANAGERS, 400, number="reported"),
-    "campaigns:ticket-sign": action(FIXERS, 302, number="assigned"),  # the note is optional
-    "campaigns:ticket-submit-fix": action(FIXERS, 400, number="rectifying"),
-    # 退单 is the unit's own word: nobody says it for them. Empty forms: what is missing.
-    "campaigns:ticket-decline": action(FIXERS - MANAGERS, 400, number="assigned"),
-    "campaigns:ticket-reassign": action(MANAGERS, 400, number="rectifying"),
-    "campaigns:ticket-urge": action(MANAGERS, 400, number="rectifying"),
-    "campaigns:ticket-close-out": action(MANAGERS, 302, number="submitted"),  # the note is optional
-    "campaigns:ticket-return": action(MANAGERS, 400, number="submitted"),
-    "campaigns:ticket-reopen": action(MANAGERS, 400, number="closed"),
-    "campaigns:ticket-void": action(MANAGERS, 400, number="reported"),
-    # 申请延期 is the unit's own (never on its behalf); the liaison's empty form is incomplete.
-    "campaigns:ticket-ext-request": action({"unit_liaison"}, 400, number="rectifying"),
-    # Nothing is waiting for an answer on the rectifying ticket: a manager's empty form is refused.
-    "campaigns:ticket-ext-approve": action(MANAGERS, 409, number="rectifying"),
-    "campaigns:ticket-ext-reject": action(MANAGERS, 400, number="rectifying"),
-    "campaigns:ticket-hold": action(MANAGERS, 400, number="rectifying"),
-    "campaigns:ticket-resume": action(MANAGERS, 302, number="on_hold"),  # the note is optional
-    "campaigns:ticket-supervise": action(MANAGERS, 400, number="reported"),
-    "campaigns:ticket-supervision": page(EVERYONE, number="on_hold"),
-    # 复核 of a one-level chain: the last level 销号s instead (refused, 409); nobody else may.
-    "campaigns:ticket-review": action(MANAGERS, 409, number="submitted"),
-    "campaigns:ticket-submit-part": action(STREET, 400, number="helped"),  # staff's street is the 协办单位
-    "campaigns:ticket-waive-part": action(MANAGERS, 400, number="helped"),
-    # 复查 of today's 销号 is not due yet (409); the street's staff and the managers may 复查.
-    "campaigns:ticket-recheck-kept": action(MANAGERS | STREET, 409, number="closed"),
-    "campaigns:ticket-recheck-relapse": action(MANAGERS | STREET, 400, number="closed"),
-    "campaigns:photo": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
-    "campaigns:photo-thumb": page(EVERYONE, pk="photo", also=(PENDING_PHOTO,)),
-    # --- checklist and scoring --------------------------------------------------------------
-    "campaigns:checklist-default": page(EVERYONE, 302, outsider=404),
-    "campaigns:checklist-mine": page(EVERYONE),
-    "campaigns:checklist": page(EVERYONE, campaign_id="campaign"),
-    "campaigns:checklist-item": page(EVERYONE, pk="item"),
-    "campaigns:checklist-item-update": action(FIXERS, 400, pk="item"),  # nothing to save
-    "campaigns:evidence": page(EVERYONE, pk="evidence"),
-    "campaigns:evidence-thumb": page(EVERYONE, pk="evidence"),
-    "campaigns:checklist-template": page(ADMINS, campaign_id="campaign"),
-    "campaigns:checklist-import": form(ADMINS, post=400, campaign_id="campaign"),
-    "campaigns:checklist-import-show": page(
-        ADMINS,
-        campaign_id="campaign",
-        import_id="checklist_import",
-        mixed=("import_id",),
-        get_writes=True,  # re-reads the kept file and records its row and error counts
-    ),
-    "campaigns:checklist-import-confirm": action(
-        ADMINS, 302, campaign_id="campaign", import_id="checklist_import", mixed=("import_id",)
-    ),
-    "campaigns:checklist-apply-standard": action(ADMINS, 302, campaign_id="campaign"),
-    # --- inspection points (点位), their import, QR codes and stickers ----------------------
-    "campaigns:points": page(OVERSEERS, code="code"),
-    "campaigns:point-create": form(ADMINS, post=400, code="code"),  # an empty POST: what is missing
-    "campaigns:point-edit": form(ADMINS, post=400, pk="point"),
-    "campaigns:point-deactivate": action(ADMINS, 302, pk="point"),
-    "campaigns:point-activate": action(ADMINS, 302, pk="point"),
-    "campaigns:point-qr": page(EVERYONE, pk="point"),
-    "campaigns:point-stickers": page(ADMINS, code="code"),
-    "campaigns:point-template": page(ADMINS, code="code"),
-    "campaigns:point-import": form(ADMINS, post=400, code="code"),
-    "campaigns:point-import-show": page(
-        ADMINS,
-        code="code",
-        import_id="point_import",
-        mixed=("import_id",),
-        get_writes=True,  # re-reads the kept file and records its row and error counts
-    ),
-    "campaigns:point-import-confirm": action(ADMINS, 302, code="code", import_id="point_import", mixed=("import_id",)),
-    # Scanning a sticker: on to the log form for those who log; a leader is told why not.
-    "campaigns:point-scan": page(WORKERS, 302, pk="point", redirects=dict.fromkeys(WORKERS, "/tickets/new/?point=")),
-    "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),
-    "campaigns:scoring-area": page(EVERYONE, campaign_id="campaign", area_code="area_code"),
-    "campaigns:scoring-export": page(EVERYONE, campaign_id="campaign"),
-    # --- daily reports ----------------------------------------------------------------------
-    "campaigns:reports-mine": page(EVERYONE),
-    "campaigns:report-submit": action(STREET, 302, duty_id="duty"),
-    "campaigns:report-history": page(STREET | OVERSEERS, duty_id="duty"),
-    "campaigns:reports-today": page(OVERSEERS, campaign_id="campaign"),
-    # --- notifications and deliveries -------------------------------------------------------
-    "campaigns:notifications": page(EVERYONE),
-    # "own" is the actor's own notification; on td it is td staff's: nobody else opens it.
-    "campaigns:notification-open": action(EVERYONE, 302, pk="notification", city_other=404),
-    "campaigns:notifications-read-all": action(EVERYONE, 302),
-    "campaigns:deliveries": page(ADMINS),
-    # Deliveries are looked up among the districts one administers: others get 404.
-    "campaigns:delivery-retry": action(ADMINS, 302, denied=404, pk="delivery"),
-    # --- signing in: django.contrib.auth.urls, the ledger's own account pages, i18n ---------
-    "login": public(200, post=200),  # an empty POST is the form with its errors
-    "logout": public(405, post=302),  # POST only, for anyone
-    "language": public(405, post=302),  # POST only: an unknown language is refused with a message
-    "password_change": form(EVERYONE | set(DUTY_HOLDERS), post=200),
-    "password_change_done": page(EVERYONE | set(DUTY_HOLDERS)),
-    "password_reset": public(200, post=200),
-    "password_reset_done": public(200),
-    "password_reset_confirm": public(200, uidb64=const("MQ"), token=const("set-password")),
-    "password_reset_complete": public(200),
-    "second-factor": form(EVERYONE | set(DUTY_HOLDERS), post=302, ok=302),  # no device yet: to setup
-    "second-factor-setup": form(EVERYONE | set(DUTY_HOLDERS), post=200, get_writes=True),  # a pending device
-    "set_language": public(302, post=302),
-    "healthz": public((200, 503)),  # 503 while no worker has beaten
-    # --- the security admin (accounts, roles) and the audit admin: no district involved -----
-    # --- the 节假日安排: read by every district member, kept by a city office's admin -------
-    "campaigns:holidays": page(EVERYONE, system=True),
-    "campaigns:holiday-year": page(EVERYONE, system=True, year="holiday_year"),
-    "campaigns:holiday-year-save": action(CITY_ADMIN, 400, system=True, year="holiday_year"),  # nothing typed
-    "campaigns:holiday-template": page(CITY_ADMIN, system=True, year="holiday_year"),
-    "campaigns:holiday-import": form(CITY_ADMIN, post=400, system=True, year="holiday_year"),
-    "campaigns:holiday-import-show": page(
-        CITY_ADMIN,
-        system=True,
-        year="holiday_year",
-        import_id="holiday_import",
-        mixed=("import_id",),
-        get_writes=True,  # re-reads the kept file and records its row and error counts
-    ),
-    "campaigns:holiday-import-confirm": action(
-        CITY_ADMIN, 302, system=True, year="holiday_year", import_id="holiday_import", mixed=("import_id",)
-    ),
-    "security-accounts": page(SECURITY, system=True),
-    "security-account-new": form(SECURITY, post=200, system=True),
-    "security-account": form(SECURITY, post=200, system=True, pk="account"),
-    "security-account-reset-password": action(
-        SECURITY, 200, system=True, anonymous_get=405, pk="account"
-    ),  # shows the temporary password once
-    "security-account-unlock": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
-    "security-account-second-factor-reset": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
-    "security-membership-add": action(SECURITY, 302, system=True, anonymous_get=405, pk="account"),
-    "security-membership-remove": action(
-        SECURITY,
-        302,
-        system=True,
-        anonymous_get=405,
-        pk="account",
-        membership_id="membership",
-        mixed=("membership_id",),  # a membership of another account
-    ),
-    "security-second-factor": form(SECURITY, post=302, system=True),
-    "security-audit": page(AUDIT, system=True),
-    "security-audit-export": page(AUDIT, system=True),
-    # --- setting up a district without the Django admin: its admins and its city's ----------
-    "campaigns:setup": page(ADMINS, code="code"),
-    "campaigns:setup-units": page(ADMINS, code="code"),
-    "campaigns:setup-unit-new": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-unit": form(ADMINS, post=400, code="code", pk="unit", mixed=("pk",)),
-    "campaigns:setup-unit-active": action(ADMINS, 302, code="code", pk="unit", mixed=("pk",)),  # deactivates
-    "campaigns:setup-units-template": page(ADMINS, code="code"),
-    "campaigns:setup-units-import": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-units-import-show": page(
-        ADMINS, code="code", import_id="units_import", mixed=("import_id",), get_writes=True
-    ),
-    "campaigns:setup-units-import-confirm": action(
-        ADMINS, 302, code="code", import_id="units_import", mixed=("import_id",)
-    ),
-    "campaigns:setup-people": page(ADMINS, code="code"),
-    "campaigns:setup-person-new": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-person": page(ADMINS, code="code", pk="account", mixed=("pk",)),
-    "campaigns:setup-person-role-add": action(ADMINS, 400, code="code", pk="account", mixed=("pk",)),
-    "campaigns:setup-person-role-remove": action(
-        ADMINS, 302, code="code", pk="account", membership_id="membership", mixed=("pk", "membership_id")
-    ),
-    "campaigns:setup-people-template": page(ADMINS, code="code"),
-    "campaigns:setup-people-import": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-people-import-show": page(
-        ADMINS, code="code", import_id="people_import", mixed=("import_id",), get_writes=True
-    ),
-    # Makes the file's account and shows its one-time password on the answer itself.
-    "campaigns:setup-people-import-confirm": action(
-        ADMINS, 200, code="code", import_id="people_import", mixed=("import_id",)
-    ),
-    # The passwords wait only in the session of the admin who imported: none here, so 410.
-    "campaigns:setup-people-passwords": action(
-        ADMINS, 410, code="code", import_id="people_import", mixed=("import_id",)
-    ),
-    "campaigns:setup-groups": page(ADMINS, code="code"),
-    "campaigns:setup-group-new": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-group": form(ADMINS, post=400, code="code", pk="work_group", mixed=("pk",)),
-    "campaigns:setup-campaign-new": form(ADMINS, post=400, code="code"),
-    "campaigns:setup-campaign": form(ADMINS, post=400, code="code", pk="campaign", mixed=("pk",)),
-    # 销号 levels: an empty form is sent back with what is missing; no such level is gone already.
-    "campaigns:setup-level-add": action(ADMINS, 302, code="code", pk="campaign", mixed=("pk",)),
-    "campaigns:setup-level-remove": action(
-        ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
-    ),
-}
-
-# Under admin/, patterns come in families (see test_admin_access for the rule of each).
 ADMIN_SITE_NAMES = {
     "admin:index",
     "admin:login",
