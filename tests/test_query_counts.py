@@ -208,7 +208,7 @@ def test_the_close_out_post_costs_a_fixed_handful_of_queries(client, tx, django_
     client.post(reverse("campaigns:ticket-close-out", args=[tickets[0].number]), {"note": ""})
     # user, the locked read (the chain head and the campaign with it), the campaign's 销号
     # levels, the ticket's update, the event, the outbox row, the two tally cells the ticket
-    # moves between, the audit row, the 复查 it plans (one insert) (and the savepoint around
+    # moves between, the day's count of closes, the audit row, the 复查 it plans (one insert) (and the savepoint around
     # them that this test's own transaction makes of the act's); the form takes a site photo,
     # so the ticket is authorised first and the photos and the act share one more savepoint
     with django_assert_max_num_queries(15):
@@ -255,8 +255,8 @@ def test_the_log_post_costs_a_fixed_handful_of_queries(client, tx, django_assert
     ], sql
     # user, the form's key looked up (a form sent twice is answered before its photos are
     # read), photo, ledger number (its row locked, then moved on), ticket, the key written,
-    # event, outbox, tally (and the transaction)
-    with django_assert_max_num_queries(12):
+    # event, outbox, tally, the day's count of problems found (and the transaction)
+    with django_assert_max_num_queries(13):
         assert post().status_code == 302
     ticket = Ticket.objects.order_by("-id").first()
     assert ticket.finder_group == tx.finder_group

@@ -51,6 +51,7 @@ from .ticket import (
     TicketEvent,
     TicketPhoto,
     TicketState,
+    TicketDay,
     TicketTally,
 )
 
@@ -121,6 +122,7 @@ __all__ = [
     "TicketEvent",
     "TicketPhoto",
     "TicketState",
+    "TicketDay",
     "TicketTally",
     "UnitKind",
     "WorkGroup",

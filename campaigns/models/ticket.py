@@ -183,10 +183,31 @@ class Ticket(models.Model):
             models.Index(fields=["work_group", "state"], name="ticket_work_group_state"),
             models.Index(fields=["finder_group", "state"], name="ticket_finder_group_state"),
             models.Index(fields=["reported_by", "-reported_at"], name="ticket_reporter"),
-            models.Index(fields=["checklist_item", "state"], name="ticket_checklist_state"),
+            # A task's open and overdue problems are counted from the index alone.
+            models.Index(fields=["checklist_item", "state", "deadline"], name="ticket_checklist_state_dl"),
             # 超时未签收: assigned tickets past their 签收时限, per district.
             models.Index(fields=["district", "state", "sign_due_at"], name="ticket_sign_due"),
             models.Index(fields=["district", "state", "hold_until"], name="ticket_hold_until"),
+            # The board's overdue counts per street, unit and area, read from the index alone
+            # (a busy district has tens of thousands of overdue problems).
+            models.Index(
+                fields=["district", "deadline"],
+                include=["street", "responsible_unit", "area"],
+                condition=models.Q(state__in=sorted(CLOCK_STATES)),
+                name="ticket_clock_deadline",
+            ),
+            # Fixes waiting for 销号 at a level, counted for "my tasks" from the index alone.
+            models.Index(
+                fields=["district", "campaign", "review_level"],
+                include=["fix_submitted_by"],
+                condition=models.Q(state="submitted"),
+                name="ticket_waiting_review",
+            ),
+            # 黄牌 and 挂牌督办 are rare: the board finds them without reading the open tickets.
+            models.Index(fields=["district"], condition=models.Q(yellow_card_at__isnull=False), name="ticket_yellow"),
+            models.Index(
+                fields=["district"], condition=models.Q(supervised_at__isnull=False), name="ticket_supervised"
+            ),
         ]
 
     # Not a column: the newest link of the ticket's event chain, on a ticket the workflow has
@@ -458,3 +479,34 @@ class TicketTally(models.Model):
 
     def __str__(self):
         return f"{self.district_id}/{self.street_id}/{self.unit}/{self.area_id}/{self.state}: {self.tickets}"
+
+
+class TicketDay(models.Model):
+    """Per district and day (Beijing time): tickets found that day, and tickets closed that day
+    split by the whole hours they took from report to 销号. Kept by the workflow with TicketTally.
+
+    The board's 30-day trend, its week and month figures and the median time to close read a
+    few hundred of these rows instead of a month of tickets (a busy district finds thousands a
+    day). The median read from whole hours is within half an hour of the exact one.
+    """
+
+    class Kind(models.TextChoices):
+        FOUND = "found", _("发现")
+        CLOSED = "closed", _("销号")
+
+    district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    hours = models.IntegerField(_("办结小时数"), default=0)  # 0 on a 'found' row
+    tickets = models.IntegerField(_("工单数"), default=0)
+
+    class Meta:
+        verbose_name = _("每日工单计数")
+        verbose_name_plural = _("每日工单计数")
+        constraints = [
+            # Its index also serves every read: a district's days in a range.
+            models.UniqueConstraint(fields=["district", "day", "kind", "hours"], name="unique_ticket_day_cell")
+        ]
+
+    def __str__(self):
+        return f"{self.district_id}/{self.day}/{self.kind}/{self.hours}: {self.tickets}"

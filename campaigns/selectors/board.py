@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Count, QuerySet, Sum, Value
 from django.utils import timezone
 
 from campaigns.models import (
@@ -26,6 +25,7 @@ from campaigns.models import (
     CampaignStatus,
     OrgUnit,
     Ticket,
+    TicketDay,
     TicketState,
     TicketTally,
     UnitKind,
@@ -33,24 +33,14 @@ from campaigns.models import (
 from infra.fragments import district_touch, district_versions
 
 from .checklist import checklist_area_scores
-from .common import (
-    Median,
-    closure_light,
-    closure_rate,
-    day_start,
-    median_days,
-    median_supported,
-    month_start,
-    overdue_light,
-    time_to_close,
-    week_start,
-)
+from .common import closure_light, closure_rate, month_start, overdue_light, week_start
 from .daily_reports import ReportsToday, reports_today_summary
 from .kpis import KpiPanel, kpi_panel
 from .scoring import AreaScore
 
 BOARD_CACHE_SECONDS = 60
 TREND_DAYS = 30
+MEDIAN_DAYS = 30  # the median days to close counts the closes of the last 30 days and today
 YELLOW_CARDS_SHOWN = 12
 # The board's KPI panel: the last 30 days, like the median days to close.
 KPI_DAYS = 30
@@ -108,96 +98,89 @@ def _finish(rows: list[Row], campaign: Campaign | None) -> list[Row]:
     return rows
 
 
-def trend(
-    tickets: QuerySet[Ticket], today: datetime.date, days: int = TREND_DAYS
-) -> list[tuple[datetime.date, int, int]]:
-    """Found and closed per day for the last `days` days, oldest first."""
-    first = today - datetime.timedelta(days=days - 1)
-    start = day_start(first)
-    # Both histograms in one round trip: a tag column says which one a row belongs to.
-    found_days = (
-        tickets.filter(reported_at__gte=start)
-        .exclude(state=TicketState.VOIDED)
-        .annotate(day=TruncDate("reported_at"), which=Value(0))
-        .values("which", "day")
-        .annotate(n=Count("id"))
-        .values_list("which", "day", "n")
+def _day_figures(
+    district: OrgUnit, today: datetime.date
+) -> tuple[list[tuple[datetime.date, int, int]], dict[str, int], float | None]:
+    """The 30-day trend, found and closed this week and month, and the median days to close
+    over 30 days, from the TicketDay rollup: two small queries whatever the district's size."""
+    first = today - datetime.timedelta(days=TREND_DAYS - 1)
+    week, month = week_start(today), month_start(today)
+    median_since = today - datetime.timedelta(days=MEDIAN_DAYS)
+    days = TicketDay.objects.filter(district=district)
+    per_day: dict[tuple[datetime.date, str], int] = {
+        (day, kind): n
+        for day, kind, n in days.filter(day__gte=min(first, week, month))
+        .values("day", "kind")
+        .annotate(n=Sum("tickets"))
+        .values_list("day", "kind", "n")
         .order_by()
+    }
+    histogram = (
+        days.filter(kind=TicketDay.Kind.CLOSED, day__gte=median_since)
+        .values("hours")
+        .annotate(n=Sum("tickets"))
+        .values_list("hours", "n")
+        .order_by("hours")
     )
-    closed_days = (
-        tickets.filter(state=TicketState.CLOSED, closed_at__gte=start)
-        .annotate(day=TruncDate("closed_at"), which=Value(1))
-        .values("which", "day")
-        .annotate(n=Count("id"))
-        .values_list("which", "day", "n")
-        .order_by()
-    )
-    found: dict[datetime.date, int] = {}
-    closed: dict[datetime.date, int] = {}
-    # The union unordered too: Django 6 would order it by the model's default ordering.
-    for which, day, n in found_days.union(closed_days, all=True).order_by():
-        (closed if which else found)[day] = n
-    return [
-        (day, found.get(day, 0), closed.get(day, 0))
-        for day in (first + datetime.timedelta(days=offset) for offset in range(days))
+    found, closed = TicketDay.Kind.FOUND, TicketDay.Kind.CLOSED
+    trend = [
+        (day, per_day.get((day, found), 0), per_day.get((day, closed), 0))
+        for day in (first + datetime.timedelta(days=offset) for offset in range(TREND_DAYS))
     ]
 
+    def since(start: datetime.date, kind: str) -> int:
+        return sum(n for (day, which), n in per_day.items() if which == kind and day >= start)
 
-def _period_figures(tickets: QuerySet[Ticket], today: datetime.date) -> tuple[dict[str, int], float | None]:
-    """Found and closed this week and month, and the median days to close over 30 days: one query."""
-    week, month = day_start(week_start(today)), day_start(month_start(today))
-    median_since = day_start(today - datetime.timedelta(days=30))
-    since = min(week, month, median_since)
-    closed = Q(state=TicketState.CLOSED)
-    real = ~Q(state=TicketState.VOIDED)
-    aggregates: dict[str, Aggregate] = {
-        "found_this_week": Count("id", filter=real & Q(reported_at__gte=week)),
-        "found_this_month": Count("id", filter=real & Q(reported_at__gte=month)),
-        "closed_this_week": Count("id", filter=closed & Q(closed_at__gte=week)),
-        "closed_this_month": Count("id", filter=closed & Q(closed_at__gte=month)),
+    figures = {
+        "found_this_week": since(week, found),
+        "found_this_month": since(month, found),
+        "closed_this_week": since(week, closed),
+        "closed_this_month": since(month, closed),
     }
-    if median_supported():
-        aggregates["median"] = Median(time_to_close(), filter=closed & Q(closed_at__gte=median_since))
-    recent = tickets.filter(Q(reported_at__gte=since) | Q(closed_at__gte=since))
-    figures = recent.aggregate(**aggregates)
-    if median_supported():
-        value = figures.pop("median")
-        median = round(value.total_seconds() / 86400, 1) if value is not None else None
-    else:
-        median = median_days(
-            tickets.filter(closed, closed_at__gte=median_since)
-            .annotate(took=time_to_close())
-            .values_list("took", flat=True)
-        )
-    return figures, median
+    return trend, figures, median_hours_in_days(list(histogram))
+
+
+def median_hours_in_days(histogram: list[tuple[int, int]]) -> float | None:
+    """The median of closes counted by whole hours taken [(hours, closes)], sorted by hours:
+    each close taken at the middle of its hour, in days to one decimal."""
+    total = sum(n for _hours, n in histogram)
+    if not total:
+        return None
+    wanted = {(total - 1) // 2, total // 2}  # one middle close, or the two around the middle
+    middles: list[float] = []
+    seen = 0
+    for hours, n in histogram:
+        middles += [hours + 0.5 for position in wanted if seen <= position < seen + n]
+        seen += n
+    return round(sum(middles) / len(middles) / 24, 1)
 
 
 CHAIN_MARKS = ("sign_late", "yellow_cards", "supervised")
 
 
 def _open_marks(tickets: QuerySet[Ticket], today: datetime.date) -> list[tuple[Any, ...]]:
-    """Per street, unit and area: overdue, then 超时未签收, 黄牌 and 挂牌督办 — one query over the open states.
+    """Per street, unit and area: overdue, 超时未签收, 黄牌 and 挂牌督办 — one query of four
+    parts, each read from its own index (the overdue part from the index alone).
 
     The dispatch, escalation and 复查 acts write the fields; the board only counts them.
     """
-    marked = (
-        Q(state__in=CLOCK_STATES, deadline__lt=today)
-        | Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())
-        | Q(yellow_card_at__isnull=False)
-        | Q(supervised_at__isnull=False)
+    cell = ("street_id", "responsible_unit_id", "area_id")
+
+    def part(mark: int, marked: QuerySet[Ticket]) -> QuerySet[Any, Any]:
+        return marked.annotate(mark=Value(mark)).values("mark", *cell).annotate(n=Count("*")).order_by()
+
+    open_tickets = tickets.filter(state__in=OPEN_STATES)
+    overdue, *chain = (
+        part(0, tickets.filter(state__in=CLOCK_STATES, deadline__lt=today)),
+        part(1, tickets.filter(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())),
+        part(2, open_tickets.filter(yellow_card_at__isnull=False)),
+        part(3, open_tickets.filter(supervised_at__isnull=False)),
     )
-    return list(
-        tickets.filter(marked, state__in=OPEN_STATES)
-        .values("street_id", "responsible_unit_id", "area_id")
-        .annotate(
-            n=Count("id", filter=Q(state__in=CLOCK_STATES, deadline__lt=today)),
-            sign_late=Count("id", filter=Q(state=TicketState.ASSIGNED, sign_due_at__lt=timezone.now())),
-            yellow_cards=Count("id", filter=Q(yellow_card_at__isnull=False)),
-            supervised=Count("id", filter=Q(supervised_at__isnull=False)),
-        )
-        .values_list("street_id", "responsible_unit_id", "area_id", "n", *CHAIN_MARKS)
-        .order_by()
-    )
+    # [street, unit, area, overdue, sign_late, yellow_cards, supervised] per cell.
+    cells: dict[tuple[Any, ...], list[int]] = {}
+    for mark, *key, n in overdue.union(*chain, all=True).order_by().values_list("mark", *cell, "n"):
+        cells.setdefault(tuple(key), [0, 0, 0, 0])[mark] += n
+    return [(*key, *counts) for key, counts in cells.items()]
 
 
 def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.date) -> KpiPanel:
@@ -219,7 +202,10 @@ def board_kpis(district: OrgUnit, campaign: Campaign | None, today: datetime.dat
     return panel
 
 
-def board_build(district: OrgUnit) -> Board:
+def board_build(district: OrgUnit, *, rows: bool = True) -> Board:
+    """The board; with rows=False only its headline (figures, median, trend, scores, reports),
+    which is what the city overview shows of each district: no per-street, unit or area rows
+    and no lists of tickets."""
     today = timezone.localdate()
     tickets = Ticket.objects.filter(district=district)
     campaign = (
@@ -228,12 +214,16 @@ def board_build(district: OrgUnit) -> Board:
         .order_by("-start_date")
         .first()
     )
-    units = {
-        unit.pk: unit
-        for unit in OrgUnit.objects.filter(district=district)
-        .exclude(kind=UnitKind.DISTRICT)
-        .only("id", "name", "kind", "order", "district_id", "street_id")
-    }
+    units = (
+        {
+            unit.pk: unit
+            for unit in OrgUnit.objects.filter(district=district)
+            .exclude(kind=UnitKind.DISTRICT)
+            .only("id", "name", "kind", "order", "district_id", "street_id")
+        }
+        if rows
+        else {}
+    )
     streets = {
         pk: Row(pk, unit.name, unit.kind, unit.order)
         for pk, unit in units.items()
@@ -247,17 +237,19 @@ def board_build(district: OrgUnit) -> Board:
         | {"overdue": 0, "returns": 0, "reopens": 0}
         | dict.fromkeys(CHAIN_MARKS, 0),
     )
-    areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)}
+    areas = {area.pk: area for area in AssessmentArea.objects.filter(campaign__district=district)} if rows else {}
 
     def cell_rows(street_id: int | None, unit_id: int | None, area_id: int | None) -> list[Row]:
-        rows = [streets[street_id]] if street_id in streets else []
+        if not rows:
+            return []
+        found = [streets[street_id]] if street_id in streets else []
         unit = units.get(unit_id) if unit_id else None
         if unit is not None:
-            rows.append(by_unit.setdefault(unit.pk, Row(unit.pk, unit.name, unit.kind, unit.order)))
+            found.append(by_unit.setdefault(unit.pk, Row(unit.pk, unit.name, unit.kind, unit.order)))
         area = areas.get(area_id) if area_id else None
         if area is not None:
-            rows.append(by_area.setdefault(area.pk, Row(area.pk, area.name, order=area.order, code=area.code)))
-        return rows
+            found.append(by_area.setdefault(area.pk, Row(area.pk, area.name, order=area.order, code=area.code)))
+        return found
 
     for street_id, unit_id, area_id, state, count, returns, reopens in TicketTally.objects.filter(
         district=district
@@ -284,14 +276,20 @@ def board_build(district: OrgUnit) -> Board:
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
     figures["closed"] = figures[TicketState.CLOSED]
     figures["total"] = sum(figures[state] for state in TicketState.values) - figures[TicketState.VOIDED]
-    period, median = _period_figures(tickets, today)
+    trend, period, median = _day_figures(district, today)
     figures.update(period)
     shown = dict(figures)
-    newest = list(
-        tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[:8]
+    newest = (
+        list(
+            tickets.select_related("street", "category", "point", "responsible_unit").order_by("-reported_at", "-id")[
+                :8
+            ]
+        )
+        if rows
+        else []
     )
     yellow_cards = []
-    if figures["yellow_cards"]:
+    if rows and figures["yellow_cards"]:
         yellow_cards = list(
             tickets.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
             .select_related("category", "responsible_unit")
@@ -318,7 +316,7 @@ def board_build(district: OrgUnit) -> Board:
         by_area=_finish(
             sorted((row for row in by_area.values() if row.total), key=lambda row: (row.order, row.code)), campaign
         ),
-        trend=trend(tickets, today),
+        trend=trend,
         newest=newest,
         today=today,
         computed_at=timezone.now(),
@@ -332,14 +330,14 @@ def board_build(district: OrgUnit) -> Board:
             .select_related("supervision", "responsible_unit")
             .order_by("supervised_at", "id")[:10]
         )
-        if figures["supervised"]
+        if rows and figures["supervised"]
         else [],
     )
 
 
-def board_cache_key(district_id: int) -> str:
+def board_cache_key(district_id: int, *, rows: bool = True) -> str:
     # Carries the district's version: a write moves it on, so nothing needs deleting.
-    return f"board:v4:{district_versions([district_id])}"
+    return f"board:v5:{'' if rows else 'headline:'}{district_versions([district_id])}"
 
 
 def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:
@@ -352,6 +350,26 @@ def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:
     board = board_build(district)
     cache.set(key, board, BOARD_CACHE_SECONDS)
     return board
+
+
+def board_headlines(districts: list[OrgUnit]) -> list[Board]:
+    """What the city overview shows of each district: its board's headline, from one cache read
+    for them all. A whole board already built serves; a district whose version moved on has
+    only its headline built (no rows, no lists of tickets) and kept on its own."""
+    today = timezone.localdate()
+    keys = {
+        district.pk: (board_cache_key(district.pk), board_cache_key(district.pk, rows=False)) for district in districts
+    }
+    cached = cache.get_many([key for pair in keys.values() for key in pair])
+    headlines = []
+    for district in districts:
+        found = [cached[key] for key in keys[district.pk] if key in cached]
+        board = next((board for board in found if board.today == today), None)
+        if board is None:
+            board = board_build(district, rows=False)
+            cache.set(keys[district.pk][1], board, BOARD_CACHE_SECONDS)
+        headlines.append(board)
+    return headlines
 
 
 def board_invalidate(district_id: int) -> None:

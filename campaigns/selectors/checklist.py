@@ -25,7 +25,7 @@ def checklist_items(
 
     def count_of(queryset: QuerySet[Ticket]) -> Coalesce:
         return Coalesce(
-            Subquery(queryset.order_by().values("checklist_item").annotate(n=Count("id")).values("n")[:1]),
+            Subquery(queryset.order_by().values("checklist_item").annotate(n=Count("*")).values("n")[:1]),
             0,
         )
 

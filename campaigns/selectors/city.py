@@ -6,7 +6,7 @@ from typing import Any
 from campaigns.access import AnyUser, scope_for
 from campaigns.models import Campaign, OrgUnit, UnitKind
 
-from .board import board_for_district
+from .board import board_headlines
 from .common import Light, closure_light, overdue_light
 
 
@@ -30,12 +30,12 @@ class DistrictRow:
 
 
 def city_overview(user: AnyUser) -> list[DistrictRow]:
-    """One row per district the user can see, each from that district's (cached) board."""
+    """One row per district the user can see, each from that district's (cached) board headline."""
     rows: list[DistrictRow] = []
-    for district in OrgUnit.objects.filter(pk__in=scope_for(user).district_ids, kind=UnitKind.DISTRICT).order_by(
-        "order", "id"
-    ):
-        board = board_for_district(district)
+    districts = list(
+        OrgUnit.objects.filter(pk__in=scope_for(user).district_ids, kind=UnitKind.DISTRICT).order_by("order", "id")
+    )
+    for district, board in zip(districts, board_headlines(districts), strict=True):
         reports = board.reports
         total = board.score_total
         rows.append(
