@@ -48,10 +48,10 @@ from .ticket import (
     PhotoKind,
     Ticket,
     TicketAction,
+    TicketDay,
     TicketEvent,
     TicketPhoto,
     TicketState,
-    TicketDay,
     TicketTally,
 )
 
