@@ -12,6 +12,7 @@ from django.utils import timezone
 from security.audit import audit_purge
 
 from .models import Heartbeat
+from .selectors.board import count_board_kpis as count_kpis
 from .services.monthly import generate_monthly_summary
 from .services.notifications import deliver_one, resend_due_deliveries
 from .services.outbox import drain_outbox
@@ -21,6 +22,7 @@ from .services.submissions import purge_submission_keys
 from .services.sweeps import sweep_left_work as sweep
 
 __all__ = [
+    "count_board_kpis",
     "deliver_one",
     "drain_outbox",
     "generate_monthly_summary",
@@ -49,3 +51,9 @@ def sweep_left_work() -> dict:
 @shared_task
 def purge_audit_log() -> int:
     return audit_purge()
+
+
+@shared_task
+def count_board_kpis() -> int:
+    """Every running district's KPI panel counted ahead of the boards that show it."""
+    return count_kpis()

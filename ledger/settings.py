@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULE = {
     "resend-due-deliveries": {"task": "campaigns.tasks.resend_due_deliveries", "schedule": 120},
     # Notifications owed by ticket acts whose drain message never reached the broker.
     "drain-outbox": {"task": "campaigns.tasks.drain_outbox", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 60)},
+    # The boards' KPI panels (kept ten minutes) counted ahead, so no board waits for them.
+    "count-board-kpis": {"task": "campaigns.tasks.count_board_kpis", "schedule": 300},
     # Thumbnails and summaries whose task message was lost.
     "sweep-left-work": {"task": "campaigns.tasks.sweep_left_work", "schedule": 300},
     # Beat → broker → worker → database: /healthz reads the time this task last ran.

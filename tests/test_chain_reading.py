@@ -103,3 +103,22 @@ def test_export_carries_the_chain_columns(client, tx, chain):
     yellow = client.get(reverse("campaigns:ticket-export", args=["csv"]), {"flag": "yellow_card"})
     header, row = [line.split(",") for line in b"".join(yellow.streaming_content).decode("utf-8-sig").splitlines()]
     assert dict(zip(header, row, strict=True))["黄牌"].startswith("2026-12-04 10:00")
+
+
+@time_machine.travel(FRIDAY, tick=False)
+def test_beat_counts_the_kpi_panel_ahead_so_the_board_never_waits(client, tx, td, chain, monkeypatch, settings):
+    """Beat recounts every running district's KPIs every five minutes; Leader Zhao's board then
+    shows the panel without counting it (at a busy district's size that takes a second)."""
+    from campaigns import tasks
+    from campaigns.selectors import board
+
+    assert settings.CELERY_BEAT_SCHEDULE["count-board-kpis"]["task"] == "campaigns.tasks.count_board_kpis"
+    assert tasks.count_board_kpis() == 2  # 铁西区 and 大东区 run campaigns
+
+    def counted_during_the_request(*args, **kwargs):
+        raise AssertionError("the board counted its KPIs itself")
+
+    monkeypatch.setattr(board, "kpi_panel", counted_during_the_request)
+    client.force_login(tx.leader)
+    response = client.get(reverse("campaigns:board", args=["TX"]))
+    assert response.status_code == 200 and 'id="kpi-panel"' in response.content.decode()
