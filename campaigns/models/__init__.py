@@ -1,3 +1,21 @@
+from .assessment import (
+    AssessmentMethod,
+    CheckResult,
+    FindingOutcome,
+    InspectionRound,
+    RoundCheck,
+    RoundFinding,
+    RoundKind,
+    RoundLevel,
+    RoundPoint,
+    RoundStatus,
+    SampleQuota,
+    Standard,
+    StandardArticle,
+    StandardAspect,
+    StandardItem,
+    StandardScope,
+)
 from .calendar import HolidayDay, HolidayDayKind, HolidayImport, HolidaySchedule
 from .campaign import (
     DEFAULT_KPI_WEIGHTS,
@@ -8,6 +26,7 @@ from .campaign import (
     ClosingLevel,
     InspectionPoint,
     PointType,
+    PopulationBand,
     ProblemCategory,
     WorkGroup,
     WorkGroupKind,
@@ -56,6 +75,23 @@ from .ticket import (
 )
 
 __all__ = [
+    "AssessmentMethod",
+    "CheckResult",
+    "FindingOutcome",
+    "InspectionRound",
+    "PopulationBand",
+    "RoundCheck",
+    "RoundFinding",
+    "RoundKind",
+    "RoundLevel",
+    "RoundPoint",
+    "RoundStatus",
+    "SampleQuota",
+    "Standard",
+    "StandardArticle",
+    "StandardAspect",
+    "StandardItem",
+    "StandardScope",
     "ClosingLevel",
     "Recheck",
     "RecheckResult",

@@ -46,6 +46,14 @@ class CampaignStatus(models.TextChoices):
     FINISHED = "finished", _("已结束")
 
 
+class PopulationBand(models.TextChoices):
+    """The city's population band, which sizes the sample an assessment draws."""
+
+    SMALL = "lt50", _("城市人口 50 万以下")
+    MEDIUM = "50to200", _("50 万至 200 万")
+    LARGE = "gt200", _("200 万以上")
+
+
 class CampaignQuerySet(models.QuerySet):
     def running(self):
         return self.filter(status=CampaignStatus.RUNNING)
@@ -66,6 +74,21 @@ class Campaign(models.Model):
     inspection_date = models.DateField(_("迎检日期"), null=True, blank=True, help_text=_("国家暗访/评审的预计日期。"))
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     # Traffic lights on the board (红黄绿): where a street or unit turns yellow, then red.
+    standard = models.ForeignKey(
+        "campaigns.Standard",
+        verbose_name=_("测评标准"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    population_band = models.CharField(
+        _("城市人口规模"),
+        max_length=8,
+        choices=PopulationBand.choices,
+        blank=True,
+        help_text=_("决定迎检时各类点位的最少抽样数。"),
+    )
     light_overdue_yellow = models.PositiveSmallIntegerField(
         _("逾期黄灯（件）"), default=1, help_text=_("逾期件数达到这个数时亮黄灯。")
     )

@@ -40,6 +40,14 @@ class ChecklistItem(models.Model):
     full_score = models.DecimalField(
         _("分值"), max_digits=6, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
+    standard_item = models.ForeignKey(
+        "campaigns.StandardItem",
+        verbose_name=_("对应标准项"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checklist_items",
+    )
     lead_unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("牵头单位"),

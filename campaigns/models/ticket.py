@@ -129,6 +129,15 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The inspection round (暗访, 督查 …) that found it, when one did: its source, e.g. 市督查第 3 期.
+    inspection_round = models.ForeignKey(
+        "campaigns.InspectionRound",
+        verbose_name=_("来源轮次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
     checklist_item = models.ForeignKey(
         "campaigns.ChecklistItem",
         verbose_name=_("关联任务"),
