@@ -9,6 +9,7 @@ from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, Transitio
 from .closing import ticket_recheck, ticket_review, ticket_submit_part, ticket_waive_part
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
 from .dispatch import ticket_decline, ticket_reassign, ticket_urge
+from .findings import finding_deadline, finding_record
 from .hold import (
     holds_resume_due,
     resume_due_holds,
@@ -42,6 +43,8 @@ __all__ = [
     "WorkflowError",
     "actions_for",
     "escalation_run",
+    "finding_deadline",
+    "finding_record",
     "holds_resume_due",
     "resume_due_holds",
     "ticket_approve_extension",

@@ -26,6 +26,7 @@ from ..models import (
     Campaign,
     ChecklistItem,
     InspectionPoint,
+    InspectionRound,
     OrgUnit,
     PhotoKind,
     ProblemCategory,
@@ -161,8 +162,12 @@ def ticket_log(
     assignment: dict[str, Any] | None = None,
     checklist_item: ChecklistItem | None = None,
     submission_key: str | None = None,
+    inspection_round: InspectionRound | None = None,
 ) -> Ticket:
     """Log a problem found on patrol: a new ledger line with a number that is never reused.
+
+    `inspection_round`: the 暗访/督查 round that found it (its source). A problem from a
+    round's 问题清单 may come without photos: the round's letter is its evidence.
 
     `assignment` (unit, person, phone, deadline, work_group) lets staff who already know
     the responsible unit log straight into 整改中. `submission_key` (the log form's one-time
@@ -187,7 +192,7 @@ def ticket_log(
     if category.campaign_id != campaign.pk:
         raise TransitionRefused(_("问题类别不属于本活动。"))
     _validate_checklist_item(checklist_item, campaign.pk, category.area_id)
-    if not photos:
+    if not photos and inspection_round is None:
         raise TransitionRefused(_("请至少拍一张问题照片。"))
     if finder_group is None:
         # Credit the find to the reporter's finder group, so groups can be compared.
@@ -214,6 +219,7 @@ def ticket_log(
             reported_at=reported_at,
             finder_group=finder_group,
             checklist_item=checklist_item,
+            inspection_round=inspection_round,
         )
         with tally_follows(ticket):
             ticket.save(force_insert=True)
@@ -233,7 +239,7 @@ def ticket_log(
                 # Stored now, on the new ticket and inside this transaction: they commit with it or
                 # not at all.
                 photos = photos(ticket=ticket, event=event)
-                if not photos:
+                if not photos and inspection_round is None:
                     raise TransitionRefused(_("请至少拍一张问题照片。"))
             claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
             if assignment is not None:
