@@ -24,6 +24,7 @@ from .checklist import (
     EvidenceKind,
     ImportStatus,
 )
+from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -55,6 +56,10 @@ from .ticket import (
 )
 
 __all__ = [
+    "DateStyle",
+    "DocumentKind",
+    "DocumentNumber",
+    "DocumentSettings",
     "ClosingLevel",
     "Recheck",
     "RecheckResult",

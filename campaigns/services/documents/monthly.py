@@ -1,0 +1,111 @@
+"""The 月度情况专报 as a document: the frozen figures of one version, in prose and tables."""
+
+from typing import Any
+
+from campaigns.models import DocumentKind, MonthlySummary
+from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS
+from infra.gongwen import Gongwen
+
+from .common import head_for, local_day, ordinal, render
+from .numbers import document_number_draft, document_settings_for
+
+# Column widths (mm) of the tables, each adding up to the 156 mm of the 版心.
+COUNTS_WIDTHS = (17, 17, 17, 17, 20)  # 发现 已销号 未办结 逾期 销号率
+
+
+def _value(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+def summary_title(figures: dict[str, Any]) -> str:
+    year, month = figures["month"].split("-")
+    return f"{figures['district']}{int(year)}年{int(month)}月创卫工作情况专报"
+
+
+def _intro(figures: dict[str, Any]) -> str:
+    headline = figures["headline"]
+    year, month = figures["month"].split("-")
+    generated = figures["generated_at"][:16].replace("T", " ")
+    rate = headline["closure_rate"]
+    return (
+        f"{int(year)}年{int(month)}月，{figures['campaign'] or '创卫工作'}共发现问题{headline['found']}件，"
+        f"已销号{headline['closed_of_found']}件"
+        + (f"，销号率{rate}%" if rate is not None else "")
+        + f"；截至{generated}，全区未办结问题{headline['open_in_district']}件，"
+        f"其中逾期{headline['overdue_in_district']}件。现将有关情况报告如下。"
+    )
+
+
+def _counts(row: dict[str, Any]) -> list[str]:
+    return [_value(row.get(key)) for key, _label in TABLE_COLUMNS]
+
+
+def summary_document(summary: MonthlySummary) -> bytes:
+    """A finished version; before 印发 its 文号 is left blank for the number."""
+    office = document_settings_for(summary.district)
+    figures: dict[str, Any] = summary.figures
+    day = local_day(summary.issued_at or summary.finished_at)
+    head = head_for(
+        office,
+        number=summary.doc_number or document_number_draft(office.number_prefix, day.year),
+        title=summary_title(figures),
+        day=day,
+        addressee=office.superior,
+    )
+    labels = [str(label) for _key, label in TABLE_COLUMNS]
+
+    def body(document: Gongwen) -> None:
+        sections = iter(range(1, 20))
+        document.paragraph(_intro(figures))
+        document.heading(1, f"{ordinal(next(sections))}、总体情况")
+        headline = figures["headline"]
+        document.table(
+            ("指标", "数值"), [(str(label), _value(headline.get(key))) for key, label in HEADLINE_LABELS], (120, 36)
+        )
+        if figures.get("kpis"):
+            document.heading(1, f"{ordinal(next(sections))}、考核指标")
+            rows = [(row["name"], row["value"], row["formula"]) for row in figures["kpis"]]
+            rows.append(("加权综合指数", _value(figures.get("composite")), ""))
+            document.table(("指标", "本月", "口径"), rows, (36, 20, 100))
+        document.heading(1, f"{ordinal(next(sections))}、各类别问题")
+        document.table(
+            ("测评类别", "问题类别", *labels),
+            [(row["area__name"], row["category__name"], *_counts(row)) for row in figures["by_category"]]
+            or [("本月没有发现问题", "", *[""] * len(labels))],
+            (34, 34, *COUNTS_WIDTHS),
+        )
+        for title, key in (("各街道（乡镇）情况", "by_street"), ("各责任单位情况", "by_unit")):
+            if figures[key]:
+                document.heading(1, f"{ordinal(next(sections))}、{title}")
+                document.table(
+                    ("单位", *labels, "退回"),
+                    [(row["name"], *_counts(row), _value(row.get("returns"))) for row in figures[key]],
+                    (54, *COUNTS_WIDTHS[:4], 18, 16),
+                )
+        document.heading(1, f"{ordinal(next(sections))}、日报情况")
+        if figures["reports"]:
+            document.table(
+                ("报送单位", "应报", "按时", "迟报", "未报", "按时率（%）"),
+                [
+                    (r["name"], str(r["due"]), str(r["on_time"]), str(r["late"]), str(r["missing"]), _value(r["rate"]))
+                    for r in figures["reports"]
+                ],
+                (56, 18, 18, 18, 18, 28),
+            )
+        else:
+            document.paragraph("本月没有日报安排。")
+        if figures.get("scores"):
+            document.heading(1, f"{ordinal(next(sections))}、任务清单得分")
+            document.table(
+                ("测评类别", "分值", "自评分", "风险分", "进度（%）", "逾期任务"),
+                [
+                    (s["area"], *(_value(s[k]) for k in ("full_score", "self_score", "at_risk", "progress")))
+                    + (str(s["overdue_tasks"]),)
+                    for s in figures["scores"]
+                ],
+                (56, 20, 20, 20, 20, 20),
+            )
+        document.heading(1, f"{ordinal(next(sections))}、下一步工作")
+        document.paragraph("（请填写下一步工作安排。）")
+
+    return render(DocumentKind.SUMMARY, head, body)
