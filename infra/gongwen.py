@@ -99,6 +99,8 @@ RPR_AFTER_W += ("w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "
 RPR_AFTER_SPACING = ("w:w", *RPR_AFTER_W)
 
 _DIGITS = "〇一二三四五六七八九"
+# A figure in a table cell ("163", "81.6", "85.7%", "—"): centred in its column.
+NUMBER = re.compile(r"[-+]?\d[\d,.]*%?|—")
 
 
 def chinese_date(day: datetime.date) -> str:
@@ -380,7 +382,12 @@ class Gongwen:
     def heading(self, level: int, text: str) -> None:
         self.paragraph(text, STYLE_HEADINGS.get(level, STYLE_HEADINGS[3]))
 
-    def table(self, header: Sequence[str], rows: Iterable[Sequence[Cell]], widths_mm: Sequence[float]) -> Table:
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Cell]],
+        widths_mm: Sequence[float],
+    ) -> Table:
         """A ruled table the width of the 版心; the header row repeats on every page."""
         table = self.document.add_table(rows=1, cols=len(widths_mm))
         self._before_anchor(table._tbl)
@@ -393,27 +400,41 @@ class Gongwen:
             for cell, value, width in zip(row.cells, values, widths_mm, strict=True):
                 cell.width = Mm(width)
                 self._cell(cell, value)
+        for row in table.rows:
+            # A row is never split over two pages (a photo cut in half, a label without its text).
+            # Keeping whole tables together with "keep with next" on their rows is Word's way,
+            # but LibreOffice chains such a table to whatever follows it: one table a page.
+            _row_property(row, "w:cantSplit")
         return table
 
     def _cell(self, cell, value: Cell, header: bool = False) -> None:
+        """Text (a paragraph per line) and photos (side by side while they follow each other)."""
         items = [value] if isinstance(value, str | Picture) else list(value)
-        first = True
         style = _style(self.document, STYLE_TABLE)
+        paragraph = None
+        after_picture = False
         for item in items:
             if isinstance(item, Picture):
-                paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+                if not after_picture:
+                    paragraph = cell.paragraphs[0] if paragraph is None else cell.add_paragraph()
+                    # A picture in a line of exact height would be cut to that line.
+                    paragraph.paragraph_format.line_spacing = 1.0
+                else:
+                    paragraph.add_run(" ")
                 paragraph.add_run().add_picture(io.BytesIO(jpeg(item.data)), width=Mm(item.width_mm))
-                first = False
+                after_picture = True
                 continue
+            after_picture = False
             for line in clean(item).splitlines() or [""]:
-                paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
-                first = False
+                paragraph = cell.paragraphs[0] if paragraph is None else cell.add_paragraph()
                 if style is not None:
                     paragraph.style = style
                 run = paragraph.add_run(line)
                 if header:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
                     set_fonts(run._r, FONT_H1)
+                elif NUMBER.fullmatch(line):
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     # --- out ----------------------------------------------------------------------------------
 
@@ -472,14 +493,31 @@ def table_width(table: Table, widths_mm: Sequence[float]) -> None:
             cell.width = Mm(size)
 
 
+def table_cell_margins(table: Table, mm: float) -> None:
+    """The same gap left and right inside every cell."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(int(mm * POINTS_PER_MM * 20)))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
 def _table_frame(table: Table, widths_mm: Sequence[float]) -> None:
     table_width(table, widths_mm)
     table_borders(table, dict.fromkeys(("top", "left", "bottom", "right", "insideH", "insideV"), 4))
+    table_cell_margins(table, 1)  # narrow columns of figures keep their three-character labels whole
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
 
 
-def _repeat_header(row) -> None:
+def _row_property(row, name: str) -> None:
     tr_pr = row._tr.get_or_add_trPr()
-    element = OxmlElement("w:tblHeader")
-    element.set(qn("w:val"), "true")
-    tr_pr.append(element)
+    if tr_pr.find(qn(name)) is None:
+        element = OxmlElement(name)
+        element.set(qn("w:val"), "true")
+        tr_pr.append(element)
+
+
+def _repeat_header(row) -> None:
+    _row_property(row, "w:tblHeader")

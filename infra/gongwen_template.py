@@ -60,6 +60,7 @@ from infra.gongwen import (
     TOP_MM,
     set_fonts,
     table_borders,
+    table_cell_margins,
     table_width,
 )
 
@@ -211,13 +212,7 @@ def _record(document: Document) -> None:
     half = TEXT_WIDTH_MM / 2
     table_width(table, (half, half))
     table_borders(table, {"top": THICK_RULE, "bottom": THICK_RULE, "insideH": THIN_RULE})
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        margin = OxmlElement(f"w:{side}")
-        margin.set(qn("w:w"), "0")
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+    table_cell_margins(table, 0)
 
     style = document.styles[STYLE_RECORD]
     copy_row = table.rows[0]

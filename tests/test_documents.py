@@ -215,7 +215,7 @@ def test_the_rectification_report_lists_each_problem_with_its_fix_and_photos(cli
     assert "已清理完毕" in fixed_cells and "责任单位/责任人" in fixed_cells
     assert pictures(first) == 2  # before and after
     open_cells = [cell.text for row in second.rows for cell in row.cells]
-    assert "（待填写）" in open_cells and "（待补充）" in open_cells
+    assert "（待填写）" in open_cells and any("整改后照片待补充" in text for text in open_cells)
     assert any(text.startswith("尚未完成") for text in open_cells)
     assert td.unit.name not in body and not any(td.unit.name in text for text in cell_texts(document))
     assert AuditEvent.objects.filter(kind=AuditKind.EXPORT, target__startswith="整改报告").exists()

@@ -1,16 +1,17 @@
 """The 月度情况专报 as a document: the frozen figures of one version, in prose and tables."""
 
+import datetime
 from typing import Any
 
 from campaigns.models import DocumentKind, MonthlySummary
 from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS
-from infra.gongwen import Gongwen
+from infra.gongwen import Gongwen, arabic_date
 
 from .common import head_for, local_day, ordinal, render
 from .numbers import document_number_draft, document_settings_for
 
 # Column widths (mm) of the tables, each adding up to the 156 mm of the 版心.
-COUNTS_WIDTHS = (17, 17, 17, 17, 20)  # 发现 已销号 未办结 逾期 销号率
+COUNTS_WIDTHS = (16, 16, 16, 16, 20)  # 发现 已销号 未办结 逾期 销号率
 
 
 def _value(value: object) -> str:
@@ -25,7 +26,8 @@ def summary_title(figures: dict[str, Any]) -> str:
 def _intro(figures: dict[str, Any]) -> str:
     headline = figures["headline"]
     year, month = figures["month"].split("-")
-    generated = figures["generated_at"][:16].replace("T", " ")
+    moment = datetime.datetime.fromisoformat(figures["generated_at"])
+    generated = f"{arabic_date(moment.date())}{moment:%H:%M}"
     rate = headline["closure_rate"]
     return (
         f"{int(year)}年{int(month)}月，{figures['campaign'] or '创卫工作'}共发现问题{headline['found']}件，"
@@ -72,7 +74,7 @@ def summary_document(summary: MonthlySummary) -> bytes:
             ("测评类别", "问题类别", *labels),
             [(row["area__name"], row["category__name"], *_counts(row)) for row in figures["by_category"]]
             or [("本月没有发现问题", "", *[""] * len(labels))],
-            (34, 34, *COUNTS_WIDTHS),
+            (30, 42, *COUNTS_WIDTHS),
         )
         for title, key in (("各街道（乡镇）情况", "by_street"), ("各责任单位情况", "by_unit")):
             if figures[key]:
@@ -80,7 +82,7 @@ def summary_document(summary: MonthlySummary) -> bytes:
                 document.table(
                     ("单位", *labels, "退回"),
                     [(row["name"], *_counts(row), _value(row.get("returns"))) for row in figures[key]],
-                    (54, *COUNTS_WIDTHS[:4], 18, 16),
+                    (54, *COUNTS_WIDTHS, 18),
                 )
         document.heading(1, f"{ordinal(next(sections))}、日报情况")
         if figures["reports"]:

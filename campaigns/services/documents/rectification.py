@@ -9,12 +9,13 @@ upward. At most MAX_TICKETS, oldest first; the report says when there were more.
 from django.db.models import Prefetch, QuerySet
 
 from campaigns.models import DocumentKind, OrgUnit, PhotoKind, Ticket, TicketAction, TicketEvent, TicketPhoto
-from infra.gongwen import Cell, Gongwen, arabic_date
+from infra.gongwen import Cell, Gongwen, Picture, arabic_date
 
 from .common import head_for, local_day, ordinal, photo_picture, render
 from .numbers import document_number_draft, document_settings_for
 
 MAX_TICKETS = 50
+PHOTO_MM = 50  # two side by side in the 120 mm column
 TO_FILL = "（待填写）"
 
 
@@ -37,11 +38,20 @@ def _tickets(tickets: QuerySet[Ticket]) -> list[Ticket]:
     )
 
 
-def _first_photo(ticket: Ticket, kind: str) -> Cell:
-    for photo in ticket.report_photos:  # type: ignore[attr-defined]
-        if photo.kind == kind and (picture := photo_picture(photo, 60)) is not None:
-            return picture
-    return "（待补充）"
+def _photos(ticket: Ticket) -> list[str | Picture]:
+    """The first photo before and the first after, side by side; a missing one is asked for."""
+    cells: list[str | Picture] = []
+    for kind, missing in ((PhotoKind.BEFORE, "（整改前照片待补充）"), (PhotoKind.AFTER, "（整改后照片待补充）")):
+        found = next(
+            (
+                picture
+                for photo in ticket.report_photos  # type: ignore[attr-defined]
+                if photo.kind == kind and (picture := photo_picture(photo, PHOTO_MM)) is not None
+            ),
+            None,
+        )
+        cells.append(found if found is not None else missing)
+    return cells
 
 
 def _rows(ticket: Ticket) -> list[tuple[str, Cell]]:
@@ -57,8 +67,7 @@ def _rows(ticket: Ticket) -> list[tuple[str, Cell]]:
     return [
         ("问题", f"{ticket.description}\n（{place}，{arabic_date(local_day(ticket.reported_at))}发现）"),
         ("整改措施", fixes[0].note if fixes and fixes[0].note else TO_FILL),
-        ("整改前照片", _first_photo(ticket, PhotoKind.BEFORE)),
-        ("整改后照片", _first_photo(ticket, PhotoKind.AFTER)),
+        ("整改前后照片", _photos(ticket)),
         ("责任单位/责任人", f"{unit} / {ticket.responsible_person or '—'}"),
         ("完成时间", done),
     ]
