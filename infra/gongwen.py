@@ -267,27 +267,29 @@ class Gongwen:
         properties.last_modified_by = properties.author
         properties.comments = FONT_NOTE
         if created is not None:
-            properties.created = properties.modified = created.replace(tzinfo=None)
+            # Stored as UTC (W3CDTF with a Z): the local time, converted.
+            properties.created = properties.modified = created.astimezone(datetime.UTC).replace(tzinfo=None)
 
     @staticmethod
     def _replace(paragraph: Paragraph, values: dict[str, str]) -> str:
-        """Put the values in; a placeholder inside one run keeps that run's formatting."""
+        """Put the values in; a placeholder inside one run keeps that run's formatting. Only the
+        template's text is read for placeholders, never a value put in (typed text stays text)."""
 
         def substitute(text: str) -> str:
             return PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]) if m[1] != BODY else m[0], text)
 
-        for run in paragraph.runs:
-            if "{{" in run.text:
-                run.text = substitute(run.text)
-        whole = _text_of(paragraph)
-        if PLACEHOLDER.search(whole) and paragraph.runs:
+        runs = paragraph.runs
+        wanted = len(PLACEHOLDER.findall(_text_of(paragraph)))
+        if sum(len(PLACEHOLDER.findall(run.text)) for run in runs) == wanted:
+            for run in runs:
+                if "{{" in run.text:
+                    run.text = substitute(run.text)
+        elif runs:
             # Split over runs (Word does that to text typed in pieces): the first run takes all.
-            runs = paragraph.runs
-            runs[0].text = substitute(whole)
+            runs[0].text = substitute(_text_of(paragraph))
             for run in runs[1:]:
                 run.text = ""
-            whole = runs[0].text
-        return whole
+        return _text_of(paragraph)
 
     @staticmethod
     def _drop(paragraph: Paragraph) -> None:
@@ -298,18 +300,7 @@ class Gongwen:
             if not texts.strip():
                 _remove(row)
             return
-        element = paragraph._p
-        frame_rules = element.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") if element.find(f".//{qn('w:framePr')}") else None
-        following = element.getnext()
-        if frame_rules is not None and following is not None and following.find(f".//{qn('w:framePr')}") is not None:
-            # The 版记 without its 抄送 line still opens with the thick rule.
-            top = frame_rules.find(qn("w:top"))
-            rules = following.find(f"{qn('w:pPr')}/{qn('w:pBdr')}")
-            if top is not None and rules is not None:
-                for old in rules.findall(qn("w:top")):
-                    rules.remove(old)
-                rules.insert(0, top)
-        _remove(element)
+        _remove(paragraph._p)
 
     def _fit_mark(self, paragraph: Paragraph, text: str) -> None:
         """A long office name is narrowed (character scale), never wrapped, to fit the 版心."""

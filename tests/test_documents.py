@@ -125,7 +125,7 @@ def test_a_notice_not_issued_yet_leaves_its_number_blank_and_issuing_twice_numbe
 def test_what_a_person_typed_goes_in_as_text_and_line_breaks_make_paragraphs(client, tx, office):
     notice = draft_notice(client, tx)
     Notice.objects.filter(pk=notice.pk).update(
-        title="关于{{正文}}的通报",
+        title="关于{{正文}}和{{发文字号}}的通报",
         intro="第一段 <w:t>标记</w:t> & =1+1\n\n第二段{{标题}}\x01结束",
         red_list="",
         black_list="",
@@ -134,7 +134,7 @@ def test_what_a_person_typed_goes_in_as_text_and_line_breaks_make_paragraphs(cli
     )
     document = open_docx(client.get(reverse("campaigns:notice-docx", args=[notice.pk])))
     body = texts(document)
-    assert "关于{{正文}}的通报" in body
+    assert "关于{{正文}}和{{发文字号}}的通报" in body
     assert "第一段 <w:t>标记</w:t> & =1+1" in body and "第二段{{标题}}结束" in body
     assert not any("红榜" in line for line in body)  # empty sections leave no heading
 

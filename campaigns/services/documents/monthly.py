@@ -42,6 +42,75 @@ def _counts(row: dict[str, Any]) -> list[str]:
     return [_value(row.get(key)) for key, _label in TABLE_COLUMNS]
 
 
+class _Sections:
+    """一、 二、 三、 …: the 专报's parts, numbered as they come (some are left out when empty)."""
+
+    def __init__(self, document: Gongwen) -> None:
+        self.document, self.count = document, 0
+
+    def next(self, title: str) -> None:
+        self.count += 1
+        self.document.heading(1, f"{ordinal(self.count)}、{title}")
+
+
+def _overview(document: Gongwen, sections: _Sections, figures: dict[str, Any]) -> None:
+    document.paragraph(_intro(figures))
+    sections.next("总体情况")
+    headline = figures["headline"]
+    rows = [(str(label), _value(headline.get(key))) for key, label in HEADLINE_LABELS]
+    document.table(("指标", "数值"), rows, (120, 36))
+    if figures.get("kpis"):
+        sections.next("考核指标")
+        kpis = [(row["name"], row["value"], row["formula"]) for row in figures["kpis"]]
+        kpis.append(("加权综合指数", _value(figures.get("composite")), ""))
+        document.table(("指标", "本月", "口径"), kpis, (36, 20, 100))
+
+
+def _by_place(document: Gongwen, sections: _Sections, figures: dict[str, Any]) -> None:
+    labels = [str(label) for _key, label in TABLE_COLUMNS]
+    sections.next("各类别问题")
+    document.table(
+        ("测评类别", "问题类别", *labels),
+        [(row["area__name"], row["category__name"], *_counts(row)) for row in figures["by_category"]]
+        or [("本月没有发现问题", "", *[""] * len(labels))],
+        (30, 42, *COUNTS_WIDTHS),
+    )
+    for title, key in (("各街道（乡镇）情况", "by_street"), ("各责任单位情况", "by_unit")):
+        if figures[key]:
+            sections.next(title)
+            document.table(
+                ("单位", *labels, "退回"),
+                [(row["name"], *_counts(row), _value(row.get("returns"))) for row in figures[key]],
+                (54, *COUNTS_WIDTHS, 18),
+            )
+
+
+def _reports_and_scores(document: Gongwen, sections: _Sections, figures: dict[str, Any]) -> None:
+    sections.next("日报情况")
+    if figures["reports"]:
+        document.table(
+            ("报送单位", "应报", "按时", "迟报", "未报", "按时率（%）"),
+            [
+                (r["name"], str(r["due"]), str(r["on_time"]), str(r["late"]), str(r["missing"]), _value(r["rate"]))
+                for r in figures["reports"]
+            ],
+            (56, 18, 18, 18, 18, 28),
+        )
+    else:
+        document.paragraph("本月没有日报安排。")
+    if figures.get("scores"):
+        sections.next("任务清单得分")
+        document.table(
+            ("测评类别", "分值", "自评分", "风险分", "进度（%）", "逾期任务"),
+            [
+                (s["area"], *(_value(s[k]) for k in ("full_score", "self_score", "at_risk", "progress")))
+                + (str(s["overdue_tasks"]),)
+                for s in figures["scores"]
+            ],
+            (56, 20, 20, 20, 20, 20),
+        )
+
+
 def summary_document(summary: MonthlySummary) -> bytes:
     """A finished version; before 印发 its 文号 is left blank for the number."""
     office = document_settings_for(summary.district)
@@ -54,60 +123,13 @@ def summary_document(summary: MonthlySummary) -> bytes:
         day=day,
         addressee=office.superior,
     )
-    labels = [str(label) for _key, label in TABLE_COLUMNS]
 
     def body(document: Gongwen) -> None:
-        sections = iter(range(1, 20))
-        document.paragraph(_intro(figures))
-        document.heading(1, f"{ordinal(next(sections))}、总体情况")
-        headline = figures["headline"]
-        document.table(
-            ("指标", "数值"), [(str(label), _value(headline.get(key))) for key, label in HEADLINE_LABELS], (120, 36)
-        )
-        if figures.get("kpis"):
-            document.heading(1, f"{ordinal(next(sections))}、考核指标")
-            rows = [(row["name"], row["value"], row["formula"]) for row in figures["kpis"]]
-            rows.append(("加权综合指数", _value(figures.get("composite")), ""))
-            document.table(("指标", "本月", "口径"), rows, (36, 20, 100))
-        document.heading(1, f"{ordinal(next(sections))}、各类别问题")
-        document.table(
-            ("测评类别", "问题类别", *labels),
-            [(row["area__name"], row["category__name"], *_counts(row)) for row in figures["by_category"]]
-            or [("本月没有发现问题", "", *[""] * len(labels))],
-            (30, 42, *COUNTS_WIDTHS),
-        )
-        for title, key in (("各街道（乡镇）情况", "by_street"), ("各责任单位情况", "by_unit")):
-            if figures[key]:
-                document.heading(1, f"{ordinal(next(sections))}、{title}")
-                document.table(
-                    ("单位", *labels, "退回"),
-                    [(row["name"], *_counts(row), _value(row.get("returns"))) for row in figures[key]],
-                    (54, *COUNTS_WIDTHS, 18),
-                )
-        document.heading(1, f"{ordinal(next(sections))}、日报情况")
-        if figures["reports"]:
-            document.table(
-                ("报送单位", "应报", "按时", "迟报", "未报", "按时率（%）"),
-                [
-                    (r["name"], str(r["due"]), str(r["on_time"]), str(r["late"]), str(r["missing"]), _value(r["rate"]))
-                    for r in figures["reports"]
-                ],
-                (56, 18, 18, 18, 18, 28),
-            )
-        else:
-            document.paragraph("本月没有日报安排。")
-        if figures.get("scores"):
-            document.heading(1, f"{ordinal(next(sections))}、任务清单得分")
-            document.table(
-                ("测评类别", "分值", "自评分", "风险分", "进度（%）", "逾期任务"),
-                [
-                    (s["area"], *(_value(s[k]) for k in ("full_score", "self_score", "at_risk", "progress")))
-                    + (str(s["overdue_tasks"]),)
-                    for s in figures["scores"]
-                ],
-                (56, 20, 20, 20, 20, 20),
-            )
-        document.heading(1, f"{ordinal(next(sections))}、下一步工作")
+        sections = _Sections(document)
+        _overview(document, sections, figures)
+        _by_place(document, sections, figures)
+        _reports_and_scores(document, sections, figures)
+        sections.next("下一步工作")
         document.paragraph("（请填写下一步工作安排。）")
 
     return render(DocumentKind.SUMMARY, head, body)
