@@ -207,7 +207,9 @@ def test_the_rectification_report_lists_each_problem_with_its_fix_and_photos(cli
     )
     document = open_docx(response)
     body = "\n".join(texts(document))
-    assert "关于铁西区创卫问题整改情况的报告" in body and "2件问题" in body
+    first = today.replace(day=1)
+    period = f"{first.year}年{first.month}月{first.day}日至{today.month}月{today.day}日发现的2件问题"
+    assert "关于铁西区创卫问题整改情况的报告" in body and period in body
     assert f"（一）{fixed.number}" in body and f"（二）{open_one.number}" in body
     assert east_asian_font(paragraph_with(document, f"（一）{fixed.number}")) == "楷体_GB2312"
     first, second = document.tables[0], document.tables[1]
@@ -249,3 +251,17 @@ def test_the_pages_link_their_documents(client, tx, office):
     page = client.get(reverse("campaigns:notice-print", args=[notice.pk])).content.decode()
     assert reverse("campaigns:notice-issue", args=[notice.pk]) not in page
     assert client.post(reverse("campaigns:notice-issue", args=[notice.pk])).status_code == 403
+
+
+def test_a_reader_of_english_pages_still_gets_the_document_in_chinese(client, tx):
+    """A 公文 goes upward as it is; a district that never saved its settings prints defaults from its name."""
+    tx.closed(unit=tx.department)
+    tx.assigned(unit=tx.department2)
+    notice = draft_notice(client, tx)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("campaigns:notice-docx", args=[notice.pk]))
+    assert "Notice" in unquote(response["Content-Disposition"])  # the file's name follows the reader
+    document = open_docx(response)
+    assert document.paragraphs[0].text == "铁西区创建国家卫生城市工作领导小组办公室"
+    assert paragraph_with(document, "〔").text == f"铁西创卫办〔{timezone.localdate().year}〕　号"
+    assert paragraph_with(document, "一、红榜") and paragraph_with(document, "各街道（乡镇）、区直各有关部门：")

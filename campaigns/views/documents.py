@@ -35,7 +35,6 @@ from campaigns.services.documents.notice import notice_document
 from campaigns.services.documents.numbers import DocumentNumberTaken, notice_issue, summary_issue
 from campaigns.services.documents.rectification import rectification_document
 from campaigns.services.documents.supervision import supervision_document
-from infra.gongwen import arabic_date
 from security.audit import audit_record
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
@@ -133,20 +132,14 @@ def supervision_docx(request, number):
     return _download(request, content, DocumentKind.SUPERVISION, supervision.document_number, ticket.district_id)
 
 
-def _scope_text(data) -> str:
-    """Which tickets the report covers, in words ("2026年11月1日至11月30日发现的")."""
-
-    def day(name):
-        try:
-            return datetime.date.fromisoformat(data.get(name, ""))
-        except ValueError:
-            return None
-
-    start, end = day("found_from"), day("found_to")
-    if not (start and end):
-        return _("所选的")
-    last = f"{end.month}月{end.day}日" if end.year == start.year else arabic_date(end)
-    return _("%(start)s至%(end)s发现的") % {"start": arabic_date(start), "end": last}
+def _found_between(data) -> tuple[datetime.date, datetime.date] | None:
+    """The found_from–found_to the filter was given, for the report to name its period."""
+    try:
+        return datetime.date.fromisoformat(data.get("found_from", "")), datetime.date.fromisoformat(
+            data.get("found_to", "")
+        )
+    except ValueError:
+        return None
 
 
 @login_required
@@ -157,7 +150,7 @@ def rectification_report(request, code):
     _require(request.user, district.pk, OVERSEERS, _("整改报告只对督导、管理员和领导开放。"))
     tickets = visible_tickets(request.user).filter(district=district)
     chosen = TicketFilter(request.GET or None, queryset=tickets, user=request.user).qs
-    content = rectification_document(district=district, tickets=chosen, scope=_scope_text(request.GET))
+    content = rectification_document(district=district, tickets=chosen, found=_found_between(request.GET))
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _download(
         request,

@@ -43,16 +43,17 @@ class DocumentNumberTaken(ValueError):
 
 
 def document_settings_defaults(district: OrgUnit) -> DocumentSettings:
-    """What a district's documents say until its admin sets them (not saved)."""
-    office = _("%(district)s创建国家卫生城市工作领导小组办公室") % {"district": district.name}
+    """What a district's documents say until its admin sets them (not saved). Data, not interface:
+    Chinese whatever language the admin reads the pages in, like the names they are made from."""
+    office = f"{district.name}创建国家卫生城市工作领导小组办公室"
     short = district.name[:-1] if district.name.endswith(("区", "县", "市")) else district.name
     return DocumentSettings(
         district=district,
         mark=office,
         signature=office,
-        number_prefix=_("%(short)s创卫办") % {"short": short},
-        printer=_("%(district)s创卫办") % {"district": district.name},
-        addressee=_("各街道（乡镇）、区直各有关部门"),
+        number_prefix=f"{short}创卫办",
+        printer=f"{district.name}创卫办",
+        addressee="各街道（乡镇）、区直各有关部门",
         superior="",
         copy_to="",
         date_style=DateStyle.CHINESE,
@@ -77,7 +78,7 @@ def document_settings_save(*, district: OrgUnit, actor: User, values: dict[str, 
             AuditKind.SETTINGS_CHANGE,
             user=actor,
             district=district.pk,
-            target=str(_("公文设置")),
+            target="公文设置",
             change="document_settings",
             fields=changed,
         )

@@ -6,6 +6,8 @@ each; what it does not know yet is marked 待填写 for the office to complete b
 upward. At most MAX_TICKETS, oldest first; the report says when there were more.
 """
 
+import datetime
+
 from django.db.models import Prefetch, QuerySet
 
 from campaigns.models import DocumentKind, OrgUnit, PhotoKind, Ticket, TicketAction, TicketEvent, TicketPhoto
@@ -73,8 +75,21 @@ def _rows(ticket: Ticket) -> list[tuple[str, Cell]]:
     ]
 
 
-def rectification_document(*, district: OrgUnit, tickets: QuerySet[Ticket], scope: str) -> bytes:
-    """`tickets` are the district's, as the reader may see them; `scope` says which ("2026年11月发现的")."""
+def _scope(found: tuple[datetime.date, datetime.date] | None) -> str:
+    """Which tickets, in words: "2026年11月1日至11月30日发现的" or "所选的"."""
+    if found is None:
+        return "所选的"
+    start, end = found
+    last = f"{end.month}月{end.day}日" if end.year == start.year else arabic_date(end)
+    return f"{arabic_date(start)}至{last}发现的"
+
+
+def rectification_document(
+    *, district: OrgUnit, tickets: QuerySet[Ticket], found: tuple[datetime.date, datetime.date] | None = None
+) -> bytes:
+    """`tickets` are the district's, as the reader may see them; `found`, the period they were
+    found in when the selection was one."""
+    scope = _scope(found)
     office = document_settings_for(district)
     day = local_day(None)
     total = tickets.count()
