@@ -68,6 +68,7 @@ from infra.gongwen import (
 RED_LINE_GAP_PT = 11
 RED_LINE_EIGHTHS = 12  # 1.5 pt
 THICK_RULE, THIN_RULE = 8, 6  # 版记: 0.35 mm and 0.25 mm, in eighths of a point
+RECORD_LINE_PT = 24  # 版记 lines of 四号 type: room to breathe between the rules, less than a body line
 MARK_LINE_PT = 48
 # 28 characters in 442.2 pt: 15.79 pt each, so 16 pt type is set a quarter point (5 twips) tighter.
 CONDENSE_TWIPS = -round((BODY_PT - CHAR_PT) * 20 + 0.5)
@@ -140,7 +141,7 @@ def _styles(document: Document) -> None:
     _paragraph_style(document, STYLE_SIGNATURE, align=WD_ALIGN_PARAGRAPH.RIGHT, right=2 * BODY_PT)
     _paragraph_style(document, STYLE_DATE, align=WD_ALIGN_PARAGRAPH.RIGHT, right=4 * BODY_PT)
     # 版记: 四号, one character in on each side; a 抄送 that wraps lines up after the colon.
-    _paragraph_style(document, STYLE_RECORD, size=RECORD_PT, align=WD_ALIGN_PARAGRAPH.LEFT, line=LINE_PT)
+    _paragraph_style(document, STYLE_RECORD, size=RECORD_PT, align=WD_ALIGN_PARAGRAPH.LEFT, line=RECORD_LINE_PT)
     _paragraph_style(document, STYLE_TABLE, size=TABLE_PT, align=WD_ALIGN_PARAGRAPH.LEFT, line=18)
     _paragraph_style(document, STYLE_PAGE_NUMBER, font=FONT_PAGE_NUMBER, size=RECORD_PT, line=RECORD_PT * 1.5)
 
@@ -223,6 +224,11 @@ def _record(document: Document) -> None:
     copy_to.paragraph_format.first_line_indent = Pt(-3 * RECORD_PT)
     copy_to.paragraph_format.right_indent = Pt(RECORD_PT)
     copy_to.add_run("{{抄送}}")
+    copy_to.paragraph_format.keep_with_next = True  # the 版记's two lines stay on one page
+    for row in table.rows:
+        cant_split = OxmlElement("w:cantSplit")
+        cant_split.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(cant_split)
     printer, printed = table.rows[1].cells
     for cell, text, align, side in (
         (printer, "{{印发机关}}", WD_ALIGN_PARAGRAPH.LEFT, "left"),
@@ -258,8 +264,7 @@ def template_document(description: str = "") -> Document:
     line()  # 署名: a line under the body
     line("{{发文机关署名}}", STYLE_SIGNATURE)
     line("{{成文日期}}", STYLE_DATE)
-    line()  # 版记: a line under the 成文日期
-    _record(document)
+    _record(document)  # straight under the 成文日期: a blank line more would push it over a page more often
     # A document ends with a paragraph; a hair-thin one, so a 版记 that ends a page adds none.
     end = document.add_paragraph(style=body["Normal"])
     end.paragraph_format.line_spacing = Pt(1)
