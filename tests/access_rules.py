@@ -154,6 +154,12 @@ RULES = {
     "campaigns:summary": page(OVERSEERS, pk="summary"),
     "campaigns:summary-progress": page(OVERSEERS, pk="summary"),
     "campaigns:summary-download": page(OVERSEERS, pk="summary"),
+    # Documents (.docx, GB/T 9704): downloaded by whoever reads the page; 印发 is the admins'.
+    "campaigns:notice-docx": page(OVERSEERS, pk="notice"),
+    "campaigns:notice-issue": action(ADMINS, 302, pk="notice"),
+    "campaigns:summary-docx": page(OVERSEERS, pk="summary"),
+    "campaigns:summary-issue": action(ADMINS, 302, pk="summary"),
+    "campaigns:rectification-report": page(OVERSEERS, code="code"),
     # --- the ledger -------------------------------------------------------------------------
     "campaigns:ticket-list": page(EVERYONE),
     "campaigns:ticket-log": form(WORKERS, post=400, query={"district": "code"}),
@@ -186,6 +192,7 @@ RULES = {
     "campaigns:ticket-resume": action(MANAGERS, 302, number="on_hold"),  # the note is optional
     "campaigns:ticket-supervise": action(MANAGERS, 400, number="reported"),
     "campaigns:ticket-supervision": page(EVERYONE, number="on_hold"),
+    "campaigns:ticket-supervision-docx": page(EVERYONE, number="on_hold"),
     # 复核 of a one-level chain: the last level 销号s instead (refused, 409); nobody else may.
     "campaigns:ticket-review": action(MANAGERS, 409, number="submitted"),
     "campaigns:ticket-submit-part": action(STREET, 400, number="helped"),  # staff's street is the 协办单位
@@ -319,6 +326,7 @@ RULES = {
     "campaigns:setup-units-import-confirm": action(
         ADMINS, 302, code="code", import_id="units_import", mixed=("import_id",)
     ),
+    "campaigns:setup-documents": form(ADMINS, post=400, code="code"),  # an empty POST: what is missing
     "campaigns:setup-people": page(ADMINS, code="code"),
     "campaigns:setup-person-new": form(ADMINS, post=400, code="code"),
     "campaigns:setup-person": page(ADMINS, code="code", pk="account", mixed=("pk",)),

@@ -97,7 +97,12 @@ class TicketResumeForm(forms.Form):
 
 
 class TicketSuperviseForm(forms.Form):
-    document_number = forms.CharField(label=_("文号"), max_length=60)
+    document_number = forms.CharField(
+        label=_("文号"),
+        max_length=60,
+        required=False,
+        help_text=_("留空则按本区发文字号自动编号；本区已用过的文号不能再用。"),
+    )
     supervising_unit = forms.CharField(label=_("督办单位"), max_length=100)
     leader = forms.CharField(label=_("责任领导"), max_length=50)
     deadline = forms.DateField(label=_("督办时限"), widget=DateInput)

@@ -32,6 +32,13 @@ class NoticeForm(forms.ModelForm):
             "closing": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.issued_at is not None:
+            # Issued under this 文号: the number is on paper now and in the district's register.
+            self.fields["doc_number"].disabled = True
+            self.fields["doc_number"].help_text = _("已印发，文号不能再改。")
+
     def clean(self):
         data = super().clean()
         if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:

@@ -33,7 +33,7 @@ def count_days(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0026_next_recheck_on"),
+        ("campaigns", "0029_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -43,6 +43,7 @@ from .checklist import (
     EvidenceKind,
     ImportStatus,
 )
+from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -92,6 +93,10 @@ __all__ = [
     "StandardAspect",
     "StandardItem",
     "StandardScope",
+    "DateStyle",
+    "DocumentKind",
+    "DocumentNumber",
+    "DocumentSettings",
     "ClosingLevel",
     "Recheck",
     "RecheckResult",

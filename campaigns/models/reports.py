@@ -117,7 +117,12 @@ class Notice(models.Model):
     district = models.ForeignKey(OrgUnit, verbose_name=_("区"), on_delete=models.PROTECT, related_name="notices")
     campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="notices")
     title = models.CharField(_("标题"), max_length=200)
-    doc_number = models.CharField(_("文号"), max_length=60, blank=True, help_text=_("如：铁创卫办〔2026〕12号"))
+    doc_number = models.CharField(
+        _("文号"),
+        max_length=60,
+        blank=True,
+        help_text=_("留空则在印发时按本区发文字号自动编号，如：铁西创卫办〔2026〕12号。"),
+    )
     period_start = models.DateField(_("统计起"))
     period_end = models.DateField(_("统计止"))
     intro = models.TextField(_("正文"), blank=True)
@@ -128,6 +133,15 @@ class Notice(models.Model):
     issuer = models.CharField(_("落款"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True, help_text=_("印发时文号固定下来。"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("印发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
@@ -172,6 +186,16 @@ class MonthlySummary(models.Model):
     )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    doc_number = models.CharField(_("文号"), max_length=60, blank=True, help_text=_("印发时按本区发文字号编号。"))
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("印发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("月度情况专报")

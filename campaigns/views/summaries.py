@@ -26,7 +26,7 @@ from campaigns.once import (
     submission_repeat,
 )
 from campaigns.queue import enqueue_on_commit
-from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, parse_month, summary_request
+from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, month_bounds, parse_month, summary_request
 from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
 from campaigns.tasks import generate_monthly_summary
 from infra.cells import CsvWriter, xlsx_append
@@ -128,7 +128,14 @@ def _table(rows, label_key):
 def summary_detail(request, pk):
     summary = _summary_for(request, pk)
     figures = summary.figures or {}
-    context = {"summary": summary, "figures": figures, "table_columns": [label for _key, label in TABLE_COLUMNS]}
+    context = {
+        "summary": summary,
+        "figures": figures,
+        "table_columns": [label for _key, label in TABLE_COLUMNS],
+        # For the document links: 印发 is the admin's, the 整改报告 covers the month's tickets.
+        "is_admin": scope_for(request.user).has_role(summary.district_id, {Role.ADMIN}),
+        "month_end": month_bounds(summary.month)[1] - datetime.timedelta(days=1),
+    }
     if summary.status == SummaryStatus.DONE:
         headline = figures["headline"]
         trend = [(datetime.date.fromisoformat(day), found, closed) for day, found, closed in figures["trend"]]

@@ -15,8 +15,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import OrgUnit, PhotoKind, Supervision, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState
+from ..models import (
+    DocumentKind,
+    DocumentNumber,
+    OrgUnit,
+    PhotoKind,
+    Supervision,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketPhoto,
+    TicketState,
+)
 from ..policy import TransitionRefused
+from ..services.documents.numbers import DocumentNumberTaken, document_number_issue
 from ..services.system_actor import system_user
 from .core import TicketRef, act, claim_photos, require, require_unit_seen, transition
 
@@ -211,19 +223,24 @@ def ticket_supervise(
     deadline: date,
     reason: str = "",
 ) -> Supervision:
-    """挂牌督办: list a chronic or major problem formally; its 督办单 is printed from the page."""
+    """挂牌督办: list a chronic or major problem formally; its 督办单 is printed from the page.
+    Without a 文号 the district's next one is issued (services/documents/numbers.py)."""
     with act(ticket, TicketAction.SUPERVISE, actor) as ticket:
-        number = require(document_number, _("请填写督办文号。")).strip()
         require(supervising_unit, _("请填写督办单位。"))
         require(leader, _("请填写责任领导。"))
         deadline = require(deadline, _("请填写督办时限。"))
         if deadline < timezone.localdate():
             raise TransitionRefused(_("督办时限不能早于今天。"))
-        taken = _("文号“%(n)s”在本区已用过，请换一个。") % {"n": number}
-        if Supervision.objects.filter(district_id=ticket.district_id, document_number=number).exists():
-            raise TransitionRefused(taken)
+        district = OrgUnit.objects.get(pk=ticket.district_id)
         try:
             with transaction.atomic():
+                issued = document_number_issue(
+                    district=district,
+                    kind=DocumentKind.SUPERVISION,
+                    actor=actor,
+                    typed=(document_number or "").strip(),
+                )
+                number = issued.text
                 supervision = Supervision.objects.create(
                     ticket=ticket,
                     district_id=ticket.district_id,
@@ -234,8 +251,12 @@ def ticket_supervise(
                     reason=reason.strip(),
                     created_by=actor,
                 )
+                DocumentNumber.objects.filter(pk=issued.pk).update(object_id=supervision.pk)
+        except DocumentNumberTaken as taken:
+            raise TransitionRefused(str(taken)) from None
         except IntegrityError:
-            raise TransitionRefused(taken) from None  # taken by someone else at the same instant
+            # Typed by someone else at the same instant.
+            raise TransitionRefused(DocumentNumberTaken(document_number).args[0]) from None
         ticket.supervised_at = supervision.created_at
         transition(
             ticket,

@@ -20,6 +20,7 @@ from campaigns.models import (
     CampaignKind,
     CampaignStatus,
     ClosingLevel,
+    DocumentSettings,
     Duty,
     InspectionPoint,
     Membership,
@@ -70,6 +71,7 @@ class DistrictSpec:
     closing_levels: list = field(default_factory=list)  # (name, role), in order
     heads: dict = field(default_factory=dict)  # department name → (username, full name) of its head
     extra: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=dict)  # the district's 公文设置 (DocumentSettings)
 
 
 def _specs():
@@ -89,6 +91,15 @@ def _specs():
             # 单位负责人, told on 催办 and at the ladder's second step: logins of their own, so the
             # demo shows what reaches a head.
             heads={"区执法局": ("tx_head1", "郑国强"), "区环卫处": ("tx_head2", "鲁卫东")},
+            documents={
+                "mark": "铁西区创建国家卫生城市工作领导小组办公室",
+                "signature": "铁西区创建国家卫生城市工作领导小组办公室",
+                "number_prefix": "铁西创卫办",
+                "printer": "铁西区创卫办",
+                "addressee": "各街道（乡镇）、区直各有关部门",
+                "superior": "四平市创建国家卫生城市工作领导小组办公室",
+                "copy_to": "区委办公室，区政府办公室，四平市创卫办",
+            },
             users=[
                 ("tx_staff", "付雪", "英雄街道", Role.STAFF, 0),
                 ("tx_unit", "南禹帆", "区执法局", Role.STAFF, None),
@@ -114,6 +125,15 @@ def _specs():
                 ("td_admin", "钱敏", None, Role.ADMIN, None),
             ],
             finder_groups=3,
+            documents={
+                "mark": "铁东区创建国家卫生城市工作领导小组办公室",
+                "signature": "铁东区创建国家卫生城市工作领导小组办公室",
+                "number_prefix": "铁东创卫办",
+                "printer": "铁东区创卫办",
+                "addressee": "各街道、区直各有关部门",
+                "superior": "四平市创建国家卫生城市工作领导小组办公室",
+                "copy_to": "区委办公室，区政府办公室",
+            },
         ),
     ]
 
@@ -169,6 +189,8 @@ def _build_district(spec, city, rng, password, photos, log):
             end_date=today + datetime.timedelta(days=120),
         )
     campaign_apply_standard(campaign)
+    if spec.documents:
+        DocumentSettings.objects.update_or_create(district=district, defaults=spec.documents)
     for order, (name, role) in enumerate(spec.closing_levels, start=1):
         ClosingLevel.objects.get_or_create(campaign=campaign, order=order, defaults={"name": name, "role": role})
 
