@@ -219,11 +219,11 @@ def test_demo_roles_reach_the_right_places(demo):
 
 
 def test_demo_accounts_never_reach_production(db, settings):
-    """Published demo passwords are default accounts; production (DEBUG off) refuses them."""
+    """Published demo passwords are default accounts; production (neither DEMO nor DEBUG) refuses them."""
     from django.contrib.auth import get_user_model
     from django.core.management import CommandError
 
-    settings.DEBUG = False
+    settings.DEBUG = settings.DEMO = settings.DEVELOPMENT = False
     settings.TESTING = False
     with pytest.raises(CommandError, match="不能装入生产环境"):
         call_command("seed_demo")
