@@ -172,6 +172,13 @@ class MonthlySummary(models.Model):
     )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    language = models.CharField(
+        _("语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("申请生成时的界面语言；Excel 文件用这种语言写。"),
+    )
 
     class Meta:
         verbose_name = _("月度情况专报")
