@@ -195,7 +195,7 @@ def test_the_form_offers_the_last_full_month(client, tx, first_of_month):
     last_month, _end = last_full_month(today)
     assert response.context["default_month"] == last_month
     assert re.findall(r'<option value="([\d-]+)" selected>', html) == [f"{last_month:%Y-%m}"]
-    assert f'<option value="{today:%Y-%m}">{month_label(today)} （本月至今）</option>' in html
+    assert f'<option value="{today:%Y-%m}">{month_label(today)}（本月至今）</option>' in html
 
 
 def test_isolation_and_roles(client, tx, td, month):

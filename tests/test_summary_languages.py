@@ -29,8 +29,8 @@ def words(language, text):
 def ask_for_november(client, admin, language):
     """The admin asks in `language`; the worker is another process, in the default language."""
     client.cookies["django_language"] = language
-    client.force_login(admin)
     with time_machine.travel(ASKED, tick=False):
+        client.force_login(admin)  # a session of that day (an older one would have timed out)
         client.post(reverse("campaigns:summary-create", args=["TX"]), {"month": "2026-11", "submission": form_key()})
     summary = MonthlySummary.objects.get()
     assert summary.language == language and summary.status == "queued"
