@@ -35,7 +35,10 @@ from campaigns.models import (
     WorkGroupKind,
 )
 from campaigns.selectors.tasks import my_tasks
+from campaigns.services.standard import load_standard
 from devdata.demo import DEMO_LOGINS, DEMO_PASSWORD
+from devdata.demo.places import TD_POINTS, TX_POINTS
+from devdata.demo.problems import PROBLEMS
 
 from .conftest import BEIJING
 
@@ -219,12 +222,47 @@ def test_demo_roles_reach_the_right_places(demo):
 
 
 def test_demo_accounts_never_reach_production(db, settings):
-    """Published demo passwords are default accounts; production (DEBUG off) refuses them."""
+    """Published demo passwords are default accounts; production (neither DEMO nor DEBUG) refuses them."""
     from django.contrib.auth import get_user_model
     from django.core.management import CommandError
 
-    settings.DEBUG = False
+    settings.DEBUG = settings.DEMO = settings.DEVELOPMENT = False
     settings.TESTING = False
     with pytest.raises(CommandError, match="不能装入生产环境"):
         call_command("seed_demo")
     assert not get_user_model().objects.filter(username="tx_staff").exists()
+
+
+def test_every_demo_problem_fits_its_category_and_its_point(demo):
+    """A 公厕 ticket speaks of the toilet, and is found at a toilet (issue 16: "公厕脏乱… · 墙面
+    张贴大量‘牛皮癣’小广告", "乱停乱放 · 公厕有异味")."""
+    tickets = Ticket.objects.select_related("category", "point__point_type")
+    assert tickets.count() > 400
+    for ticket in tickets:
+        problem = PROBLEMS[ticket.category.name]
+        where = ticket.point.point_type.name if ticket.point else None
+        assert ticket.description in problem.descriptions_for(where), (
+            ticket.number,
+            ticket.category.name,
+            where,
+            ticket.description,
+        )
+    toilets = tickets.filter(category__name__startswith="公厕")
+    assert toilets.exists() and all("厕" in t.description for t in toilets)
+    fixes = TicketEvent.objects.filter(action=TicketAction.SUBMIT_FIX, ticket__category__name__startswith="公厕")
+    assert all("公厕" in note or "清理" in note for note in fixes.values_list("note", flat=True))
+
+
+def test_the_problem_table_covers_the_standard_and_the_demos_points():
+    standard = {entry["name"] for entry in load_standard()["problem_categories"]}
+    assert set(PROBLEMS) == standard
+    for name, problem in PROBLEMS.items():
+        for text in problem.descriptions:
+            if not isinstance(text, str):  # a description of only some of the problem's places
+                assert set(text[1]) <= set(problem.at), (name, text)
+        assert problem.fixes, name
+    # Every point of the demo has problems that can be found there.
+    types = [entry["name"] for entry in load_standard()["point_types"]]
+    for _street, prefix, point_name, _address, _unit in TX_POINTS + TD_POINTS:
+        point_type = next(t for t in types if t.startswith(prefix) or prefix in t)
+        assert any(problem.descriptions_for(point_type) for problem in PROBLEMS.values()), point_name
