@@ -75,8 +75,16 @@ class PhotoFormMixin:
     # An act's form built with the acting person (campaigns/forms/acts.py).
     needs_user = True
 
+    @property
+    def photos_required(self):
+        """Whether a photo must be sent: marked on the page, and told to assistive technology
+        (the file field carries no `required`, as photos kept from a failed try count too)."""
+        return not self.photos_optional
+
     def _init_photos(self, user):
         self.user = user
+        if self.photos_required:
+            self.fields["photos"].widget.attrs["aria-required"] = "true"
         self.kept_photos = photos_pending_for(user, self.data.getlist("kept_photos")) if self.is_bound else []
         self._good_files = []
 
@@ -175,6 +183,21 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
     )
 
     photos_required_message = _("请至少拍一张问题照片。")
+    # The order the page draws them in (photo first: the camera is the first tap), so the first
+    # field with an error is the first one on the page.
+    field_order = [
+        "photos",
+        "point",
+        "place",
+        "street",
+        "category",
+        "description",
+        "responsible_unit",
+        "responsible_person",
+        "deadline",
+        "deadline_workdays",
+        "checklist_item",
+    ]
 
     def __init__(self, *args, campaign, user, initial_street=None, point=None, **kwargs):
         super().__init__(*args, **kwargs)

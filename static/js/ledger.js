@@ -296,6 +296,58 @@
     showSending(form, label, submitter);
   });
 
+  // --- A form that came back with errors -----------------------------------------------------
+  // The page is drawn again from the top, so on a phone the errors sit a screen or more below
+  // it. Bring the list of errors at the top of the form into view, put the cursor on the first
+  // field in trouble, and show the address of the page the form belongs to (it was sent to the
+  // act's own URL, which cannot be opened again).
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }
+
+  function focusField(field) {
+    var shown = field.closest(".field") || field;
+    field.focus({ preventScroll: true });
+    if (!inView(shown)) shown.scrollIntoView({ block: "nearest" });
+  }
+
+  var failed = document.querySelector("[data-failed-form]");
+  if (failed) {
+    var address = failed.getAttribute("data-page-url");
+    if (address && window.history && window.history.replaceState) {
+      // The form's #anchor only once the page has loaded: a page that finishes loading with a
+      // fragment in its address is scrolled to it and the focus is taken away.
+      var anchor = address.indexOf("#");
+      window.history.replaceState(window.history.state, "", anchor < 0 ? address : address.slice(0, anchor));
+      if (anchor >= 0) {
+        var withAnchor = function () {
+          window.setTimeout(function () { window.history.replaceState(window.history.state, "", address); }, 0);
+        };
+        if (document.readyState === "complete") withAnchor();
+        else window.addEventListener("load", withAnchor);
+      }
+    }
+    if (failed.tagName === "DETAILS") failed.open = true;
+    var summary = failed.querySelector(".error-summary");
+    var first = failed.querySelector("[aria-invalid=true]:not([type=hidden])") || summary;
+    // The form's title too when it all fits on the screen; else from the list of errors down.
+    failed.scrollIntoView({ block: "start" });
+    var shownFirst = first && (first.closest(".field") || first);
+    if (summary && (!inView(summary) || (shownFirst && !inView(shownFirst)))) summary.scrollIntoView({ block: "start" });
+    if (first) focusField(first);
+  }
+
+  // A link in the list of errors: the field itself takes the focus, not only the scroll.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    focusField(field);
+  });
+
   // Back to a page the browser kept in memory: its buttons work again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
