@@ -16,6 +16,7 @@ from campaigns.forms.common import (
     MultiplePhotoField,
     MultiplePhotoInput,
 )
+from campaigns.forms.units import co_units_field, responsible_units, unit_field
 from campaigns.models import (
     ChecklistItem,
     InspectionPoint,
@@ -40,14 +41,6 @@ calendar_note_lazy = lazy(calendar_note, str)
 CAMERA_ATTRS = {"accept": "image/*", "capture": "environment", "data-shrink-photos": ""}
 
 
-def responsible_units(district):
-    return (
-        OrgUnit.objects.filter(district=district, is_active=True)
-        .exclude(kind=UnitKind.DISTRICT)
-        .order_by("kind", "order", "id")
-    )
-
-
 def checklist_choices(queryset):
     return queryset.select_related("area").order_by("area__order", "area_id", "order", "id")
 
@@ -55,9 +48,6 @@ def checklist_choices(queryset):
 class ChecklistItemChoiceField(GroupedModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} {obj.requirement[:40]}"
-
-
-UNIT_KIND_GROUPS = dict(UnitKind.choices)
 
 
 class PhotoFormMixin:
@@ -169,13 +159,7 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
         group_label=lambda item: f"{item.area.code} {item.area.name}",
         help_text=_("选与问题类别同一测评类别的任务，这个问题会计入它的风险分。"),
     )
-    responsible_unit = GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("责任单位"),
-        empty_label=_("— 暂不交办 —"),
-        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
-    )
+    responsible_unit = unit_field(_("责任单位"), required=False, empty_label=_("— 暂不交办 —"))
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     deadline = forms.DateField(label=_("整改时限"), required=False, widget=DateInput)
     deadline_workdays = forms.IntegerField(
@@ -294,12 +278,7 @@ def clean_unit_and_deadline(form: forms.Form, data: dict) -> dict:
 class TicketAssignForm(forms.Form):
     needs_ticket = True  # the units, deadline and task offered come from the ticket
 
-    responsible_unit = GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        label=_("责任单位"),
-        empty_label=_("— 请选择 —"),
-        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
-    )
+    responsible_unit = unit_field(_("责任单位"), required=True)
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
     deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
@@ -313,12 +292,7 @@ class TicketAssignForm(forms.Form):
     work_group = forms.ModelChoiceField(
         queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
     )
-    co_units = forms.ModelMultipleChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("协办单位"),
-        help_text=_("可多选；协办单位提交协办部分（或督导免除）后，主办单位才能提交整改。"),
-    )
+    co_units = co_units_field(_("可多选；协办单位提交协办部分（或督导免除）后，主办单位才能提交整改。"))
     note = forms.CharField(
         label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
