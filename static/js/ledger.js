@@ -495,7 +495,10 @@
           if (!html) return;
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
           var main = document.querySelector("main");
-          if (fresh && main) main.innerHTML = fresh.innerHTML;
+          if (fresh && main) {
+            main.innerHTML = fresh.innerHTML;
+            document.dispatchEvent(new CustomEvent("ledger:refreshed")); // wall.js lays out its pages again
+          }
         })
         .catch(function () { /* keep the last board up; try again next time */ })
         .then(function () { window.setTimeout(refresh, every); });
