@@ -365,7 +365,8 @@
     box.setAttribute("autocomplete", "off");
     box.setAttribute("aria-controls", select.id);
     var label = select.id && document.querySelector('label[for="' + select.id + '"]');
-    box.setAttribute("aria-label", (label ? label.textContent.replace("*", "").trim() + "：" : "") + box.placeholder);
+    var name = label ? label.textContent.replace(/[*\u2060]/g, "").trim() : ""; // without the required star
+    box.setAttribute("aria-label", (name ? name + "：" : "") + box.placeholder);
     var count = document.createElement("small");
     count.className = "help select-filter-count";
     count.setAttribute("aria-live", "polite");
