@@ -21,6 +21,17 @@ from infra.charts import trend_svg
 from infra.fragments import cached_fragment
 
 WALL_REFRESH_SECONDS = 120
+# The wall shows one screen of panels at a time and turns to the next every so many seconds;
+# `?every=N` sets it for one screen (an office that reads slowly, a test that cannot wait).
+WALL_PAGE_SECONDS = 20
+WALL_PAGE_SECONDS_RANGE = (2, 600)
+
+
+def _wall_page_seconds(value: str | None) -> int:
+    if not value or not value.isdigit() or len(value) > 4:
+        return WALL_PAGE_SECONDS
+    low, high = WALL_PAGE_SECONDS_RANGE
+    return min(max(int(value), low), high)
 
 
 @login_required
@@ -93,6 +104,7 @@ def board_wall(request: HttpRequest, code: str) -> HttpResponse:
     district = get_district_for_user(request.user, code)
     context = _board_page_context(board_for_district(district))
     context["refresh_seconds"] = WALL_REFRESH_SECONDS
+    context["page_seconds"] = _wall_page_seconds(request.GET.get("every"))
     return render(request, "campaigns/board_wall.html", context)
 
 

@@ -249,6 +249,7 @@ def _render_detail(
                 "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
                 # The form that failed stays open; otherwise the main act.
                 "open": bound[0] == action if bound else action == main,
+                "failed": bool(bound and bound[0] == action and form.errors),
             }
         )
     kept = [item for item in action_forms if item["action"] in KEPT_FORMS and not item["form"].is_bound]
