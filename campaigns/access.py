@@ -12,13 +12,25 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from infra.request_memo import memo_get_many, memo_set
 
 from . import policy
-from .models import Campaign, ChecklistItem, InspectionPoint, Membership, OrgUnit, Role, Ticket, UnitKind, WorkGroup
+from .models import (
+    Campaign,
+    ChecklistItem,
+    InspectionPoint,
+    InspectionRound,
+    Membership,
+    OrgUnit,
+    ProblemListImport,
+    Role,
+    Ticket,
+    UnitKind,
+    WorkGroup,
+)
 from .models.ticket import TicketQuerySet
 from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
 from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
@@ -264,3 +276,60 @@ def get_point_for_user(user: AnyUser, pk: int | str) -> InspectionPoint:
     if point is None:
         raise Http404("没有这个点位，或您无权查看。")
     return point
+
+
+# --- the 问题清单 import: who imports a round's list, for which districts ------------------
+
+
+def _city_admin_of(user: AnyUser) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(
+        kind=UnitKind.CITY, is_active=True, memberships__user=cast(User, user), memberships__role=Role.ADMIN
+    ).distinct()
+
+
+def problem_list_offices(user: AnyUser) -> list[OrgUnit]:
+    """Where this person imports a 问题清单: each district they supervise or administer (its
+    rows stay in that district), and each city whose office they administer (a city round's
+    list, each row to the district of its street)."""
+    if user is None or not user.is_authenticated:
+        return []
+    scope = scope_for(user)
+    districts = [d for d in visible_districts(user) if scope.has_role(d.pk, MANAGER_ROLES)]
+    cities = list(_city_admin_of(user).order_by("order", "id")) if scope.is_city_level else []
+    return [*cities, *districts]
+
+
+def require_problem_list_importer(user: AnyUser) -> list[OrgUnit]:
+    """The offices this person imports lists for; none at all is a 403."""
+    offices = problem_list_offices(user)
+    if not offices:
+        raise PermissionDenied("只有区创卫办督导、管理员和市创卫办管理员可以导入问题清单。")
+    return offices
+
+
+def problem_list_rounds(*offices: OrgUnit) -> QuerySet[InspectionRound]:
+    """The rounds a list of these offices may go into: those covering the district, or for a
+    city office those covering any of its districts."""
+    covering = Q(pk__in=[])
+    for office in offices:
+        covering |= Q(districts__parent=office) if office.kind == UnitKind.CITY else Q(districts=office)
+    return InspectionRound.objects.filter(covering).distinct()
+
+
+def get_problem_list_import_for_user(user: AnyUser, pk: int | str) -> ProblemListImport:
+    """A kept list of an office the person belongs to; a district's list is another district's
+    404, and a 403 for one of the district who may not import; a city's list is its admins'."""
+    scope = scope_for(user)
+    record = (
+        ProblemListImport.objects.select_related("office", "inspection_round", "uploaded_by")
+        .filter(Q(office_id__in=scope.district_ids) | Q(office_id__in=scope.city_ids), pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404("没有这份问题清单，或您无权查看。")
+    if record.office.kind == UnitKind.CITY:
+        if not _city_admin_of(user).filter(pk=record.office_id).exists():
+            raise PermissionDenied("只有市创卫办管理员可以导入市级问题清单。")
+    elif not scope.has_role(record.office_id, MANAGER_ROLES):
+        raise PermissionDenied("只有本区督导和管理员可以导入问题清单。")
+    return record

@@ -241,6 +241,16 @@ RULES = {
         get_writes=True,  # re-reads the kept file and records its row and error counts
     ),
     "campaigns:point-import-confirm": action(ADMINS, 302, code="code", import_id="point_import", mixed=("import_id",)),
+    # --- the 问题清单 import: a district's supervisors and admins, a city office's admins ----
+    "campaigns:problem-list-import": form(MANAGERS, post=400),  # an empty POST: what is missing
+    "campaigns:problem-list-template": page(MANAGERS),
+    "campaigns:problem-list-show": page(
+        MANAGERS,
+        import_id="problem_list_import",
+        get_writes=True,  # checks the kept rows afresh and records its row and error counts
+    ),
+    # The kept list has one clean row: confirmed, it becomes the round's ticket (then the list's page).
+    "campaigns:problem-list-confirm": action(MANAGERS, 302, import_id="problem_list_import"),
     # Scanning a sticker: on to the log form for those who log; a leader is told why not.
     "campaigns:point-scan": page(WORKERS, 302, pk="point", redirects=dict.fromkeys(WORKERS, "/tickets/new/?point=")),
     "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),

@@ -61,6 +61,8 @@ from campaigns.services.notifications import Message, notify
 from campaigns.services.people import people_import_upload
 from campaigns.services.point_import import point_import_upload
 from campaigns.services.point_import import template_workbook as points_template
+from campaigns.services.problem_list import problem_list_upload
+from campaigns.services.problem_list_read import pasted_read
 from campaigns.services.units import units_import_upload, units_template
 from ledger.celery import app
 from security.accounts import account_create
@@ -127,6 +129,7 @@ class Side:
     people_import: int
     holiday_year: int  # the 节假日安排 is every district's: each side just gets its own year
     holiday_import: int
+    problem_list_import: int  # a 问题清单 of one clean row, waiting for its confirm
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
@@ -244,6 +247,15 @@ def build_side(d, users, client):
         actor=users["city_admin"],
         uploaded=SimpleUploadedFile("节假日.xlsx", holiday_workbook(holiday_year)),
     )
+    problem_list = f"序号\t问题描述\t地点\t所属街道\n1\t垃圾暴露\t{d.point.name}\t{d.street.name}\n"
+    problem_list_import, _preview = problem_list_upload(
+        office=d.unit,
+        actor=d.admin,
+        sheet=pasted_read(problem_list),
+        pasted=problem_list,
+        new_round={"name": f"{d.unit.name}市督查第 1 期", "kind": "supervision", "level": "city"},
+    )
+    assert _preview.is_clean, _preview.rows[0].errors
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
     is_tx = d.unit.code == "TX"
@@ -331,6 +343,7 @@ def build_side(d, users, client):
         people_import=people_import.pk,
         holiday_year=holiday_year,
         holiday_import=holiday_import.pk,
+        problem_list_import=problem_list_import.pk,
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),

@@ -57,6 +57,7 @@ from .notifications import (
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .points import PointImport
+from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
@@ -155,6 +156,7 @@ __all__ = [
     "OrgUnit",
     "PhotoKind",
     "PointImport",
+    "ProblemListImport",
     "PointType",
     "ProblemCategory",
     "Role",

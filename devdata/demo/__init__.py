@@ -49,6 +49,7 @@ from .places import (
     person_name,
     phone_number,
 )
+from .problem_list import build_demo_problem_list
 from .reports import build_demo_reports
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105 # the documented demo password
@@ -335,6 +336,7 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
             AccountProfile.objects.get_or_create(user=_user(username, full_name, password), defaults={"duty": duty})
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]
+    build_demo_problem_list(log=log)
     # The demo's history is written directly, not through the verbs: recount the rollup.
     tally_rebuild([district.pk for district in districts])
     return districts
