@@ -59,6 +59,7 @@ from .points import PointImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
+from .standard_import import StandardImport, StandardImportKind
 from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     CLOCK_STATES,
@@ -113,6 +114,8 @@ __all__ = [
     "SecondFactorPolicy",
     "SetupImport",
     "SetupImportKind",
+    "StandardImport",
+    "StandardImportKind",
     "SubmissionKey",
     "SubmissionKind",
     "DailyReport",
