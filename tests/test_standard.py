@@ -30,6 +30,10 @@ from campaigns.services.standard import standard_default
 
 from .factories import form_key
 from .test_accounts import duty_holder
+from .test_checklist_import import confirm as checklist_confirm
+from .test_checklist_import import good_rows as checklist_rows
+from .test_checklist_import import upload as checklist_upload
+from .test_checklist_import import workbook_bytes as checklist_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +134,15 @@ class TestCampaigns:
         assert tasks["1.4"].standard_item.code == "1.4.2" and tasks["1.4"].area.code == "1"
         assert sum(task.full_score for task in tasks.values()) == Decimal("100")
         assert all(task.standard_item_id for task in tasks.values())
+
+    def test_an_imported_checklist_is_linked_to_the_campaigns_standard(self, client, tx, national):
+        tx.campaign.standard = national
+        tx.campaign.save(update_fields=["standard"])
+        client.force_login(tx.admin)
+        record = checklist_upload(client, tx, checklist_workbook(checklist_rows(tx))).context["record"]
+        checklist_confirm(client, tx, record)
+        links = dict(ChecklistItem.objects.filter(campaign=tx.campaign).values_list("code", "standard_item__code"))
+        assert links == {"3.1": "3.1.1", "8.1": "8.1.3", "8.2": "8.2.2"}
 
     def test_the_admin_chooses_the_standard_and_the_citys_population_band(self, client, tx, national):
         checklist_apply_standard(campaign=tx.campaign, actor=tx.admin)
