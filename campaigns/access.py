@@ -27,6 +27,8 @@ from .models import (
     OrgUnit,
     ProblemListImport,
     Role,
+    Standard,
+    StandardItem,
     Ticket,
     UnitKind,
     WorkGroup,
@@ -225,13 +227,18 @@ def get_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campaign:
     return campaign
 
 
-def can_keep_calendar(user: AnyUser | None) -> bool:
-    """The 节假日安排 is one for every district: only a city office's admin keeps it."""
+def is_city_admin(user: AnyUser | None) -> bool:
+    """An admin of a city office (市创卫办): who keeps what every district shares."""
     if user is None or not user.is_authenticated:
         return False
     return Membership.objects.filter(
         user=user, unit__kind=UnitKind.CITY, unit__is_active=True, role=Role.ADMIN
     ).exists()
+
+
+def can_keep_calendar(user: AnyUser | None) -> bool:
+    """The 节假日安排 is one for every district: only a city office's admin keeps it."""
+    return is_city_admin(user)
 
 
 def require_calendar_keeper(user: AnyUser | None) -> None:
@@ -333,3 +340,44 @@ def get_problem_list_import_for_user(user: AnyUser, pk: int | str) -> ProblemLis
     elif not scope.has_role(record.office_id, MANAGER_ROLES):
         raise PermissionDenied("只有本区督导和管理员可以导入问题清单。")
     return record
+
+
+# --- the assessment standard: every district's, kept by a city office -------------------------
+
+
+def can_keep_standard(user: AnyUser | None) -> bool:
+    """The standard, its 项 and its sample quotas are one for every district: only a city
+    office's admin edits or imports them (a district's admin or supervisor reads them)."""
+    return is_city_admin(user)
+
+
+def require_standard_reader(user: AnyUser) -> None:
+    if not scope_for(user).district_ids and not is_city_admin(user):
+        raise PermissionDenied("测评标准只对区、市创卫办的人员开放。")
+
+
+def require_standard_keeper(user: AnyUser) -> None:
+    if not can_keep_standard(user):
+        raise PermissionDenied("只有市创卫办管理员可以修改测评标准。")
+
+
+def get_standard_for_user(user: AnyUser, pk: int | str, *, keep: bool = False) -> Standard:
+    """A standard to read (anyone with a role in a district) or, with `keep`, to change (a
+    city office's admin): the person is checked first (403), then the standard (404)."""
+    if keep:
+        require_standard_keeper(user)
+    else:
+        require_standard_reader(user)
+    standard = Standard.objects.filter(pk=pk).first()
+    if standard is None:
+        raise Http404("没有这个测评标准。")
+    return standard
+
+
+def get_standard_item_for_keeper(user: AnyUser, pk: int | str) -> StandardItem:
+    """A 项 to edit: a city office's admin only (403 for anyone else), then the 项 (404)."""
+    require_standard_keeper(user)
+    item = StandardItem.objects.select_related("article__aspect__standard").filter(pk=pk).first()
+    if item is None:
+        raise Http404("没有这一项。")
+    return item

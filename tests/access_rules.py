@@ -301,6 +301,34 @@ RULES = {
     "campaigns:holiday-import-confirm": action(
         CITY_ADMIN, 302, system=True, year="holiday_year", import_id="holiday_import", mixed=("import_id",)
     ),
+    # --- 测评标准 and its sample quotas: read by every district member, kept by a city admin -----
+    "campaigns:standards": page(EVERYONE, system=True),
+    "campaigns:standard": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:standard-export": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:standard-item-edit": form(CITY_ADMIN, post=400, system=True, pk="standard_item"),  # no requirement
+    "campaigns:standard-import": form(CITY_ADMIN, post=400, system=True, pk="standard"),
+    "campaigns:standard-import-show": page(
+        CITY_ADMIN,
+        system=True,
+        pk="standard",
+        import_id="standard_import",
+        mixed=("import_id",),
+        get_writes=True,  # re-reads the kept file and records its row and error counts
+    ),
+    # The new version is made, and the page goes on to it.
+    "campaigns:standard-import-confirm": action(
+        CITY_ADMIN, 302, system=True, pk="standard", import_id="standard_import", mixed=("import_id",)
+    ),
+    "campaigns:sample-quotas": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:sample-quotas-save": action(CITY_ADMIN, 400, system=True, pk="standard"),  # no table: nothing saved
+    "campaigns:sample-quotas-export": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:sample-quotas-import": form(CITY_ADMIN, post=400, system=True, pk="standard"),
+    "campaigns:sample-quotas-import-show": page(
+        CITY_ADMIN, system=True, pk="standard", import_id="quota_import", mixed=("import_id",), get_writes=True
+    ),
+    "campaigns:sample-quotas-import-confirm": action(
+        CITY_ADMIN, 302, system=True, pk="standard", import_id="quota_import", mixed=("import_id",)
+    ),
     "security-accounts": page(SECURITY, system=True),
     "security-account-new": form(SECURITY, post=200, system=True),
     "security-account": form(SECURITY, post=200, system=True, pk="account"),

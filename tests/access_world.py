@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from campaigns import workflow
+from campaigns import standard_data, workflow
 from campaigns.models import (
     AssessmentArea,
     Campaign,
@@ -63,6 +63,9 @@ from campaigns.services.point_import import point_import_upload
 from campaigns.services.point_import import template_workbook as points_template
 from campaigns.services.problem_list import problem_list_upload
 from campaigns.services.problem_list_read import pasted_read
+from campaigns.services.quota_xlsx import quota_import_upload, quota_workbook
+from campaigns.services.standard import standard_default
+from campaigns.services.standard_xlsx import standard_import_upload, standard_workbook
 from campaigns.services.units import units_import_upload, units_template
 from ledger.celery import app
 from security.accounts import account_create
@@ -130,6 +133,10 @@ class Side:
     holiday_year: int  # the 节假日安排 is every district's: each side just gets its own year
     holiday_import: int
     problem_list_import: int  # a 问题清单 of one clean row, waiting for its confirm
+    standard: int  # the standard is every district's: each side just gets its own
+    standard_item: int
+    standard_import: int
+    quota_import: int
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
@@ -184,6 +191,30 @@ def holiday_workbook(year):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def side_standard(d):
+    """tx gets the national standard; td a small one of its own (its 项 are td's rows)."""
+    if d.unit.code == "TX":
+        return standard_default()
+    meta = standard_data.StandardMeta(name="国家卫生乡镇标准", version=f"{d.unit.code} 试行", scope="town")
+    row = standard_data.ItemRow("1", "爱国卫生组织管理", "1.1", "组织健全", "1.1.1", "乡镇爱卫会组织健全", "records")
+    return standard_data.write_standard(apps.get_model, meta, [row], is_current=False)
+
+
+def standard_imports(d, standard, city_admin):
+    """A new version of the side's standard and its quotas, uploaded and waiting for a confirm."""
+    items, _preview = standard_import_upload(
+        standard=standard,
+        actor=city_admin,
+        uploaded=SimpleUploadedFile("标准.xlsx", standard_workbook(standard)),
+        name=standard.name,
+        version=f"{standard.version}（{d.unit.code} 修订）",
+    )
+    quotas, _preview = quota_import_upload(
+        standard=standard, actor=city_admin, uploaded=SimpleUploadedFile("抽样.xlsx", quota_workbook(standard))
+    )
+    return items, quotas
 
 
 def build_side(d, users, client):
@@ -256,6 +287,8 @@ def build_side(d, users, client):
         new_round={"name": f"{d.unit.name}市督查第 1 期", "kind": "supervision", "level": "city"},
     )
     assert _preview.is_clean, _preview.rows[0].errors
+    standard = side_standard(d)
+    standard_import, quota_import = standard_imports(d, standard, users["city_admin"])
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
     is_tx = d.unit.code == "TX"
@@ -344,6 +377,10 @@ def build_side(d, users, client):
         holiday_year=holiday_year,
         holiday_import=holiday_import.pk,
         problem_list_import=problem_list_import.pk,
+        standard=standard.pk,
+        standard_item=standard_data.task_items(apps.get_model, standard.pk)[("1", "1.1")],
+        standard_import=standard_import.pk,
+        quota_import=quota_import.pk,
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),

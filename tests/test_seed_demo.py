@@ -241,6 +241,10 @@ def test_every_demo_problem_fits_its_category_and_its_point(demo):
     for ticket in tickets:
         problem = PROBLEMS[ticket.category.name]
         where = ticket.point.point_type.name if ticket.point else None
+        if ticket.inspection_round_id:
+            # A 问题清单's rows keep the letter's own words; their category still fits the place.
+            assert where is None or problem.fits(where), (ticket.number, ticket.category.name, where)
+            continue
         assert ticket.description in problem.descriptions_for(where), (
             ticket.number,
             ticket.category.name,

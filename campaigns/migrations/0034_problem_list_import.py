@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0031_assessment_cycle'),
+        ('campaigns', '0032_standard_national'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -61,6 +61,7 @@ from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
+from .standard_import import StandardImport, StandardImportKind
 from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     CLOCK_STATES,
@@ -119,6 +120,8 @@ __all__ = [
     "SecondFactorPolicy",
     "SetupImport",
     "SetupImportKind",
+    "StandardImport",
+    "StandardImportKind",
     "SubmissionKey",
     "SubmissionKind",
     "DailyReport",

@@ -33,6 +33,7 @@ from campaigns.models import (
 )
 from campaigns.selectors.board import board_invalidate
 from campaigns.selectors.scoring import score_total_warning
+from campaigns.services.standard import campaign_link_tasks
 from campaigns.services.xlsx_import import (
     Check,
     Column,
@@ -404,6 +405,7 @@ def _import_rows(
             note=_("从“%(name)s”导入") % {"name": record.original_name},
             changes=row.changes,
         )
+    campaign_link_tasks(campaign)  # a task coded like the standard's 条 or 项 is linked to its 项
     district_id = campaign.district_id
     transaction.on_commit(lambda: board_invalidate(district_id))
 

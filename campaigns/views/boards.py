@@ -15,6 +15,7 @@ from campaigns.models import OrgUnit, Role
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS, board_kpis
 from campaigns.selectors.common import month_start, week_start
+from campaigns.selectors.gates import GATE_RULES_TEXT
 from campaigns.selectors.kpis import KpiPanel
 from campaigns.selectors.scoring import RISK_RULES_TEXT
 from infra.charts import trend_svg
@@ -60,6 +61,7 @@ def _board_page_context(board: Board, kpis: KpiPanel | None = None) -> dict[str,
         "board": board,
         "kpis": kpis,
         "risk_rules": RISK_RULES_TEXT,
+        "gate_rules": GATE_RULES_TEXT,
         "trend_chart": trend_svg(
             board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
         ),

@@ -51,6 +51,7 @@ from .places import (
 )
 from .problem_list import build_demo_problem_list
 from .reports import build_demo_reports
+from .standard import build_demo_standard
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105 # the documented demo password
 CITY = ("四平市", "SP")
@@ -339,6 +340,7 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
     build_demo_problem_list(log=log)
     # The demo's history is written directly, not through the verbs: recount the rollup.
     tally_rebuild([district.pk for district in districts])
+    build_demo_standard(Campaign.objects.filter(district__in=districts))
     return districts
 
 
