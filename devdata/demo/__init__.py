@@ -49,6 +49,7 @@ from .places import (
     phone_number,
 )
 from .reports import build_demo_reports
+from .rounds import build_demo_rounds
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105 # the documented demo password
 CITY = ("四平市", "SP")
@@ -313,6 +314,7 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
             AccountProfile.objects.get_or_create(user=_user(username, full_name, password), defaults={"duty": duty})
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]
+    build_demo_rounds(photos=photos, log=log)
     # The demo's history is written directly, not through the verbs: recount the rollup.
     tally_rebuild([district.pk for district in districts])
     return districts
