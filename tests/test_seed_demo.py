@@ -86,7 +86,7 @@ def test_tiexi_is_built_as_described(demo):
 
 def test_tickets_cover_every_state_and_story(demo):
     tx = Ticket.objects.filter(district__code="TX")
-    assert 280 <= tx.count() <= 320
+    assert 280 <= tx.count() <= 335  # ~300 patrol finds, the chain's stories and the 督查 round's twelve
     assert set(tx.values_list("state", flat=True)) == set(TicketState.values)
     assert tx.overdue().exists()
     assert tx.filter(return_count__gt=0).exists() and tx.filter(reopen_count__gt=0).exists()

@@ -96,8 +96,8 @@ class RoundForm(forms.ModelForm):
         self.fields["standard"].required = True
         if not self.instance.pk:
             current = Standard.objects.filter(is_current=True).order_by("id").first()
-            if current is not None:
-                self.initial.setdefault("standard", current.pk)
+            if current is not None and not self.initial.get("standard"):
+                self.initial["standard"] = current.pk
         cities = OrgUnit.objects.filter(pk__in=managed).values("parent_id")
         self.fields["team"].queryset = (
             User.objects.filter(is_active=True, memberships__role__in=WORKER_ROLES, memberships__unit__is_active=True)
@@ -269,6 +269,11 @@ class PointRowsForm(OneSubmissionForm, forms.Form):
             if row["photos"].errors:
                 self.add_error(None, _("有照片需要处理，请看标红的项。"))
         return data
+
+    @property
+    def open_rows(self) -> int:
+        """Rows that may still change (a 项 that made its ticket stays as it was)."""
+        return sum(1 for row in self.rows if row["locked"] is None)
 
     def bound_rows(self):
         for row in self.rows:

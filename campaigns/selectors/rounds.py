@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from campaigns.access import scope_for
@@ -21,14 +21,15 @@ from campaigns.models import (
     FindingOutcome,
     InspectionPoint,
     InspectionRound,
+    PhotoKind,
     PointType,
     ProblemCategory,
     RoundFinding,
-    RoundKind,
     RoundPoint,
     RoundStatus,
     SampleQuota,
     StandardItem,
+    TicketPhoto,
 )
 
 INSPECTOR_KEY = "inspector:{}"
@@ -280,7 +281,10 @@ def recheck_findings_at(round_point: RoundPoint) -> list[RoundFinding]:
             ticket__point_id=round_point.point_id,
         )
         .select_related("ticket", "item", "outcome_round")
-        .prefetch_related("outcome_photos")
+        .prefetch_related(
+            "outcome_photos",
+            Prefetch("ticket__photos", queryset=TicketPhoto.objects.filter(kind=PhotoKind.BEFORE), to_attr="before"),
+        )
         .order_by("serial")
     )
 
@@ -349,7 +353,3 @@ def is_inspector_now(user: AbstractBaseUser) -> bool:
         found = InspectionRound.objects.filter(team__pk=user.pk).exclude(status=RoundStatus.FINISHED).exists()
         cache.set(key, found, INSPECTOR_SECONDS)
     return bool(found)
-
-
-def is_recheck(inspection_round: InspectionRound) -> bool:
-    return inspection_round.kind == RoundKind.RECHECK

@@ -335,5 +335,6 @@ def recheck_round_create(
             RoundPoint(inspection_round=recheck, district_id=district_id, point_id=point_id, drawn=False)
             for district_id, point_id in places
         )
+        round_inspectors_split(inspection_round=recheck, district_ids=district_ids)
         _team_changed(recheck)
     return recheck

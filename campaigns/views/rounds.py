@@ -101,7 +101,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sample_shown(request: HttpRequest, inspection_round: InspectionRound, manages: bool) -> bool:
+def _sample_shown(inspection_round: InspectionRound, manages: bool) -> bool:
     """A 暗访 from above is unannounced: the district sees its sample once the round is over
     (what it found reaches the district as tickets at once)."""
     if manages or inspection_round.status == RoundStatus.FINISHED:
@@ -134,7 +134,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": findings,
             "rate": recheck_rate(inspection_round, mine) if recheck else None,
             "manages": manages,
-            "sample_shown": _sample_shown(request, inspection_round, manages),
+            "sample_shown": _sample_shown(inspection_round, manages),
             "recheck_rounds": inspection_round.recheck_rounds.order_by("-starts_on", "-id"),
             "recheck_form": SubmissionForm() if manages else None,
         },
