@@ -16,9 +16,9 @@ def test_the_demo_has_a_finished_city_round_with_findings_and_its_recheck_under_
     original = InspectionRound.objects.get(name=ROUND_NAME)
     assert (original.status, original.level, original.sample_seed) == (RoundStatus.FINISHED, "city", "sp20263")
     findings = list(original.findings.select_related("ticket"))
-    assert len(findings) == 12
+    assert len(findings) == 12  # the standard asks enough at the demo's points for a dozen
     states = [finding.ticket.state for finding in findings]
-    assert states.count(TicketState.CLOSED) >= 4 and states.count(TicketState.RECTIFYING) >= 3
+    assert states.count(TicketState.CLOSED) >= 5 and states.count(TicketState.RECTIFYING) >= 2
     assert all(finding.ticket.inspection_round_id == original.pk for finding in findings)
 
     recheck = InspectionRound.objects.get(rechecks=original)

@@ -264,11 +264,17 @@ def round_inspectors_split(*, inspection_round: InspectionRound, district_ids: I
     return given
 
 
-def round_inspector_set(*, round_point: RoundPoint, inspector: User | None) -> None:
-    """Give one point to a team member who works in its district (or to nobody)."""
+def round_inspector_set(
+    *, round_point: RoundPoint, inspector: User | None, eligible: Sequence[User] | None = None
+) -> None:
+    """Give one point to a team member who works in its district (or to nobody). `eligible`: the
+    district's inspectors when the caller has them already (a page of points at once)."""
     if inspector is not None:
-        eligible = inspectors_by_district(round_point.inspection_round, [round_point.district_id])
-        if inspector.pk not in {person.pk for person in eligible[round_point.district_id]}:
+        if eligible is None:
+            eligible = inspectors_by_district(round_point.inspection_round, [round_point.district_id])[
+                round_point.district_id
+            ]
+        if inspector.pk not in {person.pk for person in eligible}:
             raise RoundRefused(_("只能分给本轮检查组里在这个区有工作角色的成员。"))
     RoundPoint.objects.filter(pk=round_point.pk).update(inspector=inspector)
 

@@ -330,9 +330,9 @@ def round_assign(request: HttpRequest, pk: int) -> HttpResponse:
         given = round_inspectors_split(inspection_round=inspection_round, district_ids=mine)
         messages.success(request, _("已把 %(n)s 个未检查的点位平均分给检查组成员。") % {"n": given})
         return _back_to_points(inspection_round)
+    eligible = inspectors_by_district(inspection_round, mine)
     inspectors = {
-        district_id: {str(person.pk): person for person in people}
-        for district_id, people in inspectors_by_district(inspection_round, mine).items()
+        district_id: {str(person.pk): person for person in people} for district_id, people in eligible.items()
     }
     changed, problems = 0, 0
     for round_point in RoundPoint.objects.filter(
@@ -347,7 +347,7 @@ def round_assign(request: HttpRequest, pk: int) -> HttpResponse:
             problems += 1
             continue
         if (person.pk if person else None) != round_point.inspector_id:
-            round_inspector_set(round_point=round_point, inspector=person)
+            round_inspector_set(round_point=round_point, inspector=person, eligible=eligible[round_point.district_id])
             changed += 1
     if problems:
         messages.error(request, _("有 %(n)s 个点位选的人不在检查组或不在该区，未保存。") % {"n": problems})

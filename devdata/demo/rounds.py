@@ -51,7 +51,6 @@ from .timeline import HistoryWriter, at_most, local_moment, ticket_new
 ROUND_NAME = "四平市创卫督查第 3 期"
 SEED = "sp20263"
 FINDINGS = 12
-FIXED = 6  # struck off; then two fixes wait for 销号, three are being fixed, one is not yet signed for
 
 # A few 项 for the demo standard: (方面 code, 方面, 项 code, requirement, point types by prefix, category, gate)
 DEMO_ITEMS = [
@@ -191,7 +190,8 @@ def build_demo_rounds(*, photos, log):
         campaign.save(update_fields=["standard", "population_band"])
         original = _original_round(district, campaign, users, photos)
         _recheck_round(district, original, users, photos)
-    log(f"{district.name}: 检查轮次“{ROUND_NAME}”（已结束，{FINDINGS} 个问题）及其复查。")
+    found = original.findings.count()
+    log(f"{district.name}: 检查轮次“{ROUND_NAME}”（已结束，{found} 个问题）及其复查。")
 
 
 def _original_round(district, campaign, users, photos):
@@ -223,18 +223,23 @@ def _original_round(district, campaign, users, photos):
     categories = campaign_categories(campaign)
     levels = list(ClosingLevel.objects.filter(campaign=campaign).order_by("order"))
     deadline = add_working_days(original.letter_date, original.deadline_working_days)
-    serial = 0
     points = list(
         RoundPoint.objects.filter(inspection_round=original)
         .select_related("point", "point__point_type", "point__responsible_department", "inspector")
         .order_by("point__street__order", "point__name")
     )
+    items = {rp.pk: point_items(original.standard_id, rp.point.point_type) for rp in points}
+    # Twelve problems spread over the sample (fewer if the standard asks little at these points).
+    pairs = [(rp.pk, item.pk) for rp in points for item in items[rp.pk]]
+    step = max(1, len(pairs) // FINDINGS)
+    failing = set(pairs[::step][:FINDINGS])
+    story = {"count": len(failing), "levels": levels, "deadline": deadline, "users": users, "photos": photos}
+    serial = 0
     for index, round_point in enumerate(points):
         moment = at_most(local_moment(original.starts_on + datetime.timedelta(days=index % 3), 9 + index % 6, 10), now)
         inspector = round_point.inspector or users["tx_supervisor"]
-        for item_index, item in enumerate(point_items(original.standard_id, round_point.point.point_type)):
-            # The first 项 fails at most points, a second one at every third: twelve problems in all.
-            fails = serial < FINDINGS and (item_index == 0 and index % 4 != 3 or item_index == 1 and index % 3 == 0)
+        for item in items[round_point.pk]:
+            fails = (round_point.pk, item.pk) in failing
             check = RoundCheck.objects.create(
                 round_point=round_point,
                 item=item,
@@ -246,19 +251,7 @@ def _original_round(district, campaign, users, photos):
             if fails:
                 serial += 1
                 _finding(
-                    original,
-                    district,
-                    campaign,
-                    round_point,
-                    item,
-                    check,
-                    serial,
-                    categories,
-                    levels,
-                    deadline,
-                    users,
-                    photos,
-                    moment,
+                    original, campaign, round_point, item, check, serial, category_for_item(item, categories), story
                 )
         RoundPoint.objects.filter(pk=round_point.pk).update(inspected_at=moment, inspector=inspector)
     InspectionRound.objects.filter(pk=original.pk).update(status=RoundStatus.FINISHED)
@@ -266,44 +259,44 @@ def _original_round(district, campaign, users, photos):
     return original
 
 
-def _finding(
-    original, district, campaign, round_point, item, check, serial, categories, levels, deadline, users, photos, moment
-):
+def _finding(original, campaign, round_point, item, check, serial, category, story):
+    """One problem's ticket, as the workflow would have written it: the first half fixed and
+    struck off, two fixes waiting for 销号, the rest being fixed, the last not yet signed for."""
+    users, levels, count = story["users"], story["levels"], story["count"]
     point = round_point.point
-    category = category_for_item(item, categories)
     ticket = ticket_new(
-        district=district,
+        district=campaign.district,
         campaign=campaign,
         category=category,
         reporter=check.checked_by,
-        reported_at=moment,
+        reported_at=check.checked_at,
         point=point,
         description=f"【{item.code}】{check.note}",
         inspection_round=original,
     )
-    history = HistoryWriter(ticket, photos)
-    history.event(TicketAction.LOG, check.checked_by, moment, TicketState.REPORTED, photo_kind=PhotoKind.BEFORE)
-    unit = point.responsible_department
+    history = HistoryWriter(ticket, story["photos"])
+    history.event(
+        TicketAction.LOG, check.checked_by, check.checked_at, TicketState.REPORTED, photo_kind=PhotoKind.BEFORE
+    )
     assigned_at = local_moment(original.letter_date, 15)
+    unit = point.responsible_department or OrgUnit.objects.get(district=campaign.district, name="区执法局")
     history.assign(
         users["tx_supervisor"],
         assigned_at,
         unit,
         person="",
         phone="",
-        deadline=deadline,
+        deadline=story["deadline"],
         sign_due_at=sign_due(assigned_at, campaign),
     )
     now = timezone.now()
-    if serial < FINDINGS:
+    fixed = count // 2
+    if serial < count:
         history.sign(users["tx_unit"], assigned_at + datetime.timedelta(hours=18))
-    if serial <= FIXED + 2:
-        history.submit_fix(
-            users["tx_unit"],
-            at_most(assigned_at + datetime.timedelta(days=4 + serial % 3), now),
-            "已按督查要求整改到位。",
-        )
-    if serial <= FIXED:
+    if serial <= fixed + 2:
+        fix_at = at_most(assigned_at + datetime.timedelta(days=4 + serial % 3), now)
+        history.submit_fix(users["tx_unit"], fix_at, "已按督查要求整改到位。")
+    if serial <= fixed:
         moment = at_most(assigned_at + datetime.timedelta(days=6 + serial % 3), now)
         if len(levels) > 1:
             history.review(users["tx_supervisor"], moment, levels)
@@ -313,7 +306,7 @@ def _finding(
     RoundCheck.objects.filter(pk=check.pk).update(ticket=ticket)
     RoundFinding.objects.create(
         inspection_round=original,
-        district=district,
+        district=campaign.district,
         serial=serial,
         description=ticket.description,
         item=item,
