@@ -6,6 +6,7 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
+from collections.abc import Iterable
 from typing import cast
 
 from django.contrib.auth import get_user_model
@@ -27,6 +28,8 @@ from .models import (
     OrgUnit,
     ProblemListImport,
     Role,
+    RoundLevel,
+    RoundPoint,
     Standard,
     StandardItem,
     Ticket,
@@ -381,3 +384,91 @@ def get_standard_item_for_keeper(user: AnyUser, pk: int | str) -> StandardItem:
     if item is None:
         raise Http404("没有这一项。")
     return item
+
+
+# --- inspection rounds (暗访, 督查, 复查, 自查) ----------------------------------------------
+
+# A district's own rounds; the levels above are the city's (or a higher office's, entered by the city).
+DISTRICT_ROUND_LEVELS = frozenset({RoundLevel.DISTRICT, RoundLevel.STREET})
+ROUND_READERS = MANAGER_ROLES | {Role.LEADER}
+
+
+def may_manage_round(scope: Scope, level: str, district_ids: Iterable[int]) -> bool:
+    """A district's supervisors and admins run its 区 and 街道自查 rounds; a round of the city,
+    province or nation (over one district or several) is run by a city office's admin."""
+    ids = set(district_ids)
+    if not ids:
+        return False
+    if level in DISTRICT_ROUND_LEVELS:
+        return len(ids) == 1 and all(scope.can_manage(district_id) for district_id in ids)
+    return scope.is_city_level and all(scope.has_role(district_id, {Role.ADMIN}) for district_id in ids)
+
+
+def visible_rounds(user: AnyUser) -> QuerySet[InspectionRound]:
+    """Rounds over at least one district this person reads rounds in (its supervisors, admins and
+    leaders; staff meet rounds only as team members, on their own pages)."""
+    scope = scope_for(user)
+    readable = [d for d in scope.district_ids if scope.has_role(d, ROUND_READERS)]
+    covering = InspectionRound.districts.through.objects.filter(orgunit_id__in=readable).values("inspectionround_id")
+    return InspectionRound.objects.filter(pk__in=covering)
+
+
+def round_district_ids(inspection_round: InspectionRound) -> list[int]:
+    return list(inspection_round.districts.order_by("order", "id").values_list("id", flat=True))
+
+
+def get_round_for_user(user: AnyUser, pk: int | str, *, manage: bool = False) -> tuple[InspectionRound, list[int]]:
+    """A round and the districts of it this person sees (each district sees only its own part).
+
+    A round over none of their districts does not exist for them (404); one over their district
+    is a 403 for a role that does not read rounds (staff meet rounds on 我的检查), and with
+    `manage`, for anyone who may read it but not run it.
+    """
+    scope = scope_for(user)
+    covering = InspectionRound.districts.through.objects.filter(orgunit_id__in=scope.district_ids).values(
+        "inspectionround_id"
+    )
+    inspection_round = (
+        InspectionRound.objects.select_related("standard", "rechecks").filter(pk=pk, pk__in=covering).first()
+    )
+    if inspection_round is None:
+        raise Http404("没有这个检查轮次，或您无权查看。")
+    district_ids = round_district_ids(inspection_round)
+    mine = [d for d in district_ids if scope.has_role(d, ROUND_READERS)]
+    if not mine:
+        raise PermissionDenied("检查轮次只对创卫办督导、管理员和领导开放；检查组成员请到“我的检查”。")
+    if manage and not may_manage_round(scope, inspection_round.level, district_ids):
+        raise PermissionDenied("只有负责这个轮次的创卫办可以做这件事。")
+    return inspection_round, mine
+
+
+def is_inspector(scope: Scope, inspection_round: InspectionRound, user: AnyUser, district_id: int) -> bool:
+    """A member of the round's team who works in the point's district (leaders read only)."""
+    if user.pk is None:
+        return False
+    return scope.can_log(district_id) and inspection_round.team.filter(pk=user.pk).exists()
+
+
+def get_round_point_for_inspector(user: AnyUser, pk: int | str) -> RoundPoint:
+    """A sampled point for its inspector: another district's point is a 404; a point of one's own
+    district on a round one is not a team member of is a 403."""
+    scope = scope_for(user)
+    round_point = (
+        RoundPoint.objects.select_related(
+            "inspection_round",
+            "inspection_round__standard",
+            "point",
+            "point__point_type",
+            "point__street",
+            "point__unit",
+            "point__responsible_department",
+            "district",
+        )
+        .filter(pk=pk, district_id__in=scope.district_ids)
+        .first()
+    )
+    if round_point is None:
+        raise Http404("没有这个抽样点位，或您无权查看。")
+    if not is_inspector(scope, round_point.inspection_round, user, round_point.district_id):
+        raise PermissionDenied("只有本轮检查组的成员可以检查这个点位。")
+    return round_point

@@ -256,6 +256,25 @@ RULES = {
     "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),
     "campaigns:scoring-area": page(EVERYONE, campaign_id="campaign", area_code="area_code"),
     "campaigns:scoring-export": page(EVERYONE, campaign_id="campaign"),
+    # --- inspection rounds: the district's managers run its own; leaders read; staff inspect ----
+    "campaigns:rounds": page(OVERSEERS),
+    "campaigns:round-new": form(MANAGERS, post=400),  # an empty POST: what is missing
+    "campaigns:round": page(OVERSEERS, pk="inspection_round"),
+    "campaigns:round-edit": form(MANAGERS, post=400, pk="inspection_round"),
+    "campaigns:round-points": page(MANAGERS, pk="inspection_round"),
+    # Sample, points and inspectors: each answer goes back to the sample page with a message
+    # (the world's round has no standard to draw by, no point chosen, no one-time key …).
+    "campaigns:round-draw": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-point-add": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-point-remove": action(
+        MANAGERS, 302, pk="inspection_round", point_pk="round_point", mixed=("point_pk",)
+    ),
+    "campaigns:round-assign": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-finish": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-recheck": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:inspect": page(EVERYONE),
+    # Only the round's team (the district's 网格员 here) opens its points; an empty form is incomplete.
+    "campaigns:inspect-point": form(STREET, post=400, pk="round_point"),
     # --- daily reports ----------------------------------------------------------------------
     "campaigns:reports-mine": page(EVERYONE),
     "campaigns:report-submit": action(STREET, 302, duty_id="duty"),

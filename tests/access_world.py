@@ -44,6 +44,7 @@ from campaigns.models import (
     ReportingDuty,
     ReportSchedule,
     Role,
+    RoundLevel,
     Supervision,
     Ticket,
     TicketCoUnit,
@@ -64,6 +65,7 @@ from campaigns.services.point_import import template_workbook as points_template
 from campaigns.services.problem_list import problem_list_upload
 from campaigns.services.problem_list_read import pasted_read
 from campaigns.services.quota_xlsx import quota_import_upload, quota_workbook
+from campaigns.services.rounds import round_point_add
 from campaigns.services.standard import standard_default
 from campaigns.services.standard_xlsx import standard_import_upload, standard_workbook
 from campaigns.services.units import units_import_upload, units_template
@@ -72,6 +74,7 @@ from security.accounts import account_create
 from security.passwords import password_record
 
 from .factories import District, UserFactory, form_key, jpeg_bytes, member, pending_photo
+from .rounds_world import make_round
 
 # ---------------------------------------------------------------------------------------
 # Who
@@ -141,6 +144,8 @@ class Side:
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
     on_hold: str  # 挂账, and under 挂牌督办 (its 督办单)
+    inspection_round: int  # the district's own 自查 round, its 网格员 (staff) on the team
+    round_point: int  # that round's one sampled point
 
 
 @dataclass
@@ -346,6 +351,8 @@ def build_side(d, users, client):
             created_by=d.admin,
         ).pk,
     }
+    own_round = make_round([d], d.admin, [d.staff], name=f"{d.unit.name}四季度自查", level=RoundLevel.DISTRICT)
+    round_point = round_point_add(inspection_round=own_round, point=d.point)
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
     return Side(
         code=d.unit.code,
@@ -385,6 +392,8 @@ def build_side(d, users, client):
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),
         on_hold=on_hold.number,
+        inspection_round=own_round.pk,
+        round_point=round_point.pk,
     )
 
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0032_standard_national'),
+        ('campaigns', '0033_rounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
