@@ -40,7 +40,7 @@ from .models.ticket import TicketQuerySet
 from .policy import EMPTY_SCOPE, WORKER_ROLES, Scope
 from .policy import MANAGER_ROLES as MANAGER_ROLES  # where the views have always found it
 from .reference import choices_version, districts
-from .signals import SCOPE_VERSION_KEY, scope_version, unread_key
+from .signals import SCOPE_VERSION_KEY, inspector_key, scope_version, unread_key
 
 # Whoever a request carries: a signed-in account or the anonymous visitor.
 AnyUser = User | AnonymousUser
@@ -53,9 +53,9 @@ def scope_for(user: AnyUser | None) -> Scope:
         return EMPTY_SCOPE
     key = f"scope:{user.pk}"
     # One round trip, remembered for the rest of the request: the current version, this
-    # user's scope with the version it is of, and the bell's count, which the navigation
-    # asks for next.
-    found = memo_get_many([SCOPE_VERSION_KEY, key, unread_key(user.pk)])
+    # user's scope with the version it is of, and the bell's count and the 我的检查 flag,
+    # which the navigation asks for next.
+    found = memo_get_many([SCOPE_VERSION_KEY, key, unread_key(user.pk), inspector_key(user.pk)])
     version = found.get(SCOPE_VERSION_KEY) or scope_version()
     kept = found.get(key)
     if kept is not None and kept[0] == version:

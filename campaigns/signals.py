@@ -65,6 +65,11 @@ def unread_key(user_id: int) -> str:
     return f"unread:{user_id}"
 
 
+def inspector_key(user_id: int) -> str:
+    """Whether the person is on the team of a round still open (the nav's 我的检查)."""
+    return f"inspector:{user_id}"
+
+
 def forget_unread(**kwargs: Any) -> None:
     instance = kwargs.get("instance")
     if instance is not None:

@@ -31,8 +31,9 @@ from campaigns.models import (
     StandardItem,
     TicketPhoto,
 )
+from campaigns.signals import inspector_key
+from infra.request_memo import memo_get_many, memo_set
 
-INSPECTOR_KEY = "inspector:{}"
 INSPECTOR_SECONDS = 600
 
 
@@ -347,9 +348,11 @@ def next_point(round_point: RoundPoint, user: User) -> RoundPoint | None:
 def is_inspector_now(user: AbstractBaseUser) -> bool:
     """Whether the person is on the team of a round still open (the nav's 我的检查), kept for ten
     minutes and forgotten when a team or a round's status changes (services/rounds.py)."""
-    key = INSPECTOR_KEY.format(user.pk)
-    found = cache.get(key)
+    key = inspector_key(user.pk)
+    # Read with the person's scope in the request's one round trip (access.scope_for).
+    found = memo_get_many([key]).get(key)
     if found is None:
         found = InspectionRound.objects.filter(team__pk=user.pk).exclude(status=RoundStatus.FINISHED).exists()
         cache.set(key, found, INSPECTOR_SECONDS)
+        memo_set(key, found)
     return bool(found)

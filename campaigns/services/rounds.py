@@ -36,7 +36,8 @@ from campaigns.models import (
     SampleQuota,
 )
 from campaigns.policy import WorkflowError
-from campaigns.selectors.rounds import INSPECTOR_KEY, running_campaigns
+from campaigns.selectors.rounds import running_campaigns
+from campaigns.signals import inspector_key
 
 RECHECK_DAYS = 7  # a 复查 round's first plan: a week from today, edited on its page
 
@@ -51,7 +52,7 @@ def seed_new() -> str:
 
 
 def inspector_forget(user_ids: Iterable[int]) -> None:
-    cache.delete_many([INSPECTOR_KEY.format(pk) for pk in user_ids])
+    cache.delete_many([inspector_key(pk) for pk in user_ids])
 
 
 def _team_changed(inspection_round: InspectionRound) -> None:
