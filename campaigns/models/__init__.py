@@ -58,6 +58,7 @@ from .notifications import (
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .points import PointImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
+from .round_reports import RectificationReport
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
 from .submissions import SubmissionKey, SubmissionKind
@@ -93,6 +94,7 @@ __all__ = [
     "StandardAspect",
     "StandardItem",
     "StandardScope",
+    "RectificationReport",
     "DateStyle",
     "DocumentKind",
     "DocumentNumber",

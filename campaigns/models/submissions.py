@@ -24,6 +24,7 @@ class SubmissionKind(models.TextChoices):
     WORK_GROUP = "work-group", _("添加工作组")
     PERSON = "person", _("添加人员")
     ACCOUNT = "account", _("新建账号")
+    RECTIFICATION_REPORT = "rectification", _("整改报告")
 
 
 class SubmissionKey(models.Model):

@@ -1,17 +1,27 @@
-"""The 整改报告 skeleton: per problem 问题 – 整改措施 – 整改前后照片 – 责任单位/责任人 – 完成时间.
+"""The 整改报告: per problem 问题 – 整改措施 – 整改前后照片 – 责任单位/责任人 – 完成时间.
 
-It takes a set of tickets (the view passes the ticket list's filter inside one district: the
-tickets of a 通报's period, of a month, or any selection) and lays out what the ledger knows of
-each; what it does not know yet is marked 待填写 for the office to complete before sending it
-upward. At most MAX_TICKETS, oldest first; the report says when there were more.
+Two ways in, one layout (`_problem`):
+
+- the skeleton for a selection of tickets (the view passes the ticket list's filter inside one
+  district: the tickets of a 通报's period, of a month, or any selection), at most
+  MAX_TICKETS, oldest first, with the photos' small copies; the report says when there were more;
+- the reply to an inspection round (`round_rectification_document`): a district's part of the
+  round, every finding in 序号 order, the counts by 责任单位 and by 方面, and the photos resized
+  for print within a byte budget, so a report of 300 problems stays a file one can send.
+
+What the ledger does not know yet is marked 待填写 for the office to complete before sending.
 """
 
 import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
 from campaigns.models import DocumentKind, OrgUnit, PhotoKind, Ticket, TicketAction, TicketEvent, TicketPhoto
+from campaigns.selectors.round_report import FIXED, STATUS_RULES_TEXT, CountRow, ReportEntry, RoundReport
 from infra.gongwen import Cell, Gongwen, Picture, arabic_date
+from infra.print_photos import PRINT_LONGEST, print_jpeg
 
 from .common import head_for, local_day, ordinal, photo_picture, render
 from .numbers import document_number_draft, document_settings_for
@@ -19,6 +29,63 @@ from .numbers import document_number_draft, document_settings_for
 MAX_TICKETS = 50
 PHOTO_MM = 50  # two side by side in the 120 mm column
 TO_FILL = "（待填写）"
+# A round's report keeps its photos within this many bytes together (the promise is 30 MB a
+# report; the rest is room for the text and the template).
+PHOTO_BUDGET_BYTES = 26 * 1024 * 1024
+PHOTO_CAPTION = "左：整改前　右：整改后"
+
+
+@dataclass
+class Problem:
+    """One problem as the report lays it out."""
+
+    heading: str
+    description: str
+    measures: str
+    photos: list[str | Picture]
+    unit: str
+    done: str
+
+
+def _problem_rows(problem: Problem) -> list[tuple[str, Cell]]:
+    return [
+        ("问题", problem.description),
+        ("整改措施", problem.measures or TO_FILL),
+        ("整改前后照片", problem.photos),
+        ("责任单位/责任人", problem.unit),
+        ("完成时间", problem.done),
+    ]
+
+
+def _problem(document: Gongwen, level: int, problem: Problem) -> None:
+    document.heading(level, problem.heading)
+    document.table(("项目", "内容"), _problem_rows(problem), (36, 120))
+
+
+def _photo_cells(pictures: Sequence[Picture | None], caption: str = "") -> list[str | Picture]:
+    """Before and after side by side; a missing one is asked for."""
+    missing = ("（整改前照片待补充）", "（整改后照片待补充）")
+    cells: list[str | Picture] = [
+        picture if picture is not None else text for picture, text in zip(pictures, missing, strict=True)
+    ]
+    if caption and all(picture is not None for picture in pictures):
+        cells.append(caption)
+    return cells
+
+
+def _done(closed_on: datetime.date | None, deadline: datetime.date | None) -> str:
+    if closed_on is not None:
+        return arabic_date(closed_on)
+    if deadline is not None:
+        return f"尚未完成（整改时限 {arabic_date(deadline)}）"
+    return "尚未完成"
+
+
+def _unit_and_person(unit: str, person: str) -> str:
+    return f"{unit or '—'} / {person or '—'}"
+
+
+# --- the skeleton for a selection of tickets --------------------------------------------------
 
 
 def _tickets(tickets: QuerySet[Ticket]) -> list[Ticket]:
@@ -40,39 +107,31 @@ def _tickets(tickets: QuerySet[Ticket]) -> list[Ticket]:
     )
 
 
-def _photos(ticket: Ticket) -> list[str | Picture]:
-    """The first photo before and the first after, side by side; a missing one is asked for."""
-    cells: list[str | Picture] = []
-    for kind, missing in ((PhotoKind.BEFORE, "（整改前照片待补充）"), (PhotoKind.AFTER, "（整改后照片待补充）")):
-        found = next(
-            (
-                picture
-                for photo in ticket.report_photos  # type: ignore[attr-defined]
-                if photo.kind == kind and (picture := photo_picture(photo, PHOTO_MM)) is not None
-            ),
-            None,
-        )
-        cells.append(found if found is not None else missing)
-    return cells
+def _first_picture(ticket: Ticket, kind: str) -> Picture | None:
+    return next(
+        (
+            picture
+            for photo in ticket.report_photos  # type: ignore[attr-defined]
+            if photo.kind == kind and (picture := photo_picture(photo, PHOTO_MM)) is not None
+        ),
+        None,
+    )
 
 
-def _rows(ticket: Ticket) -> list[tuple[str, Cell]]:
+def _ticket_problem(number: int, ticket: Ticket) -> Problem:
     fixes = ticket.fixes  # type: ignore[attr-defined]
     place = "".join(part for part in (ticket.street.name, ticket.place_display) if part)
-    unit = ticket.responsible_unit.name if ticket.responsible_unit else "—"
-    if ticket.closed_at is not None:
-        done = arabic_date(local_day(ticket.closed_at))
-    elif ticket.deadline is not None:
-        done = f"尚未完成（整改时限 {arabic_date(ticket.deadline)}）"
-    else:
-        done = "尚未完成"
-    return [
-        ("问题", f"{ticket.description}\n（{place}，{arabic_date(local_day(ticket.reported_at))}发现）"),
-        ("整改措施", fixes[0].note if fixes and fixes[0].note else TO_FILL),
-        ("整改前后照片", _photos(ticket)),
-        ("责任单位/责任人", f"{unit} / {ticket.responsible_person or '—'}"),
-        ("完成时间", done),
-    ]
+    closed_on = local_day(ticket.closed_at) if ticket.closed_at is not None else None
+    return Problem(
+        heading=f"（{ordinal(number)}）{ticket.number} {ticket.category.name}",
+        description=f"{ticket.description}\n（{place}，{arabic_date(local_day(ticket.reported_at))}发现）",
+        measures=fixes[0].note if fixes and fixes[0].note else "",
+        photos=_photo_cells([_first_picture(ticket, PhotoKind.BEFORE), _first_picture(ticket, PhotoKind.AFTER)]),
+        unit=_unit_and_person(
+            ticket.responsible_unit.name if ticket.responsible_unit else "", ticket.responsible_person
+        ),
+        done=_done(closed_on, ticket.deadline),
+    )
 
 
 def _scope(found: tuple[datetime.date, datetime.date] | None) -> str:
@@ -110,11 +169,127 @@ def rectification_document(
             )
         document.heading(1, "一、整改情况")
         for number, ticket in enumerate(chosen, start=1):
-            document.heading(2, f"（{ordinal(number)}）{ticket.number} {ticket.category.name}")
-            document.table(("项目", "内容"), _rows(ticket), (36, 120))
+            _problem(document, 2, _ticket_problem(number, ticket))
         if not chosen:
             document.paragraph("所选范围内没有问题。")
         document.heading(1, "二、存在的问题和下一步工作")
+        document.paragraph(TO_FILL)
+
+    return render(DocumentKind.RECTIFICATION, head, body)
+
+
+# --- the reply to an inspection round ---------------------------------------------------------
+
+
+def print_picture(photo: TicketPhoto | None, budget: int) -> Picture | None:
+    """The photo itself (not its small copy) resized for print within `budget` bytes; None when
+    there is none or its file is missing or unreadable."""
+    if photo is None:
+        return None
+    try:
+        with photo.image.open("rb") as handle:
+            printed = print_jpeg(handle.read(), budget=budget)
+    except (OSError, ValueError):
+        return None
+    return Picture(printed.data, PHOTO_MM, longest=PRINT_LONGEST)
+
+
+def round_report_title(report: RoundReport) -> str:
+    return f"关于{report.inspection_round.name}反馈问题整改情况的报告"
+
+
+def _rate(row: CountRow) -> str:
+    return f"{row.rate}%" if row.rate is not None else "—"
+
+
+def _intro(report: RoundReport) -> str:
+    inspection_round, total = report.inspection_round, report.total
+    letter = f"根据{inspection_round.letter_number}通报，" if inspection_round.letter_number else ""
+    period = f"（{arabic_date(inspection_round.starts_on)}至{arabic_date(inspection_round.ends_on)}）"
+    return (
+        f"{letter}{inspection_round.name}{period}反馈{report.district.name}问题{total.total}个。"
+        f"我区对照问题清单逐项整改，截至{arabic_date(report.today)}，已整改{total.fixed}个，"
+        f"整改中{total.fixing}个，未整改{total.not_fixed}个，整改率{_rate(total)}。现将整改情况报告如下。"
+    )
+
+
+def _count_table(document: Gongwen, first: str, rows: list[CountRow], total: CountRow) -> None:
+    document.table(
+        (first, "问题数", "已整改", "整改中", "未整改", "整改率"),
+        [
+            (row.name, str(row.total), str(row.fixed), str(row.fixing), str(row.not_fixed), _rate(row))
+            for row in [*rows, total]
+        ],
+        (56, 20, 20, 20, 20, 20),
+    )
+
+
+def _entry_problem(entry: ReportEntry, budget: int) -> Problem:
+    finding, ticket = entry.finding, entry.ticket
+    title = finding.category.name if finding.category else (ticket.category.name if ticket else "")
+    where = "，".join(
+        part
+        for part in (
+            entry.place,
+            f"{finding.item.code} 项" if finding.item is not None else "",
+            f"台账编号 {ticket.number}" if ticket is not None else "",
+        )
+        if part
+    )
+    if entry.status == FIXED:
+        done = arabic_date(entry.done_on) if entry.done_on else "已整改"
+    else:
+        done = f"{entry.status_label}" + (
+            f"（整改时限 {arabic_date(ticket.deadline)}）" if ticket is not None and ticket.deadline else ""
+        )
+    return Problem(
+        heading=f"{finding.serial}．{title}".rstrip(),
+        description=f"{finding.description}\n（{where}）" if where else finding.description,
+        measures=entry.measures,
+        photos=_photo_cells(
+            [print_picture(entry.before, budget), print_picture(entry.after, budget)], caption=PHOTO_CAPTION
+        ),
+        unit=_unit_and_person(entry.unit, entry.person),
+        done=done,
+    )
+
+
+def round_rectification_document(
+    report: RoundReport, *, number: str = "", progress: Callable[[int], None] | None = None
+) -> bytes:
+    """The district's reply to the round: `number` is its 文号 when issued (blank for the office
+    otherwise); `progress(done)` is told after each finding is laid out."""
+    office = document_settings_for(report.district)
+    day = report.today
+    entries = report.entries  # voided ones too: every 序号 of the list is answered
+    photos = sum((entry.before is not None) + (entry.after is not None) for entry in entries)
+    budget = PHOTO_BUDGET_BYTES // max(photos, 1)
+    head = head_for(
+        office,
+        number=number or document_number_draft(office.number_prefix, day.year),
+        title=round_report_title(report),
+        day=day,
+        addressee=office.superior,
+    )
+
+    def body(document: Gongwen) -> None:
+        document.paragraph(_intro(report))
+        document.heading(1, "一、整改总体情况")
+        document.heading(2, "（一）按责任单位")
+        _count_table(document, "责任单位", report.by_unit, report.total)
+        document.heading(2, "（二）按方面")
+        _count_table(document, "方面", report.by_aspect, report.total)
+        document.paragraph("统计口径：" + "".join(str(rule) for rule in STATUS_RULES_TEXT))
+        if report.voided:
+            document.paragraph(f"另有{report.voided}个问题经核实撤销，未计入。")
+        document.heading(1, "二、问题整改情况")
+        for done, entry in enumerate(entries, start=1):
+            _problem(document, 3, _entry_problem(entry, budget))
+            if progress is not None:
+                progress(done)
+        if not entries:
+            document.paragraph("本轮没有反馈本区的问题。")
+        document.heading(1, "三、下一步工作")
         document.paragraph(TO_FILL)
 
     return render(DocumentKind.RECTIFICATION, head, body)
