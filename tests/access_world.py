@@ -61,11 +61,13 @@ from campaigns.services.notifications import Message, notify
 from campaigns.services.people import people_import_upload
 from campaigns.services.point_import import point_import_upload
 from campaigns.services.point_import import template_workbook as points_template
+from campaigns.services.rectification_reports import rectification_report_generate, rectification_report_request
 from campaigns.services.units import units_import_upload, units_template
 from ledger.celery import app
 from security.accounts import account_create
 from security.passwords import password_record
 
+from .assessment_world import city_round, found
 from .factories import District, UserFactory, form_key, jpeg_bytes, member, pending_photo
 
 # ---------------------------------------------------------------------------------------
@@ -131,6 +133,8 @@ class Side:
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
     on_hold: str  # 挂账, and under 挂牌督办 (its 督办单)
+    inspection_round: int  # a 市督查 round over this district, with one finding
+    rectification_report: int  # its 整改报告, written
 
 
 @dataclass
@@ -301,7 +305,13 @@ def build_side(d, users, client):
             created_by=d.admin,
         ).pk,
     }
+    inspection_round = city_round([d], users["city_admin"])
+    finding = found(d, inspection_round, description=f"{d.unit.name}农贸市场垃圾桶满溢")
+    report = rectification_report_generate(
+        rectification_report_request(inspection_round=inspection_round, district=d.unit, actor=d.admin)
+    )
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
+    numbers += (finding.ticket.number,)
     return Side(
         code=d.unit.code,
         campaign=d.campaign.pk,
@@ -335,6 +345,8 @@ def build_side(d, users, client):
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),
         on_hold=on_hold.number,
+        inspection_round=inspection_round.pk,
+        rectification_report=report.pk,
     )
 
 
