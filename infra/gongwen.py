@@ -409,8 +409,15 @@ class Gongwen:
         header: Sequence[str],
         rows: Iterable[Sequence[Cell]],
         widths_mm: Sequence[float],
+        *,
+        dense: bool = False,
     ) -> Table:
-        """A ruled table the width of the 版心; the header row repeats on every page."""
+        """A ruled table the width of the 版心; the header row repeats on every page.
+
+        A `dense` table's lines keep the 表格文字 style's own spacing instead of snapping to the
+        page's line grid (28.95 pt a line, which Word and LibreOffice both apply to any paragraph
+        that does not opt out): for a long table of several lines a row.
+        """
         table = self.document.add_table(rows=1, cols=len(widths_mm))
         self._before_anchor(table._tbl)
         _table_frame(table, widths_mm)
@@ -427,6 +434,10 @@ class Gongwen:
             # Keeping whole tables together with "keep with next" on their rows is Word's way,
             # but LibreOffice chains such a table to whatever follows it: one table a page.
             _row_property(row, "w:cantSplit")
+            if dense:
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        _off_grid(paragraph)
         return table
 
     def _cell(self, cell, value: Cell, header: bool = False) -> None:
@@ -537,6 +548,16 @@ def _row_property(row, name: str) -> None:
         element = OxmlElement(name)
         element.set(qn("w:val"), "true")
         tr_pr.append(element)
+
+
+def _off_grid(paragraph: Paragraph) -> None:
+    snap = paragraph._p.get_or_add_pPr().find(qn("w:snapToGrid"))
+    if snap is None:
+        snap = OxmlElement("w:snapToGrid")
+        paragraph._p.get_or_add_pPr().insert_element_before(
+            snap, "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:jc", "w:rPr"
+        )
+    snap.set(qn("w:val"), "0")
 
 
 def _repeat_header(row) -> None:

@@ -1,20 +1,21 @@
 """The 整改报告: per problem 问题 – 整改措施 – 整改前后照片 – 责任单位/责任人 – 完成时间.
 
-Two ways in, one layout (`_problem`):
+Two ways in, one head (the district's settings, the 文号) and one wording:
 
-- the skeleton for a selection of tickets (the view passes the ticket list's filter inside one
-  district: the tickets of a 通报's period, of a month, or any selection), at most
-  MAX_TICKETS, oldest first, with the photos' small copies; the report says when there were more;
+- the skeleton for a selection of tickets (`rectification_document`): the view passes the ticket
+  list's filter inside one district (the tickets of a 通报's period, of a month, or any
+  selection); a table per problem, at most MAX_TICKETS, oldest first, with the photos' small
+  copies; the report says when there were more;
 - the reply to an inspection round (`round_rectification_document`): a district's part of the
-  round, every finding in 序号 order, the counts by 责任单位 and by 方面, and the photos resized
-  for print within a byte budget, so a report of 300 problems stays a file one can send.
+  round, the counts by 责任单位 and by 方面, then every finding in 序号 order, a row each, with
+  the photos themselves resized for print within a byte budget, so a report of 300 problems
+  stays a file one can send.
 
 What the ledger does not know yet is marked 待填写 for the office to complete before sending.
 """
 
 import datetime
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 from django.db.models import Prefetch, QuerySet
 
@@ -32,60 +33,6 @@ TO_FILL = "（待填写）"
 # A round's report keeps its photos within this many bytes together (the promise is 30 MB a
 # report; the rest is room for the text and the template).
 PHOTO_BUDGET_BYTES = 26 * 1024 * 1024
-PHOTO_CAPTION = "左：整改前　右：整改后"
-
-
-@dataclass
-class Problem:
-    """One problem as the report lays it out."""
-
-    heading: str
-    description: str
-    measures: str
-    photos: list[str | Picture]
-    unit: str
-    done: str
-
-
-def _problem_rows(problem: Problem) -> list[tuple[str, Cell]]:
-    return [
-        ("问题", problem.description),
-        ("整改措施", problem.measures or TO_FILL),
-        ("整改前后照片", problem.photos),
-        ("责任单位/责任人", problem.unit),
-        ("完成时间", problem.done),
-    ]
-
-
-def _problem(document: Gongwen, level: int, problem: Problem) -> None:
-    document.heading(level, problem.heading)
-    document.table(("项目", "内容"), _problem_rows(problem), (36, 120))
-
-
-def _photo_cells(pictures: Sequence[Picture | None], caption: str = "") -> list[str | Picture]:
-    """Before and after side by side; a missing one is asked for."""
-    missing = ("（整改前照片待补充）", "（整改后照片待补充）")
-    cells: list[str | Picture] = [
-        picture if picture is not None else text for picture, text in zip(pictures, missing, strict=True)
-    ]
-    if caption and all(picture is not None for picture in pictures):
-        cells.append(caption)
-    return cells
-
-
-def _done(closed_on: datetime.date | None, deadline: datetime.date | None) -> str:
-    if closed_on is not None:
-        return arabic_date(closed_on)
-    if deadline is not None:
-        return f"尚未完成（整改时限 {arabic_date(deadline)}）"
-    return "尚未完成"
-
-
-def _unit_and_person(unit: str, person: str) -> str:
-    return f"{unit or '—'} / {person or '—'}"
-
-
-# --- the skeleton for a selection of tickets --------------------------------------------------
 
 
 def _tickets(tickets: QuerySet[Ticket]) -> list[Ticket]:
@@ -107,31 +54,39 @@ def _tickets(tickets: QuerySet[Ticket]) -> list[Ticket]:
     )
 
 
-def _first_picture(ticket: Ticket, kind: str) -> Picture | None:
-    return next(
-        (
-            picture
-            for photo in ticket.report_photos  # type: ignore[attr-defined]
-            if photo.kind == kind and (picture := photo_picture(photo, PHOTO_MM)) is not None
-        ),
-        None,
-    )
+def _photos(ticket: Ticket) -> list[str | Picture]:
+    """The first photo before and the first after, side by side; a missing one is asked for."""
+    cells: list[str | Picture] = []
+    for kind, missing in ((PhotoKind.BEFORE, "（整改前照片待补充）"), (PhotoKind.AFTER, "（整改后照片待补充）")):
+        found = next(
+            (
+                picture
+                for photo in ticket.report_photos  # type: ignore[attr-defined]
+                if photo.kind == kind and (picture := photo_picture(photo, PHOTO_MM)) is not None
+            ),
+            None,
+        )
+        cells.append(found if found is not None else missing)
+    return cells
 
 
-def _ticket_problem(number: int, ticket: Ticket) -> Problem:
+def _rows(ticket: Ticket) -> list[tuple[str, Cell]]:
     fixes = ticket.fixes  # type: ignore[attr-defined]
     place = "".join(part for part in (ticket.street.name, ticket.place_display) if part)
-    closed_on = local_day(ticket.closed_at) if ticket.closed_at is not None else None
-    return Problem(
-        heading=f"（{ordinal(number)}）{ticket.number} {ticket.category.name}",
-        description=f"{ticket.description}\n（{place}，{arabic_date(local_day(ticket.reported_at))}发现）",
-        measures=fixes[0].note if fixes and fixes[0].note else "",
-        photos=_photo_cells([_first_picture(ticket, PhotoKind.BEFORE), _first_picture(ticket, PhotoKind.AFTER)]),
-        unit=_unit_and_person(
-            ticket.responsible_unit.name if ticket.responsible_unit else "", ticket.responsible_person
-        ),
-        done=_done(closed_on, ticket.deadline),
-    )
+    unit = ticket.responsible_unit.name if ticket.responsible_unit else "—"
+    if ticket.closed_at is not None:
+        done = arabic_date(local_day(ticket.closed_at))
+    elif ticket.deadline is not None:
+        done = f"尚未完成（整改时限 {arabic_date(ticket.deadline)}）"
+    else:
+        done = "尚未完成"
+    return [
+        ("问题", f"{ticket.description}\n（{place}，{arabic_date(local_day(ticket.reported_at))}发现）"),
+        ("整改措施", fixes[0].note if fixes and fixes[0].note else TO_FILL),
+        ("整改前后照片", _photos(ticket)),
+        ("责任单位/责任人", f"{unit} / {ticket.responsible_person or '—'}"),
+        ("完成时间", done),
+    ]
 
 
 def _scope(found: tuple[datetime.date, datetime.date] | None) -> str:
@@ -169,7 +124,8 @@ def rectification_document(
             )
         document.heading(1, "一、整改情况")
         for number, ticket in enumerate(chosen, start=1):
-            _problem(document, 2, _ticket_problem(number, ticket))
+            document.heading(2, f"（{ordinal(number)}）{ticket.number} {ticket.category.name}")
+            document.table(("项目", "内容"), _rows(ticket), (36, 120))
         if not chosen:
             document.paragraph("所选范围内没有问题。")
         document.heading(1, "二、存在的问题和下一步工作")
@@ -179,6 +135,14 @@ def rectification_document(
 
 
 # --- the reply to an inspection round ---------------------------------------------------------
+
+# One table for every finding, a row each (序号 | 问题及整改情况 | 整改前 | 整改后), as offices lay
+# out a 整改台账: a row never breaks over two pages and the header repeats on each, so a problem
+# is never parted from its photos, and five or six fit a page. (A table per problem kept whole
+# with "keep with next" is Word's way, but LibreOffice then starts every such table on a page.)
+ROUND_COLUMNS = ("序号", "问题及整改情况", "整改前照片", "整改后照片")
+ROUND_WIDTHS = (12, 70, 37, 37)
+ROUND_PHOTO_MM = 35  # inside the 37 mm column's 1 mm margins
 
 
 def print_picture(photo: TicketPhoto | None, budget: int) -> Picture | None:
@@ -191,7 +155,7 @@ def print_picture(photo: TicketPhoto | None, budget: int) -> Picture | None:
             printed = print_jpeg(handle.read(), budget=budget)
     except (OSError, ValueError):
         return None
-    return Picture(printed.data, PHOTO_MM, longest=PRINT_LONGEST)
+    return Picture(printed.data, ROUND_PHOTO_MM, longest=PRINT_LONGEST)
 
 
 def round_report_title(report: RoundReport) -> str:
@@ -224,9 +188,10 @@ def _count_table(document: Gongwen, first: str, rows: list[CountRow], total: Cou
     )
 
 
-def _entry_problem(entry: ReportEntry, budget: int) -> Problem:
+def _entry_row(entry: ReportEntry, budget: int) -> tuple[Cell, ...]:
+    """One finding: its 序号, what and where, the 整改措施, who, when; the two photos beside."""
     finding, ticket = entry.finding, entry.ticket
-    title = finding.category.name if finding.category else (ticket.category.name if ticket else "")
+    category = finding.category.name if finding.category else (ticket.category.name if ticket else "")
     where = "，".join(
         part
         for part in (
@@ -237,20 +202,22 @@ def _entry_problem(entry: ReportEntry, budget: int) -> Problem:
         if part
     )
     if entry.status == FIXED:
-        done = arabic_date(entry.done_on) if entry.done_on else "已整改"
+        done = arabic_date(entry.done_on) if entry.done_on else entry.status_label
     else:
-        done = f"{entry.status_label}" + (
-            f"（整改时限 {arabic_date(ticket.deadline)}）" if ticket is not None and ticket.deadline else ""
-        )
-    return Problem(
-        heading=f"{finding.serial}．{title}".rstrip(),
-        description=f"{finding.description}\n（{where}）" if where else finding.description,
-        measures=entry.measures,
-        photos=_photo_cells(
-            [print_picture(entry.before, budget), print_picture(entry.after, budget)], caption=PHOTO_CAPTION
-        ),
-        unit=_unit_and_person(entry.unit, entry.person),
-        done=done,
+        deadline = ticket.deadline if ticket is not None else None
+        done = entry.status_label + (f"（整改时限 {arabic_date(deadline)}）" if deadline else "")
+    text = [
+        f"问题：{category + '。' if category else ''}{finding.description}" + (f"（{where}）" if where else ""),
+        f"整改措施：{entry.measures or TO_FILL}",
+        f"责任单位/责任人：{entry.unit or '—'} / {entry.person or '—'}",
+        f"完成时间：{done}",
+    ]
+    before, after = print_picture(entry.before, budget), print_picture(entry.after, budget)
+    return (
+        str(finding.serial),
+        "\n".join(text),
+        before if before is not None else "（待补充）",
+        after if after is not None else "（待补充）",
     )
 
 
@@ -272,6 +239,12 @@ def round_rectification_document(
         addressee=office.superior,
     )
 
+    def rows() -> Iterator[tuple[Cell, ...]]:
+        for done, entry in enumerate(entries, start=1):
+            yield _entry_row(entry, budget)
+            if progress is not None:
+                progress(done)
+
     def body(document: Gongwen) -> None:
         document.paragraph(_intro(report))
         document.heading(1, "一、整改总体情况")
@@ -283,11 +256,9 @@ def round_rectification_document(
         if report.voided:
             document.paragraph(f"另有{report.voided}个问题经核实撤销，未计入。")
         document.heading(1, "二、问题整改情况")
-        for done, entry in enumerate(entries, start=1):
-            _problem(document, 3, _entry_problem(entry, budget))
-            if progress is not None:
-                progress(done)
-        if not entries:
+        if entries:
+            document.table(ROUND_COLUMNS, rows(), ROUND_WIDTHS, dense=True)
+        else:
             document.paragraph("本轮没有反馈本区的问题。")
         document.heading(1, "三、下一步工作")
         document.paragraph(TO_FILL)
