@@ -156,9 +156,10 @@ def second_point(d, name="背街小巷（北二路）", street=None, point_type=
     )
 
 
-def checked(d, inspection_round, point, results, inspector=None, finding_items=()):
+def checked(d, inspection_round, point, results, inspector=None, finding_items=(), photos=None):
     """Point `point` of d's district checked in the round: {项: result}. Failed 项 in
-    `finding_items` become findings (tickets) the way the inspector's phone makes them."""
+    `finding_items` become findings (tickets) the way the inspector's phone makes them, with
+    the photos `photos` gives for the 项 (else a small one)."""
     inspector = inspector or d.supervisor
     now = timezone.now()
     round_point = RoundPoint.objects.create(
@@ -172,7 +173,13 @@ def checked(d, inspection_round, point, results, inspector=None, finding_items=(
         if result == CheckResult.FAIL and item in finding_items:
             findings.append(
                 found(
-                    d, inspection_round, item=item, point=point, source_check=check, description=f"{item.code} 不达标"
+                    d,
+                    inspection_round,
+                    item=item,
+                    point=point,
+                    source_check=check,
+                    description=f"{item.code} 不达标",
+                    photos=(photos or {}).get(item),
                 )
             )
     return round_point, findings
