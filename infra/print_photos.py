@@ -1,7 +1,7 @@
 """Photos for print: small enough that a report of hundreds of them stays a file one can mail.
 
-A photo in a report is printed about 50 mm wide: 1200 px on its long side is ~600 dpi there,
-more than any office printer shows; 600 px is still 300 dpi. `print_jpeg` makes the photo a
+A photo in a report is printed 35–50 mm wide: 1200 px on its long side is 600 dpi or more
+there, beyond what an office printer shows; 600 px is still 300 dpi or more. `print_jpeg` makes the photo a
 JPEG of at most `longest` px at `quality`, and when a byte budget is given (a report shares
 its budget between its photos) shrinks it further — first its size, down to `min_longest`,
 then its quality, down to `min_quality` — until it fits. Nothing here knows the ledger.
