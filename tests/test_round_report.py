@@ -32,6 +32,7 @@ from campaigns.services.rectification_reports import (
     rectification_report_generate,
     rectification_report_request,
 )
+from campaigns.services.sweeps import sweep_left_work
 
 from .assessment_world import build_standard, city_round, fixed, found
 from .documents_read import open_docx
@@ -331,3 +332,14 @@ def test_from_a_shell(tx, td, world, office, tmp_path):
         call_command(
             "export_rectification_report", "--round", str(inspection_round.pk), "--district", "XX", "--output", "x"
         )
+
+
+def test_a_version_whose_message_was_lost_is_written_by_the_sweep(tx, world, office):
+    standard, inspection_round = world
+    found(tx, inspection_round)
+    report = rectification_report_request(inspection_round=inspection_round, district=tx.unit, actor=tx.supervisor)
+    assert report.status == SummaryStatus.QUEUED  # the broker was down: nothing was sent
+    assert sweep_left_work()["reports"] == 0  # too fresh: its message may still be on its way
+    swept = sweep_left_work(now=timezone.now() + datetime.timedelta(minutes=5))  # tasks run at once in tests
+    report.refresh_from_db()
+    assert (swept["reports"], report.status) == (1, SummaryStatus.DONE)

@@ -402,9 +402,11 @@ def forecast_compute(campaign: Campaign, today: datetime.date | None = None) -> 
 
 
 def board_forecast(campaign: Campaign, today: datetime.date, *, recount: bool = False) -> Forecast:
-    """The board's forecast panel, kept ten minutes (it may lag the board's other figures by as
-    much; the panel says when it was computed)."""
-    key = f"board-forecast:v1:{campaign.pk}:{campaign.standard_id}:{today.isoformat()}"
+    """The board's forecast panel, computed at most once in each ten minutes (it may lag the
+    board's other figures by as much; the panel says when it was computed). The ten minutes are
+    in the key as well as the expiry, so every cache backend and every clock agree on them."""
+    window = int(timezone.now().timestamp()) // FORECAST_CACHE_SECONDS
+    key = f"board-forecast:v1:{campaign.pk}:{campaign.standard_id}:{today.isoformat()}:{window}"
     forecast = None if recount else cache.get(key)
     if not isinstance(forecast, Forecast):
         forecast = forecast_compute(campaign, today)
