@@ -23,11 +23,13 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Web server and a Celery worker with beat, on embedded defaults unless DATABASE_URL /
-# REDIS_URL say otherwise. Ctrl-C stops both.
+# REDIS_URL say otherwise. Ctrl-C stops both. DEMO=1: development defaults with the product's
+# own error pages (DEBUG=1 on top adds Django's debug pages). For phones on the same network:
+# make run HOST=0.0.0.0 SITE_URL=http://192.168.x.x:8000 (README: Two commands).
 run: install
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v0
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	@DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/run.sh
+	@DEMO=1 $(BIN)/python manage.py migrate --noinput -v0
+	@DEMO=1 $(BIN)/python manage.py seed_demo
+	@DEMO=1 HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/run.sh
 
 test: install-dev
 	$(BIN)/pytest

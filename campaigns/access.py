@@ -6,13 +6,14 @@ not even being a Django superuser, so the ledger never shows a district to someo
 district did not enrol.
 """
 
+from collections.abc import Iterable
 from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from infra.request_memo import memo_get_many, memo_set
@@ -25,8 +26,13 @@ from .models import (
     InspectionRound,
     Membership,
     OrgUnit,
+    ProblemListImport,
     RectificationReport,
     Role,
+    RoundLevel,
+    RoundPoint,
+    Standard,
+    StandardItem,
     Ticket,
     UnitKind,
     WorkGroup,
@@ -225,13 +231,18 @@ def get_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campaign:
     return campaign
 
 
-def can_keep_calendar(user: AnyUser | None) -> bool:
-    """The 节假日安排 is one for every district: only a city office's admin keeps it."""
+def is_city_admin(user: AnyUser | None) -> bool:
+    """An admin of a city office (市创卫办): who keeps what every district shares."""
     if user is None or not user.is_authenticated:
         return False
     return Membership.objects.filter(
         user=user, unit__kind=UnitKind.CITY, unit__is_active=True, role=Role.ADMIN
     ).exists()
+
+
+def can_keep_calendar(user: AnyUser | None) -> bool:
+    """The 节假日安排 is one for every district: only a city office's admin keeps it."""
+    return is_city_admin(user)
 
 
 def require_calendar_keeper(user: AnyUser | None) -> None:
@@ -276,6 +287,192 @@ def get_point_for_user(user: AnyUser, pk: int | str) -> InspectionPoint:
     if point is None:
         raise Http404("没有这个点位，或您无权查看。")
     return point
+
+
+# --- the 问题清单 import: who imports a round's list, for which districts ------------------
+
+
+def _city_admin_of(user: AnyUser) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(
+        kind=UnitKind.CITY, is_active=True, memberships__user=cast(User, user), memberships__role=Role.ADMIN
+    ).distinct()
+
+
+def problem_list_offices(user: AnyUser) -> list[OrgUnit]:
+    """Where this person imports a 问题清单: each district they supervise or administer (its
+    rows stay in that district), and each city whose office they administer (a city round's
+    list, each row to the district of its street)."""
+    if user is None or not user.is_authenticated:
+        return []
+    scope = scope_for(user)
+    districts = [d for d in visible_districts(user) if scope.has_role(d.pk, MANAGER_ROLES)]
+    cities = list(_city_admin_of(user).order_by("order", "id")) if scope.is_city_level else []
+    return [*cities, *districts]
+
+
+def require_problem_list_importer(user: AnyUser) -> list[OrgUnit]:
+    """The offices this person imports lists for; none at all is a 403."""
+    offices = problem_list_offices(user)
+    if not offices:
+        raise PermissionDenied("只有区创卫办督导、管理员和市创卫办管理员可以导入问题清单。")
+    return offices
+
+
+def problem_list_rounds(*offices: OrgUnit) -> QuerySet[InspectionRound]:
+    """The rounds a list of these offices may go into: those covering the district, or for a
+    city office those covering any of its districts."""
+    covering = Q(pk__in=[])
+    for office in offices:
+        covering |= Q(districts__parent=office) if office.kind == UnitKind.CITY else Q(districts=office)
+    return InspectionRound.objects.filter(covering).distinct()
+
+
+def get_problem_list_import_for_user(user: AnyUser, pk: int | str) -> ProblemListImport:
+    """A kept list of an office the person belongs to; a district's list is another district's
+    404, and a 403 for one of the district who may not import; a city's list is its admins'."""
+    scope = scope_for(user)
+    record = (
+        ProblemListImport.objects.select_related("office", "inspection_round", "uploaded_by")
+        .filter(Q(office_id__in=scope.district_ids) | Q(office_id__in=scope.city_ids), pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404("没有这份问题清单，或您无权查看。")
+    if record.office.kind == UnitKind.CITY:
+        if not _city_admin_of(user).filter(pk=record.office_id).exists():
+            raise PermissionDenied("只有市创卫办管理员可以导入市级问题清单。")
+    elif not scope.has_role(record.office_id, MANAGER_ROLES):
+        raise PermissionDenied("只有本区督导和管理员可以导入问题清单。")
+    return record
+
+
+# --- the assessment standard: every district's, kept by a city office -------------------------
+
+
+def can_keep_standard(user: AnyUser | None) -> bool:
+    """The standard, its 项 and its sample quotas are one for every district: only a city
+    office's admin edits or imports them (a district's admin or supervisor reads them)."""
+    return is_city_admin(user)
+
+
+def require_standard_reader(user: AnyUser) -> None:
+    if not scope_for(user).district_ids and not is_city_admin(user):
+        raise PermissionDenied("测评标准只对区、市创卫办的人员开放。")
+
+
+def require_standard_keeper(user: AnyUser) -> None:
+    if not can_keep_standard(user):
+        raise PermissionDenied("只有市创卫办管理员可以修改测评标准。")
+
+
+def get_standard_for_user(user: AnyUser, pk: int | str, *, keep: bool = False) -> Standard:
+    """A standard to read (anyone with a role in a district) or, with `keep`, to change (a
+    city office's admin): the person is checked first (403), then the standard (404)."""
+    if keep:
+        require_standard_keeper(user)
+    else:
+        require_standard_reader(user)
+    standard = Standard.objects.filter(pk=pk).first()
+    if standard is None:
+        raise Http404("没有这个测评标准。")
+    return standard
+
+
+def get_standard_item_for_keeper(user: AnyUser, pk: int | str) -> StandardItem:
+    """A 项 to edit: a city office's admin only (403 for anyone else), then the 项 (404)."""
+    require_standard_keeper(user)
+    item = StandardItem.objects.select_related("article__aspect__standard").filter(pk=pk).first()
+    if item is None:
+        raise Http404("没有这一项。")
+    return item
+
+
+# --- inspection rounds (暗访, 督查, 复查, 自查) ----------------------------------------------
+
+# A district's own rounds; the levels above are the city's (or a higher office's, entered by the city).
+DISTRICT_ROUND_LEVELS = frozenset({RoundLevel.DISTRICT, RoundLevel.STREET})
+ROUND_READERS = MANAGER_ROLES | {Role.LEADER}
+
+
+def may_manage_round(scope: Scope, level: str, district_ids: Iterable[int]) -> bool:
+    """A district's supervisors and admins run its 区 and 街道自查 rounds; a round of the city,
+    province or nation (over one district or several) is run by a city office's admin."""
+    ids = set(district_ids)
+    if not ids:
+        return False
+    if level in DISTRICT_ROUND_LEVELS:
+        return len(ids) == 1 and all(scope.can_manage(district_id) for district_id in ids)
+    return scope.is_city_level and all(scope.has_role(district_id, {Role.ADMIN}) for district_id in ids)
+
+
+def visible_rounds(user: AnyUser) -> QuerySet[InspectionRound]:
+    """Rounds over at least one district this person reads rounds in (its supervisors, admins and
+    leaders; staff meet rounds only as team members, on their own pages)."""
+    scope = scope_for(user)
+    readable = [d for d in scope.district_ids if scope.has_role(d, ROUND_READERS)]
+    covering = InspectionRound.districts.through.objects.filter(orgunit_id__in=readable).values("inspectionround_id")
+    return InspectionRound.objects.filter(pk__in=covering)
+
+
+def round_district_ids(inspection_round: InspectionRound) -> list[int]:
+    return list(inspection_round.districts.order_by("order", "id").values_list("id", flat=True))
+
+
+def get_round_for_user(user: AnyUser, pk: int | str, *, manage: bool = False) -> tuple[InspectionRound, list[int]]:
+    """A round and the districts of it this person sees (each district sees only its own part).
+
+    A round over none of their districts does not exist for them (404); one over their district
+    is a 403 for a role that does not read rounds (staff meet rounds on 我的检查), and with
+    `manage`, for anyone who may read it but not run it.
+    """
+    scope = scope_for(user)
+    covering = InspectionRound.districts.through.objects.filter(orgunit_id__in=scope.district_ids).values(
+        "inspectionround_id"
+    )
+    inspection_round = (
+        InspectionRound.objects.select_related("standard", "rechecks").filter(pk=pk, pk__in=covering).first()
+    )
+    if inspection_round is None:
+        raise Http404("没有这个检查轮次，或您无权查看。")
+    district_ids = round_district_ids(inspection_round)
+    mine = [d for d in district_ids if scope.has_role(d, ROUND_READERS)]
+    if not mine:
+        raise PermissionDenied("检查轮次只对创卫办督导、管理员和领导开放；检查组成员请到“我的检查”。")
+    if manage and not may_manage_round(scope, inspection_round.level, district_ids):
+        raise PermissionDenied("只有负责这个轮次的创卫办可以做这件事。")
+    return inspection_round, mine
+
+
+def is_inspector(scope: Scope, inspection_round: InspectionRound, user: AnyUser, district_id: int) -> bool:
+    """A member of the round's team who works in the point's district (leaders read only)."""
+    if user.pk is None:
+        return False
+    return scope.can_log(district_id) and inspection_round.team.filter(pk=user.pk).exists()
+
+
+def get_round_point_for_inspector(user: AnyUser, pk: int | str) -> RoundPoint:
+    """A sampled point for its inspector: another district's point is a 404; a point of one's own
+    district on a round one is not a team member of is a 403."""
+    scope = scope_for(user)
+    round_point = (
+        RoundPoint.objects.select_related(
+            "inspection_round",
+            "inspection_round__standard",
+            "point",
+            "point__point_type",
+            "point__street",
+            "point__unit",
+            "point__responsible_department",
+            "district",
+        )
+        .filter(pk=pk, district_id__in=scope.district_ids)
+        .first()
+    )
+    if round_point is None:
+        raise Http404("没有这个抽样点位，或您无权查看。")
+    if not is_inspector(scope, round_point.inspection_round, user, round_point.district_id):
+        raise PermissionDenied("只有本轮检查组的成员可以检查这个点位。")
+    return round_point
 
 
 # --- the assessment's paperwork: a round's 整改报告, the 迎检资料 binder ----------------------

@@ -8,8 +8,9 @@ from django.utils.functional import SimpleLazyObject
 from infra.request_memo import memo_get_many, memo_set
 from security.middleware import DUTY_KEY
 
-from .access import scope_for
+from .access import ROUND_READERS, scope_for
 from .models import Notification, Role
+from .selectors.rounds import is_inspector_now
 from .signals import unread_key
 from .workdays import missing_schedule_year
 
@@ -29,6 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "has_units": bool(scope.unit_ids),
             "has_tasks": bool(scope.unit_ids) or any(scope.can_manage(d) for d in scope.district_ids),
             "is_admin": any(scope.has_role(d, {Role.ADMIN}) for d in scope.district_ids),
+            "reads_rounds": any(scope.has_role(d, ROUND_READERS) for d in scope.district_ids),
+            # On the team of a round still open: a cache read (selectors/rounds.py), not a query.
+            "inspects": any(scope.can_log(d) for d in scope.district_ids) and is_inspector_now(user),
         }
 
     def calendar_missing() -> str:

@@ -1,4 +1,5 @@
-"""Request ids for logs, no-store on downloads, and the query count the benchmark reads."""
+"""Request ids for logs, no-store on downloads, the language a person chose, and the query
+count the benchmark reads."""
 
 import re
 import uuid
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from infra.request_log import current_request
 
@@ -80,4 +83,34 @@ class RequestIdMiddleware:
         finally:
             current_request.reset(token)
         response["X-Request-ID"] = request.request_id
+        return response
+
+
+# --- The interface language --------------------------------------------------------------
+
+
+class ChosenLanguageMiddleware:
+    """The language a person chose (the language cookie: set by the switcher, and at login from
+    their account), else settings.LANGUAGE_CODE, 简体中文 — never the browser's Accept-Language.
+
+    Django's LocaleMiddleware follows Accept-Language; an office PC or a phone bought abroad
+    would then show English to someone who never asked for it, and a page would read
+    differently on two machines of the same person.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # A view may switch it (the switcher answers in the new language).
+        response.headers.setdefault("Content-Language", translation.get_language())
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -9,6 +9,9 @@ saved file as SpreadsheetML text, a few string operations per cell.
 The rows hold what ledger exports hold: text, numbers, dates and naive local datetimes, or
 None for an empty cell. Dates and datetimes use the number formats openpyxl registered for a
 probe row, which is written and then taken out again, so the styles are openpyxl's own.
+
+Every list sheet the ledger writes opens the same way (list_sheet): its header row frozen
+and filters on it, so a thousand rows can be scrolled and sorted without losing the headers.
 """
 
 import datetime
@@ -25,6 +28,18 @@ PROBE = (datetime.datetime(2000, 1, 1, 0, 0, 1), datetime.date(2000, 1, 1))
 EPOCH = datetime.datetime(1899, 12, 30)
 EPOCH_DATE = EPOCH.date()
 ROWS_END = "</sheetData>"
+FILTER_REF = re.compile(r'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)(\d+)(")')
+
+
+def list_sheet(sheet, *, columns, header_row=1, last_row=None):
+    """Freeze the rows down to the header and put filters on the table under it.
+
+    A write-only sheet needs this before its first row (the freeze is written with the sheet's
+    head); call it again with `last_row` once the rows are in, or let save_with_rows stretch the
+    filter over the rows it streams.
+    """
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(last_row or header_row, header_row)}"
 
 
 def escape(text):
@@ -69,6 +84,15 @@ def _row_xml(number, values, letters, datetime_style, date_style):
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
+def _stretch_filter(tail, last_row):
+    """The sheet's filter (list_sheet) reaches down to the last row streamed."""
+
+    def stretch(match):
+        return f"{match.group(1)}{max(int(match.group(2)), last_row)}{match.group(3)}"
+
+    return FILTER_REF.sub(stretch, tail)
+
+
 def save_with_rows(workbook, sheet, rows, handle, *, columns, on_row=None, chunk=2000):
     """Save a write-only `workbook` to `handle`, with `rows` appended to `sheet` after what it holds.
 
@@ -106,5 +130,5 @@ def save_with_rows(workbook, sheet, rows, handle, *, columns, on_row=None, chunk
                         if on_row:
                             on_row(written)
                 stream.write("".join(buffer).encode("utf-8"))
-                stream.write((ROWS_END + tail).encode("utf-8"))
+                stream.write((ROWS_END + _stretch_filter(tail, number)).encode("utf-8"))
     return written

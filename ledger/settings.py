@@ -9,6 +9,7 @@ import datetime
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -48,20 +49,77 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_site_url(name, default):
+    """The address of the site's root, such as https://ledger.example.gov.cn or
+    http://192.168.1.20:8000 (no trailing slash): the default when unset or blank, and a loud
+    error for anything else (a path would be doubled: links already start with theirs)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
+    if not (
+        port_ok
+        and parts.scheme in ("http", "https")
+        and parts.hostname
+        and not (parts.path or parts.query or parts.fragment or parts.username)
+        and " " not in value
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not the address of a site; write it like https://ledger.example.gov.cn "
+            "or http://192.168.1.20:8000 (no path)."
+        )
+    return value
+
+
+def demo_site_url():
+    """The address `make run` serves (HOST, PORT): what QR stickers and links point to when no
+    SITE_URL is given. A server listening on every interface is reached here as 127.0.0.1."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # nosec B104 # compared, not bound
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env_int('PORT', 8000)}"
+
+
 TESTING = "pytest" in sys.modules
 DEBUG = env_bool("DEBUG", False)
+# The demo (`make run` sets DEMO=1) is development without Django's debug pages: the
+# development defaults below (a throwaway key, localhost, mail to the console, the demo
+# accounts), but a refused ticket or a wrong address shows the product's 403/404 page, never
+# Django's yellow one listing every URL pattern. DEBUG=1 is for a developer who wants those.
+DEMO = env_bool("DEMO", False)
+DEVELOPMENT = DEBUG or DEMO
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEVELOPMENT or TESTING:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # nosec B105 # development and tests only
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the "
-            "environment; for development set DEBUG=1 (make run does this)."
+            "environment; for development set DEMO=1 or DEBUG=1 (make run sets DEMO=1)."
         )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if (DEBUG or TESTING) else "")
+# Where QR stickers, e-mails and robot messages point, e.g. https://ledger.example.gov.cn. In
+# development it defaults to the address `make run` serves; in production, without it, a
+# sticker sheet uses the address it was opened on and messages carry bare paths.
+SITE_URL = env_site_url("SITE_URL", demo_site_url() if DEVELOPMENT else "")
+_site_host = urlsplit(SITE_URL).hostname if SITE_URL else None
+if _site_host and ":" in _site_host:
+    _site_host = f"[{_site_host}]"  # an IPv6 address, as ALLOWED_HOSTS writes one
+# A phone on the office network asks for SITE_URL's host (HOST=0.0.0.0 SITE_URL=http://192.168.…).
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    ",".join(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", *([_site_host] if _site_host else [])]))
+    if (DEVELOPMENT or TESTING)
+    else "",
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -95,7 +153,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "infra.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -310,11 +368,15 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if (DEBUG or TESTING)
+            if (DEVELOPMENT or TESTING)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+
+# The demo runs with DEBUG off: WhiteNoise serves static files from the source folders (no
+# collectstatic) and picks up edits, as it does under DEBUG.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
 # Photos: checked by content with Pillow; anything larger than this is refused with a message.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
@@ -330,7 +392,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend" if DEVELOPMENT else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -339,8 +401,6 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "创卫台账 <noreply@localhost>")
 
-# Where links in e-mails and robot messages point, e.g. https://ledger.example.gov.cn
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
@@ -374,7 +434,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-if not DEBUG and not TESTING:
+if not DEVELOPMENT and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -393,7 +453,7 @@ DEFAULT_DEADLINE_DAYS = 3
 # Logs: one JSON object per line with the request id (LOG_FORMAT=json, the default in
 # production) so a support call's "请求编号" finds every line of that request; plain text
 # for a developer's terminal.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if (DEBUG or TESTING) else "json")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if (DEVELOPMENT or TESTING) else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

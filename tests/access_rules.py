@@ -162,8 +162,8 @@ RULES = {
     "campaigns:rectification-report": page(OVERSEERS, code="code"),
     # A round's 整改报告 (the district's part) and the 迎检资料 binder: the office reads, writes
     # versions (supervisors and admins); an empty POST has no one-time key: nothing made, back.
-    "campaigns:round-report": page(OVERSEERS, pk="inspection_round", code="code"),
-    "campaigns:round-report-generate": action(MANAGERS, 302, pk="inspection_round", code="code"),
+    "campaigns:round-report": page(OVERSEERS, pk="report_round", code="code"),
+    "campaigns:round-report-generate": action(MANAGERS, 302, pk="report_round", code="code"),
     "campaigns:round-report-progress": page(OVERSEERS, pk="rectification_report"),
     "campaigns:round-report-download": page(OVERSEERS, pk="rectification_report"),
     "campaigns:binder": page(OVERSEERS, campaign_id="campaign"),
@@ -249,11 +249,40 @@ RULES = {
         get_writes=True,  # re-reads the kept file and records its row and error counts
     ),
     "campaigns:point-import-confirm": action(ADMINS, 302, code="code", import_id="point_import", mixed=("import_id",)),
+    # --- the 问题清单 import: a district's supervisors and admins, a city office's admins ----
+    "campaigns:problem-list-import": form(MANAGERS, post=400),  # an empty POST: what is missing
+    "campaigns:problem-list-template": page(MANAGERS),
+    "campaigns:problem-list-show": page(
+        MANAGERS,
+        import_id="problem_list_import",
+        get_writes=True,  # checks the kept rows afresh and records its row and error counts
+    ),
+    # The kept list has one clean row: confirmed, it becomes the round's ticket (then the list's page).
+    "campaigns:problem-list-confirm": action(MANAGERS, 302, import_id="problem_list_import"),
     # Scanning a sticker: on to the log form for those who log; a leader is told why not.
     "campaigns:point-scan": page(WORKERS, 302, pk="point", redirects=dict.fromkeys(WORKERS, "/tickets/new/?point=")),
     "campaigns:scoring-sheet": page(EVERYONE, campaign_id="campaign"),
     "campaigns:scoring-area": page(EVERYONE, campaign_id="campaign", area_code="area_code"),
     "campaigns:scoring-export": page(EVERYONE, campaign_id="campaign"),
+    # --- inspection rounds: the district's managers run its own; leaders read; staff inspect ----
+    "campaigns:rounds": page(OVERSEERS),
+    "campaigns:round-new": form(MANAGERS, post=400),  # an empty POST: what is missing
+    "campaigns:round": page(OVERSEERS, pk="inspection_round"),
+    "campaigns:round-edit": form(MANAGERS, post=400, pk="inspection_round"),
+    "campaigns:round-points": page(MANAGERS, pk="inspection_round"),
+    # Sample, points and inspectors: each answer goes back to the sample page with a message
+    # (the world's round has no standard to draw by, no point chosen, no one-time key …).
+    "campaigns:round-draw": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-point-add": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-point-remove": action(
+        MANAGERS, 302, pk="inspection_round", point_pk="round_point", mixed=("point_pk",)
+    ),
+    "campaigns:round-assign": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-finish": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:round-recheck": action(MANAGERS, 302, pk="inspection_round"),
+    "campaigns:inspect": page(EVERYONE),
+    # Only the round's team (the district's 网格员 here) opens its points; an empty form is incomplete.
+    "campaigns:inspect-point": form(STREET, post=400, pk="round_point"),
     # --- daily reports ----------------------------------------------------------------------
     "campaigns:reports-mine": page(EVERYONE),
     "campaigns:report-submit": action(STREET, 302, duty_id="duty"),
@@ -298,6 +327,34 @@ RULES = {
     ),
     "campaigns:holiday-import-confirm": action(
         CITY_ADMIN, 302, system=True, year="holiday_year", import_id="holiday_import", mixed=("import_id",)
+    ),
+    # --- 测评标准 and its sample quotas: read by every district member, kept by a city admin -----
+    "campaigns:standards": page(EVERYONE, system=True),
+    "campaigns:standard": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:standard-export": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:standard-item-edit": form(CITY_ADMIN, post=400, system=True, pk="standard_item"),  # no requirement
+    "campaigns:standard-import": form(CITY_ADMIN, post=400, system=True, pk="standard"),
+    "campaigns:standard-import-show": page(
+        CITY_ADMIN,
+        system=True,
+        pk="standard",
+        import_id="standard_import",
+        mixed=("import_id",),
+        get_writes=True,  # re-reads the kept file and records its row and error counts
+    ),
+    # The new version is made, and the page goes on to it.
+    "campaigns:standard-import-confirm": action(
+        CITY_ADMIN, 302, system=True, pk="standard", import_id="standard_import", mixed=("import_id",)
+    ),
+    "campaigns:sample-quotas": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:sample-quotas-save": action(CITY_ADMIN, 400, system=True, pk="standard"),  # no table: nothing saved
+    "campaigns:sample-quotas-export": page(EVERYONE, system=True, pk="standard"),
+    "campaigns:sample-quotas-import": form(CITY_ADMIN, post=400, system=True, pk="standard"),
+    "campaigns:sample-quotas-import-show": page(
+        CITY_ADMIN, system=True, pk="standard", import_id="quota_import", mixed=("import_id",), get_writes=True
+    ),
+    "campaigns:sample-quotas-import-confirm": action(
+        CITY_ADMIN, 302, system=True, pk="standard", import_id="quota_import", mixed=("import_id",)
     ),
     "security-accounts": page(SECURITY, system=True),
     "security-account-new": form(SECURITY, post=200, system=True),

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from campaigns import workflow
+from campaigns import standard_data, workflow
 from campaigns.models import (
     AssessmentArea,
     Campaign,
@@ -44,6 +44,7 @@ from campaigns.models import (
     ReportingDuty,
     ReportSchedule,
     Role,
+    RoundLevel,
     Supervision,
     Ticket,
     TicketCoUnit,
@@ -61,7 +62,13 @@ from campaigns.services.notifications import Message, notify
 from campaigns.services.people import people_import_upload
 from campaigns.services.point_import import point_import_upload
 from campaigns.services.point_import import template_workbook as points_template
+from campaigns.services.problem_list import problem_list_upload
+from campaigns.services.problem_list_read import pasted_read
+from campaigns.services.quota_xlsx import quota_import_upload, quota_workbook
 from campaigns.services.rectification_reports import rectification_report_generate, rectification_report_request
+from campaigns.services.rounds import round_point_add
+from campaigns.services.standard import standard_default
+from campaigns.services.standard_xlsx import standard_import_upload, standard_workbook
 from campaigns.services.units import units_import_upload, units_template
 from ledger.celery import app
 from security.accounts import account_create
@@ -69,6 +76,7 @@ from security.passwords import password_record
 
 from .assessment_world import city_round, found
 from .factories import District, UserFactory, form_key, jpeg_bytes, member, pending_photo
+from .rounds_world import make_round
 
 # ---------------------------------------------------------------------------------------
 # Who
@@ -129,12 +137,19 @@ class Side:
     people_import: int
     holiday_year: int  # the 节假日安排 is every district's: each side just gets its own year
     holiday_import: int
+    problem_list_import: int  # a 问题清单 of one clean row, waiting for its confirm
+    standard: int  # the standard is every district's: each side just gets its own
+    standard_item: int
+    standard_import: int
+    quota_import: int
     notification: dict  # who → the notification a rule should try to open
     admin_objects: dict  # model class → pk
     markers: tuple  # text that shows this district's data
     on_hold: str  # 挂账, and under 挂牌督办 (its 督办单)
-    inspection_round: int  # a 市督查 round over this district, with one finding
-    rectification_report: int  # its 整改报告, written
+    inspection_round: int  # the district's own 自查 round, its 网格员 (staff) on the team
+    round_point: int  # that round's one sampled point
+    report_round: int  # a 市督查 round over this district with one finding, for its 整改报告
+    rectification_report: int  # that round's 整改报告, written
 
 
 @dataclass
@@ -185,6 +200,30 @@ def holiday_workbook(year):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def side_standard(d):
+    """tx gets the national standard; td a small one of its own (its 项 are td's rows)."""
+    if d.unit.code == "TX":
+        return standard_default()
+    meta = standard_data.StandardMeta(name="国家卫生乡镇标准", version=f"{d.unit.code} 试行", scope="town")
+    row = standard_data.ItemRow("1", "爱国卫生组织管理", "1.1", "组织健全", "1.1.1", "乡镇爱卫会组织健全", "records")
+    return standard_data.write_standard(apps.get_model, meta, [row], is_current=False)
+
+
+def standard_imports(d, standard, city_admin):
+    """A new version of the side's standard and its quotas, uploaded and waiting for a confirm."""
+    items, _preview = standard_import_upload(
+        standard=standard,
+        actor=city_admin,
+        uploaded=SimpleUploadedFile("标准.xlsx", standard_workbook(standard)),
+        name=standard.name,
+        version=f"{standard.version}（{d.unit.code} 修订）",
+    )
+    quotas, _preview = quota_import_upload(
+        standard=standard, actor=city_admin, uploaded=SimpleUploadedFile("抽样.xlsx", quota_workbook(standard))
+    )
+    return items, quotas
 
 
 def build_side(d, users, client):
@@ -248,6 +287,17 @@ def build_side(d, users, client):
         actor=users["city_admin"],
         uploaded=SimpleUploadedFile("节假日.xlsx", holiday_workbook(holiday_year)),
     )
+    problem_list = f"序号\t问题描述\t地点\t所属街道\n1\t垃圾暴露\t{d.point.name}\t{d.street.name}\n"
+    problem_list_import, _preview = problem_list_upload(
+        office=d.unit,
+        actor=d.admin,
+        sheet=pasted_read(problem_list),
+        pasted=problem_list,
+        new_round={"name": f"{d.unit.name}市督查第 1 期", "kind": "supervision", "level": "city"},
+    )
+    assert _preview.is_clean, _preview.rows[0].errors
+    standard = side_standard(d)
+    standard_import, quota_import = standard_imports(d, standard, users["city_admin"])
     UnitWebhook.objects.create(unit=d.department, name=f"{d.unit.name}执法局群", url="http://127.0.0.1:9/hook")
     get_user_model().objects.filter(pk=d.admin.pk).update(email=f"{d.unit.code.lower()}-admin@example.com")
     is_tx = d.unit.code == "TX"
@@ -305,10 +355,12 @@ def build_side(d, users, client):
             created_by=d.admin,
         ).pk,
     }
-    inspection_round = city_round([d], users["city_admin"])
-    finding = found(d, inspection_round, description=f"{d.unit.name}农贸市场垃圾桶满溢")
+    own_round = make_round([d], d.admin, [d.staff], name=f"{d.unit.name}四季度自查", level=RoundLevel.DISTRICT)
+    round_point = round_point_add(inspection_round=own_round, point=d.point)
+    report_round = city_round([d], users["city_admin"])
+    finding = found(d, report_round, description=f"{d.unit.name}农贸市场垃圾桶满溢")
     report = rectification_report_generate(
-        rectification_report_request(inspection_round=inspection_round, district=d.unit, actor=d.admin)
+        rectification_report_request(inspection_round=report_round, district=d.unit, actor=d.admin)
     )
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
     numbers += (finding.ticket.number,)
@@ -341,11 +393,18 @@ def build_side(d, users, client):
         people_import=people_import.pk,
         holiday_year=holiday_year,
         holiday_import=holiday_import.pk,
+        problem_list_import=problem_list_import.pk,
+        standard=standard.pk,
+        standard_item=standard_data.task_items(apps.get_model, standard.pk)[("1", "1.1")],
+        standard_import=standard_import.pk,
+        quota_import=quota_import.pk,
         notification=notification,
         admin_objects=admin_objects,
         markers=(d.unit.name, *numbers),
         on_hold=on_hold.number,
-        inspection_round=inspection_round.pk,
+        inspection_round=own_round.pk,
+        round_point=round_point.pk,
+        report_round=report_round.pk,
         rectification_report=report.pk,
     )
 

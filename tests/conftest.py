@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -70,6 +71,30 @@ def _media_and_celery(settings, tmp_path):
     yield
     translation.deactivate()
     app.conf.task_always_eager = False
+
+
+# What Django's debug 404 page says while it lists every URL pattern of the project. No page of
+# the ledger may ever show that (issue 16: the demo did, for a refused ticket).
+URLCONF_LISTING = (b"URLconf defined in", b"Django tried these URL patterns", b"DEBUG = True")
+
+
+def lists_url_patterns(content):
+    return any(marker in content for marker in URLCONF_LISTING)
+
+
+class LedgerClient(Client):
+    """Django's test client; a response listing the URL patterns fails the test that got it."""
+
+    def request(self, **request):
+        response = super().request(**request)
+        if not response.streaming and lists_url_patterns(response.content):
+            pytest.fail(f"{request.get('PATH_INFO')} answered with Django's debug page listing the URL patterns")
+        return response
+
+
+@pytest.fixture
+def client():
+    return LedgerClient()
 
 
 @pytest.fixture

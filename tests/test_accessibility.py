@@ -174,7 +174,18 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_serve
             ],
         ),
         (tx.admin, DESKTOP, ["/board/TX/summaries/", f"/summaries/{world.summary.pk}/"]),
-        (tx.leader, DESKTOP, ["/board/TX/", f"/tickets/{world.submitted.number}/", ("/tickets/new/", 403)]),
+        (
+            tx.leader,
+            DESKTOP,
+            [
+                "/board/TX/",
+                f"/tickets/{world.submitted.number}/",
+                ("/tickets/new/", 403),
+                "/standards/",
+                f"/standards/{tx.campaign.standard_id}/",
+                f"/standards/{tx.campaign.standard_id}/quotas/",
+            ],
+        ),
         (world.security, DESKTOP, ["/security/accounts/"]),
         (world.audit, DESKTOP, ["/security/audit/"]),
     ]

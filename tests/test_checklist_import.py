@@ -282,3 +282,36 @@ def test_import_history_is_listed(admin_client, tx):
     confirm(admin_client, tx, record)
     html = admin_client.get(reverse("campaigns:checklist-import", args=[tx.campaign.pk])).content.decode()
     assert "清单.xlsx" in html and "已导入" in html
+
+
+class TestScoreTotal:
+    """A checklist shares out 100 points; an import that takes it past 100 is flagged (a file
+    imported on top of another, a score typed as 50 for 5) on the preview and on the checklist."""
+
+    def test_a_file_taking_the_total_past_100_is_flagged_and_the_checklist_says_so(self, admin_client, tx):
+        ChecklistItem.objects.create(
+            campaign=tx.campaign, area=tx.area, code="3.9", requirement="已有任务", full_score=95
+        )
+        response = upload(admin_client, tx, workbook_bytes(good_rows(tx)))  # 5 + 4 + 3.5 more
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "分值合计 107.5 分，超过 100 分" in html
+        assert "确认导入" in html  # a notice, not an error: the admin may still import
+        confirm(admin_client, tx, ChecklistImport.objects.get())
+        page = admin_client.get(reverse("campaigns:checklist", args=[tx.campaign.pk])).content.decode()
+        assert 'id="score-total-warning"' in page and "分值合计 107.5 分，超过 100 分" in page
+
+    def test_a_file_that_rescores_the_same_tasks_counts_them_once(self, admin_client, tx):
+        ChecklistItem.objects.create(
+            campaign=tx.campaign, area=tx.area, code="3.1", requirement="旧要求", full_score=90
+        )
+        html = upload(admin_client, tx, workbook_bytes(good_rows(tx))).content.decode()
+        assert "超过 100 分" not in html  # 3.1 goes from 90 to 5: 5 + 4 + 3.5
+        page = admin_client.get(reverse("campaigns:checklist", args=[tx.campaign.pk])).content.decode()
+        assert "score-total-warning" not in page
+
+    def test_exactly_100_is_fine(self, admin_client, tx):
+        rows = good_rows(tx)
+        rows[0][3] = 92.5
+        html = upload(admin_client, tx, workbook_bytes(rows)).content.decode()
+        assert "分值合计" not in html

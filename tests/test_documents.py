@@ -50,8 +50,11 @@ def office(tx):
 
 
 def draft_notice(client, tx):
+    """The admin drafts a 通报 of this month so far (the page opens on last month by default)."""
     client.force_login(tx.admin)
-    client.post(reverse("campaigns:notice-draft", args=["TX"]), {"submission": form_key()})
+    today = timezone.localdate()
+    period = {"start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+    client.post(reverse("campaigns:notice-draft", args=["TX"]), {"submission": form_key(), **period})
     return Notice.objects.get(district=tx.unit)
 
 

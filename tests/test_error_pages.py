@@ -7,6 +7,9 @@ from django.urls import path
 from ledger.urls import handler500  # noqa: F401 - this module stands in as the URLconf
 from ledger.urls import urlpatterns as real_patterns
 
+from .conftest import LedgerClient, lists_url_patterns
+from .test_settings import settings_probe
+
 
 def boom(request):
     raise RuntimeError("deliberate failure")
@@ -68,3 +71,46 @@ def test_a_stale_form_gets_our_page_not_djangos(tx):
     assert response.status_code == 403
     html = response.content.decode()
     assert "页面已过期，没有提交" in html and "ledger.css" in html and "CSRF" not in html
+
+
+# --- the demo (make run) shows these pages too, never Django's debug pages ----------------------
+
+
+def demo_debug_setting(tmp_path):
+    """DEBUG as the settings read it in `make run`'s environment (DEMO=1, nothing else set)."""
+    result = settings_probe({"DEMO": "1", "LEDGER_VAR_DIR": str(tmp_path)}, "s.DEBUG, s.DEVELOPMENT")
+    assert result.returncode == 0, result.stderr
+    debug, development = result.stdout.split()
+    assert development == "True"  # the demo's accounts and defaults are there
+    return debug == "True"
+
+
+def test_with_the_demos_settings_refusals_and_wrong_addresses_get_our_pages(tmp_path, settings, client, tx, td):
+    settings.DEBUG = demo_debug_setting(tmp_path)
+    ticket, other = tx.log(), td.log()
+    client.force_login(tx.leader)
+    answers = {
+        "another district's ticket": client.get(f"/tickets/{other.number}/"),
+        "an unknown address": client.get("/nowhere/"),
+        "an unknown board": client.get("/board/XX/"),
+        "a leader's act": client.post(f"/tickets/{ticket.number}/void/", {"reason": "重复登记"}),
+    }
+    for name, response in answers.items():
+        html = response.content.decode()
+        assert response.status_code in (403, 404), name
+        assert "ledger.css" in html and 'class="mainnav"' in html, name
+        assert not lists_url_patterns(response.content), name
+    assert "找不到页面" in answers["an unknown address"].content.decode()
+    assert "无权操作" in answers["a leader's act"].content.decode()
+
+
+def test_a_page_listing_url_patterns_fails_the_test_that_gets_it(settings, tx):
+    """The check in the suite's test client is not idle: Django's debug 404 page trips it."""
+    settings.DEBUG = True
+    plain = Client()
+    plain.force_login(tx.staff)
+    assert lists_url_patterns(plain.get("/nowhere/").content)
+    ledger_client = LedgerClient()
+    ledger_client.force_login(tx.staff)
+    with pytest.raises(pytest.fail.Exception, match="listing the URL patterns"):
+        ledger_client.get("/nowhere/")

@@ -168,7 +168,7 @@ class TestMonthlySummary:
         summary = summary_generate(summary_request(district=tx.unit, month=datetime.date(2026, 11, 1), actor=tx.admin))
         with summary.file.open("rb") as handle:
             cells = xlsx_cells(handle.read())
-        assert_text(cells["汇总"], f"{typed} 2026-11 创卫工作情况专报")
+        assert_text(cells["汇总"], f"{typed} 2026年11月 创卫工作情况专报")
         assert_text(cells["汇总"], typed)  # the campaign
         assert_text(cells["按类别"], typed)
         assert_text(cells["按街道"], typed)

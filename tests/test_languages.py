@@ -118,6 +118,43 @@ def test_the_choice_is_kept_with_the_account_and_follows_the_person(client, tx):
     assert login.cookies["django_language"].value == "en"
 
 
+@pytest.mark.parametrize("accept", ["en-US,en;q=0.9", "zh-TW,zh-Hant;q=0.9", "ja"])
+def test_the_browsers_language_never_switches_the_interface(client, tx, accept):
+    """Simplified Chinese whatever the browser says: an office PC or a phone set to English or
+    繁體 reads 简体中文 until its person chooses otherwise."""
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response["Content-Language"] == "zh-hans" and "登录" in response.content.decode()
+    assert "Accept-Language" not in response.get("Vary", "")
+    client.force_login(tx.staff)
+    response = client.get("/tickets/new/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response["Content-Language"] == "zh-hans" and "登记问题" in response.content.decode()
+
+
+def test_an_account_that_never_chose_reads_simplified_chinese(client, tx):
+    assert not AccountProfile.objects.filter(user=tx.staff).exclude(language="").exists()
+    client.cookies["django_language"] = "en"  # the last person at this PC chose English
+    login = client.post("/accounts/login/", {"username": tx.staff.username, "password": PASSWORD})
+    assert login.status_code == 302 and login.cookies["django_language"].value == "zh-hans"
+    assert client.get("/tickets/new/")["Content-Language"] == "zh-hans"
+    field = AccountProfile._meta.get_field("language")
+    assert "留空时使用简体中文" in str(field.help_text)
+
+
+def test_a_choice_made_before_signing_in_is_kept_with_the_account(client, tx):
+    client.post(reverse("language"), {"language": "zh-hant", "next": "/accounts/login/"})
+    login = client.post("/accounts/login/", {"username": tx.staff.username, "password": PASSWORD})
+    assert login.cookies["django_language"].value == "zh-hant"
+    assert AccountProfile.objects.get(user=tx.staff).language == "zh-hant"
+    phone = Client()
+    login = phone.post("/accounts/login/", {"username": tx.staff.username, "password": PASSWORD})
+    assert login.cookies["django_language"].value == "zh-hant"
+    # Someone else signing in at the same PC afterwards is not given that choice.
+    client.post(reverse("logout"))
+    login = client.post("/accounts/login/", {"username": tx.supervisor.username, "password": PASSWORD})
+    assert login.cookies["django_language"].value == "zh-hans"
+    assert not AccountProfile.objects.filter(user=tx.supervisor).exclude(language="").exists()
+
+
 def test_an_unknown_language_is_refused_politely(client, tx):
     client.force_login(tx.staff)
     response = client.post(reverse("language"), {"language": "xx", "next": "/"}, follow=True)

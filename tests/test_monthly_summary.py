@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 import zoneinfo
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,13 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns import workflow
 from campaigns.models import MonthlySummary, PhotoKind, SummaryStatus
 from campaigns.services.monthly import summary_generate, summary_request
+from infra.dates import last_full_month, month_label
 
 from .factories import form_key, pending_photo
 
@@ -171,7 +174,28 @@ def test_a_running_summary_shows_a_progress_bar(client, tx):
     client.force_login(tx.leader)
     html = client.get(reverse("campaigns:summary", args=[summary.pk])).content.decode()
     assert "正在生成专报" in html and "<progress" in html and 'http-equiv="refresh"' in html
+    # Queued, nothing is counted yet: no "本月共 0 件" that reads as an empty month.
+    assert "排队中：马上开始统计2026年11月的工单" in html and "共 0 件" not in html and "共0件" not in html
     assert client.get(reverse("campaigns:summary-download", args=[summary.pk])).status_code == 404
+    MonthlySummary.objects.filter(pk=summary.pk).update(status=SummaryStatus.RUNNING, ticket_count=154)
+    html = client.get(reverse("campaigns:summary", args=[summary.pk])).content.decode()
+    assert "2026年11月共154件工单" in html
+
+
+@pytest.mark.parametrize("first_of_month", [False, True])
+def test_the_form_offers_the_last_full_month(client, tx, first_of_month):
+    """The month still filling up is in the list, but the one chosen is the last full month."""
+    today = timezone.localdate()
+    if first_of_month:
+        today = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    with time_machine.travel(datetime.datetime(today.year, today.month, today.day, 0, 30, tzinfo=SH), tick=False):
+        client.force_login(tx.admin)
+        response = client.get(reverse("campaigns:summaries", args=["TX"]))
+    html = response.content.decode()
+    last_month, _end = last_full_month(today)
+    assert response.context["default_month"] == last_month
+    assert re.findall(r'<option value="([\d-]+)" selected>', html) == [f"{last_month:%Y-%m}"]
+    assert f'<option value="{today:%Y-%m}">{month_label(today)}（本月至今）</option>' in html
 
 
 def test_isolation_and_roles(client, tx, td, month):

@@ -131,6 +131,34 @@ class TestStickers:
         response = admin_client.get(url, params)
         assert response.context["street"] is None and tx.point.name in response.content.decode()
 
+    @pytest.mark.parametrize(
+        "site_url,host",
+        [
+            ("http://127.0.0.1:8000", "ledger.example.gov.cn"),
+            ("http://localhost:8000", "ledger.example.gov.cn"),
+            ("http://[::1]:8000", "ledger.example.gov.cn"),
+            ("", "127.0.0.1:8000"),  # no SITE_URL: the address the sheet was opened on
+            ("", "localhost"),
+        ],
+    )
+    def test_codes_pointing_at_this_machine_are_warned_about(self, admin_client, tx, settings, site_url, host):
+        settings.SITE_URL = site_url
+        settings.ALLOWED_HOSTS = ["*"]
+        html = admin_client.get(reverse("campaigns:point-stickers", args=["TX"]), HTTP_HOST=host).content.decode()
+        assert 'id="qr-local-warning"' in html
+        assert "二维码指向本机地址" in html and "手机扫码无法打开" in html
+        assert "SITE_URL" in html and "HOST=0.0.0.0" in html and "hostname -I" in html
+
+    @pytest.mark.parametrize(
+        "site_url,host",
+        [("https://ledger.example.gov.cn", "127.0.0.1"), ("http://192.168.1.20:8000", "localhost"), ("", "10.0.0.5")],
+    )
+    def test_codes_a_phone_can_open_need_no_warning(self, admin_client, tx, settings, site_url, host):
+        settings.SITE_URL = site_url
+        settings.ALLOWED_HOSTS = ["*"]
+        html = admin_client.get(reverse("campaigns:point-stickers", args=["TX"]), HTTP_HOST=host).content.decode()
+        assert "qr-local-warning" not in html and "二维码指向本机地址" not in html
+
     def test_another_district_gets_404_and_non_admins_403(self, client, tx, td):
         client.force_login(td.admin)
         assert client.get(reverse("campaigns:point-stickers", args=["TX"])).status_code == 404

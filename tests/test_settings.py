@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def settings_probe(env, expr):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    given = {"DATABASE_URL", "REDIS_URL", "DEBUG", "DEMO", "SECRET_KEY", "SITE_URL", "HOST", "PORT", "ALLOWED_HOSTS"}
+    clean = {k: v for k, v in os.environ.items() if k not in given}
     clean.update(env)
     code = f"import ledger.settings as s; print({expr})"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
@@ -25,6 +28,73 @@ def test_production_start_without_secret_key_fails_loudly(tmp_path):
 def test_bad_boolean_fails_loudly(tmp_path):
     result = settings_probe({"DEBUG": "perhaps", "LEDGER_VAR_DIR": str(tmp_path)}, "s.DEBUG")
     assert result.returncode != 0 and "DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "192.168.1.20:8000",  # no scheme: a phone would not know what to open
+        "ftp://ledger.example.gov.cn",
+        "http://",
+        "http://ledger.example.gov.cn:99999",
+        "http://ledger.example.gov.cn:port",
+        "https://ledger.example.gov.cn/ledger",  # links already carry their path: it would be doubled
+        "https://ledger.example.gov.cn/?x=1",
+        "https://admin:secret@ledger.example.gov.cn",
+        "http://192.168.1.20 :8000",
+    ],
+)
+def test_a_bad_site_url_fails_loudly(tmp_path, value):
+    result = settings_probe({"DEMO": "1", "SITE_URL": value, "LEDGER_VAR_DIR": str(tmp_path)}, "s.SITE_URL")
+    assert result.returncode != 0
+    assert f"SITE_URL={value!r} is not the address of a site" in result.stderr
+
+
+def test_site_url_as_given_and_its_host_allowed(tmp_path):
+    result = settings_probe(
+        {"DEMO": "1", "SITE_URL": " http://192.168.1.20:8000/ ", "LEDGER_VAR_DIR": str(tmp_path)},
+        "s.SITE_URL, s.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr
+    # No trailing slash (links are SITE_URL + /p/12/); a phone asking for that host is let in.
+    assert result.stdout.split()[0] == "http://192.168.1.20:8000"
+    assert "'192.168.1.20'" in result.stdout and "'localhost'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8100"}, "http://127.0.0.1:8100"),
+        # Listening on every interface is reached here as 127.0.0.1 (the sticker sheet warns).
+        ({"HOST": "0.0.0.0", "PORT": "8000"}, "http://127.0.0.1:8000"),
+        ({"HOST": "192.168.1.20"}, "http://192.168.1.20:8000"),
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+    ],
+)
+def test_in_the_demo_site_url_follows_what_make_run_serves(tmp_path, env, expected):
+    result = settings_probe({"DEMO": "1", "LEDGER_VAR_DIR": str(tmp_path), **env}, "s.SITE_URL")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_in_production_without_site_url_there_is_none(tmp_path):
+    result = settings_probe(
+        {"DEBUG": "0", "SECRET_KEY": "x" * 50, "HOST": "0.0.0.0", "LEDGER_VAR_DIR": str(tmp_path)}, "repr(s.SITE_URL)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
+def test_the_demo_is_development_without_djangos_debug_pages(tmp_path):
+    result = settings_probe(
+        {"DEMO": "1", "LEDGER_VAR_DIR": str(tmp_path)},
+        "s.DEBUG, s.DEVELOPMENT, s.WHITENOISE_USE_FINDERS, s.EMAIL_BACKEND, s.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr  # no SECRET_KEY needed
+    debug, development, finders, *rest = result.stdout.split(maxsplit=3)
+    assert (debug, development, finders) == ("False", "True", "True")
+    assert "console" in rest[0] and "'127.0.0.1'" in rest[0]
 
 
 def test_embedded_defaults(tmp_path):

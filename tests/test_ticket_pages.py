@@ -2,6 +2,7 @@
 
 import datetime
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,3 +233,41 @@ class TestTicketPage:
         ticket = tx.submitted()
         client.force_login(tx.supervisor2)
         assert client.get(reverse("campaigns:ticket-close-out", args=[ticket.number])).status_code == 405
+
+
+def test_overdue_days_are_said_once_per_ticket(client, tx):
+    """An overdue ticket shows “逾期 N 天” once, in its state badge — on its page and as a card in
+    the lists (it was said twice: badge and deadline hint). A running clock still shows “还剩”."""
+    late = tx.assigned(deadline=timezone.localdate() + datetime.timedelta(days=1))
+    running = tx.assigned(deadline=timezone.localdate() + datetime.timedelta(days=5))
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
+        client.force_login(tx.supervisor)
+        page = client.get(reverse("campaigns:ticket-detail", args=[late.number])).content.decode()
+        assert page.count("逾期 3 天") == 1
+        listing = client.get(reverse("campaigns:ticket-list")).content.decode()
+        assert listing.count("逾期 3 天") == 1 and "还剩 1 天" in listing
+        page = client.get(reverse("campaigns:ticket-detail", args=[running.number])).content.decode()
+        assert "还剩 1 天" in page and "逾期" not in page.split('class="ticket-title"')[1].split("</p>")[0]
+
+
+def test_a_kept_ticket_page_builds_no_empty_forms(client, tx, monkeypatch):
+    """Supervisor Qian opens a fix waiting for 销号 twice: the second time its empty 核验销号 and
+    退回 forms come with the kept page, and none is built again (only the ticket's own forms, built
+    from its district's units and tasks, are)."""
+    from campaigns.views import tickets as ticket_views
+
+    ticket = tx.submitted()
+    client.force_login(tx.supervisor2)
+    url = reverse("campaigns:ticket-detail", args=[ticket.number])
+    first = client.get(url)
+    built = []
+    real = ticket_views.action_form
+    monkeypatch.setattr(
+        ticket_views, "action_form", lambda action, *a, **k: built.append(action) or real(action, *a, **k)
+    )
+    second = client.get(url)
+    assert second.status_code == 200
+    assert not set(built) & ticket_views.KEPT_FORMS, built
+    html = second.content.decode()
+    assert 'enctype="multipart/form-data"' in html  # 核验销号 sends its site photos
+    assert html.count("<form") == first.content.decode().count("<form")

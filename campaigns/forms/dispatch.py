@@ -4,21 +4,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.forms.common import DateInput, GroupedModelChoiceField
+from campaigns.forms.common import DateInput
+from campaigns.forms.units import co_units_field, responsible_units, unit_field
 from campaigns.models import OrgUnit, TicketAction, TicketState
 from campaigns.workdays import calendar_note
 
-from .tickets import UNIT_KIND_GROUPS, clean_unit_and_deadline, responsible_units
-
-
-def _unit_field(label, *, required):
-    return GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        label=label,
-        required=required,
-        empty_label=_("— 请选择 —"),
-        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
-    )
+from .tickets import clean_unit_and_deadline
 
 
 def seen_unit_field():
@@ -40,7 +31,7 @@ class TicketDeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("写明为什么不属于本单位职责。"),
     )
-    suggested_unit = _unit_field(_("建议责任单位"), required=False)
+    suggested_unit = unit_field(_("建议责任单位"), required=False)
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,17 +41,12 @@ class TicketDeclineForm(forms.Form):
 class TicketReassignForm(forms.Form):
     needs_ticket = True  # the units offered come from the ticket's district
 
-    responsible_unit = _unit_field(_("改派给"), required=True)
+    responsible_unit = unit_field(_("改派给"), required=True)
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
     deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
     deadline_workdays = forms.IntegerField(label=_("或：几个工作日内"), required=False, min_value=1, max_value=60)
-    co_units = forms.ModelMultipleChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("协办单位"),
-        help_text=_("不选则保留原有协办单位。"),
-    )
+    co_units = co_units_field(_("不选则保留原有协办单位。"))
     reason = forms.CharField(label=_("改派原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     seen_unit = seen_unit_field()
 

@@ -15,6 +15,7 @@ class OptionalPhotosMixin(PhotoFormMixin):
     """Evidence photos that help the case but are not required."""
 
     photo_kind = PhotoKind.EVIDENCE
+    photos_required = False
 
     def clean_photos(self):
         try:

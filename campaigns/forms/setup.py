@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.common import DateInput, WorkbookUploadForm, workbook_field
-from campaigns.models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, WorkGroup
+from campaigns.models import STREET_KINDS, Campaign, CampaignStatus, OrgUnit, Role, Standard, StandardScope, WorkGroup
 from campaigns.once import OneSubmissionForm
 from campaigns.services.people import FULL_NAME_MAX, MOBILE, ROLE_LABELS, USERNAME, enrollable_units, people_read
 from campaigns.services.units import CONTACT_PHONE, GRASSROOTS_KINDS, SAME_LEVEL, SETUP_KINDS, units_read
@@ -169,16 +169,25 @@ class WorkGroupForm(forms.ModelForm):
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "kind", "status", "start_date", "inspection_date", "end_date"]
+        fields = ["name", "kind", "status", "start_date", "inspection_date", "end_date", "standard", "population_band"]
         widgets = {
             "start_date": DateInput(format="%Y-%m-%d"),
             "inspection_date": DateInput(format="%Y-%m-%d"),
             "end_date": DateInput(format="%Y-%m-%d"),
         }
-        help_texts = {"status": _("作战图显示进行中的活动。")}
+        help_texts = {
+            "status": _("作战图显示进行中的活动。"),
+            "standard": _("任务清单、检查轮次和一票否决风险都按这个标准。不选则用现行的国家标准。"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["standard"].queryset = Standard.objects.order_by("-is_current", "name", "-created_at")
+        self.fields["standard"].empty_label = _("— 现行国家标准 —")
+        if not self.instance.pk and "standard" not in kwargs.get("initial", {}):
+            # Read only: the national standard is installed when the checklist is made, not here.
+            current = Standard.objects.filter(scope=StandardScope.CITY, is_current=True).order_by("-created_at")
+            self.initial["standard"] = current.values_list("pk", flat=True).first()
         if not self.instance.pk and "status" not in kwargs.get("initial", {}):
             # A district that sets up a campaign is usually starting it: the board shows running ones.
             self.initial["status"] = CampaignStatus.RUNNING

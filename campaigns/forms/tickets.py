@@ -16,6 +16,7 @@ from campaigns.forms.common import (
     MultiplePhotoField,
     MultiplePhotoInput,
 )
+from campaigns.forms.units import co_units_field, responsible_units, unit_field
 from campaigns.models import (
     ChecklistItem,
     InspectionPoint,
@@ -40,14 +41,6 @@ calendar_note_lazy = lazy(calendar_note, str)
 CAMERA_ATTRS = {"accept": "image/*", "capture": "environment", "data-shrink-photos": ""}
 
 
-def responsible_units(district):
-    return (
-        OrgUnit.objects.filter(district=district, is_active=True)
-        .exclude(kind=UnitKind.DISTRICT)
-        .order_by("kind", "order", "id")
-    )
-
-
 def checklist_choices(queryset):
     return queryset.select_related("area").order_by("area__order", "area_id", "order", "id")
 
@@ -55,9 +48,6 @@ def checklist_choices(queryset):
 class ChecklistItemChoiceField(GroupedModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} {obj.requirement[:40]}"
-
-
-UNIT_KIND_GROUPS = dict(UnitKind.choices)
 
 
 class PhotoFormMixin:
@@ -75,8 +65,16 @@ class PhotoFormMixin:
     # An act's form built with the acting person (campaigns/forms/acts.py).
     needs_user = True
 
+    @property
+    def photos_required(self):
+        """Whether a photo must be sent: marked on the page, and told to assistive technology
+        (the file field carries no `required`, as photos kept from a failed try count too)."""
+        return not self.photos_optional
+
     def _init_photos(self, user):
         self.user = user
+        if self.photos_required:
+            self.fields["photos"].widget.attrs["aria-required"] = "true"
         self.kept_photos = photos_pending_for(user, self.data.getlist("kept_photos")) if self.is_bound else []
         self._good_files = []
 
@@ -161,13 +159,7 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
         group_label=lambda item: f"{item.area.code} {item.area.name}",
         help_text=_("选与问题类别同一测评类别的任务，这个问题会计入它的风险分。"),
     )
-    responsible_unit = GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("责任单位"),
-        empty_label=_("— 暂不交办 —"),
-        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
-    )
+    responsible_unit = unit_field(_("责任单位"), required=False, empty_label=_("— 暂不交办 —"))
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     deadline = forms.DateField(label=_("整改时限"), required=False, widget=DateInput)
     deadline_workdays = forms.IntegerField(
@@ -175,6 +167,21 @@ class TicketLogForm(OneSubmissionForm, PhotoFormMixin, forms.Form):
     )
 
     photos_required_message = _("请至少拍一张问题照片。")
+    # The order the page draws them in (photo first: the camera is the first tap), so the first
+    # field with an error is the first one on the page.
+    field_order = [
+        "photos",
+        "point",
+        "place",
+        "street",
+        "category",
+        "description",
+        "responsible_unit",
+        "responsible_person",
+        "deadline",
+        "deadline_workdays",
+        "checklist_item",
+    ]
 
     def __init__(self, *args, campaign, user, initial_street=None, point=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -271,12 +278,7 @@ def clean_unit_and_deadline(form: forms.Form, data: dict) -> dict:
 class TicketAssignForm(forms.Form):
     needs_ticket = True  # the units, deadline and task offered come from the ticket
 
-    responsible_unit = GroupedModelChoiceField(
-        queryset=OrgUnit.objects.none(),
-        label=_("责任单位"),
-        empty_label=_("— 请选择 —"),
-        group_label=lambda u: UNIT_KIND_GROUPS[u.kind],
-    )
+    responsible_unit = unit_field(_("责任单位"), required=True)
     responsible_person = forms.CharField(label=_("责任人"), required=False, max_length=50)
     responsible_phone = forms.CharField(label=_("责任人电话"), required=False, max_length=30)
     deadline = forms.DateField(label=_("整改时限"), widget=DateInput, required=False)
@@ -290,12 +292,7 @@ class TicketAssignForm(forms.Form):
     work_group = forms.ModelChoiceField(
         queryset=WorkGroup.objects.none(), required=False, label=_("负责专线"), empty_label=_("— 不指定 —")
     )
-    co_units = forms.ModelMultipleChoiceField(
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        label=_("协办单位"),
-        help_text=_("可多选；协办单位提交协办部分（或督导免除）后，主办单位才能提交整改。"),
-    )
+    co_units = co_units_field(_("可多选；协办单位提交协办部分（或督导免除）后，主办单位才能提交整改。"))
     note = forms.CharField(
         label=_("交办意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0026_next_recheck_on'),
+        ('campaigns', '0027_summary_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -57,10 +57,12 @@ from .notifications import (
 )
 from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, UnitKind
 from .points import PointImport
+from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .round_reports import RectificationReport
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
+from .standard_import import StandardImport, StandardImportKind
 from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     CLOCK_STATES,
@@ -120,6 +122,8 @@ __all__ = [
     "SecondFactorPolicy",
     "SetupImport",
     "SetupImportKind",
+    "StandardImport",
+    "StandardImportKind",
     "SubmissionKey",
     "SubmissionKind",
     "DailyReport",
@@ -157,6 +161,7 @@ __all__ = [
     "OrgUnit",
     "PhotoKind",
     "PointImport",
+    "ProblemListImport",
     "PointType",
     "ProblemCategory",
     "Role",

@@ -313,6 +313,19 @@ class RoundFinding(models.Model):
         related_name="rechecked_findings",
     )
     outcome_at = models.DateTimeField(_("复查时间"), null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome_note = models.TextField(_("复查情况"), blank=True)
+    # The 复查's own photos (未整改, 反弹): on the ticket too, and listed here for the round.
+    outcome_photos = models.ManyToManyField(
+        "campaigns.TicketPhoto", verbose_name=_("复查照片"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("发现问题")

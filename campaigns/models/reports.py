@@ -196,6 +196,13 @@ class MonthlySummary(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    language = models.CharField(
+        _("语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("申请生成时的界面语言；Excel 文件用这种语言写。"),
+    )
 
     class Meta:
         verbose_name = _("月度情况专报")

@@ -39,7 +39,7 @@ class AccountProfile(models.Model):
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text=_("登录后界面使用的语言；留空时按浏览器设置。"),
+        help_text=_("登录后界面使用的语言；留空时使用简体中文（不随浏览器的语言设置变化）。"),
     )
     must_change_password = models.BooleanField(
         _("下次登录须改密码"), default=False, help_text=_("管理员重置或新建账号后，本人首次登录须设置自己的密码。")

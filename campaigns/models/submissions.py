@@ -24,6 +24,8 @@ class SubmissionKind(models.TextChoices):
     WORK_GROUP = "work-group", _("添加工作组")
     PERSON = "person", _("添加人员")
     ACCOUNT = "account", _("新建账号")
+    ROUND = "round", _("新建检查轮次")
+    ROUND_POINT = "round-point", _("点位检查结果")
     RECTIFICATION_REPORT = "rectification", _("整改报告")
 
 

@@ -35,6 +35,7 @@ from infra.fragments import district_touch, district_versions
 from .checklist import checklist_area_scores
 from .common import closure_light, closure_rate, month_start, overdue_light, week_start
 from .daily_reports import ReportsToday, reports_today_summary
+from .gates import GateRisk, gate_risks
 from .kpis import KpiPanel, kpi_panel
 from .scoring import AreaScore
 
@@ -84,6 +85,8 @@ class Board:
     computed_at: datetime.datetime
     scores: list = field(default_factory=list)
     score_total: AreaScore | None = None
+    # 必备条件 at risk (一票否决风险): while any is, the score is not shown as a pass.
+    gate_risks: list[GateRisk] = field(default_factory=list)
     reports: ReportsToday | None = None
     # 黄牌: open tickets the overdue ladder carded, proposed for the 通报.
     yellow_cards: list = field(default_factory=list)
@@ -341,6 +344,7 @@ def board_build(district: OrgUnit, *, rows: bool = True) -> Board:
         computed_at=timezone.now(),
         scores=scores,
         score_total=score_total,
+        gate_risks=gate_risks(campaign) if rows and campaign else [],
         reports=reports_today_summary(campaign) if campaign else None,
         yellow_cards=yellow_cards,
         # Read only when the one counting query found any, as the 黄牌 list.
@@ -356,7 +360,7 @@ def board_build(district: OrgUnit, *, rows: bool = True) -> Board:
 
 def board_cache_key(district_id: int, *, rows: bool = True) -> str:
     # Carries the district's version: a write moves it on, so nothing needs deleting.
-    return f"board:v5:{'' if rows else 'headline:'}{district_versions([district_id])}"
+    return f"board:v6:{'' if rows else 'headline:'}{district_versions([district_id])}"
 
 
 def board_for_district(district: OrgUnit, *, fresh: bool = False) -> Board:

@@ -1,14 +1,15 @@
 """迎检模拟: what the assessment would likely score if it came today, from what the ledger knows.
 
-Read in seven queries whatever the size of the district (the standard's 项, the latest rounds,
+Read in eight queries whatever the size of the district (the standard's 项, the latest rounds,
 their checks per 项 and street and per point type, the open tickets per 项 and street, the
-checklist's self scores per 项, the streets), then computed in Python by FORECAST_RULES_TEXT,
-which the panel shows. Kept in the cache for ten minutes like the KPI panel: a forecast moves
+checklist's self scores per 项, the streets, and the gates at risk as the board's gate panel
+reads them, selectors/gates.py), then computed in Python by FORECAST_RULES_TEXT, which the
+panel shows. Kept in the cache for ten minutes like the KPI panel: a forecast moves
 with the week, not with each act, and the panel says when it was computed.
 """
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,6 +33,7 @@ from campaigns.models import (
     TicketState,
 )
 
+from .gates import GATE_RULES_TEXT, GateRisk, gate_risks
 from .scoring import OPEN_PROBLEM_SHARE, OVERDUE_PROBLEM_SHARE
 
 FORECAST_CACHE_SECONDS = 600
@@ -56,10 +58,8 @@ FORECAST_RULES_TEXT = [
         "数据覆盖 = 有检查或自评数据的项的分值 ÷ 方面分值。"
     ),
     _("街道的预计得分用同一算法：检查结果和问题只取该街道的点位和工单，自评分和进度用全区的。"),
-    _(
-        "一票否决风险：必备条件的一项在本区最近一轮检查中不达标，或有关联的未办结问题。"
-        "有风险时预计结论为“不达标（必备条件）”，分数照常列出。"
-    ),
+    # 一票否决风险: the board's own rule (selectors/gates.py), word for word.
+    *GATE_RULES_TEXT,
     _("薄弱点位类型：最近三轮检查中各点位类型的达标率 = 达标 ÷（达标 + 不达标），列出最低的五类。"),
 ]
 
@@ -78,6 +78,7 @@ class ForecastRow:
 
     code: str
     name: str
+    key: int = 0  # the 方面's id (0 for a street or the whole)
     full: Decimal = ZERO
     expected: Decimal = ZERO
     assessed: Decimal = ZERO  # the full score of the 项 with data of their own
@@ -96,15 +97,6 @@ class ForecastRow:
     @property
     def expected_shown(self) -> Decimal:
         return _one_place(self.expected)
-
-
-@dataclass(frozen=True)
-class GateRisk:
-    code: str
-    requirement: str
-    aspect: str
-    failed_checks: int
-    open_problems: int
 
 
 @dataclass(frozen=True)
@@ -320,15 +312,13 @@ def _scored(inputs: _Inputs, street_id: int | None) -> tuple[list[ForecastRow], 
     pending: list[tuple[ForecastRow, Decimal, _Open]] = []
     for item in inputs.items:
         aspect = item.article.aspect
-        row = rows.setdefault(aspect.pk, ForecastRow(aspect.code, aspect.name))
+        row = rows.setdefault(aspect.pk, ForecastRow(aspect.code, aspect.name, aspect.pk))
         score = Decimal(item.score)
         counted = inputs.open_of(item.pk, street_id, in_round=False)
         every = inputs.open_of(item.pk, street_id, in_round=None)
         row.full += score
         row.open_problems += every.timely + every.overdue
         row.overdue_problems += every.overdue
-        if item.is_gate and (every.timely + every.overdue or inputs.checks_of(item.pk, street_id).failing):
-            row.gate_risks += 1
         rate = inputs.rate_of(item.pk, street_id)
         if rate is None:
             pending.append((row, score, counted))
@@ -344,27 +334,13 @@ def _scored(inputs: _Inputs, street_id: int | None) -> tuple[list[ForecastRow], 
             row.expected += _expected(score, fill, counted)
     total = ForecastRow("", str(_("合计")))
     for row in rows.values():
-        for name in ("full", "expected", "assessed", "open_problems", "overdue_problems", "gate_risks"):
+        for name in ("full", "expected", "assessed", "open_problems", "overdue_problems"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     return list(rows.values()), total
 
 
-def _gates(inputs: _Inputs) -> list[GateRisk]:
-    gates = []
-    for item in inputs.items:
-        if not item.is_gate:
-            continue
-        checks = inputs.checks_of(item.pk, None)
-        opened = inputs.open_of(item.pk, None, in_round=None)
-        failed, open_problems = checks.fixed + checks.failing, opened.timely + opened.overdue
-        if failed or open_problems:
-            aspect = item.article.aspect
-            gates.append(GateRisk(item.code, item.requirement, f"{aspect.code} {aspect.name}", failed, open_problems))
-    return gates
-
-
 def forecast_compute(campaign: Campaign, today: datetime.date | None = None) -> Forecast:
-    """The campaign's forecast, computed now (seven queries)."""
+    """The campaign's forecast, computed now (eight queries)."""
     today = today or timezone.localdate()
     forecast = Forecast(
         campaign_id=campaign.pk, has_standard=campaign.standard_id is not None, computed_at=timezone.now()
@@ -396,7 +372,11 @@ def forecast_compute(campaign: Campaign, today: datetime.date | None = None) -> 
         street_total.code, street_total.name = "", street.name
         forecast.streets.append(street_total)
     forecast.streets.sort(key=lambda row: (row.rate is None, row.rate or ZERO, row.name))
-    forecast.gates = _gates(inputs)
+    forecast.gates = gate_risks(campaign)
+    at_risk = Counter(gate.item.article.aspect_id for gate in forecast.gates)
+    for row in forecast.aspects:
+        row.gate_risks = at_risk[row.key]
+    forecast.total.gate_risks = len(forecast.gates)
     forecast.weakest = _point_types(district_id, [pk for pk, _name in rounds])
     return forecast
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import AssessmentArea, ChecklistItem, ChecklistStatus
@@ -131,3 +132,17 @@ def total_score(scores: Iterable[AreaScore]) -> AreaScore:
         total.overdue_tasks += score.overdue_tasks
         total.open_problems += score.open_problems
     return total
+
+
+# A scoring sheet (任务分解及赋分表) shares out 100 points; the national standard's is spread so.
+FULL_MARKS = Decimal(100)
+
+
+def score_total_warning(total: Decimal | int | float) -> str:
+    """What a checklist whose full scores add up past 100 is told, or "" — a workbook imported on
+    top of another, or a score typed as 50 for 5, shows up here before anyone ranks by it."""
+    total = Decimal(str(total))
+    if total <= FULL_MARKS:
+        return ""
+    shown = f"{_money(total):f}".rstrip("0").rstrip(".")
+    return gettext("分值合计 %(n)s 分，超过 100 分。请核对是否有重复的任务或填错的分值。") % {"n": shown}

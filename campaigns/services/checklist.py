@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,11 +23,12 @@ from campaigns.models import (
     ChecklistUpdateKind,
     EvidenceKind,
     Role,
+    StandardArticle,
 )
 from campaigns.selectors.board import board_invalidate
 
 from .evidence import evidence_inspect, evidence_thumbnail
-from .standard import campaign_apply_standard, load_standard
+from .standard import campaign_apply_standard, campaign_link_tasks
 
 
 def checklist_permissions(item: ChecklistItem, user: AnyUser) -> tuple[bool, bool]:
@@ -58,22 +59,29 @@ def default_full_scores(count: int, total: Decimal = Decimal("100")) -> list[Dec
 
 
 def checklist_apply_standard(*, campaign: Campaign, actor: User) -> int:
-    """Start a campaign's checklist from the national standard's items (idempotent by code)."""
+    """Start a campaign's checklist from its standard: a task per 条, linked to its 项
+    (idempotent by code; a campaign without a standard gets the default one)."""
     if not scope_for(actor).has_role(campaign.district_id, {Role.ADMIN}):
         raise PermissionDenied(_("只有本区管理员可以生成任务清单。"))
     areas = campaign_apply_standard(campaign)
-    entries = [(category["code"], item) for category in load_standard()["categories"] for item in category["items"]]
-    scores = default_full_scores(len(entries))
+    articles = list(
+        StandardArticle.objects.filter(aspect__standard=campaign.standard)
+        .select_related("aspect")
+        .annotate(points=Sum("items__score"))
+        .order_by("aspect__order", "order", "id")
+    )
+    scores = default_full_scores(len(articles))
     created = 0
     with transaction.atomic():
-        for order, ((area_code, entry), score) in enumerate(zip(entries, scores), start=1):
+        for order, (article, score) in enumerate(zip(articles, scores, strict=True), start=1):
             item, was_created = ChecklistItem.objects.get_or_create(
                 campaign=campaign,
-                code=entry["code"],
+                code=article.code,
                 defaults={
-                    "area": areas[area_code],
-                    "requirement": entry["text"],
-                    "full_score": Decimal(str(entry["score"])) if entry.get("score") is not None else score,
+                    "area": areas[article.aspect.code],
+                    "requirement": article.text,
+                    # The standard's own score where it gives one, else 100 points spread evenly.
+                    "full_score": article.points or score,
                     "order": order,
                 },
             )
@@ -82,6 +90,7 @@ def checklist_apply_standard(*, campaign: Campaign, actor: User) -> int:
                 ChecklistUpdate.objects.create(
                     item=item, kind=ChecklistUpdateKind.CREATED, actor=actor, note=_("按国家卫生城市标准生成")
                 )
+        campaign_link_tasks(campaign)
     return created
 
 

@@ -32,6 +32,8 @@ from campaigns.models import (
     UnitKind,
 )
 from campaigns.selectors.board import board_invalidate
+from campaigns.selectors.scoring import score_total_warning
+from campaigns.services.standard import campaign_link_tasks
 from campaigns.services.xlsx_import import (
     Check,
     Column,
@@ -276,7 +278,17 @@ def checklist_check(sheet: SheetRows, campaign: Campaign) -> ImportPreview:
         if not row.errors:
             _classify(row, existing.get(code))
         preview.rows.append(row)
+    if warning := score_total_warning(_total_after(preview, existing)):
+        preview.notices.append(warning)
     return preview
+
+
+def _total_after(preview: ImportPreview, existing: Mapping[str, ChecklistItem]) -> Decimal:
+    """The checklist's full scores added up as they would be after this import: the file's tasks
+    with their new scores, and the tasks it does not mention as they are."""
+    in_file = {row.cleaned.get("code") for row in preview.rows}
+    kept = sum((item.full_score for code, item in existing.items() if code not in in_file), Decimal(0))
+    return kept + sum((row.cleaned.get("full_score") or Decimal(0) for row in preview.rows), Decimal(0))
 
 
 TRACKED = [
@@ -393,6 +405,7 @@ def _import_rows(
             note=_("从“%(name)s”导入") % {"name": record.original_name},
             changes=row.changes,
         )
+    campaign_link_tasks(campaign)  # a task coded like the standard's 条 or 项 is linked to its 项
     district_id = campaign.district_id
     transaction.on_commit(lambda: board_invalidate(district_id))
 

@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from campaigns.models import AssessmentArea, Campaign, ChecklistItem
 from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, total_score
 from infra.cells import Cell, xlsx_append, xlsx_cell
+from infra.xlsx_stream import list_sheet
 
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -93,7 +94,9 @@ def scoring_sheet_workbook(
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "3:3"
-    sheet.freeze_panes = "A4"
+    rows = list(scoring_sheet_rows(items, areas, today))
+    # The title and the export date above the header (row 3); filters over the tasks and subtotals.
+    list_sheet(sheet, columns=len(SCORING_COLUMNS), header_row=3, last_row=3 + len(rows))
 
     title = _("%(district)s %(campaign)s 任务分解及赋分表") % {
         "district": campaign.district.name,
@@ -104,7 +107,7 @@ def scoring_sheet_workbook(
     xlsx_append(
         sheet, [_cell(sheet, str(label), bold=True, fill="D9E7E1", align=CENTER) for label, _w in SCORING_COLUMNS]
     )
-    for kind, row in scoring_sheet_rows(items, areas, today):
+    for kind, row in rows:
         if kind == "item":
             item = row
             xlsx_append(

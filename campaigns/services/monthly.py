@@ -15,13 +15,15 @@ from decimal import Decimal
 from typing import IO, Any, TypedDict
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -43,7 +45,8 @@ from campaigns.selectors.common import Median, day_start, median_days, median_su
 from campaigns.selectors.daily_reports import report_compliance
 from campaigns.selectors.kpis import kpi_panel
 from infra.cells import xlsx_append, xlsx_cell
-from infra.xlsx_stream import save_with_rows
+from infra.dates import month_label
+from infra.xlsx_stream import list_sheet, save_with_rows
 
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
 
@@ -127,8 +130,11 @@ def parse_month(text: str) -> datetime.date:
         raise ValueError(_("月份要写成 YYYY-MM，例如 2026-11。")) from None
 
 
-def summary_request(*, district: OrgUnit, month: datetime.date, actor: User) -> MonthlySummary:
-    """A new version for the month, queued; earlier versions stay as they were."""
+def summary_request(
+    *, district: OrgUnit, month: datetime.date, actor: User, language: str = settings.LANGUAGE_CODE
+) -> MonthlySummary:
+    """A new version for the month, queued; earlier versions stay as they were. `language` is the
+    one it was asked for in: the worker writes the workbook in it."""
     with transaction.atomic():
         latest = (
             MonthlySummary.objects.select_for_update()
@@ -139,7 +145,12 @@ def summary_request(*, district: OrgUnit, month: datetime.date, actor: User) -> 
             Campaign.objects.filter(district=district, status=CampaignStatus.RUNNING).order_by("-start_date").first()
         )
         return MonthlySummary.objects.create(
-            district=district, campaign=campaign, month=month, version=(latest or 0) + 1, created_by=actor
+            district=district,
+            campaign=campaign,
+            month=month,
+            version=(latest or 0) + 1,
+            created_by=actor,
+            language=language,
         )
 
 
@@ -323,28 +334,29 @@ def summary_figures(
     }
 
 
+# Lazy: each reader (and each summary's worker) gets them in their own language.
 HEADLINE_LABELS = [
-    ("found", _("本月发现问题（件）")),
-    ("closed_of_found", _("其中已销号")),
-    ("open_of_found", _("其中未办结")),
-    ("overdue_of_found", _("其中已逾期")),
-    ("closure_rate", _("销号率（%）")),
-    ("close_outs_in_month", _("本月销号（含以前月份发现，次）")),
-    ("median_days_to_close", _("本月销号问题办结天数（中位）")),
-    ("returns_in_month", _("本月退回（次）")),
-    ("reopens_in_month", _("本月反弹（次）")),
-    ("voided", _("本月撤销（件）")),
-    ("open_in_district", _("截至生成时全区未办结（件）")),
-    ("overdue_in_district", _("截至生成时全区逾期（件）")),
-    ("assigned_in_district", _("截至生成时全区待签收（件）")),
-    ("on_hold_in_district", _("截至生成时全区挂账（件）")),
+    ("found", gettext_lazy("本月发现问题（件）")),
+    ("closed_of_found", gettext_lazy("其中已销号")),
+    ("open_of_found", gettext_lazy("其中未办结")),
+    ("overdue_of_found", gettext_lazy("其中已逾期")),
+    ("closure_rate", gettext_lazy("销号率（%）")),
+    ("close_outs_in_month", gettext_lazy("本月销号（含以前月份发现，次）")),
+    ("median_days_to_close", gettext_lazy("本月销号问题办结天数（中位）")),
+    ("returns_in_month", gettext_lazy("本月退回（次）")),
+    ("reopens_in_month", gettext_lazy("本月反弹（次）")),
+    ("voided", gettext_lazy("本月撤销（件）")),
+    ("open_in_district", gettext_lazy("截至生成时全区未办结（件）")),
+    ("overdue_in_district", gettext_lazy("截至生成时全区逾期（件）")),
+    ("assigned_in_district", gettext_lazy("截至生成时全区待签收（件）")),
+    ("on_hold_in_district", gettext_lazy("截至生成时全区挂账（件）")),
 ]
 TABLE_COLUMNS = [
-    ("found", _("发现")),
-    ("closed", _("已销号")),
-    ("open", _("未办结")),
-    ("overdue", _("逾期")),
-    ("closure_rate", _("销号率（%）")),
+    ("found", gettext_lazy("发现")),
+    ("closed", gettext_lazy("已销号")),
+    ("open", gettext_lazy("未办结")),
+    ("overdue", gettext_lazy("逾期")),
+    ("closure_rate", gettext_lazy("销号率（%）")),
 ]
 
 
@@ -373,14 +385,21 @@ def write_workbook(
 ) -> int:
     """Six sheets; the last one streamed from the database. Returns the number of ticket rows."""
     workbook = Workbook(write_only=True)
-    title = _("%(district)s %(month)s 创卫工作情况专报") % {"district": figures["district"], "month": figures["month"]}
+    title = _("%(district)s %(month)s 创卫工作情况专报") % {
+        "district": figures["district"],
+        "month": month_label(summary.month),
+    }
 
     sheet = workbook.create_sheet(_("汇总"))
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 16
+    # The title and the version's facts above the figures (rows 1–5), the figures' header on row 6.
+    list_sheet(sheet, columns=2, header_row=6, last_row=6 + len(HEADLINE_LABELS))
     _title(sheet, title)
     xlsx_append(sheet, [_("活动"), figures["campaign"]])
-    xlsx_append(sheet, [_("生成时间"), figures["generated_at"]])
+    generated = xlsx_cell(sheet, shown_moment(figures["generated_at"]))
+    generated.number_format = "yyyy-mm-dd hh:mm"
+    xlsx_append(sheet, [_("生成时间"), generated])
     xlsx_append(sheet, [_("版本"), summary.version])
     xlsx_append(sheet, [])
     _header(sheet, [_("指标"), _("数值")])
@@ -396,6 +415,7 @@ def write_workbook(
     sheet = workbook.create_sheet(_("按类别"))
     for letter, width in zip("ABCDEFGH", (16, 30, 8, 8, 8, 8, 10), strict=False):
         sheet.column_dimensions[letter].width = width
+    list_sheet(sheet, columns=2 + len(TABLE_COLUMNS), last_row=1 + len(figures["by_category"]))
     _header(sheet, [_("测评类别"), _("问题类别"), *(label for _k, label in TABLE_COLUMNS)])
     for row in figures["by_category"]:
         xlsx_append(
@@ -407,15 +427,17 @@ def write_workbook(
             ],
         )
 
-    for name, key, label in ((_("按街道"), "by_street", _("街道/乡镇")), (_("按责任单位"), "by_unit", _("责任单位"))):
+    for name, key, heading in ((_("按街道"), "by_street", _("街道/乡镇")), (_("按责任单位"), "by_unit", _("责任单位"))):
         sheet = workbook.create_sheet(name)
         sheet.column_dimensions["A"].width = 18
-        _header(sheet, [label, *(text for _k, text in TABLE_COLUMNS), _("退回（次）")])
+        list_sheet(sheet, columns=2 + len(TABLE_COLUMNS), last_row=1 + len(figures[key]))
+        _header(sheet, [heading, *(text for _k, text in TABLE_COLUMNS), _("退回（次）")])
         for row in figures[key]:
             xlsx_append(sheet, [row["name"], *(row[k] for k, _t in TABLE_COLUMNS), row["returns"]])
 
     sheet = workbook.create_sheet(_("日报情况"))
     sheet.column_dimensions["A"].width = 18
+    list_sheet(sheet, columns=6, last_row=1 + len(figures["reports"]))
     _header(sheet, [_("报送单位"), _("应报"), _("按时"), _("迟报"), _("未报"), _("按时率（%）")])
     for row in figures["reports"]:
         xlsx_append(sheet, [row["name"], row["due"], row["on_time"], row["late"], row["missing"], row["rate"]])
@@ -423,6 +445,7 @@ def write_workbook(
     sheet = workbook.create_sheet(_("台账明细"))
     for index, (_label, width) in enumerate(TICKET_COLUMNS):
         sheet.column_dimensions[chr(65 + index)].width = width
+    list_sheet(sheet, columns=len(TICKET_COLUMNS))
     _header(sheet, ticket_header())
     first, following = month_bounds(summary.month)
     tickets = Ticket.objects.filter(
@@ -439,9 +462,24 @@ def write_workbook(
     )
 
 
+def shown_moment(iso: str) -> datetime.datetime:
+    """A frozen ISO instant ("2026-12-04T10:17:03+08:00") as the local, naive minute a person
+    reads and Excel stores (2026-12-04 10:17)."""
+    moment = datetime.datetime.fromisoformat(iso)
+    if timezone.is_aware(moment):
+        moment = timezone.make_naive(moment)
+    return moment.replace(second=0, microsecond=0)
+
+
 def summary_generate(summary: MonthlySummary) -> MonthlySummary:
-    """Compute, freeze and write one version. Safe to call twice: a finished version is left alone."""
+    """Compute, freeze and write one version. Safe to call twice: a finished version is left alone.
+    Its words (sheet names, labels, KPI names) are in the language it was asked for in."""
     summary = MonthlySummary.objects.select_related("district", "campaign").get(pk=summary.pk)
+    with translation.override(summary.language or settings.LANGUAGE_CODE):
+        return _generate(summary)
+
+
+def _generate(summary: MonthlySummary) -> MonthlySummary:
     if summary.status == SummaryStatus.DONE:
         return summary
     first, following = month_bounds(summary.month)

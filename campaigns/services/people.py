@@ -37,6 +37,7 @@ from campaigns.models import (
     UnitKind,
 )
 from infra.cells import xlsx_append
+from infra.xlsx_stream import list_sheet
 from security.accounts import AccountRefused, account_create, membership_grant
 
 from .xlsx_import import (
@@ -507,6 +508,7 @@ def passwords_workbook(district: OrgUnit, issued: Iterable[Mapping[str, str]]) -
         )
     for letter, width in zip("ABCDE", (12, 18, 18, 22, 14)):
         sheet.column_dimensions[letter].width = width
+    list_sheet(sheet, columns=5, header_row=2, last_row=sheet.max_row)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

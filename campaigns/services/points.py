@@ -6,8 +6,10 @@ leaves the log form and the sticker sheet, and scanning its sticker says so.
 """
 
 import io
+import ipaddress
 from functools import lru_cache
 from typing import cast
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -64,16 +66,30 @@ def point_set_active(*, point: InspectionPoint, active: bool) -> InspectionPoint
 # --- the QR code ---------------------------------------------------------------------------
 
 
-def point_scan_url(point_id: int, request: HttpRequest | None = None) -> str:
-    """The short absolute address a point's QR code holds: SITE_URL + /p/<pk>/.
-
-    Without SITE_URL (a development machine) the address the page was asked on stands in.
-    """
-    path = reverse("campaigns:point-scan", args=[point_id])
+def qr_site(request: HttpRequest | None = None) -> str:
+    """Where QR codes point: SITE_URL, or without it the address the page was asked on."""
     base = settings.SITE_URL.rstrip("/")
     if not base and request is not None:
-        return request.build_absolute_uri(path)
-    return base + path
+        return request.build_absolute_uri("/").rstrip("/")
+    return base
+
+
+def point_scan_url(point_id: int, request: HttpRequest | None = None) -> str:
+    """The short absolute address a point's QR code holds: SITE_URL + /p/<pk>/."""
+    return qr_site(request) + reverse("campaigns:point-scan", args=[point_id])
+
+
+def points_to_this_machine(url: str) -> bool:
+    """Whether `url` names the machine it is opened on (127.*, ::1, localhost): a phone that
+    scans it reaches itself, not the ledger."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 # QR codes never change for the same address, and making one costs a few milliseconds: a

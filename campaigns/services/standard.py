@@ -1,19 +1,39 @@
-"""The national assessment standard (国家卫生城市标准) as default data for a campaign.
+"""The assessment standard (测评标准): what a new campaign starts from, and the edits a city
+office's admin makes to it — a 项, the sample quotas — each audited.
 
-`data/sanitary_standard.json` is a compiled copy of the standard's areas and items, the
-typical point types and problem categories, with the sources each came from.
+The standard is data: campaigns/standard_data.py reads data/sanitary_standard.json (the
+standard's 方面, 条 and 项, gates, point types and sample quotas, with the sources each came
+from) into the tables, and migration 0032 did so once. The problem categories a patrol logs
+with are the campaign's own vocabulary, kept beside it in the same file.
 """
 
-import json
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from campaigns.models import AssessmentArea, Campaign, PointType, ProblemCategory
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.db import transaction
 
-STANDARD_FILE = Path(__file__).resolve().parent.parent / "data" / "sanitary_standard.json"
+from campaigns import standard_data
+from campaigns.access import require_standard_keeper
+from campaigns.models import (
+    AssessmentArea,
+    AuditKind,
+    Campaign,
+    ChecklistItem,
+    PointType,
+    ProblemCategory,
+    SampleQuota,
+    Standard,
+    StandardAspect,
+    StandardItem,
+    StandardScope,
+)
+from campaigns.selectors.board import board_invalidate
+from security.audit import audit_record
 
-# The standard lists problem categories without an area; this is where each is scored.
+# The file lists problem categories without an area; this is where each is scored.
 CATEGORY_AREA_CODE = {
     "垃圾暴露/散落、垃圾满溢、未日产日清": "3",
     "垃圾容器未加盖、破损、不密闭或配置不足": "3",
@@ -49,41 +69,169 @@ CATEGORY_AREA_CODE = {
 CATEGORY_DEADLINE_DAYS = {"3": 3, "8": 5, "2": 7, "4": 7, "5": 10, "6": 7, "7": 10}
 
 
-@lru_cache(maxsize=1)
 def load_standard() -> dict[str, Any]:
-    with STANDARD_FILE.open(encoding="utf-8") as handle:
-        return json.load(handle)
+    """The file as it is: areas, items, point types, problem categories and their sources."""
+    return standard_data.load_file()
+
+
+def standard_default(scope: str = StandardScope.CITY) -> Standard:
+    """The standard a new campaign starts from: the current one for its scope — for a city,
+    the national standard, installed from the file if this database has none yet."""
+    found = Standard.objects.filter(scope=scope, is_current=True).order_by("-created_at", "-id").first()
+    if found is not None:
+        return found
+    return standard_data.install_national(apps.get_model)
 
 
 def point_types_ensure() -> list[PointType]:
     """The standard's point types, created once and shared by every district."""
-    types: list[PointType] = []
-    for order, entry in enumerate(load_standard()["point_types"], start=1):
-        point_type, _ = PointType.objects.get_or_create(
-            name=entry["name"], defaults={"notes": entry.get("notes", ""), "order": order}
-        )
-        types.append(point_type)
-    return types
+    return list(standard_data.ensure_point_types(apps.get_model).values())
 
 
 def campaign_apply_standard(campaign: Campaign) -> dict[str, AssessmentArea]:
-    """Give a campaign the standard's assessment areas and problem categories (idempotent)."""
-    standard = load_standard()
+    """Give a campaign its standard (the default one if it has none), an assessment area for
+    each of the standard's 方面 (same code and name) and the problem categories (idempotent)."""
+    standard = campaign.standard
+    if standard is None:
+        campaign.standard = standard = standard_default()
+        campaign.save(update_fields=["standard"])
     areas: dict[str, AssessmentArea] = {}
-    for order, entry in enumerate(standard["categories"], start=1):
+    for aspect in StandardAspect.objects.filter(standard=standard).order_by("order", "code"):
         area, _ = AssessmentArea.objects.get_or_create(
-            campaign=campaign, code=entry["code"], defaults={"name": entry["name"], "order": order}
+            campaign=campaign, code=aspect.code, defaults={"name": aspect.name, "order": aspect.order}
         )
         areas[area.code] = area
-    for order, entry in enumerate(standard["problem_categories"], start=1):
+    fallback = next(iter(areas.values()), None)
+    for order, entry in enumerate(load_standard()["problem_categories"], start=1):
         code = CATEGORY_AREA_CODE.get(entry["name"], "3")
+        # A standard of other 方面 files the category under its first.
+        filed_under = areas.get(code) or fallback
+        if filed_under is None:
+            break
         ProblemCategory.objects.get_or_create(
             campaign=campaign,
             name=entry["name"],
             defaults={
-                "area": areas[code],
+                "area": filed_under,
                 "order": order,
                 "default_deadline_days": CATEGORY_DEADLINE_DAYS.get(code, 3),
             },
         )
     return areas
+
+
+def campaign_link_tasks(campaign: Campaign) -> int:
+    """Link the campaign's unlinked tasks to their 项 (the rule: standard_data.task_items)."""
+    if campaign.standard_id is None:
+        return 0
+    return standard_data.link_campaigns(apps.get_model, campaign.standard, [campaign.pk])
+
+
+def campaign_standard_changed(campaign: Campaign) -> int:
+    """A campaign moved to another standard (or none): its tasks' links to the old one's 项
+    go, and they are linked to the new one's by the same rule. Returns the tasks linked."""
+    ChecklistItem.objects.filter(campaign=campaign, standard_item__isnull=False).exclude(
+        standard_item__article__aspect__standard_id=campaign.standard_id
+    ).update(standard_item=None)
+    board_invalidate(campaign.district_id)
+    return campaign_link_tasks(campaign)
+
+
+def standard_users_touch(standard_id: int) -> None:
+    """The boards of the districts whose campaigns use this standard show its gates: stale now."""
+    for district_id in set(Campaign.objects.filter(standard_id=standard_id).values_list("district_id", flat=True)):
+        board_invalidate(district_id)
+
+
+# --- a 项 edited by a city office's admin ---------------------------------------------------
+
+ITEM_FIELDS = ("requirement", "method", "score", "is_gate", "category_name")
+
+
+@transaction.atomic
+def standard_item_save(*, item: StandardItem, actor: User, point_types: Iterable[PointType]) -> StandardItem:
+    """Save a 项 as the form left it (its fields and its point types), with an audit row
+    naming what changed. Only a city office's admin keeps the standard."""
+    require_standard_keeper(actor)
+    before = StandardItem.objects.select_for_update().select_related("article__aspect__standard").get(pk=item.pk)
+    types_before = sorted(before.point_types.values_list("name", flat=True))
+    chosen = list(point_types)
+    types_after = sorted(point_type.name for point_type in chosen)
+    changes = {
+        name: [str(getattr(before, name)), str(getattr(item, name))]
+        for name in ITEM_FIELDS
+        if getattr(before, name) != getattr(item, name)
+    }
+    if types_before != types_after:
+        changes["point_types"] = ["、".join(types_before), "、".join(types_after)]
+    item.save(update_fields=list(ITEM_FIELDS))
+    item.point_types.set(chosen)
+    standard = before.article.aspect.standard
+    audit_record(
+        AuditKind.SETTINGS_CHANGE,
+        user=actor,
+        target=f"{standard} {item.code}"[:200],
+        change="standard_item",
+        fields={name: [old[:200], new[:200]] for name, (old, new) in changes.items()},
+    )
+    transaction.on_commit(lambda: standard_users_touch(standard.pk))
+    return item
+
+
+# --- sample quotas ----------------------------------------------------------------------------
+
+
+@dataclass
+class QuotaLine:
+    """One point type's least samples by population band ({band: number or None}) and source."""
+
+    point_type: PointType
+    minimums: dict[str, int | None] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class QuotaCounts:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+@transaction.atomic
+def sample_quotas_save(
+    *, standard: Standard, actor: User, lines: Iterable[QuotaLine], how: str = "typed"
+) -> QuotaCounts:
+    """Set the quotas of the point types in `lines`, band by band: a number sets it, None
+    removes it; point types not in `lines` keep theirs. All or nothing, audited."""
+    require_standard_keeper(actor)
+    Standard.objects.select_for_update().get(pk=standard.pk)  # one save of a standard's quotas at a time
+    existing = {(quota.point_type_id, quota.band): quota for quota in SampleQuota.objects.filter(standard=standard)}
+    counts = QuotaCounts()
+    for line in lines:
+        for band in standard_data.BANDS:
+            minimum = line.minimums.get(band)
+            quota = existing.get((line.point_type.pk, band))
+            if minimum is None:
+                if quota is not None:
+                    quota.delete()
+                    counts.removed += 1
+            elif quota is None:
+                SampleQuota.objects.create(
+                    standard=standard, point_type=line.point_type, band=band, minimum=minimum, source=line.source
+                )
+                counts.added += 1
+            elif (quota.minimum, quota.source) != (minimum, line.source):
+                quota.minimum, quota.source = minimum, line.source
+                quota.save(update_fields=["minimum", "source"])
+                counts.changed += 1
+    audit_record(
+        AuditKind.SETTINGS_CHANGE,
+        user=actor,
+        target=f"{standard} 抽样数量"[:200],
+        change="sample_quotas",
+        how=how,
+        added=counts.added,
+        changed=counts.changed,
+        removed=counts.removed,
+    )
+    return counts

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from campaigns.models import ImportStatus
 from campaigns.models.checklist import ImportRecord
 from infra.cells import xlsx_append
+from infra.xlsx_stream import list_sheet
 
 from .xlsx_read import (
     EXAMPLE_KEY,
@@ -127,6 +128,7 @@ class ImportPreview:
     file_errors: list[str] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)  # row numbers of the template's example rows, skipped
     confirm_errors: list[str] = field(default_factory=list)  # why a confirm did nothing though the rows are fine
+    notices: list[str] = field(default_factory=list)  # worth a look before importing, but not wrong
 
     @property
     def examples_note(self) -> str:
@@ -314,7 +316,7 @@ def template_bytes(
         )
     for row in rows:
         xlsx_append(sheet, row)
-    sheet.freeze_panes = "A2"
+    list_sheet(sheet, columns=width + 1, last_row=sheet.max_row)
 
     def offer(key: str, formula: str) -> None:
         choice = DataValidation(type="list", formula1=formula, allow_blank=True)

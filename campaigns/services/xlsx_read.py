@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from .xlsx_guard import MAX_COLUMNS, NotAWorkbook, SheetExtent, WorkbookRefused, sheet_extent
+from .xlsx_guard import MAX_COLUMNS, NotAWorkbook, WorkbookRefused, sheet_extent
 
 # A title row or two above the header is allowed; the header is looked for this far down.
 HEADER_SEARCH_ROWS = 5
@@ -176,14 +176,21 @@ def read_workbook(data: bytes, layout: SheetLayout) -> SheetRows:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         try:
-            _read_rows(workbook[extent.sheet], layout, extent, result)
+            # Only the first columns up to the last one holding a value are read, and only down
+            # to the last row holding one (xlsx_guard measured both): read-only openpyxl pads
+            # every row to the sheet's claimed width and fills the gaps between rows, so a
+            # few-kilobyte file with one cell at XFD1048576 would otherwise be billions of empty cells.
+            rows = workbook[extent.sheet].iter_rows(
+                values_only=True, max_col=max(1, min(extent.columns, MAX_COLUMNS)), max_row=max(1, extent.rows)
+            )
+            read_rows(rows, layout, result)
         finally:
             workbook.close()
     except _TooMuchText as refused:
         return SheetRows(errors=[str(refused)])
     except Exception:  # openpyxl raises many kinds for a broken workbook, some only while reading cells
         return SheetRows(errors=[not_excel()])
-    return _whole_file_checks(result, layout)
+    return whole_file_checks(result, layout)
 
 
 class _TooMuchText(Exception):
@@ -197,17 +204,20 @@ def _is_example(values: dict[str, Any]) -> bool:
     return any(isinstance(value, str) and LEGACY_EXAMPLE_PHRASE in value for value in values.values())
 
 
-def _read_rows(sheet: Any, layout: SheetLayout, extent: SheetExtent, result: SheetRows) -> None:
-    """Find the header (a title row above it is allowed) and read the rows below it into `result`.
+def read_table(rows: Iterable[Sequence[Any]], layout: SheetLayout) -> SheetRows:
+    """Rows that are no workbook (a table pasted from a document), read by the same rules:
+    the header found by its names, example rows set aside, the same caps and file checks."""
+    result = SheetRows()
+    try:
+        read_rows(rows, layout, result)
+    except _TooMuchText as refused:
+        return SheetRows(errors=[str(refused)])
+    return whole_file_checks(result, layout)
 
-    Only the first columns up to the last one holding a value are read, and only down to the
-    last row holding one (xlsx_guard measured both): read-only openpyxl pads every row to the
-    sheet's claimed width and fills the gaps between rows, so a few-kilobyte file with one
-    cell at XFD1048576 would otherwise be billions of empty cells.
-    """
-    rows = sheet.iter_rows(
-        values_only=True, max_col=max(1, min(extent.columns, MAX_COLUMNS)), max_row=max(1, extent.rows)
-    )
+
+def read_rows(rows: Iterable[Sequence[Any]], layout: SheetLayout, result: SheetRows) -> None:
+    """Find the header (a title row above it is allowed) and read the rows below it into `result`."""
+    rows = iter(rows)
     text = 0
     header_row = 0
     for number, row in enumerate(rows, start=1):
@@ -243,7 +253,9 @@ def _read_rows(sheet: Any, layout: SheetLayout, extent: SheetExtent, result: She
             return
 
 
-def _whole_file_checks(result: SheetRows, layout: SheetLayout) -> SheetRows:
+def whole_file_checks(result: SheetRows, layout: SheetLayout) -> SheetRows:
+    """What is wrong with the rows read as a whole (no header, a required column missing, no
+    rows, too many); any such error drops the rows. Any reader of rows ends with it."""
     columns = layout.columns
     if result.header is None:
         result.errors = [

@@ -11,8 +11,13 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from campaigns.models import CLOCK_STATES, OPEN_STATES, TicketState
 from campaigns.privacy import mask_phone as masked_phone
+from infra import dates
 
 register = template.Library()
+
+# Dates inside titles and sentences, in the reader's language: 2026年11月 · November 2026.
+register.filter("month_label", dates.month_label, expects_localtime=True)
+register.filter("day_label", dates.day_label, expects_localtime=True)
 
 
 @register.simple_tag
@@ -61,12 +66,9 @@ def ticket_card(ticket, show_district=False):
         meta.append(_("责任 %(u)s") % {"u": ticket.responsible_unit.name})
     meta_html = conditional_escape(" · ".join(meta))
     if ticket.deadline:
-        meta_html = format_html(
-            "{} · {} <b>{}</b>",
-            meta_html,
-            _("时限 %(d)s") % {"d": ticket.deadline.strftime("%m-%d")},
-            deadline_hint(ticket),
-        )
+        meta_html = format_html("{} · {}", meta_html, _("时限 %(d)s") % {"d": ticket.deadline.strftime("%m-%d")})
+        if hint := deadline_hint(ticket):
+            meta_html = format_html("{} <b>{}</b>", meta_html, hint)
     description = ticket.description if len(ticket.description) <= 60 else ticket.description[:59] + "…"
     return format_html(
         '<li class="ticket-card{}"><a class="ticket-link" href="{}">{}<span class="ticket-number">{}</span>'
@@ -105,12 +107,13 @@ def percent(value):
 
 @register.simple_tag
 def deadline_hint(ticket):
-    """“今天到期”, “还剩 2 天” or “逾期 3 天” for an open ticket with a deadline."""
-    if ticket.state not in OPEN_STATES or not ticket.deadline:
+    """“今天到期” or “还剩 2 天” while a ticket's clock runs. An overdue one says “逾期 3 天” once,
+    in its state badge; a ticket off the clock (挂账, not yet 交办) has nothing to count."""
+    if ticket.state not in CLOCK_STATES or not ticket.deadline:
         return ""
     days = (ticket.deadline - timezone.localdate()).days
     if days < 0:
-        return _("逾期 %(n)s 天") % {"n": -days}
+        return ""
     if days == 0:
         return _("今天到期")
     return _("还剩 %(n)s 天") % {"n": days}

@@ -16,12 +16,24 @@ from campaigns.selectors import Board, board_for_district, city_overview, my_tas
 from campaigns.selectors.board import BOARD_CACHE_SECONDS, board_kpis
 from campaigns.selectors.common import month_start, week_start
 from campaigns.selectors.forecast import FORECAST_RULES_TEXT, Forecast, board_forecast
+from campaigns.selectors.gates import GATE_RULES_TEXT
 from campaigns.selectors.kpis import KpiPanel
 from campaigns.selectors.scoring import RISK_RULES_TEXT
 from infra.charts import trend_svg
 from infra.fragments import cached_fragment
 
 WALL_REFRESH_SECONDS = 120
+# The wall shows one screen of panels at a time and turns to the next every so many seconds;
+# `?every=N` sets it for one screen (an office that reads slowly, a test that cannot wait).
+WALL_PAGE_SECONDS = 20
+WALL_PAGE_SECONDS_RANGE = (2, 600)
+
+
+def _wall_page_seconds(value: str | None) -> int:
+    if not value or not value.isdigit() or len(value) > 4:
+        return WALL_PAGE_SECONDS
+    low, high = WALL_PAGE_SECONDS_RANGE
+    return min(max(int(value), low), high)
 
 
 @login_required
@@ -52,6 +64,7 @@ def _board_page_context(board: Board, kpis: KpiPanel | None = None, forecast: Fo
         "forecast": forecast,
         "forecast_rules": FORECAST_RULES_TEXT,
         "risk_rules": RISK_RULES_TEXT,
+        "gate_rules": GATE_RULES_TEXT,
         "trend_chart": trend_svg(
             board.trend, title=_("近 30 天每日发现与销号"), found_label=_("发现"), closed_label=_("销号")
         ),
@@ -98,6 +111,7 @@ def board_wall(request: HttpRequest, code: str) -> HttpResponse:
     district = get_district_for_user(request.user, code)
     context = _board_page_context(board_for_district(district))
     context["refresh_seconds"] = WALL_REFRESH_SECONDS
+    context["page_seconds"] = _wall_page_seconds(request.GET.get("every"))
     return render(request, "campaigns/board_wall.html", context)
 
 

@@ -38,7 +38,7 @@ from campaigns.models import (
 )
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors import checklist_area_scores, checklist_items
-from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, total_score
+from campaigns.selectors.scoring import RISK_RULES_TEXT, area_scores, score_total_warning, total_score
 from campaigns.services.checklist import checklist_apply_standard, checklist_item_update, checklist_permissions
 from campaigns.services.checklist_import import (
     COLUMNS,
@@ -117,6 +117,7 @@ def checklist(request, campaign_id):
             "query": query.urlencode(),
             "is_admin": _is_admin(request.user, campaign),
             "risk_rules": RISK_RULES_TEXT,
+            "score_warning": score_total_warning(total.full_score) if total else "",
         },
     )
 

@@ -23,17 +23,29 @@ from campaigns.once import (
     submission_answer,
     submission_repeat,
 )
+from campaigns.selectors.common import day_start
 from campaigns.selectors.kpis import KPIS, weight_terms
 from campaigns.selectors.rankings import BASES, RANKING_RULES, rankings, red_and_black
+from infra.dates import day_label, last_full_month, month_day_label
 
 OVERSEERS = MANAGER_ROLES | {Role.LEADER}
 
 
 # A period starting before this is a typo (or 0001-01-01, which overflows as a UTC datetime).
 EARLIEST_DAY = datetime.date(2000, 1, 1)
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def _period(request, today):
+    """(start, end, default): the period asked for, or the last full month (default=True).
+
+    Month-to-date early in a month ranks units on one or two tickets each; a 通报 is written
+    about a month, so rankings open on the last full one and say so.
+    """
+    default_start, default_end = last_full_month(today)
+    # A start without an end runs to today, as before; nothing at all is the last full month.
+    asked = any(source.get(name) for source in (request.GET, request.POST) for name in ("start", "end"))
+
     def parse(name, default):
         text = request.GET.get(name) or request.POST.get(name) or ""
         if not text:
@@ -47,12 +59,27 @@ def _period(request, today):
             return default
         return day
 
-    start = parse("start", today.replace(day=1))
-    end = parse("end", today)
+    start = parse("start", default_start)
+    end = parse("end", default_end if not asked else today)
     if end < start:
         start, end = end, start
     end = min(end, today)
-    return min(start, end), end
+    start = min(start, end)
+    return start, end, (start, end) == (default_start, default_end)
+
+
+def _presets(today, start, end, basis):
+    """Quick periods beside the dates: the last full month, the last 30 days, this month so far."""
+    month_start, month_end = last_full_month(today)
+    periods = [
+        (_("上个月"), month_start, month_end),
+        (_("近 30 天"), today - datetime.timedelta(days=29), today),
+        (_("本月至今"), today.replace(day=1), today),
+    ]
+    return [
+        (label, "?" + urlencode({"start": first, "end": last, "basis": basis}), (first, last) == (start, end))
+        for label, first, last in periods
+    ]
 
 
 def _district_and_campaign(request, code):
@@ -67,8 +94,8 @@ def _lines(rows, basis):
     label = BASES[basis][0]
     return "\n".join(
         _(
-            "%(rank)s. %(unit)s（%(label)s %(value)s，加权综合指数 %(composite)s，销号率 %(rate)s%%，"
-            "逾期 %(overdue)s 件，退回 %(returns)s 次）"
+            "%(rank)s. %(unit)s（%(label)s%(value)s，加权综合指数%(composite)s，销号率%(rate)s%%，"
+            "逾期%(overdue)s件，退回%(returns)s次）"
         )
         % {
             "rank": row.rank,
@@ -87,7 +114,8 @@ def _lines(rows, basis):
 @login_required
 def ranking_page(request, code):
     district, campaign = _district_and_campaign(request, code)
-    start, end = _period(request, timezone.localdate())
+    today = timezone.localdate()
+    start, end, default_period = _period(request, today)
     streets, units, basis = rankings(district, campaign, start, end, request.GET.get("basis", "score"))
     street_red, street_black = red_and_black(streets)
     unit_red, unit_black = red_and_black(units)
@@ -99,6 +127,8 @@ def ranking_page(request, code):
             "campaign": campaign,
             "start": start,
             "end": end,
+            "default_period": default_period,
+            "presets": _presets(today, start, end, basis),
             "basis": basis,
             "bases": [(key, label) for key, (label, _better) in BASES.items()],
             "streets": streets,
@@ -131,7 +161,7 @@ def notice_draft(request, code):
     if (answer := submission_repeat(request, form, kind)) is not None:
         return answer  # clicked twice: the draft the first click made
     today = timezone.localdate()
-    start, end = _period(request, today)
+    start, end, _default = _period(request, today)
     basis = request.POST.get("basis", "score")
     period = urlencode({"start": start, "end": end, "basis": basis})
     back = f"{reverse('campaigns:rankings', args=[district.code])}?{period}"
@@ -156,41 +186,49 @@ def _saved(notice):
     return notice
 
 
+def _prose_day(day, year):
+    """A date inside the 通报's sentences: 11月5日 in the year it is about, 2027年1月5日 beyond it."""
+    return month_day_label(day) if day.year == year else day_label(day)
+
+
 def _draft(district, campaign, start, end, basis, today, actor):
     """A 通报 drawn from the period's rankings and overdue problems, not saved yet."""
     streets, units, basis = rankings(district, campaign, start, end, basis)
     street_red, street_black = red_and_black(streets)
     unit_red, unit_black = red_and_black(units)
+    # Problems found in the period, overdue today: the 通报 names the period it is about.
+    found = Ticket.objects.filter(
+        district=district, reported_at__gte=day_start(start), reported_at__lt=day_start(end + ONE_DAY)
+    )
     overdue = (
-        Ticket.objects.filter(district=district)
-        .overdue(today)
+        found.overdue(today)
         .select_related("street", "category", "responsible_unit")
         .order_by("deadline", "number")[:30]
     )
     overdue_text = "\n".join(
-        _("%(number)s %(category)s（%(street)s，责任单位：%(unit)s，时限 %(deadline)s，已逾期 %(days)s 天）")
+        _("%(number)s %(category)s（%(street)s，责任单位：%(unit)s，时限%(deadline)s，已逾期%(days)s天）")
         % {
             "number": t.number,
             "category": t.category.name,
             "street": t.street.name,
             "unit": t.responsible_unit.name if t.responsible_unit else "—",
-            "deadline": t.deadline.isoformat(),
+            "deadline": _prose_day(t.deadline, end.year),
             "days": (today - t.deadline).days,
         }
         for t in overdue
     )
     yellow = (
-        Ticket.objects.filter(district=district, state__in=OPEN_STATES, yellow_card_at__isnull=False)
+        found.filter(state__in=OPEN_STATES, yellow_card_at__isnull=False)
         .select_related("category", "responsible_unit")
         .order_by("yellow_card_at", "number")[:30]
     )
     yellow_text = "\n".join(
-        _("%(number)s %(category)s（责任单位：%(unit)s，时限 %(deadline)s）")
+        _("%(number)s %(category)s（责任单位：%(unit)s，时限%(deadline)s）")
         % {
             "number": t.number,
             "category": t.category.name,
             "unit": t.responsible_unit.name if t.responsible_unit else "—",
-            "deadline": t.deadline.isoformat() if t.deadline else "—",
+            "deadline": _prose_day(t.deadline, end.year) if t.deadline else "—",
         }
         for t in yellow
     )
@@ -205,14 +243,14 @@ def _draft(district, campaign, start, end, basis, today, actor):
         district=district,
         campaign=campaign,
         title=_("关于%(start)s至%(end)s创卫问题整改情况的通报")
-        % {"start": start.strftime("%Y年%m月%d日"), "end": end.strftime("%m月%d日")},
+        % {"start": day_label(start), "end": _prose_day(end, start.year)},
         period_start=start,
         period_end=end,
         intro=_(
-            "%(start)s至%(end)s，全区共发现问题 %(total)s 件，已销号 %(closed)s 件。现将各街道（乡镇）和责任单位"
+            "%(start)s至%(end)s，全区共发现问题%(total)s件，已销号%(closed)s件。现将各街道（乡镇）和责任单位"
             "问题整改情况通报如下。"
         )
-        % {"start": start.strftime("%m月%d日"), "end": end.strftime("%m月%d日"), "total": total, "closed": closed},
+        % {"start": _prose_day(start, end.year), "end": month_day_label(end), "total": total, "closed": closed},
         red_list="\n\n".join(
             part
             for part in (

@@ -49,6 +49,7 @@ from campaigns.models import (
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
 from campaigns.selectors.board import board_invalidate
 from campaigns.services import units as unit_service
+from campaigns.services.standard import campaign_standard_changed
 
 from .imports import ImportPages, confirm_page, import_page, show_page, template_download
 
@@ -570,6 +571,8 @@ def campaign_edit(request, code, pk):
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            if "standard" in form.changed_data:  # its tasks' 项 follow it
+                campaign_standard_changed(campaign)
             board_invalidate(district.pk)
             messages.success(request, _("活动“%(name)s”已保存。") % {"name": campaign.name})
             return redirect("campaigns:setup-campaign", code=district.code, pk=campaign.pk)

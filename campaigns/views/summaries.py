@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
@@ -26,12 +26,21 @@ from campaigns.once import (
     submission_repeat,
 )
 from campaigns.queue import enqueue_on_commit
-from campaigns.services.monthly import HEADLINE_LABELS, TABLE_COLUMNS, month_bounds, parse_month, summary_request
+from campaigns.selectors.kpis import KPI_BY_KEY
+from campaigns.services.monthly import (
+    HEADLINE_LABELS,
+    TABLE_COLUMNS,
+    month_bounds,
+    parse_month,
+    shown_moment,
+    summary_request,
+)
 from campaigns.services.ticket_rows import ticket_columns, ticket_header, ticket_rows
 from campaigns.tasks import generate_monthly_summary
 from infra.cells import CsvWriter, xlsx_append
 from infra.charts import bars_svg, trend_svg
-from infra.xlsx_stream import save_with_rows
+from infra.dates import last_full_month, month_label
+from infra.xlsx_stream import list_sheet, save_with_rows
 from security.audit import audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +63,8 @@ def summary_list(request, code):
     for _i in range(12):
         months.append(month)
         month = (month - datetime.timedelta(days=1)).replace(day=1)
+    # The month this one is still filling up is offered, but the last full one is chosen.
+    default_month, _last = last_full_month(today)
     return render(
         request,
         "campaigns/summary_list.html",
@@ -61,6 +72,7 @@ def summary_list(request, code):
             "district": district,
             "summaries": MonthlySummary.objects.filter(district=district).select_related("created_by")[:60],
             "months": months,
+            "default_month": default_month,
             "is_admin": scope_for(request.user).has_role(district.pk, {Role.ADMIN}),
             "create_form": SubmissionForm(),
         },
@@ -97,7 +109,9 @@ def summary_create(request, code):
             request,
             form,
             kind,
-            lambda: summary_request(district=district, month=month, actor=request.user),
+            lambda: summary_request(
+                district=district, month=month, actor=request.user, language=translation.get_language()
+            ),
             lambda made: reverse("campaigns:summary", args=[made.pk]),
         )
     except SubmissionRepeated as repeated:
@@ -124,6 +138,16 @@ def _table(rows, label_key):
     return [(row[label_key], [row[key] for key, _label in TABLE_COLUMNS], row.get("returns")) for row in rows]
 
 
+def _kpi_rows(rows):
+    """The frozen KPI rows, named in the reader's language (their values stay as frozen)."""
+    return [
+        {**row, "name": KPI_BY_KEY[row["key"]].name, "formula": KPI_BY_KEY[row["key"]].formula}
+        if row.get("key") in KPI_BY_KEY
+        else row
+        for row in rows
+    ]
+
+
 @login_required
 def summary_detail(request, pk):
     summary = _summary_for(request, pk)
@@ -145,6 +169,8 @@ def summary_detail(request, pk):
             areas[key] = areas.get(key, 0) + row["found"]
         context.update(
             {
+                "generated_at": shown_moment(figures["generated_at"]),
+                "kpis": _kpi_rows(figures.get("kpis") or []),
                 "headline": [(label, headline.get(key)) for key, label in HEADLINE_LABELS],
                 "trend_chart": trend_svg(
                     trend,
@@ -177,7 +203,7 @@ def summary_download(request, pk):
         raise Http404(_("这份专报还没有生成完。"))
     name = _("%(district)s%(month)s月度情况专报-第%(v)s版.xlsx") % {
         "district": summary.district.name,
-        "month": summary.month.strftime("%Y年%m月"),
+        "month": month_label(summary.month),
         "v": summary.version,
     }
     audit_record(AuditKind.DOWNLOAD, request=request, district=summary.district_id, target=name)
@@ -217,6 +243,7 @@ def ticket_export(request, fmt):
     sheet = workbook.create_sheet(_("台账"))
     for index, (_label, width) in enumerate(ticket_columns(contacts=True)):
         sheet.column_dimensions[chr(65 + index)].width = width
+    list_sheet(sheet, columns=len(ticket_columns(contacts=True)))
     xlsx_append(sheet, ticket_header(contacts=True))
     handle = tempfile.TemporaryFile()
     save_with_rows(

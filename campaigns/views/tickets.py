@@ -215,6 +215,12 @@ ACTION_FIELDS = "partials/action_fields.html"
 # with the ticket's page. Forms built from the ticket (交办, 改派, 退单 … offer the district's
 # units, lines and tasks, which setup changes without a ticket write) are rendered each time.
 KEPT_FORMS = frozenset(action for action, form in ACTION_FORMS.items() if not getattr(form, "needs_ticket", False))
+# Which of them send photos (the <form> needs multipart), known from the class without building one.
+MULTIPART_FORMS = frozenset(
+    action
+    for action in KEPT_FORMS
+    if any(field.widget.needs_multipart_form for field in ACTION_FORMS[action].base_fields.values())
+)
 
 
 def _action_fields(action: str, form: Form) -> SafeString:
@@ -240,18 +246,29 @@ def _render_detail(
         (a for a in shown_actions if workflow.ALLOWED_TRANSITIONS[a].style not in ("warning", "danger")), None
     )
     for action in shown_actions:
-        form = bound[1] if bound and bound[0] == action else action_form(action, ticket, request.user)
+        form = None
+        if bound and bound[0] == action:
+            form = bound[1]
+        elif action not in KEPT_FORMS:
+            form = action_form(action, ticket, request.user)
+        # An empty form of a kept act is built only when its fields are rendered (below, on a
+        # miss of the kept page): most views of a ticket find them ready.
         action_forms.append(
             {
                 "action": action,
                 "transition": workflow.ALLOWED_TRANSITIONS[action],
                 "form": form,
+                "multipart": form.is_multipart() if form is not None else action in MULTIPART_FORMS,
                 "url": reverse(f"campaigns:ticket-{action.replace('_', '-')}", args=[ticket.number]),
                 # The form that failed stays open; otherwise the main act.
                 "open": bound[0] == action if bound else action == main,
+                "failed": bool(form is not None and bound and bound[0] == action and form.errors),
             }
         )
-    kept = [item for item in action_forms if item["action"] in KEPT_FORMS and not item["form"].is_bound]
+    kept = [item["action"] for item in action_forms if item["form"] is None]
+
+    def empty_fields(action: str) -> SafeString:
+        return _action_fields(action, action_form(action, ticket, request.user))
 
     # What the page shows of the ticket is the same for everyone who sees the phone the same
     # way, until the next write in its district: its facts, its timeline and the empty forms
@@ -259,14 +276,17 @@ def _render_detail(
     # each form is the person's own and rendered each time).
     def shown() -> tuple[SafeString, SafeString, dict[str, SafeString]]:
         context = {"ticket": ticket, **_ticket_shown(ticket, phone)}
-        fields = {item["action"]: _action_fields(item["action"], item["form"]) for item in kept}
+        fields = {action: empty_fields(action) for action in kept}
         return render_to_string(FACTS, context), render_to_string(TIMELINE, context), fields  # SafeStrings already
 
     # Overdue days and a form's suggested deadline count from today.
-    parts = [ticket.number, phone, timezone.localdate(), *(item["action"] for item in kept)]
+    parts = [ticket.number, phone, timezone.localdate(), *kept]
     facts, timeline, kept_fields = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
     for item in action_forms:
-        item["fields"] = kept_fields.get(item["action"]) or _action_fields(item["action"], item["form"])
+        if item["form"] is not None:
+            item["fields"] = _action_fields(item["action"], item["form"])
+        else:
+            item["fields"] = kept_fields.get(item["action"]) or empty_fields(item["action"])
     return render(
         request,
         "campaigns/ticket_detail.html",

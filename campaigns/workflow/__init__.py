@@ -21,6 +21,7 @@ from .hold import (
     ticket_supervise,
 )
 from .ladder import escalation_run
+from .rounds import FindingRecheck, ItemScore, round_point_recheck, round_point_score
 from .tickets import (
     ticket_assign,
     ticket_close_out,
@@ -36,6 +37,8 @@ from .tickets import (
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "ActionForbidden",
+    "FindingRecheck",
+    "ItemScore",
     "TicketNotFound",
     "TicketRef",
     "Transition",
@@ -54,6 +57,8 @@ __all__ = [
     "ticket_resume",
     "ticket_supervise",
     "refusal",
+    "round_point_recheck",
+    "round_point_score",
     "role_allows",
     "ticket_assign",
     "ticket_close_out",

@@ -406,29 +406,36 @@ def ticket_return(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadl
 def ticket_reopen(*, ticket: Ticket | TicketRef, actor: User, reason: str, deadline: date) -> Ticket:
     """重新打开: the problem came back after 销号 — a recurrence (反弹) on the unit's record."""
     with act(ticket, TicketAction.REOPEN, actor) as ticket:
-        require(reason, _("重新打开必须填写原因。"))
-        require(deadline, _("请填写新的整改时限。"))
-        if deadline < timezone.localdate():
-            raise TransitionRefused(_("整改时限不能早于今天。"))
-        details = {"deadline": deadline.isoformat()}
-        if ticket.closed_at:
-            details["previous_closed_at"] = timezone.localtime(ticket.closed_at).isoformat()
-        ticket.reopen_count += 1
-        ticket.deadline = deadline
-        ticket.closed_at = None
-        ticket.closed_by = None
-        ticket.escalation_step = 0
-        ticket.rechecks.filter(result="", cancelled=False).update(cancelled=True)  # that 销号 is undone
-        ticket.next_recheck_on = None
-        transition(
-            ticket,
-            TicketAction.REOPEN,
-            actor,
-            fields=["reopen_count", "deadline", "closed_at", "closed_by", "escalation_step", "next_recheck_on"],
-            note=reason.strip(),
-            details=details,
-        )
+        apply_reopen(ticket, actor, reason=reason, deadline=deadline)
     return ticket
+
+
+def apply_reopen(
+    ticket: Ticket, actor: User, *, reason: str, deadline: date, details: dict[str, object] | None = None
+) -> TicketEvent:
+    """The reopen itself, on a ticket locked for the act (ticket_reopen, and a 复查 round's 反弹)."""
+    require(reason, _("重新打开必须填写原因。"))
+    require(deadline, _("请填写新的整改时限。"))
+    if deadline < timezone.localdate():
+        raise TransitionRefused(_("整改时限不能早于今天。"))
+    details = {**(details or {}), "deadline": deadline.isoformat()}
+    if ticket.closed_at:
+        details["previous_closed_at"] = timezone.localtime(ticket.closed_at).isoformat()
+    ticket.reopen_count += 1
+    ticket.deadline = deadline
+    ticket.closed_at = None
+    ticket.closed_by = None
+    ticket.escalation_step = 0
+    ticket.rechecks.filter(result="", cancelled=False).update(cancelled=True)  # that 销号 is undone
+    ticket.next_recheck_on = None
+    return transition(
+        ticket,
+        TicketAction.REOPEN,
+        actor,
+        fields=["reopen_count", "deadline", "closed_at", "closed_by", "escalation_step", "next_recheck_on"],
+        note=reason.strip(),
+        details=details,
+    )
 
 
 def ticket_void(*, ticket: Ticket | TicketRef, actor: User, reason: str) -> Ticket:

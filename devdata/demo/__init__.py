@@ -50,7 +50,10 @@ from .places import (
     person_name,
     phone_number,
 )
+from .problem_list import build_demo_problem_list
 from .reports import build_demo_reports
+from .rounds import build_demo_rounds
+from .standard import build_demo_standard
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105 # the documented demo password
 CITY = ("四平市", "SP")
@@ -336,6 +339,10 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
             AccountProfile.objects.get_or_create(user=_user(username, full_name, password), defaults={"duty": duty})
         point_types_ensure()
     districts = [_build_district(spec, city, rng, password, photos, log) for spec in _specs()]
+    # The standard and the city's band first: the rounds draw their sample by its quotas.
+    build_demo_standard(Campaign.objects.filter(district__in=districts))
+    build_demo_problem_list(log=log)
+    build_demo_rounds(photos=photos, log=log)
     # The demo's history is written directly, not through the verbs: recount the rollup.
     tally_rebuild([district.pk for district in districts])
     build_demo_paperwork(districts, log=log)  # last: it files evidence on the standard's 项 and answers rounds

@@ -15,6 +15,7 @@ from campaigns.models import PhotoKind, Supervision, TicketAction, TicketState
 from campaigns.services.system_actor import system_user
 from campaigns.workflow.tickets import sign_due
 
+from .problems import PROBLEMS
 from .timeline import HistoryWriter, at_most, local_moment, ticket_new
 
 HERO_STREET = "英雄街道"
@@ -28,8 +29,7 @@ class _Stories:
         self.supervisor, self.admin = users["tx_supervisor"], users["tx_admin"]
         self.leader = users.get("tx_leader")
         self.enforcement, self.sanitation = departments["区执法局"], departments["区环卫处"]
-        self.hero_points = [p for p in points if p.unit.name == HERO_STREET] or points
-        self.other_points = [p for p in points if p.unit.name != HERO_STREET] or points
+        self.points = points
         city_look = [c for c in categories if c.area.code == "3"] or categories
         self.categories = city_look
         self.count = 0
@@ -41,10 +41,13 @@ class _Stories:
         return self.today + datetime.timedelta(days=offset)
 
     def new(self, days_ago, description, kind, *, hero=False):
-        """A ticket logged `days_ago` by tx_staff, of the first category whose name has `kind`."""
-        points = self.hero_points if hero else self.other_points
-        point = points[self.count % len(points)]
-        category = next((c for c in self.categories if kind in c.name), self.categories[0])
+        """A ticket logged `days_ago` by tx_staff, of the first category whose name has `kind`, at
+        a point where that problem is found and `description` fits (problems.py)."""
+        category = next(c for c in self.categories if kind in c.name)
+        problem = PROBLEMS[category.name]
+        fitting = [p for p in self.points if description in problem.descriptions_for(p.point_type.name)]
+        near = [p for p in fitting if (p.unit.name == HERO_STREET) == hero] or fitting
+        point = near[self.count % len(near)]
         ticket = ticket_new(
             district=self.district,
             campaign=self.campaign,

@@ -11,7 +11,8 @@ from campaigns.services.system_actor import system_user
 from campaigns.workflow.tickets import sign_due
 
 from .chain_stories import write_chain_stories
-from .places import DESCRIPTIONS, FIX_NOTES, REOPEN_REASONS, RETURN_REASONS, VOID_REASONS, person_name, phone_number
+from .places import REOPEN_REASONS, RETURN_REASONS, VOID_REASONS, person_name, phone_number
+from .problems import PROBLEMS
 from .timeline import HistoryWriter, PhotoBank, at_most, local_moment, recheck_dates_fill, ticket_new
 
 __all__ = ["PhotoBank", "generate_tickets"]
@@ -73,9 +74,9 @@ def generate_tickets(
     )
     unit_dept = departments.get("区执法局")
     for reported_at in moments:
-        category = rng.choice(categories)
         point = rng.choice(points) if rng.random() < 0.8 else None
         street = streets[rng.randrange(len(streets))] if point is None else None
+        category, description = _problem(rng, categories, point)
         with transaction.atomic():
             ticket = ticket_new(
                 district=district,
@@ -86,7 +87,7 @@ def generate_tickets(
                 point=point,
                 street=street,
                 place="" if point else f"{street.name}辖区 {rng.randrange(1, 300)}号附近",
-                description=rng.choice(DESCRIPTIONS.get(category.area.code, DESCRIPTIONS["3"])),
+                description=description,
                 finder_group=rng.choice(finder_groups) if finder_groups else None,
                 checklist_item=(
                     rng.choice(items_by_area[category.area_id])
@@ -125,6 +126,18 @@ def generate_tickets(
         )
     recheck_dates_fill(district)
     return spec.ticket_count + stories
+
+
+def _problem(rng, categories, point):
+    """A category of problem found at `point` (None: at a street address) and its description."""
+    point_type = point.point_type.name if point is not None else None
+    fitting = [
+        (category, texts)
+        for category in categories
+        if category.name in PROBLEMS and (texts := PROBLEMS[category.name].descriptions_for(point_type))
+    ]
+    category, texts = rng.choice(fitting)
+    return category, rng.choice(texts)
 
 
 @dataclass
@@ -207,7 +220,8 @@ def _live(history, ctx, *, point, departments, unit_dept, responsible_pool, work
 def _fix_and_close(history, ctx, fixer, *, waits, age_days):
     """提交整改 (once, or twice around a 退回), then the 销号 chain, 复查 and now and then a 反弹."""
     ticket, rng, now, levels = history.ticket, ctx.rng, ctx.now, ctx.levels
-    area_code = ticket.category.area.code
+    problem = PROBLEMS.get(ticket.category.name)
+    fixes = problem.fixes if problem else ("已整改完毕。",)
     # The level below the last is the task force's (a supervisor); the last, the office's.
     reviewer = next(m for m in ctx.managers if m.pk != fixer.pk)
     closer = next((m for m in reversed(ctx.managers) if m.pk not in (fixer.pk, reviewer.pk)), reviewer)
@@ -221,7 +235,7 @@ def _fix_and_close(history, ctx, fixer, *, waits, age_days):
         if waits and attempt == (1 if returned else 0):
             # A fix waiting for verification was sent lately: offices verify within days.
             moment = max(moment, at_most(now - datetime.timedelta(hours=rng.uniform(2, 60)), now))
-        history.submit_fix(fixer, moment, rng.choice(FIX_NOTES.get(area_code, FIX_NOTES["3"])))
+        history.submit_fix(fixer, moment, rng.choice(fixes))
         if attempt == 0 and returned:
             moment = at_most(moment + datetime.timedelta(hours=rng.uniform(1, 24)), now)
             history.return_fix(reviewer, moment, levels, rng.choice(RETURN_REASONS))

@@ -309,6 +309,7 @@ def generate_tickets(worlds, total, rng, log):
                     submitted_by,
                     closed_at,
                     closed_by,
+                    None,  # inspection_round
                     item_id,
                     returns,
                     reopens,

@@ -82,17 +82,26 @@ def remember_language(response, language):
     return response
 
 
+# A language chosen with the switcher before signing in, kept in the session (which survives the
+# login) so that it becomes the account's choice: unlike the cookie, it was this person's.
+CHOSEN_LANGUAGE_KEY = "chosen_language"
+
+
 class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_policy_context()}
 
     def form_valid(self, form):
+        chosen = self.request.session.get(CHOSEN_LANGUAGE_KEY, "")
         response = super().form_valid(form)
-        # A person's language follows them from the office PC to their phone.
-        language = AccountProfile.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
-        if language:
-            remember_language(response, language)
-        return response
+        user = form.get_user()
+        language = AccountProfile.objects.filter(user=user).values_list("language", flat=True).first()
+        if not language and chosen in dict(settings.LANGUAGES):
+            AccountProfile.objects.update_or_create(user=user, defaults={"language": chosen})
+            language = chosen
+        # A person's language follows them from the office PC to their phone; an account that
+        # never chose one reads 简体中文, whatever the last person at this PC chose.
+        return remember_language(response, language or settings.LANGUAGE_CODE)
 
 
 @require_POST
@@ -107,6 +116,8 @@ def language_set(request):
         return redirect(back)
     if request.user.is_authenticated:
         AccountProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    else:
+        request.session[CHOSEN_LANGUAGE_KEY] = language
     translation.activate(language)
     return remember_language(redirect(back), language)
 

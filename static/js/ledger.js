@@ -296,6 +296,172 @@
     showSending(form, label, submitter);
   });
 
+  // --- The phone's navigation shows that it scrolls ------------------------------------------
+  // Nine links do not fit 360 px: the edge with more links beyond it fades out with an arrow,
+  // and the current page's link is scrolled into view.
+  var navWrap = document.querySelector(".mainnav-wrap");
+  var nav = navWrap && navWrap.querySelector(".mainnav");
+  if (nav) {
+    var shadeNav = function () {
+      var left = nav.scrollLeft;
+      navWrap.classList.toggle("more-left", left > 1);
+      navWrap.classList.toggle("more-right", left + nav.clientWidth < nav.scrollWidth - 1);
+    };
+    var current = nav.querySelector('[aria-current="page"]');
+    if (current && current.offsetLeft + current.offsetWidth > nav.clientWidth) {
+      nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+    }
+    nav.addEventListener("scroll", shadeNav, { passive: true });
+    window.addEventListener("resize", shadeNav);
+    shadeNav();
+  }
+
+  // --- A photo opens large over the page ----------------------------------------------------
+  // The before and after photos are links to the picture itself; with this script a tap (or
+  // Enter) shows it over the page in a <dialog>: Esc, the close button or a tap beside it
+  // closes it, and the focus goes back to the photo.
+  var lightbox = null;
+  function openLarge(link) {
+    if (!window.HTMLDialogElement) return false;
+    if (!lightbox) {
+      lightbox = document.createElement("dialog");
+      lightbox.className = "lightbox";
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "button lightbox-close";
+      close.addEventListener("click", function () { lightbox.close(); });
+      var picture = document.createElement("img");
+      lightbox.appendChild(close);
+      lightbox.appendChild(picture);
+      // A tap on the dark area around the picture closes it too.
+      lightbox.addEventListener("click", function (event) { if (event.target === lightbox) lightbox.close(); });
+      document.body.appendChild(lightbox);
+    }
+    var box = link.closest("[data-lightbox-close]");
+    var thumb = link.querySelector("img");
+    lightbox.querySelector(".lightbox-close").textContent = box ? box.getAttribute("data-lightbox-close") : "×";
+    var large = lightbox.querySelector("img");
+    large.src = link.href;
+    large.alt = thumb ? thumb.alt : "";
+    lightbox.setAttribute("aria-label", large.alt);
+    lightbox.showModal();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-lightbox]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (openLarge(link)) event.preventDefault();
+  });
+
+  // --- The unit chooser: type part of a name to narrow the list --------------------------------
+  // Sixty units under six streets is a long scroll on a phone. A box above the select keeps
+  // only the units (or whole streets) whose name holds what was typed; what is chosen always
+  // stays. Without this script the select is a plain grouped list.
+  function filterableSelect(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-filter";
+    box.placeholder = select.getAttribute("data-filter");
+    box.setAttribute("autocomplete", "off");
+    box.setAttribute("aria-controls", select.id);
+    var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+    var name = label ? label.textContent.replace(/[*\u2060]/g, "").trim() : ""; // without the required star
+    box.setAttribute("aria-label", (name ? name + "：" : "") + box.placeholder);
+    var count = document.createElement("small");
+    count.className = "help select-filter-count";
+    count.setAttribute("aria-live", "polite");
+    select.parentNode.insertBefore(box, select);
+    select.parentNode.insertBefore(count, select.nextSibling);
+    // What the select holds, read once: its groups with their options, and loose options.
+    var items = Array.prototype.map.call(select.children, function (node) {
+      return { node: node, options: node.tagName === "OPTGROUP" ? Array.prototype.slice.call(node.children) : null };
+    });
+    box.addEventListener("input", function () {
+      var words = box.value.trim().toLowerCase();
+      var hit = function (text) { return !words || text.toLowerCase().indexOf(words) >= 0; };
+      var chosen = Array.prototype.filter.call(select.options, function (o) { return o.selected && o.value; })
+        .map(function (o) { return o.value; });
+      var found = [];
+      select.textContent = "";
+      items.forEach(function (item) {
+        if (!item.options) {
+          var match = item.node.value && hit(item.node.text);
+          if (match) found.push(item.node);
+          if (match || !item.node.value || chosen.indexOf(item.node.value) >= 0) select.appendChild(item.node);
+          return;
+        }
+        var wholeGroup = words && hit(item.node.label);
+        item.node.textContent = "";
+        item.options.forEach(function (option) {
+          var match = wholeGroup || hit(option.text);
+          if (match) found.push(option);
+          if (match || chosen.indexOf(option.value) >= 0) item.node.appendChild(option);
+        });
+        if (item.node.children.length) select.appendChild(item.node);
+      });
+      Array.prototype.forEach.call(select.options, function (o) { o.selected = chosen.indexOf(o.value) >= 0; });
+      // One unit left for a single choice: it is the one meant.
+      if (words && !select.multiple && found.length === 1 && !found[0].selected) {
+        found[0].selected = true;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      count.textContent = words ? select.getAttribute("data-filter-count").replace("{n}", found.length) : "";
+    });
+  }
+  document.querySelectorAll("select[data-filter]").forEach(filterableSelect);
+
+  // --- A form that came back with errors -----------------------------------------------------
+  // The page is drawn again from the top, so on a phone the errors sit a screen or more below
+  // it. Bring the list of errors at the top of the form into view, put the cursor on the first
+  // field in trouble, and show the address of the page the form belongs to (it was sent to the
+  // act's own URL, which cannot be opened again).
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }
+
+  function focusField(field) {
+    var shown = field.closest(".field") || field;
+    field.focus({ preventScroll: true });
+    if (!inView(shown)) shown.scrollIntoView({ block: "nearest" });
+  }
+
+  var failed = document.querySelector("[data-failed-form]");
+  if (failed) {
+    var address = failed.getAttribute("data-page-url");
+    if (address && window.history && window.history.replaceState) {
+      // The form's #anchor only once the page has loaded: a page that finishes loading with a
+      // fragment in its address is scrolled to it and the focus is taken away.
+      var anchor = address.indexOf("#");
+      window.history.replaceState(window.history.state, "", anchor < 0 ? address : address.slice(0, anchor));
+      if (anchor >= 0) {
+        var withAnchor = function () {
+          window.setTimeout(function () { window.history.replaceState(window.history.state, "", address); }, 0);
+        };
+        if (document.readyState === "complete") withAnchor();
+        else window.addEventListener("load", withAnchor);
+      }
+    }
+    if (failed.tagName === "DETAILS") failed.open = true;
+    var summary = failed.querySelector(".error-summary");
+    var first = failed.querySelector("[aria-invalid=true]:not([type=hidden])") || summary;
+    // The form's title too when it all fits on the screen; else from the list of errors down.
+    failed.scrollIntoView({ block: "start" });
+    var shownFirst = first && (first.closest(".field") || first);
+    if (summary && (!inView(summary) || (shownFirst && !inView(shownFirst)))) summary.scrollIntoView({ block: "start" });
+    if (first) focusField(first);
+  }
+
+  // A link in the list of errors: the field itself takes the focus, not only the scroll.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    focusField(field);
+  });
+
   // Back to a page the browser kept in memory: its buttons work again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
@@ -330,7 +496,10 @@
           if (!html) return;
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
           var main = document.querySelector("main");
-          if (fresh && main) main.innerHTML = fresh.innerHTML;
+          if (fresh && main) {
+            main.innerHTML = fresh.innerHTML;
+            document.dispatchEvent(new CustomEvent("ledger:refreshed")); // wall.js lays out its pages again
+          }
         })
         .catch(function () { /* keep the last board up; try again next time */ })
         .then(function () { window.setTimeout(refresh, every); });

@@ -1,5 +1,6 @@
 import shutil
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
@@ -16,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-11")
         parser.add_argument("--output", required=True, help="Where to write the .xlsx")
         parser.add_argument("--user", help="Recorded as the one who generated it (default: the district's admin)")
+        parser.add_argument(
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="The language of the workbook (default: zh-hans)",
+        )
 
-    def handle(self, *args, district, month, output, user=None, **options):
+    def handle(self, *args, district, month, output, user=None, language=settings.LANGUAGE_CODE, **options):
         unit = OrgUnit.objects.filter(kind=UnitKind.DISTRICT, code=district.upper()).first()
         if unit is None:
             raise CommandError(f"No district with code {district!r}.")
@@ -33,7 +40,9 @@ class Command(BaseCommand):
         membership = memberships.select_related("user").first()
         if membership is None:
             raise CommandError("No admin of this district to record as the author; pass --user.")
-        summary = summary_generate(summary_request(district=unit, month=first, actor=membership.user))
+        summary = summary_generate(
+            summary_request(district=unit, month=first, actor=membership.user, language=language)
+        )
         with summary.file.open("rb") as source, open(output, "wb") as target:
             shutil.copyfileobj(source, target)
         audit_record(

@@ -13,16 +13,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-production",
             action="store_true",
-            help="Load it although DEBUG is off (benchmarks and load tests on production settings only).",
+            help="Load it on production settings (benchmarks and load tests only).",
         )
 
     def handle(self, *args, password, seed, allow_production=False, **options):
         # Demo accounts with a published password are exactly the default accounts an
         # assessed system must not have (等保: 不得存在默认账号).
-        if not settings.DEBUG and not settings.TESTING and not allow_production:
+        if not settings.DEVELOPMENT and not settings.TESTING and not allow_production:
             raise CommandError(
-                "演示数据带有公开密码的演示账号，不能装入生产环境（DEBUG=0）。"
-                "开发请用 make run（DEBUG=1）；压测环境请加 --allow-production。"
+                "演示数据带有公开密码的演示账号，不能装入生产环境（DEMO 和 DEBUG 都未开启）。"
+                "开发请用 make run（DEMO=1）；压测环境请加 --allow-production。"
             )
         seed_demo(password=password, seed=seed, log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码 {password}）："))
