@@ -314,3 +314,23 @@ def test_the_round_page_and_list_cost_the_same_however_many_findings(
     client.force_login(tx.supervisor)
     with django_assert_max_num_queries(16):
         client.get(reverse("campaigns:round", args=[city_round.pk]))
+
+
+def test_a_round_page_leads_its_managers_to_the_problem_list_import(client, tx):
+    """Supervisor Qian's round page and the rounds list both offer 导入问题清单, with the round chosen."""
+    from campaigns.models import InspectionRound, RoundKind, RoundLevel
+
+    inspection_round = InspectionRound.objects.create(
+        kind=RoundKind.SUPERVISION,
+        level=RoundLevel.DISTRICT,
+        name="区督查第 1 期",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        created_by=tx.supervisor,
+    )
+    inspection_round.districts.add(tx.unit)
+    client.force_login(tx.supervisor)
+    page = client.get(reverse("campaigns:round", args=[inspection_round.pk])).content.decode()
+    assert f"{reverse('campaigns:problem-list-import')}?round={inspection_round.pk}" in page
+    listing = client.get(reverse("campaigns:rounds")).content.decode()
+    assert reverse("campaigns:problem-list-import") in listing
