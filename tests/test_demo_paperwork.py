@@ -11,7 +11,7 @@ from .assessment_world import build_standard, city_round, fixed, found
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_files_every_other_records_item_and_answers_the_finished_city_round(tx, td, city_admin):
+def test_the_demo_files_half_the_records_items_and_answers_the_finished_city_round(tx, td, city_admin):
     items = build_standard(campaigns=[tx.campaign]).items
     for code in ("3.1.2", "3.2.2", "8.1.1"):
         ChecklistItem.objects.create(
@@ -29,7 +29,8 @@ def test_the_demo_files_every_other_records_item_and_answers_the_finished_city_r
     logged = []
     build_demo_paperwork([tx.unit, td.unit], log=logged.append)
     binder = binder_for(tx.campaign)
-    assert (binder.needed, binder.complete) == (3, 2)  # 3.1.2 and 8.1.1; 3.2.2 is left to do
+    assert (binder.needed, binder.complete) == (3, 2)  # half, rounded up: 3.1.2 and 3.2.2; 8.1.1 is left to do
+    assert [entry.item.code for aspect in binder.aspects for entry in aspect.missing] == ["8.1.1"]
     report = RectificationReport.objects.get()
     assert (report.inspection_round, report.district, report.status) == (finished, tx.unit, SummaryStatus.DONE)
     assert logged == ["铁西区: 迎检资料归档 2 项，整改报告 1 份。"]

@@ -60,6 +60,7 @@ FORECAST_RULES_TEXT = [
     _("街道的预计得分用同一算法：检查结果和问题只取该街道的点位和工单，自评分和进度用全区的。"),
     # 一票否决风险: the board's own rule (selectors/gates.py), word for word.
     *GATE_RULES_TEXT,
+    _("标准没有给出各项分值时（如 2021 版国家卫生城市标准），每项按 1 分计：预计得分即预计达标的项数。"),
     _("薄弱点位类型：最近三轮检查中各点位类型的达标率 = 达标 ÷（达标 + 不达标），列出最低的五类。"),
 ]
 
@@ -122,6 +123,7 @@ class Forecast:
     streets: list[ForecastRow] = field(default_factory=list)
     gates: list[GateRisk] = field(default_factory=list)
     weakest: list[PointTypeRate] = field(default_factory=list)
+    equal_weights: bool = False  # the standard gives no scores: each 项 counts one
 
     @property
     def vetoed(self) -> bool:
@@ -267,6 +269,8 @@ class _Inputs:
     checks: dict[tuple[int, int | None], _Checks]
     opened: dict[tuple[int, int | None, bool], _Open]
     self_rates: dict[int, tuple[Decimal, bool]]
+    # A standard that gives its 项 no scores (the 2021 national one gives none) weighs each as one.
+    equal_weights: bool = False
     # The same, by 项: each 项's checks and open tickets are read once per street.
     checks_by_item: dict[int, list[tuple[int | None, _Checks]]] = field(default_factory=dict)
     opened_by_item: dict[int, list[tuple[int | None, bool, _Open]]] = field(default_factory=dict)
@@ -313,7 +317,7 @@ def _scored(inputs: _Inputs, street_id: int | None) -> tuple[list[ForecastRow], 
     for item in inputs.items:
         aspect = item.article.aspect
         row = rows.setdefault(aspect.pk, ForecastRow(aspect.code, aspect.name, aspect.pk))
-        score = Decimal(item.score)
+        score = ONE if inputs.equal_weights else Decimal(item.score)
         counted = inputs.open_of(item.pk, street_id, in_round=False)
         every = inputs.open_of(item.pk, street_id, in_round=None)
         row.full += score
@@ -360,7 +364,9 @@ def forecast_compute(campaign: Campaign, today: datetime.date | None = None) -> 
         checks=_round_checks(district_id, latest),
         opened=_open_tickets(campaign, latest, today),
         self_rates=_self_rates(campaign),
+        equal_weights=not any(item.score > 0 for item in items),
     )
+    forecast.equal_weights = inputs.equal_weights
     forecast.rounds = [name for _id, name in rounds]
     forecast.latest_round = forecast.rounds[0] if rounds else ""
     forecast.aspects, forecast.total = _scored(inputs, None)

@@ -1,9 +1,9 @@
 """The demo's 迎检资料 half full, and a 整改报告 for each finished 市督查 round.
 
 Runs last in seed_demo, once the standard, the checklist's links to its 项 and the rounds are in
-place. For each running campaign on a standard, every other 查阅资料 项 that has a linked task
-gets a filed document (a one-page PDF standing for its 工作方案, 制度 or 台账), so the binder
-page shows about half of them proved and lists the rest as missing. For each finished 市督查
+place. For each running campaign on a standard, 查阅资料 项 with a linked task get a filed
+document (a one-page PDF standing for its 工作方案, 制度 or 台账) until about half of the records
+项 are proved, so the binder page shows a rate near 50% and lists the rest as missing. For each finished 市督查
 round with findings in a district, one draft 整改报告 is written, so the round has a reply
 ready to download. Idempotent: a 项 with evidence is left alone, a report is written once.
 """
@@ -11,10 +11,8 @@ ready to download. Idempotent: a 项 with evidence is left alone, a report is wr
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.models import (
-    AssessmentMethod,
     Campaign,
     CampaignStatus,
-    ChecklistEvidence,
     ChecklistItem,
     InspectionRound,
     Membership,
@@ -23,6 +21,7 @@ from campaigns.models import (
     RoundLevel,
     RoundStatus,
 )
+from campaigns.selectors.binder import binder_for
 from campaigns.services.checklist import checklist_item_update
 from campaigns.services.rectification_reports import rectification_report_generate, rectification_report_request
 
@@ -58,33 +57,31 @@ def _office(district_id: int, role: str):
 
 
 def _binder_half_full(campaign: Campaign) -> int:
+    """File documents on 查阅资料 项 with a linked task until about half of them are proved."""
     supervisor = _office(campaign.district_id, Role.SUPERVISOR)
     if supervisor is None or campaign.standard_id is None:
         return 0
-    tasks = list(
-        ChecklistItem.objects.filter(
-            campaign=campaign,
-            standard_item__method=AssessmentMethod.RECORDS,
-            standard_item__article__aspect__standard_id=campaign.standard_id,
-        )
-        .select_related("standard_item")
-        .order_by("standard_item__article__aspect__order", "standard_item__order", "standard_item_id", "id")
-    )
-    proved = set(
-        ChecklistEvidence.objects.filter(item__campaign=campaign).values_list("item__standard_item_id", flat=True)
-    )
+    binder = binder_for(campaign)
+    wanted = (binder.needed + 1) // 2 - binder.complete
+    if wanted <= 0:
+        return 0
+    tasks: dict[int, ChecklistItem] = {}
+    for task in ChecklistItem.objects.filter(campaign=campaign, standard_item__isnull=False).order_by("order", "id"):
+        tasks.setdefault(task.standard_item_id, task)
     filed = 0
-    items = list(dict.fromkeys(task.standard_item for task in tasks))
-    for index, item in enumerate(items):
-        if index % 2 or item.pk in proved:
-            continue
-        task = next(task for task in tasks if task.standard_item_id == item.pk)
-        name = EVIDENCE_NAMES[index // 2 % len(EVIDENCE_NAMES)]
-        upload = SimpleUploadedFile(
-            f"{item.code}-{name}.pdf", demo_pdf(f"DEMO {item.code} evidence"), content_type="application/pdf"
-        )
-        checklist_item_update(item=task, actor=supervisor, note=f"归档{name}（迎检资料）", files=[upload])
-        filed += 1
+    for aspect in binder.aspects:
+        for entry in aspect.missing:
+            task = tasks.get(entry.item.pk)
+            if task is None or filed >= wanted:
+                continue
+            name = EVIDENCE_NAMES[filed % len(EVIDENCE_NAMES)]
+            upload = SimpleUploadedFile(
+                f"{entry.item.code}-{name}.pdf",
+                demo_pdf(f"DEMO {entry.item.code} evidence"),
+                content_type="application/pdf",
+            )
+            checklist_item_update(item=task, actor=supervisor, note=f"归档{name}（迎检资料）", files=[upload])
+            filed += 1
     return filed
 
 
