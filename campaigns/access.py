@@ -27,6 +27,7 @@ from .models import (
     Membership,
     OrgUnit,
     ProblemListImport,
+    RectificationReport,
     Role,
     RoundLevel,
     RoundPoint,
@@ -472,3 +473,52 @@ def get_round_point_for_inspector(user: AnyUser, pk: int | str) -> RoundPoint:
     if not is_inspector(scope, round_point.inspection_round, user, round_point.district_id):
         raise PermissionDenied("只有本轮检查组的成员可以检查这个点位。")
     return round_point
+
+
+# --- the assessment's paperwork: a round's 整改报告, the 迎检资料 binder ----------------------
+
+# Who reads a district's reports and binder (its office and leaders); who writes them.
+PAPERWORK_READERS = MANAGER_ROLES | {Role.LEADER}
+
+
+def require_district_role(user: AnyUser, district_id: int, roles: frozenset[str], message: str) -> None:
+    if not scope_for(user).has_role(district_id, roles):
+        raise PermissionDenied(message)
+
+
+def get_round_part_for_user(
+    user: AnyUser, round_id: int | str, code: str, *, roles: frozenset[str] = PAPERWORK_READERS
+) -> tuple[InspectionRound, OrgUnit]:
+    """A district's part of a round (a city round covers several; each answers for its own).
+
+    A district outside the person's reach, or a round that does not cover it, does not exist
+    for them (404); their own district's part, in a role without `roles`, is a 403.
+    """
+    district = get_district_for_user(user, code)
+    inspection_round = InspectionRound.objects.filter(pk=round_id, districts=district).first()
+    if inspection_round is None:
+        raise Http404("没有这个检查轮次，或它不涉及这个区。")
+    require_district_role(user, district.pk, roles, "整改报告只对本区督导、管理员和领导开放。")
+    return inspection_round, district
+
+
+def get_rectification_report_for_user(user: AnyUser, pk: int | str) -> RectificationReport:
+    """A version of a district's 整改报告: another district's is a 404, a role that does not
+    read reports a 403."""
+    report = (
+        RectificationReport.objects.select_related("inspection_round", "district", "requested_by")
+        .filter(pk=pk, district_id__in=scope_for(user).district_ids)
+        .first()
+    )
+    if report is None:
+        raise Http404("没有这份整改报告，或您无权查看。")
+    require_district_role(user, report.district_id, PAPERWORK_READERS, "整改报告只对本区督导、管理员和领导开放。")
+    return report
+
+
+def get_binder_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campaign:
+    """The campaign whose 迎检资料 the person reads: its district's office and leaders (403 for
+    other roles there); another district's campaign is a 404."""
+    campaign = get_campaign_for_user(user, campaign_id)
+    require_district_role(user, campaign.district_id, PAPERWORK_READERS, "迎检资料只对本区督导、管理员和领导开放。")
+    return campaign

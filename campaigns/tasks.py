@@ -17,6 +17,7 @@ from .services.monthly import generate_monthly_summary
 from .services.notifications import deliver_one, resend_due_deliveries
 from .services.outbox import drain_outbox
 from .services.photos import make_photo_thumbnail, purge_abandoned_uploads
+from .services.rectification_reports import generate_rectification_report
 from .services.reminders import send_due_reminders
 from .services.submissions import purge_submission_keys
 from .services.sweeps import sweep_left_work as sweep
@@ -26,6 +27,7 @@ __all__ = [
     "deliver_one",
     "drain_outbox",
     "generate_monthly_summary",
+    "generate_rectification_report",
     "make_photo_thumbnail",
     "purge_abandoned_uploads",
     "purge_audit_log",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    binder,
     boards,
     checklists,
     closing,
@@ -14,6 +15,7 @@ from .views import (
     photos,
     points,
     problem_list,
+    rectification,
     reports,
     rounds,
     setup,
@@ -49,6 +51,15 @@ urlpatterns = [
     path("summaries/<int:pk>/issue/", documents.summary_issue_view, name="summary-issue"),
     path("tickets/<str:number>/supervision.docx", documents.supervision_docx, name="ticket-supervision-docx"),
     path("board/<str:code>/rectification-report.docx", documents.rectification_report, name="rectification-report"),
+    # The assessment's paperwork: a district's 整改报告 for a round, the 迎检资料 binder.
+    path("rounds/<int:pk>/report/<str:code>/", rectification.round_report_page, name="round-report"),
+    path(
+        "rounds/<int:pk>/report/<str:code>/generate/", rectification.round_report_generate, name="round-report-generate"
+    ),
+    path("rectification-reports/<int:pk>/progress/", rectification.round_report_progress, name="round-report-progress"),
+    path("rectification-reports/<int:pk>/download/", rectification.round_report_download, name="round-report-download"),
+    path("campaigns/<int:campaign_id>/binder/", binder.binder_page, name="binder"),
+    path("campaigns/<int:campaign_id>/binder.zip", binder.binder_zip, name="binder-zip"),
     path("my/", boards.my_tasks_page, name="my-tasks"),
     path("ping/", boards.ping, name="ping"),
     path("tickets/", tickets.ticket_list, name="ticket-list"),

@@ -25,6 +25,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -200,18 +201,23 @@ class Head:
 
 @dataclass(frozen=True)
 class Picture:
-    """A photo for a table cell: any image Pillow reads, written as a JPEG of `width_mm`."""
+    """A photo for a table cell: any image Pillow reads, written as a JPEG of `width_mm` at most
+    `longest` pixels on its long side."""
 
     data: bytes
     width_mm: float = 60
+    longest: int = 1000
 
 
 Cell = str | Picture | Sequence[str | Picture]
 
 
 def jpeg(data: bytes, longest: int = 1000) -> bytes:
-    """The picture as a modest JPEG (python-docx reads no WebP; a document needs no full size)."""
+    """The picture as a modest JPEG (python-docx reads no WebP; a document needs no full size).
+    A JPEG that fits already goes in as it is: encoding it again would only lose detail."""
     with Image.open(io.BytesIO(data)) as image:
+        if image.format == "JPEG" and image.mode in ("RGB", "L") and max(image.size) <= longest:
+            return data
         image = image.convert("RGB")
         image.thumbnail((longest, longest))
         out = io.BytesIO()
@@ -225,6 +231,33 @@ class Gongwen:
     def __init__(self, template: str | IO[bytes]) -> None:
         self.document = docx.Document(template)
         self._anchor: Paragraph | None = None
+        # A long document (a 整改报告 of 300 problems) sets thousands of styles and hundreds of
+        # pictures: python-docx looks a style up by name, and counts every id in the document
+        # for each new picture. Both are looked up once here and carried on.
+        self._style_ids: dict[str, str | None] = {}
+        self._next_picture_id: int | None = None
+
+    def _style_id(self, name: str) -> str | None:
+        if name not in self._style_ids:
+            style = _style(self.document, name)
+            self._style_ids[name] = style.style_id if style is not None else None
+        return self._style_ids[name]
+
+    def _set_style(self, paragraph: Paragraph, name: str) -> None:
+        style_id = self._style_id(name)
+        if style_id is not None:
+            paragraph._p.style = style_id
+
+    def _add_picture(self, paragraph: Paragraph, picture: "Picture") -> None:
+        """The picture at the end of the paragraph, as Run.add_picture puts it, with ids counted once."""
+        part = self.document.part
+        image_id, image = part.get_or_add_image(io.BytesIO(jpeg(picture.data, picture.longest)))
+        width, height = image.scaled_dimensions(Mm(picture.width_mm), None)
+        if self._next_picture_id is None:
+            self._next_picture_id = part.next_id
+        inline = CT_Inline.new_pic_inline(self._next_picture_id, image_id, image.filename, width, height)
+        self._next_picture_id += 1
+        paragraph.add_run()._r.add_drawing(inline)
 
     # --- the head, the signature and the 版记 ----------------------------------------------
 
@@ -357,9 +390,7 @@ class Gongwen:
         if self._anchor is None:
             raise ValueError("the template has no {{正文}} paragraph")
         paragraph = self._anchor.insert_paragraph_before()
-        chosen = _style(self.document, style)
-        if chosen is not None:
-            paragraph.style = chosen
+        self._set_style(paragraph, style)
         if text:
             paragraph.add_run(text)
         return paragraph
@@ -378,8 +409,15 @@ class Gongwen:
         header: Sequence[str],
         rows: Iterable[Sequence[Cell]],
         widths_mm: Sequence[float],
+        *,
+        dense: bool = False,
     ) -> Table:
-        """A ruled table the width of the 版心; the header row repeats on every page."""
+        """A ruled table the width of the 版心; the header row repeats on every page.
+
+        A `dense` table's lines keep the 表格文字 style's own spacing instead of snapping to the
+        page's line grid (28.95 pt a line, which Word and LibreOffice both apply to any paragraph
+        that does not opt out): for a long table of several lines a row.
+        """
         table = self.document.add_table(rows=1, cols=len(widths_mm))
         self._before_anchor(table._tbl)
         _table_frame(table, widths_mm)
@@ -396,12 +434,15 @@ class Gongwen:
             # Keeping whole tables together with "keep with next" on their rows is Word's way,
             # but LibreOffice chains such a table to whatever follows it: one table a page.
             _row_property(row, "w:cantSplit")
+            if dense:
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        _off_grid(paragraph)
         return table
 
     def _cell(self, cell, value: Cell, header: bool = False) -> None:
         """Text (a paragraph per line) and photos (side by side while they follow each other)."""
         items = [value] if isinstance(value, str | Picture) else list(value)
-        style = _style(self.document, STYLE_TABLE)
         paragraph = None
         after_picture = False
         for item in items:
@@ -412,14 +453,13 @@ class Gongwen:
                     paragraph.paragraph_format.line_spacing = 1.0
                 else:
                     paragraph.add_run(" ")
-                paragraph.add_run().add_picture(io.BytesIO(jpeg(item.data)), width=Mm(item.width_mm))
+                self._add_picture(paragraph, item)
                 after_picture = True
                 continue
             after_picture = False
             for line in clean(item).splitlines() or [""]:
                 paragraph = cell.paragraphs[0] if paragraph is None else cell.add_paragraph()
-                if style is not None:
-                    paragraph.style = style
+                self._set_style(paragraph, STYLE_TABLE)
                 run = paragraph.add_run(line)
                 if header:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -508,6 +548,16 @@ def _row_property(row, name: str) -> None:
         element = OxmlElement(name)
         element.set(qn("w:val"), "true")
         tr_pr.append(element)
+
+
+def _off_grid(paragraph: Paragraph) -> None:
+    snap = paragraph._p.get_or_add_pPr().find(qn("w:snapToGrid"))
+    if snap is None:
+        snap = OxmlElement("w:snapToGrid")
+        paragraph._p.get_or_add_pPr().insert_element_before(
+            snap, "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:jc", "w:rPr"
+        )
+    snap.set(qn("w:val"), "0")
 
 
 def _repeat_header(row) -> None:

@@ -160,6 +160,14 @@ RULES = {
     "campaigns:summary-docx": page(OVERSEERS, pk="summary"),
     "campaigns:summary-issue": action(ADMINS, 302, pk="summary"),
     "campaigns:rectification-report": page(OVERSEERS, code="code"),
+    # A round's 整改报告 (the district's part) and the 迎检资料 binder: the office reads, writes
+    # versions (supervisors and admins); an empty POST has no one-time key: nothing made, back.
+    "campaigns:round-report": page(OVERSEERS, pk="report_round", code="code"),
+    "campaigns:round-report-generate": action(MANAGERS, 302, pk="report_round", code="code"),
+    "campaigns:round-report-progress": page(OVERSEERS, pk="rectification_report"),
+    "campaigns:round-report-download": page(OVERSEERS, pk="rectification_report"),
+    "campaigns:binder": page(OVERSEERS, campaign_id="campaign"),
+    "campaigns:binder-zip": page(OVERSEERS, campaign_id="campaign"),
     # --- the ledger -------------------------------------------------------------------------
     "campaigns:ticket-list": page(EVERYONE),
     "campaigns:ticket-log": form(WORKERS, post=400, query={"district": "code"}),

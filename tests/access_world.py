@@ -65,6 +65,7 @@ from campaigns.services.point_import import template_workbook as points_template
 from campaigns.services.problem_list import problem_list_upload
 from campaigns.services.problem_list_read import pasted_read
 from campaigns.services.quota_xlsx import quota_import_upload, quota_workbook
+from campaigns.services.rectification_reports import rectification_report_generate, rectification_report_request
 from campaigns.services.rounds import round_point_add
 from campaigns.services.standard import standard_default
 from campaigns.services.standard_xlsx import standard_import_upload, standard_workbook
@@ -73,6 +74,7 @@ from ledger.celery import app
 from security.accounts import account_create
 from security.passwords import password_record
 
+from .assessment_world import city_round, found
 from .factories import District, UserFactory, form_key, jpeg_bytes, member, pending_photo
 from .rounds_world import make_round
 
@@ -146,6 +148,8 @@ class Side:
     on_hold: str  # 挂账, and under 挂牌督办 (its 督办单)
     inspection_round: int  # the district's own 自查 round, its 网格员 (staff) on the team
     round_point: int  # that round's one sampled point
+    report_round: int  # a 市督查 round over this district with one finding, for its 整改报告
+    rectification_report: int  # that round's 整改报告, written
 
 
 @dataclass
@@ -353,7 +357,13 @@ def build_side(d, users, client):
     }
     own_round = make_round([d], d.admin, [d.staff], name=f"{d.unit.name}四季度自查", level=RoundLevel.DISTRICT)
     round_point = round_point_add(inspection_round=own_round, point=d.point)
+    report_round = city_round([d], users["city_admin"])
+    finding = found(d, report_round, description=f"{d.unit.name}农贸市场垃圾桶满溢")
+    report = rectification_report_generate(
+        rectification_report_request(inspection_round=report_round, district=d.unit, actor=d.admin)
+    )
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
+    numbers += (finding.ticket.number,)
     return Side(
         code=d.unit.code,
         campaign=d.campaign.pk,
@@ -394,6 +404,8 @@ def build_side(d, users, client):
         on_hold=on_hold.number,
         inspection_round=own_round.pk,
         round_point=round_point.pk,
+        report_round=report_round.pk,
+        rectification_report=report.pk,
     )
 
 

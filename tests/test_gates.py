@@ -146,8 +146,11 @@ def test_the_board_reads_the_gates_in_one_query_however_many_tickets(client, tx,
     url = reverse("campaigns:board", args=["TX"])
 
     def count():
-        client.get(url)  # steady state: choices and sessions cached
-        district_touch(tx.unit.pk)  # a new version: the board is built again
+        for _warm in range(2):
+            # Steady state: choices and sessions cached, and the 迎检模拟 panel of this standard,
+            # which is kept apart for ten minutes (selectors/forecast.py), counted once.
+            client.get(url)
+            district_touch(tx.unit.pk)  # a new version: the board is built again (any pk, on PostgreSQL too)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)

@@ -334,3 +334,20 @@ def test_a_round_page_leads_its_managers_to_the_problem_list_import(client, tx):
     assert f"{reverse('campaigns:problem-list-import')}?round={inspection_round.pk}" in page
     listing = client.get(reverse("campaigns:rounds")).content.decode()
     assert reverse("campaigns:problem-list-import") in listing
+
+
+def test_a_round_page_links_each_of_the_readers_districts_to_its_rectification_report(client, tx):
+    from campaigns.models import InspectionRound, RoundKind, RoundLevel
+
+    inspection_round = InspectionRound.objects.create(
+        kind=RoundKind.SUPERVISION,
+        level=RoundLevel.DISTRICT,
+        name="区督查第 2 期",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        created_by=tx.supervisor,
+    )
+    inspection_round.districts.add(tx.unit)
+    client.force_login(tx.leader)
+    page = client.get(reverse("campaigns:round", args=[inspection_round.pk])).content.decode()
+    assert reverse("campaigns:round-report", args=[inspection_round.pk, tx.unit.code]) in page

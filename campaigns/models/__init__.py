@@ -59,6 +59,7 @@ from .org import ALLOWED_PARENT_KINDS, STREET_KINDS, Membership, OrgUnit, Role, 
 from .points import PointImport
 from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
+from .round_reports import RectificationReport
 from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
 from .setup import SetupImport, SetupImportKind
 from .standard_import import StandardImport, StandardImportKind
@@ -95,6 +96,7 @@ __all__ = [
     "StandardAspect",
     "StandardItem",
     "StandardScope",
+    "RectificationReport",
     "DateStyle",
     "DocumentKind",
     "DocumentNumber",

@@ -26,6 +26,7 @@ class SubmissionKind(models.TextChoices):
     ACCOUNT = "account", _("新建账号")
     ROUND = "round", _("新建检查轮次")
     ROUND_POINT = "round-point", _("点位检查结果")
+    RECTIFICATION_REPORT = "rectification", _("整改报告")
 
 
 class SubmissionKey(models.Model):

@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from campaigns.models import MonthlySummary, SummaryStatus, TicketPhoto
+from campaigns.models import MonthlySummary, RectificationReport, SummaryStatus, TicketPhoto
 from campaigns.queue import enqueue
 from campaigns.services.monthly import generate_monthly_summary
 from campaigns.services.photos import make_photo_thumbnail
+from campaigns.services.rectification_reports import generate_rectification_report
 
 
 def sweep_left_work(
@@ -23,9 +24,16 @@ def sweep_left_work(
     summaries = list(
         MonthlySummary.objects.filter(status=SummaryStatus.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
     )
+    reports = list(
+        RectificationReport.objects.filter(status=SummaryStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
     sent = 0
     for pk in photos:
         sent += enqueue(make_photo_thumbnail, pk)
     for pk in summaries:
         sent += enqueue(generate_monthly_summary, pk)
-    return {"photos": len(photos), "summaries": len(summaries), "sent": sent}
+    for pk in reports:
+        sent += enqueue(generate_rectification_report, pk)
+    return {"photos": len(photos), "summaries": len(summaries), "reports": len(reports), "sent": sent}

@@ -15,6 +15,7 @@ from campaigns.models import OrgUnit, Role
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS, board_kpis
 from campaigns.selectors.common import month_start, week_start
+from campaigns.selectors.forecast import FORECAST_RULES_TEXT, Forecast, board_forecast
 from campaigns.selectors.gates import GATE_RULES_TEXT
 from campaigns.selectors.kpis import KpiPanel
 from campaigns.selectors.scoring import RISK_RULES_TEXT
@@ -56,10 +57,12 @@ def board_default(request: HttpRequest) -> HttpResponse:
     return redirect("campaigns:board", code=district.code)
 
 
-def _board_page_context(board: Board, kpis: KpiPanel | None = None) -> dict[str, Any]:
+def _board_page_context(board: Board, kpis: KpiPanel | None = None, forecast: Forecast | None = None) -> dict[str, Any]:
     return {
         "board": board,
         "kpis": kpis,
+        "forecast": forecast,
+        "forecast_rules": FORECAST_RULES_TEXT,
         "risk_rules": RISK_RULES_TEXT,
         "gate_rules": GATE_RULES_TEXT,
         "trend_chart": trend_svg(
@@ -70,9 +73,11 @@ def _board_page_context(board: Board, kpis: KpiPanel | None = None) -> dict[str,
     }
 
 
-def _board_and_kpis(district: OrgUnit) -> tuple[Board, KpiPanel]:
+def _board_and_kpis(district: OrgUnit) -> tuple[Board, KpiPanel, Forecast | None]:
     board = board_for_district(district)
-    return board, board_kpis(district, board.campaign, board.today)
+    # 迎检模拟 lags up to ten minutes, like the KPIs (selectors/forecast.py).
+    forecast = board_forecast(board.campaign, board.today) if board.campaign else None
+    return board, board_kpis(district, board.campaign, board.today), forecast
 
 
 @login_required
