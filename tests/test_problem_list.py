@@ -8,8 +8,10 @@ problems and a zip of photos. The clock stays on that Friday morning.
 
 import datetime
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from PIL import Image
 
@@ -44,6 +46,15 @@ from .problem_lists import (
     upload,
     workbook_bytes,
 )
+
+
+@pytest.fixture(autouse=True)
+def _the_week_of_the_letter():
+    """These stories happen in the week of the city's letter (dated Monday 30 November 2026):
+    the clock stays there whatever the process clock says (make test-clocks moves that one)."""
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
+
 
 LETTER_DEADLINE = datetime.date(2026, 12, 14)  # ten working days after Monday 30 November
 

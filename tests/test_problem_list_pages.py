@@ -5,9 +5,12 @@ split by street between its districts, and a preview whose queries do not grow w
 city admin) receives the city's own 督查 lists for both districts.
 """
 
+import datetime
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -32,6 +35,15 @@ from .problem_lists import (
     tx_world,
     upload,
 )
+
+
+@pytest.fixture(autouse=True)
+def _the_week_of_the_letter():
+    """These stories happen in the week of the city's letter (dated Monday 30 November 2026):
+    the clock stays there whatever the process clock says (make test-clocks moves that one)."""
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
+
 
 IMPORT_URL = reverse("campaigns:problem-list-import")
 TEMPLATE_URL = reverse("campaigns:problem-list-template")
