@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from campaigns.models import (
@@ -64,16 +65,24 @@ def standard_for(campaign):
     return items
 
 
+def letter_monday():
+    """The Monday of this week: the city's letter is dated then (30 November 2026 on the stories'
+    frozen clock; this week's on the browser journey's real one, so its deadlines never pass)."""
+    today = timezone.localdate()
+    return today - datetime.timedelta(days=today.weekday())
+
+
 def city_round_for(created_by, *districts):
     """市督查第 3 期: its letter of Monday 30 November gives ten working days (to 14 December)."""
+    monday = letter_monday()
     inspection_round = InspectionRound.objects.create(
         kind=RoundKind.SUPERVISION,
         level=RoundLevel.CITY,
         name="市督查第 3 期",
-        starts_on=datetime.date(2026, 11, 23),
-        ends_on=datetime.date(2026, 11, 27),
+        starts_on=monday - datetime.timedelta(days=7),
+        ends_on=monday - datetime.timedelta(days=3),
         letter_number="四创卫办〔2026〕31号",
-        letter_date=datetime.date(2026, 11, 30),
+        letter_date=monday,
         deadline_working_days=10,
         created_by=created_by,
     )
@@ -96,7 +105,7 @@ def tx_rows(tx):
     return [
         [1, "农贸市场西侧垃圾桶满溢，垃圾暴露", f"{tx.point.name}西门", "第一街道", "执法局", "10个工作日", ""],
         [2, "居民楼道乱堆乱放杂物", "北沟社区3号楼", tx.street.name, "", "", ""],
-        [3, "市场后巷发现鼠迹", "中心路1号后巷", "", "卫健局", datetime.date(2026, 12, 20), "3.jpg"],
+        [3, "市场后巷发现鼠迹", "中心路1号后巷", "", "卫健局", letter_monday() + datetime.timedelta(days=20), "3.jpg"],
     ]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from campaigns.models import AccountProfile, Duty
 
@@ -62,7 +63,7 @@ def world(tx, duties):
     from campaigns.services.notifications import Message, notify
 
     reported = tx.log()
-    rectifying = tx.assigned(deadline=datetime.date.today() + datetime.timedelta(days=1))
+    rectifying = tx.assigned(deadline=timezone.localdate() + datetime.timedelta(days=1))
     submitted = tx.submitted()
     closed = tx.closed()
     checklist_apply_standard(campaign=tx.campaign, actor=tx.admin)
