@@ -35,7 +35,8 @@ test: install-dev
 	$(BIN)/pytest
 
 # The suite at the clocks that break calendars (libfaketime moves the whole process clock;
-# Debian package faketime). Browser journeys are left out.
+# Debian package faketime). Browser journeys and the static checks (the code reads the same at any
+# clock) are left out.
 test-clocks: install-dev
 	BIN=$(BIN) sh scripts/test_clocks.sh
 
