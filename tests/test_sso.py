@@ -15,10 +15,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.models import AuditEvent, AuditKind, Duty, SsoLink, SsoProvider
+from campaigns.models import AuditEvent, AuditKind, Duty, Role, SsoLink, SsoProvider
 from security.sso import sso_link_create
 
-from .factories import PASSWORD
+from .factories import PASSWORD, UserFactory, member
 from .sso_world import ROOT, CasServer, cas_settings
 from .test_accounts import duty_holder
 
@@ -232,3 +232,25 @@ def test_half_configured_sso_settings_stop_the_start():
         )
         == ""
     )
+
+
+def test_the_mapping_pages_cost_the_same_for_three_links_or_thirty(
+    client, security_admin, tx, django_assert_max_num_queries
+):
+    def tie(count):
+        for _n in range(count):
+            person = UserFactory(username=f"tx_person{SsoLink.objects.count()}")
+            member(person, tx.street, Role.STAFF)
+            sso_link_create(actor=tx.admin, provider="cas", subject=f"sub{person.pk}", user=person)
+
+    for who, page in ((security_admin, reverse("security-sso-links")), (tx.admin, "/setup/TX/sso/")):
+        client.force_login(who)
+        tie(3)
+        client.get(page)  # the session and the scope, first read
+        with django_assert_max_num_queries(12) as few:
+            assert client.get(page).status_code == 200
+        counted = len(few.captured_queries)  # now: the next request empties the log
+        tie(27)
+        client.get(page)  # new memberships moved the scope version on: read afresh once
+        with django_assert_max_num_queries(counted):
+            assert client.get(page).status_code == 200

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,7 @@ from security.sso_backends import oidc_setting
 from security.views.admins import duty_required
 
 User = get_user_model()
+LINKS_PER_PAGE = 50
 
 
 class _OIDCLogin(oidc_views.OIDCAuthenticationRequestView):
@@ -80,7 +82,9 @@ def sso_refused(request):
 
 def _links_page(request, *, accounts: QuerySet, district=None, back: str):
     """The list and the add form; `accounts` is whom this admin may tie an identity to."""
-    links = SsoLink.objects.filter(user__in=accounts).select_related("user", "created_by").order_by("user__username")
+    links = (
+        SsoLink.objects.filter(user__in=accounts).select_related("user", "created_by").order_by("user__username", "pk")
+    )
     form = SsoLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -98,7 +102,12 @@ def _links_page(request, *, accounts: QuerySet, district=None, back: str):
     return render(
         request,
         "security/sso_links.html",
-        {"links": links, "form": form, "district": district, "sso_on": settings.OIDC_ENABLED or settings.CAS_ENABLED},
+        {
+            "page": Paginator(links, LINKS_PER_PAGE).get_page(request.GET.get("page")),
+            "form": form,
+            "district": district,
+            "sso_on": settings.OIDC_ENABLED or settings.CAS_ENABLED,
+        },
     )
 
 
