@@ -21,12 +21,9 @@ REFUSAL_KEY = "ledger_sso_refused"
 UNMAPPED = "unmapped"
 INACTIVE = "inactive"
 LOCKED = "locked"
+INVALID_TICKET = "invalid_ticket"
 # The duties that keep their password login when SSO_ONLY is on.
 LOCAL_LOGIN_DUTIES = frozenset({Duty.SECURITY, Duty.AUDIT})
-
-
-def sso_enabled() -> bool:
-    return bool(settings.OIDC_ENABLED or settings.CAS_ENABLED)
 
 
 def sso_account(request: HttpRequest, *, provider: str, subject: str, username: str = "") -> AbstractBaseUser | None:
@@ -46,6 +43,20 @@ def sso_account(request: HttpRequest, *, provider: str, subject: str, username: 
     else:
         request.session.pop(REFUSAL_KEY, None)
         return user
+    sso_refuse(request, provider=provider, subject=subject, reason=reason, user=user, username=username)
+    return None
+
+
+def sso_refuse(
+    request: HttpRequest,
+    *,
+    provider: str,
+    subject: str,
+    reason: str,
+    user: AbstractBaseUser | None = None,
+    username: str = "",
+) -> None:
+    """One audit row per refused sign-on, and the reason kept for the refusal page."""
     request.session[REFUSAL_KEY] = reason
     audit_record(
         AuditKind.SSO_REFUSED,
@@ -58,7 +69,6 @@ def sso_account(request: HttpRequest, *, provider: str, subject: str, username: 
         provider=provider,
         subject=subject,
     )
-    return None
 
 
 def may_use_password(user: AbstractBaseUser | None) -> bool:

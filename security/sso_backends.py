@@ -13,7 +13,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
 from campaigns.models import SsoProvider
-from security.sso import sso_account
+from security.sso import INVALID_TICKET, sso_account, sso_refuse
 
 # A setting left blank is read from the provider's discovery document instead.
 DISCOVERED = {
@@ -78,6 +78,7 @@ class CASBackend(ModelBackend):
             return None
         client = get_cas_client(service_url=service, request=request)
         username, _attributes, _pgtiou = client.verify_ticket(ticket)
-        if not username:
+        if not username:  # forged, used twice or expired: the CAS server knows no such ticket
+            sso_refuse(request, provider=SsoProvider.CAS, subject="", reason=INVALID_TICKET)
             return None
         return sso_account(request, provider=SsoProvider.CAS, subject=username, username=username)

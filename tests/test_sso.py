@@ -89,8 +89,10 @@ def test_an_unmapped_cas_identity_is_refused_with_the_page_and_an_audit_row(clie
 def test_a_ticket_the_cas_server_does_not_know_signs_nobody_in(client, cas, tx):
     SsoLink.objects.create(provider=SsoProvider.CAS, subject="lisi01", user=tx.staff)
     answer = client.get(CAS_LOGIN, {"ticket": "ST-forged"}, follow=True)
-    assert answer.status_code == 403
+    assert answer.status_code == 403 and "统一身份认证没有完成" in answer.content.decode()
     assert not AuditEvent.objects.filter(kind=AuditKind.LOGIN).exists()
+    refused = AuditEvent.objects.get(kind=AuditKind.SSO_REFUSED)
+    assert (refused.target, refused.details["reason"]) == ("cas:", "invalid_ticket")
 
 
 def test_a_switched_off_or_locked_account_is_refused_though_the_identity_is_mapped(client, cas, tx, settings):
