@@ -422,6 +422,18 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 19: sso ---
+    # The single sign-on doors are public; the matrix's world configures no identity service,
+    # so each is 404 for everyone (tests/test_sso*.py walk them configured).
+    "sso-oidc-login": public(404),
+    "sso-oidc-callback": public(404),
+    "sso-cas-login": public(404, post=404),
+    "sso-refused": public(403),  # the refusal page, with nothing refused: the general reason
+    # Tying identities to accounts: the security admin for anyone, a district's admins for its people.
+    "security-sso-links": form(SECURITY, post=200, system=True),  # an empty form: what is missing
+    "security-sso-link-remove": action(SECURITY, 404, system=True, anonymous_get=405, pk=const(999999)),
+    "district-sso-links": form(ADMINS, post=200, code="code"),
+    "district-sso-link-remove": action(ADMINS, 404, code="code", pk=const(999999), anonymous_get=405),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

@@ -60,7 +60,16 @@ from .points import PointImport
 from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .round_reports import RectificationReport
-from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
+from .security import (
+    AccountProfile,
+    AuditEvent,
+    AuditKind,
+    Duty,
+    PasswordHistory,
+    SecondFactorPolicy,
+    SsoLink,
+    SsoProvider,
+)
 from .setup import SetupImport, SetupImportKind
 from .standard_import import StandardImport, StandardImportKind
 from .submissions import SubmissionKey, SubmissionKind
@@ -120,6 +129,8 @@ __all__ = [
     "OutboxItem",
     "PasswordHistory",
     "SecondFactorPolicy",
+    "SsoLink",
+    "SsoProvider",
     "SetupImport",
     "SetupImportKind",
     "StandardImport",
