@@ -22,6 +22,7 @@ from . import policy
 from .models import (
     Campaign,
     ChecklistItem,
+    DuplicateSuggestion,
     InspectionPoint,
     InspectionRound,
     Membership,
@@ -522,3 +523,25 @@ def get_binder_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campa
     campaign = get_campaign_for_user(user, campaign_id)
     require_district_role(user, campaign.district_id, PAPERWORK_READERS, "迎检资料只对本区督导、管理员和领导开放。")
     return campaign
+
+
+def get_duplicate_queue_district(user: AnyUser, code: str) -> OrgUnit:
+    """A district whose 疑似重复 queue this person decides: its supervisors and admins (and a
+    city office's admins); another district is a 404, anyone else of the district a 403."""
+    district = get_district_for_user(user, code)
+    require_district_role(user, district.pk, MANAGER_ROLES, "疑似重复只由本区督导和管理员判断。")
+    return district
+
+
+def get_duplicate_suggestion_for_user(user: AnyUser, pk: int) -> DuplicateSuggestion:
+    """A 疑似重复 suggestion to decide, fetched and authorised in one step (as the queue)."""
+    scope = scope_for(user)
+    found = (
+        DuplicateSuggestion.objects.select_related("ticket", "candidate")
+        .filter(pk=pk, district_id__in=scope.district_ids)
+        .first()
+    )
+    if found is None:
+        raise Http404("没有这条疑似重复提示，或您无权查看。")
+    require_district_role(user, found.district_id, MANAGER_ROLES, "疑似重复只由本区督导和管理员判断。")
+    return found

@@ -69,6 +69,10 @@ class TicketAction(TextChoices):
     RECHECK_RELAPSED = "recheck_relapse", _("复查：反弹")
     SUPERVISE = "supervise", _("挂牌督办")
     VOID = "void", _("撤销")
+    # 重复问题合并: the duplicate is closed (已撤销) with a link to the ticket kept, which
+    # records what it took in; neither is counted twice.
+    MERGE = "merge", _("合并为重复问题")
+    MERGE_IN = "merge_in", _("并入重复问题")
 
 
 MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -273,6 +277,10 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
         _WORKING | {_S.REPORTED, _S.SUBMITTED, _S.ON_HOLD}, None, Actor.MANAGERS, _("挂牌督办"), "danger"
     ),
     TicketAction.VOID: Transition(frozenset({_S.REPORTED}), _S.VOIDED, Actor.MANAGERS, _("撤销"), "danger"),
+    # Only open tickets merge, at any step of the chain: the duplicate leaves the ledger as 已撤销
+    # (so no figure counts it) and the kept ticket stays where it is.
+    TicketAction.MERGE: Transition(frozenset(OPEN_STATES), _S.VOIDED, Actor.MANAGERS, _("合并为重复问题"), "warning"),
+    TicketAction.MERGE_IN: Transition(frozenset(OPEN_STATES), None, Actor.MANAGERS, _("并入重复问题")),
 }
 
 

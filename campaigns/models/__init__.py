@@ -44,6 +44,7 @@ from .checklist import (
     ImportStatus,
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
+from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -79,6 +80,9 @@ from .ticket import (
 )
 
 __all__ = [
+    "DuplicateBasis",
+    "DuplicateDecision",
+    "DuplicateSuggestion",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

@@ -43,6 +43,7 @@ from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_ans
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors.chain import chain_shown
+from campaigns.selectors.duplicates import duplicate_panel, suspected_ids
 from infra.fragments import cached_fragment
 
 
@@ -58,6 +59,11 @@ class CountedPaginator(Paginator):
         return super().count if self.known_count is None else self.known_count
 
 
+def _manages_any(request: HttpRequest) -> bool:
+    scope = scope_for(request.user)
+    return any(scope.can_manage(district_id) for district_id in scope.district_ids)
+
+
 def _ticket_list_body(request: HttpRequest) -> SafeString:
     tickets = visible_tickets(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
@@ -70,6 +76,9 @@ def _ticket_list_body(request: HttpRequest) -> SafeString:
     ids = list(page.object_list)
     rows = {ticket.pk: ticket for ticket in Ticket.objects.for_rows().filter(pk__in=ids)}
     page.object_list = [rows[pk] for pk in ids if pk in rows]
+    if _manages_any(request):  # 疑似重复 is the supervisors' to decide: marked for them only
+        for pk in suspected_ids(rows):
+            rows[pk].suspected_duplicate = True
     query = request.GET.copy()
     query.pop("page", None)
     return render_to_string(
@@ -95,6 +104,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         request.GET.urlencode(),
         sorted(scope.unit_ids) if request.GET.get("mine") else "",
         timezone.localdate(),  # overdue counts from today
+        "dup" if _manages_any(request) else "",
     )
     body = cached_fragment("ticket-list", parts, scope.district_ids, lambda: _ticket_list_body(request))
     return render(request, "campaigns/ticket_list.html", {"list_body": body})
@@ -295,6 +305,7 @@ def _render_detail(
             "facts": facts,
             "timeline": timeline,
             "action_forms": action_forms,
+            "duplicates": duplicate_panel(ticket, manager=scope.can_manage(ticket.district_id)),
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
             and scope.can_manage(ticket.district_id),
