@@ -422,6 +422,11 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 19: duplicates ---
+    # 疑似重复 are the district's supervisors' and admins' to decide; leaders and staff 403.
+    "campaigns:duplicates": page(MANAGERS, code="code"),
+    "campaigns:duplicate-merge": action(MANAGERS, 400, pk="suggestion"),  # no `keep`: nothing merged
+    "campaigns:duplicate-keep": action(MANAGERS, 302, pk="suggestion"),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).
