@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from infra.request_memo import memo_get_many, memo_set
@@ -129,6 +129,17 @@ def default_district(user: AnyUser) -> OrgUnit | None:
     return min(mine, key=lambda d: (d.order, d.pk)) if mine else visible_districts(user).first()
 
 
+def undecided_duplicates(ticket: object) -> QuerySet[DuplicateSuggestion]:
+    """Suggestions about `ticket` (a pk or an OuterRef) still waiting, both tickets still open
+    (a ticket closed or merged meanwhile leaves nothing to decide)."""
+    return DuplicateSuggestion.objects.filter(
+        Q(ticket=ticket) | Q(candidate=ticket),
+        decision="",
+        ticket__state__in=policy.OPEN_STATES,
+        candidate__state__in=policy.OPEN_STATES,
+    )
+
+
 def ticket_queryset_for_detail() -> TicketQuerySet:
     # No joins: authorising and deciding the buttons need only the ticket's own columns; what
     # the page shows is rendered once per ticket version and loads its relations then.
@@ -190,6 +201,10 @@ def get_ticket_for_user(
     if for_action is not None:
         # An act only authorises here; its verb locks and reads the whole row itself.
         queryset = queryset.only(*ACT_COLUMNS)
+    else:
+        # Whether a 疑似重复 waits for a supervisor, in the same query (the page shows its
+        # pairs to supervisors only when one does).
+        queryset = queryset.annotate(duplicate_waiting=Exists(undecided_duplicates(OuterRef("pk"))))
     found = list(queryset[:1])
     ticket = found[0] if found else None
     if ticket is None:

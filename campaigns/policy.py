@@ -234,6 +234,9 @@ class Transition:
     style: str = "secondary"
     # Managers may do a unit's act for it (a unit that phoned in its 签收).
     on_behalf: bool = True
+    # Acts taken elsewhere than the ticket's own buttons (合并 pairs two tickets, from a
+    # 疑似重复 suggestion): never listed by actions_for.
+    button: bool = True
 
 
 _S = TicketState
@@ -279,8 +282,10 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
     TicketAction.VOID: Transition(frozenset({_S.REPORTED}), _S.VOIDED, Actor.MANAGERS, _("撤销"), "danger"),
     # Only open tickets merge, at any step of the chain: the duplicate leaves the ledger as 已撤销
     # (so no figure counts it) and the kept ticket stays where it is.
-    TicketAction.MERGE: Transition(frozenset(OPEN_STATES), _S.VOIDED, Actor.MANAGERS, _("合并为重复问题"), "warning"),
-    TicketAction.MERGE_IN: Transition(frozenset(OPEN_STATES), None, Actor.MANAGERS, _("并入重复问题")),
+    TicketAction.MERGE: Transition(
+        frozenset(OPEN_STATES), _S.VOIDED, Actor.MANAGERS, _("合并为重复问题"), "warning", button=False
+    ),
+    TicketAction.MERGE_IN: Transition(frozenset(OPEN_STATES), None, Actor.MANAGERS, _("并入重复问题"), button=False),
 }
 
 
@@ -404,6 +409,7 @@ def actions_for(ticket: TicketLike, scope: Scope, user_id: int | None) -> list[s
         for action, transition in ALLOWED_TRANSITIONS.items()
         if ticket.state in transition.sources
         and transition.actor != Actor.SYSTEM
+        and transition.button
         and role_allows(action, ticket, scope)
         and _blocker(action, ticket, scope, user_id) is None
     ]

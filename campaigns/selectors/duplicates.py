@@ -5,12 +5,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from campaigns.access import undecided_duplicates
 from campaigns.models import (
     OPEN_STATES,
     DuplicateSuggestion,
     OrgUnit,
     PhotoKind,
     Ticket,
+    TicketAction,
+    TicketEvent,
     TicketPhoto,
 )
 
@@ -57,37 +60,36 @@ def suspected_ids(ticket_ids: Iterable[int]) -> set[int]:
 
 
 @dataclass
-class DuplicatePanel:
-    """What the ticket page shows about duplicates."""
+class DuplicateSources:
+    """What the ticket page shows of merging, the same for everyone who sees the ticket."""
 
-    # (suggestion, the other ticket) for each undecided suggestion: for supervisors only.
-    suggestions: list[tuple[DuplicateSuggestion, Ticket]] = field(default_factory=list)
     # The tickets merged into this one, with their reporters, sources and photos.
     merged: list[Ticket] = field(default_factory=list)
     merged_into: Ticket | None = None
 
-    def __bool__(self) -> bool:
-        return bool(self.suggestions or self.merged or self.merged_into)
 
-
-def duplicate_panel(ticket: Ticket, *, manager: bool) -> DuplicatePanel:
-    """The suggestions about this ticket (for a manager), the tickets merged into it and the
-    one it was merged into."""
-    panel = DuplicatePanel()
-    if manager and ticket.state in OPEN_STATES:
-        rows = (
-            _undecided()
-            .filter(Q(ticket=ticket) | Q(candidate=ticket))
-            .select_related(*[f"{side}__{name}" for side in ("ticket", "candidate") for name in TICKET_RELATIONS])
-            .order_by("-created_at", "-id")
+def duplicate_sources(ticket: Ticket, events: Iterable[TicketEvent]) -> DuplicateSources:
+    """The tickets merged into this one (read only when its timeline, `events`, shows a merge)
+    and the one it was merged into."""
+    merged = []
+    if any(event.action == TicketAction.MERGE_IN for event in events):
+        merged = list(
+            Ticket.objects.filter(merged_into=ticket)
+            .select_related(*TICKET_RELATIONS)
+            .prefetch_related(_photos(""))
+            .order_by("reported_at", "id")
         )
-        panel.suggestions = [(row, row.candidate if row.ticket_id == ticket.pk else row.ticket) for row in rows]
-    panel.merged = list(
-        Ticket.objects.filter(merged_into=ticket)
-        .select_related(*TICKET_RELATIONS)
-        .prefetch_related(_photos(""))
-        .order_by("reported_at", "id")
-    )
+    into = None
     if ticket.merged_into_id:
-        panel.merged_into = Ticket.objects.filter(pk=ticket.merged_into_id).only("number", "state").first()
-    return panel
+        into = Ticket.objects.filter(pk=ticket.merged_into_id).only("number", "state").first()
+    return DuplicateSources(merged=merged, merged_into=into)
+
+
+def duplicate_suggestions(ticket: Ticket) -> list[tuple[DuplicateSuggestion, Ticket]]:
+    """(suggestion, the other ticket) for each undecided suggestion about this ticket."""
+    rows = (
+        undecided_duplicates(ticket.pk)
+        .select_related(*[f"{side}__{name}" for side in ("ticket", "candidate") for name in TICKET_RELATIONS])
+        .order_by("-created_at", "-id")
+    )
+    return [(row, row.candidate if row.ticket_id == ticket.pk else row.ticket) for row in rows]
