@@ -1,4 +1,4 @@
-"""疑似重复 as pages read them: the district's queue, the marks on a list, a ticket's panel."""
+"""疑似重复 as pages read them: the district's queue, the marks on a list, a ticket's pairs and sources."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,6 +90,7 @@ def duplicate_suggestions(ticket: Ticket) -> list[tuple[DuplicateSuggestion, Tic
     rows = (
         undecided_duplicates(ticket.pk)
         .select_related(*[f"{side}__{name}" for side in ("ticket", "candidate") for name in TICKET_RELATIONS])
+        .prefetch_related(_photos("ticket__"), _photos("candidate__"))
         .order_by("-created_at", "-id")
     )
     return [(row, row.candidate if row.ticket_id == ticket.pk else row.ticket) for row in rows]
