@@ -311,3 +311,17 @@ def test_the_queue_reads_a_fixed_number_of_queries(tx, li, log, client, django_a
         response = client.get(url)
     assert response.status_code == 200 and response.context["page"].paginator.count > 6
     assert counted <= 8
+
+
+def test_a_pair_whose_older_ticket_was_closed_meanwhile_is_not_merged(tx, li, client, log):
+    first = tx.submitted()
+    with later(hours=1):
+        second = log(tx, actor=li)
+    suggestion = DuplicateSuggestion.objects.get(ticket=second, candidate=first)
+    workflow.ticket_close_out(ticket=first, actor=tx.supervisor2, note="已清理")
+    client.force_login(tx.supervisor)
+    assert "没有待判断的疑似重复" in client.get(reverse("campaigns:duplicates", args=["TX"])).text
+    response = client.post(reverse("campaigns:duplicate-merge", args=[suggestion.pk]), {"keep": "candidate"})
+    assert response.status_code == 409 and "未能合并" in response.text
+    second.refresh_from_db()
+    assert second.state == TicketState.REPORTED and second.merged_into is None
