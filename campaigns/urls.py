@@ -7,6 +7,7 @@ from .views import (
     closing,
     dispatch,
     documents,
+    duplicates,
     hold,
     holidays,
     inspect,
@@ -251,4 +252,8 @@ urlpatterns = [
         setup_levels.level_remove,
         name="setup-level-remove",
     ),
+    # 疑似重复 (issue 19): the district's queue and the two answers to a suggestion.
+    path("board/<str:code>/duplicates/", duplicates.duplicate_queue_page, name="duplicates"),
+    path("duplicates/<int:pk>/merge/", duplicates.duplicate_merge, name="duplicate-merge"),
+    path("duplicates/<int:pk>/keep/", duplicates.duplicate_keep, name="duplicate-keep"),
 ]

@@ -434,6 +434,11 @@ RULES = {
     "security-sso-link-remove": action(SECURITY, 404, system=True, anonymous_get=405, pk=const(999999)),
     "district-sso-links": form(ADMINS, post=200, code="code"),
     "district-sso-link-remove": action(ADMINS, 404, code="code", pk=const(999999), anonymous_get=405),
+    # --- issue 19: duplicates ---
+    # 疑似重复 are the district's supervisors' and admins' to decide; leaders and staff 403.
+    "campaigns:duplicates": page(MANAGERS, code="code"),
+    "campaigns:duplicate-merge": action(MANAGERS, 400, pk="suggestion"),  # no `keep`: nothing merged
+    "campaigns:duplicate-keep": action(MANAGERS, 302, pk="suggestion"),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

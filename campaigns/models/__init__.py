@@ -44,6 +44,7 @@ from .checklist import (
     ImportStatus,
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
+from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -88,6 +89,9 @@ from .ticket import (
 )
 
 __all__ = [
+    "DuplicateBasis",
+    "DuplicateDecision",
+    "DuplicateSuggestion",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

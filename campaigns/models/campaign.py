@@ -128,6 +128,16 @@ class Campaign(models.Model):
         _("反弹几次提议挂牌督办"), default=2, help_text=_("同一点位在下面的天数内反弹达到这个次数，提议挂牌督办。")
     )
     relapse_window_days = models.PositiveSmallIntegerField(_("反弹统计天数"), default=90)
+    # 疑似重复: a new ticket of the same category at the same point, or this close, within
+    # these days of an open one is shown to supervisors to merge or keep.
+    duplicate_radius_m = models.PositiveSmallIntegerField(
+        _("疑似重复距离（米）"), default=50, help_text=_("两处点位都有坐标时，相距不超过这么多米视为同一地点。")
+    )
+    duplicate_days = models.PositiveSmallIntegerField(
+        _("疑似重复天数"),
+        default=7,
+        help_text=_("新登记的问题与这么多天内登记、仍未销号的同类问题比对；填 0 不比对。"),
+    )
     # 综合排名 weights (percent points per KPI); the default is one district's published rule.
     kpi_weights = models.JSONField(_("综合排名权重"), default=default_kpi_weights, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

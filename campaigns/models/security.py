@@ -115,6 +115,7 @@ class AuditKind(models.TextChoices):
     CLOSE_OUT = "close_out", _("核验销号")
     SSO_REFUSED = "sso_refused", _("统一身份认证被拒")
     SSO_LINK = "sso_link", _("统一身份认证关联")
+    TICKET_MERGE = "ticket_merge", _("合并重复问题")
 
 
 class AuditQuerySet(models.QuerySet):

@@ -171,6 +171,17 @@ class Ticket(models.Model):
     # The earliest 复查 of the last 销号 still to be done (kept with the Recheck rows), so a
     # page learns whether one is due without reading them.
     next_recheck_on = models.DateField(_("下次复查日期"), null=True, blank=True)
+    # 重复问题合并: the ticket this one was merged into (it is then 已撤销, and the kept ticket
+    # shows it among its sources). Indexed apart below: very few tickets have one.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        db_index=False,
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = TicketQuerySet.as_manager()
@@ -217,6 +228,15 @@ class Ticket(models.Model):
             models.Index(
                 fields=["district"], condition=models.Q(supervised_at__isnull=False), name="ticket_supervised"
             ),
+            # 疑似重复: a district's open tickets of one category found since a day, whatever the
+            # size of the ledger (campaigns/services/duplicates.py).
+            models.Index(
+                fields=["district", "category", "reported_at"],
+                include=["point", "place"],
+                condition=models.Q(state__in=sorted(OPEN_STATES)),
+                name="ticket_open_category",
+            ),
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="ticket_merged"),
         ]
 
     # Not a column: the newest link of the ticket's event chain, on a ticket the workflow has

@@ -41,7 +41,9 @@ from ..models import (
     WorkGroupKind,
 )
 from ..policy import ActionForbidden, TransitionRefused, WorkflowError, current_level
+from ..queue import enqueue_on_commit
 from ..reference import choices_version, kept
+from ..services.duplicates import find_duplicates
 from ..services.ledger_numbers import ledger_number_next
 from ..services.submissions import submission_claim, submission_once
 from ..services.tally import tally_follows
@@ -247,6 +249,9 @@ def ticket_log(
                 if scope.is_responsible_for(assignment["unit"]):
                     # The unit's own staff logged it to their unit: they have it in hand.
                     apply_sign(ticket, actor, note=_("本单位登记，直接签收"), at=reported_at)
+            # Every source logs through here, so every new problem is compared (after commit,
+            # so a slow comparison never holds the staffer's phone).
+            enqueue_on_commit(find_duplicates, ticket.pk)
     return ticket
 
 
