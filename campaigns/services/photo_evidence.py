@@ -19,7 +19,7 @@ from typing import IO
 import imagehash
 from django.db.models import Q
 from django.utils import timezone
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps, ImageStat
 
 from campaigns.models import PhotoKind, TicketPhoto
 from infra.fragments import district_touch
@@ -45,8 +45,18 @@ def sha256_of_file(handle: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+# A picture with (almost) nothing in it — a lens cap, a blank wall, one flat colour — hashes
+# to noise that every other such picture shares; it proves nothing either way, so it is
+# marked PLAIN and never compared.
+PLAIN = "-"
+PLAIN_MAX_STDDEV = 2.0
+
+
 def phash_of(image: Image.Image) -> str:
-    """The 64-bit perceptual hash of an (upright) picture, as 16 hex digits."""
+    """The 64-bit perceptual hash of an (upright) picture as 16 hex digits, or PLAIN."""
+    small = image.convert("L").resize((64, 64))
+    if ImageStat.Stat(small).stddev[0] < PLAIN_MAX_STDDEV:
+        return PLAIN
     return str(imagehash.phash(image))
 
 
@@ -56,6 +66,8 @@ def phash_bands(phash: str) -> list[int]:
 
 def phash_fields(phash: str) -> dict[str, object]:
     """The model fields a perceptual hash is stored in."""
+    if phash == PLAIN:
+        return {"phash": PLAIN, **{f"phash_b{i}": None for i in range(BANDS)}}
     return {"phash": phash, **{f"phash_b{i}": band for i, band in enumerate(phash_bands(phash))}}
 
 
@@ -123,12 +135,12 @@ def reuse_candidates(photo: TicketPhoto, district_id: int) -> list[TicketPhoto]:
 
 def reuse_match(photo: TicketPhoto, district_id: int) -> TicketPhoto | None:
     """The closest earlier photo within REUSE_MAX_BITS, preferring the ticket's own."""
-    if not photo.phash:
+    if photo.phash in ("", PLAIN):
         return None
     found = [
         (hamming(photo.phash, other.phash), other.ticket_id != photo.ticket_id, -other.pk, other)
         for other in reuse_candidates(photo, district_id)
-        if other.phash
+        if other.phash not in ("", PLAIN)
     ]
     found = [item for item in found if item[0] <= REUSE_MAX_BITS]
     return min(found, key=lambda item: item[:3])[3] if found else None
@@ -141,7 +153,7 @@ def photo_reuse_check(photo_id: int) -> TicketPhoto | None:
     """
     photo = TicketPhoto.objects.filter(pk=photo_id).select_related("ticket").first()
     if photo is None or photo.ticket_id is None or photo.kind != PhotoKind.AFTER or not photo.phash:
-        return None
+        return None  # not an after-photo of a ticket, or its fingerprint is still being made
     match = reuse_match(photo, photo.ticket.district_id)
     TicketPhoto.objects.filter(pk=photo.pk).update(reused_of=match, evidence_checked_at=timezone.now())
     district_touch(photo.ticket.district_id)  # the ticket page shows the answer
