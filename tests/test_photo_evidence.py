@@ -8,8 +8,6 @@ the way a unit liaison would pass an old photo off as new. The clock is the suit
 
 import datetime
 import hashlib
-import io
-import random
 from decimal import Decimal
 
 import pytest
@@ -18,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from campaigns import workflow
 from campaigns.models import PhotoKind, TicketAction, TicketEvent, TicketPhoto
@@ -29,52 +27,12 @@ from campaigns.services.photo_evidence import PLAIN, REUSE_MAX_BITS, hamming, ph
 from campaigns.services.photos import photo_store
 from tests.conftest import login
 from tests.factories import photo_upload
+from tests.photo_scenes import jpeg, scene
 
 # 铁西区's market, and places around it (WGS-84).
 POINT = (Decimal("43.166500"), Decimal("124.350000"))
 NEARBY = (Decimal("43.166800"), Decimal("124.350300"))  # about 40 m away
 ACROSS_TOWN = (Decimal("43.175000"), Decimal("124.350000"))  # about 945 m north
-
-
-def scene(seed, size=(800, 600)):
-    """A street scene that is not a flat colour: a wall, boxes, bins, a pole and sensor noise."""
-    rnd = random.Random(seed)
-    image = Image.new("RGB", size, tuple(rnd.randrange(60, 200) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    w, h = size
-    for _ in range(14):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        box = (x, y, x + rnd.randrange(40, w // 2), y + rnd.randrange(30, h // 2))
-        colour = tuple(rnd.randrange(256) for _ in range(3))
-        (draw.rectangle if rnd.random() < 0.5 else draw.ellipse)(box, fill=colour)
-    for _ in range(6):
-        draw.line(
-            [(rnd.randrange(w), rnd.randrange(h)) for _ in range(2)], fill=(20, 20, 20), width=rnd.randrange(3, 12)
-        )
-    noise = Image.effect_noise(size, 24).convert("RGB")
-    return Image.blend(image, noise, 0.15)
-
-
-def dms(value):
-    value = abs(float(value))
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
-    return (degrees, minutes, seconds)
-
-
-def jpeg(image, *, quality=90, taken=None, place=None, scale=1.0):
-    """The picture as a phone JPEG, with EXIF capture time ("2026:12:04 10:20:00") and GPS."""
-    if scale != 1.0:
-        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
-    exif = Image.Exif()
-    if taken:
-        exif.get_ifd(0x8769)[0x9003] = taken
-    if place:
-        exif.get_ifd(0x8825).update({1: "N", 2: dms(place[0]), 3: "E", 4: dms(place[1])})
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
-    return out.getvalue()
 
 
 def stored(user, data, kind=PhotoKind.AFTER):
@@ -297,7 +255,7 @@ def test_the_close_out_form_refuses_an_empty_reason_and_shows_both_photos(
     assert reverse("campaigns:photo-thumb", args=[photo.reused_of_id]) in page
     response = client.post(reverse("campaigns:ticket-close-out", args=[ticket.number]), {"note": ""})
     assert response.status_code == 409
-    assert "通过核验须在“说明”中写明理由" in response.content.decode()
+    assert "通过核验须在意见中写明理由" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.state == "submitted"
 

@@ -45,7 +45,7 @@ def evidence_reason_required(ticket: Ticket, note: str) -> list[str]:
     flags = ticket_flags(ticket)
     if flags and not note.strip():
         raise TransitionRefused(
-            _("整改照片存在疑点（%(flags)s），通过核验须在“说明”中写明理由。") % {"flags": flags_text(flags)}
+            _("整改照片存在疑点（%(flags)s），通过核验须在意见中写明理由。") % {"flags": flags_text(flags)}
         )
     return flags
 

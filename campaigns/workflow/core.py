@@ -202,7 +202,7 @@ def claim_photos(photos: Sequence[TicketPhoto], *, ticket: Ticket, event: Ticket
         raise TransitionRefused(_("有照片已失效或不属于您，请重新选择照片。"))
     # Their display copy carries the ledger number, and an after-photo is looked up among the
     # district's earlier photos, once the claim commits.
-    photos_mark_again(photo for photo in photos if photo.pk in ids)
+    photos_mark_again(TicketPhoto.objects.filter(pk__in=ids).exclude(thumbnail="").only("id", "thumbnail"))
     return claimed
 
 
