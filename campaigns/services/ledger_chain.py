@@ -79,14 +79,15 @@ def files_verify(district: OrgUnit, limit: int = 20) -> tuple[int, list[SwappedF
         if not expected:
             continue  # never fingerprinted: `photo_fingerprints` first
         checked += 1
+        number = photo.ticket.number if photo.ticket is not None else "-"
         try:
             with photo.image.open("rb") as handle:
                 actual = sha256_of_file(handle)
         except (FileNotFoundError, OSError):
-            found.append(SwappedFile(photo.ticket.number, photo.pk, "文件缺失"))
+            found.append(SwappedFile(number, photo.pk, "文件缺失"))
         else:
             if actual != expected:
-                found.append(SwappedFile(photo.ticket.number, photo.pk, "文件与记录的 SHA-256 不符（被替换或改动）"))
+                found.append(SwappedFile(number, photo.pk, "文件与记录的 SHA-256 不符（被替换或改动）"))
         if len(found) >= limit:
             break
     return checked, found

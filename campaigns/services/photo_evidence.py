@@ -95,7 +95,7 @@ def photo_caption(photo: TicketPhoto) -> str:
         where = f"{_coordinate(photo.latitude, 'N', 'S')} {_coordinate(photo.longitude, 'E', 'W')}"
     else:
         where = "no GPS"
-    number = photo.ticket.number if photo.ticket_id is not None else ""
+    number = photo.ticket.number if photo.ticket is not None else ""
     return " | ".join(part for part in (when, where, number) if part)
 
 
@@ -152,11 +152,12 @@ def photo_reuse_check(photo_id: int) -> TicketPhoto | None:
     Safe to run again: the answer is written over the last one.
     """
     photo = TicketPhoto.objects.filter(pk=photo_id).select_related("ticket").first()
-    if photo is None or photo.ticket_id is None or photo.kind != PhotoKind.AFTER or not photo.phash:
+    ticket = photo.ticket if photo is not None else None
+    if photo is None or ticket is None or photo.kind != PhotoKind.AFTER or not photo.phash:
         return None  # not an after-photo of a ticket, or its fingerprint is still being made
-    match = reuse_match(photo, photo.ticket.district_id)
+    match = reuse_match(photo, ticket.district_id)
     TicketPhoto.objects.filter(pk=photo.pk).update(reused_of=match, evidence_checked_at=timezone.now())
-    district_touch(photo.ticket.district_id)  # the ticket page shows the answer
+    district_touch(ticket.district_id)  # the ticket page shows the answer
     return match
 
 

@@ -486,8 +486,13 @@ def photos_mark_again(photos: Iterable[TicketPhoto]) -> None:
     if not stale:
         return
     TicketPhoto.objects.filter(pk__in=stale).update(thumbnail="")
-    storage = TicketPhoto._meta.get_field("thumbnail").storage  # type: ignore[attr-defined]
-    transaction.on_commit(lambda: [storage.delete(name) for name in stale.values()])
+    storage = TicketPhoto._meta.get_field("thumbnail").storage
+
+    def delete_old() -> None:
+        for name in stale.values():
+            storage.delete(name)
+
+    transaction.on_commit(delete_old)
     for photo_id in stale:
         enqueue_on_commit(make_photo_thumbnail, photo_id)
 
