@@ -40,7 +40,7 @@ class PhotoCheck:
     distance: int | None  # metres from the point; None when either place is unknown
     limit: int
     no_place: bool  # the photo carries no location (照片无定位)
-    no_point: bool  # the ticket has no point with coordinates to compare with
+    no_point: bool  # the ticket has no point with coordinates to compare with (asked only of a located photo)
     early: bool
     pending: bool  # the photo's fingerprint is still being made
 
@@ -69,11 +69,13 @@ def current_after_photos(photos: Sequence[TicketPhoto]) -> list[TicketPhoto]:
 def photo_checks(ticket: Ticket, photos: Sequence[TicketPhoto]) -> list[PhotoCheck]:
     """The checks of the current after-photos. `photos` are the ticket's, loaded with
     `reused_of` (select_related); the ticket with its point and campaign: no query here."""
-    point = ticket.point
+    current = current_after_photos(photos)
+    # The point is read only when a photo has a place to compare with it.
+    point = ticket.point if any(photo.latitude is not None for photo in current) else None
     has_point = point is not None and point.latitude is not None and point.longitude is not None
     limit = ticket.campaign.photo_distance_m
     checks = []
-    for photo in current_after_photos(photos):
+    for photo in current:
         located = photo.latitude is not None and photo.longitude is not None
         distance = None
         if located and has_point:
