@@ -115,6 +115,12 @@ def test_a_supervisor_sees_a_flagged_fix_and_must_write_why(browser, live_server
     page.locator("#act-close_out button[type=submit]").click()
     page.wait_for_load_state()
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.CLOSED
+    today = timezone.localdate().isoformat()
+    page.goto(f"{live_server.url}/board/TX/rankings/?start={today}&end={today}")
+    units = page.locator("table.ranking").last
+    assert units.locator("th", has_text="疑似重复使用照片").count() == 1
+    assert units.locator(".flag-count").first.inner_text() == "1"
+    shot(page, "evidence-rankings-desktop.png")
 
     phone = open_as(browser, live_server, tx.supervisor2, PHONE)
     other = _flagged(tx)
