@@ -138,6 +138,13 @@ class Campaign(models.Model):
         default=7,
         help_text=_("新登记的问题与这么多天内登记、仍未销号的同类问题比对；填 0 不比对。"),
     )
+    # 照片证据核验: an after-photo taken farther than this from the ticket's point is flagged. A
+    # phone's fix in a street of tall buildings wanders 30–80 m; 200 m still tells another street.
+    photo_distance_m = models.PositiveIntegerField(
+        _("整改照片距点位上限（米）"),
+        default=200,
+        help_text=_("整改后照片的拍摄位置离点位超过这个距离时提示核验人员。"),
+    )
     # 综合排名 weights (percent points per KPI); the default is one district's published rule.
     kpi_weights = models.JSONField(_("综合排名权重"), default=default_kpi_weights, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -463,6 +463,25 @@ class TicketPhoto(models.Model):
     longitude = models.DecimalField(
         _("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("照片自带的定位。")
     )
+    # Evidence (照片证据核验): the stored file's SHA-256 goes into the event that took the photo,
+    # so verify_ledger proves the file was not swapped; the perceptual hash finds a photo used
+    # again (resized or re-encoded), looked up by its four 16-bit bands (see photo_evidence.py).
+    sha256 = models.CharField(_("文件校验值"), max_length=64, blank=True, help_text=_("保存的原始文件的 SHA-256。"))
+    phash = models.CharField(_("感知哈希"), max_length=16, blank=True, help_text=_("64 位感知哈希（十六进制）。"))
+    phash_b0 = models.PositiveIntegerField(_("感知哈希第1段"), null=True, blank=True)
+    phash_b1 = models.PositiveIntegerField(_("感知哈希第2段"), null=True, blank=True)
+    phash_b2 = models.PositiveIntegerField(_("感知哈希第3段"), null=True, blank=True)
+    phash_b3 = models.PositiveIntegerField(_("感知哈希第4段"), null=True, blank=True)
+    reused_of = models.ForeignKey(
+        "self",
+        verbose_name=_("疑似重复使用的照片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("与这张整改后照片几乎相同的更早照片。"),
+    )
+    evidence_checked_at = models.DateTimeField(_("查重时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("照片")
@@ -471,6 +490,8 @@ class TicketPhoto(models.Model):
         indexes = [
             models.Index(fields=["ticket", "kind"], name="photo_ticket_kind"),
             models.Index(fields=["uploaded_by", "ticket"], name="photo_pending"),
+            *(models.Index(fields=[f"phash_b{band}"], name=f"photo_phash_b{band}") for band in range(4)),
+            models.Index(fields=["reused_of"], name="photo_reused", condition=models.Q(reused_of__isnull=False)),
         ]
 
     def __str__(self):

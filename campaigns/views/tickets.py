@@ -44,6 +44,7 @@ from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors.chain import chain_shown
 from campaigns.selectors.duplicates import duplicate_sources, duplicate_suggestions, suspected_ids
+from campaigns.selectors.evidence import photo_checks
 from infra.fragments import cached_fragment
 
 
@@ -202,7 +203,7 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
 def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     """What the ticket page shows of the ticket: its facts, photos and timeline."""
     load_ticket_relations(ticket)
-    photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
+    photos = list(ticket.photos.all().select_related("reused_of__ticket").order_by("uploaded_at", "id"))
     photos_by_event: dict[int, list] = {}
     for photo in photos:
         photos_by_event.setdefault(photo.event_id, []).append(photo)
@@ -213,6 +214,7 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
         **chain_shown(ticket),
         "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+        "photo_checks": photo_checks(ticket, photos),
         "events": events,
         "phone": phone,
     }
