@@ -422,6 +422,13 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 18: map ---
+    # The map and its data: every member of the district, leaders included (they read it).
+    "campaigns:map": page(EVERYONE, code="code"),
+    "campaigns:map-data": page(EVERYONE, code="code"),
+    "campaigns:setup-map": form(ADMINS, post=400, code="code"),  # an empty POST: no source chosen
+    # The point sits in the first street, whose 网格员 is `staff`; an empty POST has no reading.
+    "campaigns:point-locate": form(ADMINS | STREET, post=400, pk="point"),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

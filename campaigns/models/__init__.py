@@ -44,6 +44,7 @@ from .checklist import (
     ImportStatus,
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
+from .maps import CoordinateSystem, MapSettings, TileSource
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -157,6 +158,9 @@ __all__ = [
     "CampaignStatus",
     "InspectionPoint",
     "LedgerSequence",
+    "MapSettings",
+    "CoordinateSystem",
+    "TileSource",
     "Membership",
     "OrgUnit",
     "PhotoKind",
