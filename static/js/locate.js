@@ -11,7 +11,8 @@
   var limit = Number(status.getAttribute("data-limit"));
 
   function text(key) {
-    var node = document.querySelector('#locate-text [data-key="' + key + '"]');
+    // A <template>'s children live in its content fragment, out of the document's reach.
+    var node = document.getElementById("locate-text").content.querySelector('[data-key="' + key + '"]');
     return node ? node.textContent : key;
   }
 

@@ -10,7 +10,8 @@
   var summary = document.getElementById("map-summary");
 
   function text(key) {
-    var node = document.querySelector('#map-text [data-key="' + key + '"]');
+    // A <template>'s children live in its content fragment, out of the document's reach.
+    var node = document.getElementById("map-text").content.querySelector('[data-key="' + key + '"]');
     return node ? node.textContent : key;
   }
 
@@ -20,7 +21,9 @@
     return div.innerHTML;
   }
 
-  var map = L.map(el, { zoomControl: true, worldCopyJump: false });
+  // Clustering needs the map's deepest zoom; without tiles, street level is deep enough.
+  var maxZoom = config.layers.reduce(function (most, layer) { return Math.max(most, layer.max_zoom); }, 0) || 18;
+  var map = L.map(el, { zoomControl: true, maxZoom: maxZoom });
   // Our own words only: the default prefix links to a site a district network cannot reach.
   map.attributionControl.setPrefix("Leaflet");
   var tileFailed = false;
@@ -175,10 +178,11 @@
       summary.textContent = text("empty") + " " + words;
       return;
     }
-    var layer = config.view === "heat" ? heat(features) : clusters(features);
-    layer.addTo(map);
+    // The view first: Leaflet places nothing on a map that has none.
+    var bounds = L.latLngBounds(features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; }));
+    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
+    (config.view === "heat" ? heat(features) : clusters(features)).addTo(map);
     if (!config.layers.length) streetNames(features);
-    map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 17 });
     el.setAttribute("data-loaded", String(features.length));
   }
 
@@ -188,7 +192,8 @@
       return response.json();
     })
     .then(draw)
-    .catch(function () {
+    .catch(function (error) {
+      if (window.console) console.error(error);
       summary.textContent = text("failed");
       el.setAttribute("data-loaded", "error");
     });
