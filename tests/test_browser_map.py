@@ -113,17 +113,17 @@ def test_the_map_with_an_intranet_tile_server(browser, live_server, tx, tile_ser
     assert page.locator(".map-cluster, .map-pin").count() > 0
     assert page.locator(".map-no-tiles").count() == 0
     assert "符合条件的问题共 11 件" in page.inner_text("#map-summary")
-    page.screenshot(path=SHOTS / "map-01-tiles-desktop.png")
+    page.screenshot(path=SHOTS / "map-01-tiles-desktop.png", full_page=True)
 
     # Zoomed in, clusters open into points coloured by their most urgent problem.
     page.locator(".map-cluster").first.click()
     page.wait_for_timeout(600)
-    page.screenshot(path=SHOTS / "map-02-tiles-zoomed-desktop.png")
+    page.screenshot(path=SHOTS / "map-02-tiles-zoomed-desktop.png", full_page=True)
 
     page.click("text=问题热度（按点位）")
     page.wait_for_selector("#district-map[data-loaded]")
     assert page.locator("path.map-heat").count() == 12  # every point with a problem found in the period
-    page.screenshot(path=SHOTS / "map-03-heat-desktop.png")
+    page.screenshot(path=SHOTS / "map-03-heat-desktop.png", full_page=True)
     page.context.close()
 
 
@@ -138,9 +138,13 @@ def test_the_map_without_tiles_shows_points_and_street_names(browser, live_serve
     assert not refusals, refusals
     assert "本区还没有设置底图" in page.inner_text(".map-no-tiles")
     assert page.locator(".leaflet-tile").count() == 0
-    page.screenshot(path=SHOTS / "map-04-no-tiles-desktop.png")
+    page.screenshot(path=SHOTS / "map-04-no-tiles-desktop.png", full_page=True)
     labels = page.locator(".map-street-label").all_text_contents()
-    assert set(labels) == {tx.street.name, tx.street2.name}, (labels, errors, page.get_attribute('#district-map', 'data-loaded'))
+    assert set(labels) == {tx.street.name, tx.street2.name}, (
+        labels,
+        errors,
+        page.get_attribute("#district-map", "data-loaded"),
+    )
     assert page.locator(".map-cluster, .map-pin").count() > 0
     page.context.close()
 

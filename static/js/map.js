@@ -142,25 +142,29 @@
     return group;
   }
 
-  // Without tiles the canvas is blank: each street's name sits amid its points.
+  // Without tiles the canvas is blank: each street's name stands above its northernmost
+  // point, in a pane over the markers so no cluster hides it.
   function streetNames(features) {
+    var pane = map.createPane("streets");
+    pane.style.zIndex = 650;
+    pane.style.pointerEvents = "none";
     var streets = {};
     features.forEach(function (feature) {
       var name = feature.properties.street;
       if (!name) return;
       var c = feature.geometry.coordinates;
-      var s = streets[name] || (streets[name] = { lat: 0, lng: 0, n: 0 });
-      s.lat += c[1];
+      var s = streets[name] || (streets[name] = { north: -90, lng: 0, n: 0 });
+      s.north = Math.max(s.north, c[1]);
       s.lng += c[0];
       s.n += 1;
     });
     Object.keys(streets).forEach(function (name) {
       var s = streets[name];
-      L.marker([s.lat / s.n, s.lng / s.n], {
+      L.marker([s.north, s.lng / s.n], {
         icon: L.divIcon({ className: "map-street-label", html: "<span>" + escapeHtml(name) + "</span>", iconSize: null }),
+        pane: "streets",
         interactive: false,
         keyboard: false,
-        zIndexOffset: -1000,
       }).addTo(map);
     });
   }
