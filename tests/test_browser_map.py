@@ -181,3 +181,16 @@ def test_a_staffer_sets_the_markets_place_from_her_phone(browser, live_server, t
     tx.point.refresh_from_db()
     assert tx.point.latitude == Decimal("43.166021")
     page.context.close()
+
+    # On the map, her market is now where she stood, with the way back to the locate page.
+    tx.log()
+    page = open_as(browser, live_server, tx.staff, PHONE)
+    page.goto(f"{live_server.url}/board/TX/map/")
+    page.wait_for_selector("#district-map[data-loaded='1']")
+    assert no_sideways_scroll(page)
+    page.locator(".map-pin").first.click()
+    page.wait_for_selector(".map-popup")
+    assert tx.point.name in page.inner_text(".map-popup")
+    assert page.locator(".map-popup a.map-locate").count() == 1
+    page.screenshot(path=SHOTS / "map-08-map-phone.png", full_page=True)
+    page.context.close()

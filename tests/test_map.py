@@ -215,6 +215,19 @@ class TestFilters:
             response = map_data(client, category=tx.category.pk)
         assert len(response.json()["features"]) == 16
 
+    def test_the_page_costs_the_same_however_many_points(self, client, tx, django_assert_max_num_queries):
+        place(tx.point, *MARKET)
+        login(client, tx.supervisor)
+        url = reverse("campaigns:map", args=["TX"])
+        client.get(url)  # warm the session, scope and filter-choice caches
+        with django_assert_max_num_queries(8):
+            client.get(url, {"category": tx.category.pk})
+        for n in range(15):
+            tx.log(point=another_point(tx, f"北沟{n}号小巷", lat=f"43.16{n:02}", lng="124.35"))
+        client.get(url)
+        with django_assert_max_num_queries(8):
+            assert client.get(url, {"category": tx.category.pk}).status_code == 200
+
     def test_the_points_are_capped_and_the_map_says_so(self, client, tx, monkeypatch):
         from campaigns.selectors import map as map_selector
 

@@ -23,7 +23,7 @@
 
   // Clustering needs the map's deepest zoom; without tiles, street level is deep enough.
   var maxZoom = config.layers.reduce(function (most, layer) { return Math.max(most, layer.max_zoom); }, 0) || 18;
-  var map = L.map(el, { zoomControl: true, maxZoom: maxZoom });
+  var map = L.map(el, { zoomControl: true, maxZoom: maxZoom, zoomSnap: 0.5 });
   // Our own words only: the default prefix links to a site a district network cannot reach.
   map.attributionControl.setPrefix("Leaflet");
   var tileFailed = false;
