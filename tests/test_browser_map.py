@@ -192,5 +192,6 @@ def test_a_staffer_sets_the_markets_place_from_her_phone(browser, live_server, t
     page.wait_for_selector(".map-popup")
     assert tx.point.name in page.inner_text(".map-popup")
     assert page.locator(".map-popup a.map-locate").count() == 1
+    page.wait_for_timeout(400)  # the popup fades in
     page.screenshot(path=SHOTS / "map-08-map-phone.png", full_page=True)
     page.context.close()

@@ -184,7 +184,8 @@
     }
     // The view first: Leaflet places nothing on a map that has none.
     var bounds = L.latLngBounds(features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; }));
-    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
+    // More room above: each street name stands over its northernmost point.
+    map.fitBounds(bounds, { paddingTopLeft: [30, 60], paddingBottomRight: [30, 30], maxZoom: 17 });
     (config.view === "heat" ? heat(features) : clusters(features)).addTo(map);
     if (!config.layers.length) streetNames(features);
     el.setAttribute("data-loaded", String(features.length));
