@@ -413,3 +413,28 @@ def actions_for(ticket: TicketLike, scope: Scope, user_id: int | None) -> list[s
         and role_allows(action, ticket, scope)
         and _blocker(action, ticket, scope, user_id) is None
     ]
+
+
+# --- a point's place, taken from a phone standing at it ---------------------------------------
+
+# A phone that knows its place no better than this cannot tell a market's east gate from the
+# next street's; its reading is refused rather than stored.
+LOCATION_ACCURACY_LIMIT_M = 100
+
+
+class PointLike(Protocol):
+    """What the locating rule reads of an inspection point."""
+
+    district_id: int
+    street_id: int | None
+    unit_id: int
+
+
+def may_locate_point(scope: Scope, point: PointLike) -> bool:
+    """The staff of the point's street (or of the community it sits in) stand at it on their
+    rounds; the district's admins keep every point. Supervisors and leaders do not move points."""
+    if scope.has_role(point.district_id, {Role.ADMIN}):
+        return True
+    if not scope.has_role(point.district_id, {Role.STAFF}):
+        return False
+    return point.unit_id in scope.unit_ids or (point.street_id is not None and point.street_id in scope.street_ids)

@@ -439,6 +439,13 @@ RULES = {
     "campaigns:duplicates": page(MANAGERS, code="code"),
     "campaigns:duplicate-merge": action(MANAGERS, 400, pk="suggestion"),  # no `keep`: nothing merged
     "campaigns:duplicate-keep": action(MANAGERS, 302, pk="suggestion"),
+    # --- issue 18: map ---
+    # The map and its data: every member of the district, leaders included (they read it).
+    "campaigns:map": page(EVERYONE, code="code"),
+    "campaigns:map-data": page(EVERYONE, code="code"),
+    "campaigns:setup-map": form(ADMINS, post=400, code="code"),  # an empty POST: no source chosen
+    # The point sits in the first street, whose 网格员 is `staff`; an empty POST has no reading.
+    "campaigns:point-locate": form(ADMINS | STREET, post=400, pk="point"),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

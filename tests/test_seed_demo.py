@@ -109,6 +109,18 @@ def test_tiexi_is_built_as_described(demo):
     assert ProblemCategory.objects.filter(campaign__district=tx).count() == 28
 
 
+def test_the_demo_points_stand_on_the_map_around_siping(demo):
+    """Each street's points in a block of its own, near 四平 (WGS-84), so the demo map has a shape."""
+    for code, (south, north, west, east) in {
+        "TX": (43.15, 43.20, 124.33, 124.39),
+        "TD": (43.16, 43.21, 124.39, 124.45),
+    }.items():
+        places = InspectionPoint.objects.filter(district__code=code).values_list("latitude", "longitude", "street_id")
+        assert places and all(lat is not None and lng is not None for lat, lng, _ in places)
+        assert all(south <= lat <= north and west <= lng <= east for lat, lng, _ in places), code
+        assert len({(lat, lng) for lat, lng, _ in places}) == len(places)  # no two on one spot
+
+
 def test_tickets_cover_every_state_and_story(demo):
     tx = Ticket.objects.filter(district__code="TX")
     assert 280 <= tx.count() <= 335  # ~300 patrol finds, the chain's stories and the 督查 round's twelve

@@ -45,6 +45,7 @@ from .checklist import (
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
 from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
+from .maps import CoordinateSystem, MapSettings, TileSource
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -172,6 +173,9 @@ __all__ = [
     "CampaignStatus",
     "InspectionPoint",
     "LedgerSequence",
+    "MapSettings",
+    "CoordinateSystem",
+    "TileSource",
     "Membership",
     "OrgUnit",
     "PhotoKind",

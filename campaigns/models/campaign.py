@@ -278,6 +278,12 @@ class InspectionPoint(models.Model):
     )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Set when someone stood at the point and took its place from their phone (WGS-84, like
+    # the coordinates); a place typed in or imported leaves them empty.
+    location_accuracy = models.PositiveIntegerField(
+        _("定位精度（米）"), null=True, blank=True, editable=False, help_text=_("手机定位时报告的精度半径。")
+    )
+    located_at = models.DateTimeField(_("现场定位时间"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -223,6 +223,16 @@ class Ticket(models.Model):
                 condition=models.Q(state="submitted"),
                 name="ticket_waiting_review",
             ),
+            # The map: open problems per point with their state and deadline, from the index
+            # alone (a district of 400,000 tickets has tens of thousands open) …
+            models.Index(
+                fields=["district", "point"],
+                include=["state", "deadline"],
+                condition=models.Q(state__in=sorted(OPEN_STATES)),
+                name="ticket_map_open",
+            ),
+            # … and the heat view: problems found per point over a period.
+            models.Index(fields=["district", "reported_at"], include=["point", "state"], name="ticket_map_heat"),
             # 黄牌 and 挂牌督办 are rare: the board finds them without reading the open tickets.
             models.Index(fields=["district"], condition=models.Q(yellow_card_at__isnull=False), name="ticket_yellow"),
             models.Index(
