@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    api_tokens,
     binder,
     boards,
     checklists,
@@ -251,4 +252,9 @@ urlpatterns = [
         setup_levels.level_remove,
         name="setup-level-remove",
     ),
+    # Issue 19: the API's tokens (issued, listed, revoked by admins) and its docs page.
+    path("api-tokens/", api_tokens.api_token_list, name="api-tokens"),
+    path("api-tokens/new/", api_tokens.api_token_new, name="api-token-new"),
+    path("api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api-token-revoke"),
+    path("api-docs/", api_tokens.api_docs, name="api-docs"),
 ]

@@ -1,3 +1,4 @@
+from .api import ApiScope, ApiToken
 from .assessment import (
     AssessmentMethod,
     CheckResult,
@@ -79,6 +80,8 @@ from .ticket import (
 )
 
 __all__ = [
+    "ApiScope",
+    "ApiToken",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

@@ -113,6 +113,8 @@ class AuditKind(models.TextChoices):
     EXPORT = "export", _("导出")
     DOWNLOAD = "download", _("下载")
     CLOSE_OUT = "close_out", _("核验销号")
+    API_TOKEN_CREATE = "api_token_create", _("创建接口令牌")
+    API_TOKEN_REVOKE = "api_token_revoke", _("吊销接口令牌")
 
 
 class AuditQuerySet(models.QuerySet):
