@@ -24,6 +24,8 @@ from .access_world import (
 # ---------------------------------------------------------------------------------------
 
 LOGIN = "302 → /accounts/login/"
+# Routes answered by tokens, not sessions: tests/test_api_access.py walks them.
+API_PREFIXES = ("api/v1/", "api/open311/")
 ADMIN_LOGIN = "302 → /admin/login/"
 POST_ONLY = 405
 SKIP = None
@@ -422,6 +424,13 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 19: api ---
+    # Tokens are issued and revoked by district and city admins; a token of another district
+    # does not exist for a district's admin. The docs page shows no district data.
+    "campaigns:api-tokens": page(ADMINS, outsider=403),
+    "campaigns:api-token-new": form(ADMINS, post=400, outsider=403),
+    "campaigns:api-token-revoke": action(ADMINS, 302, pk="api_token"),
+    "campaigns:api-docs": page(EVERYONE | set(DUTY_HOLDERS), system=True),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Header, NinjaAPI, Query, Schema
+from ninja import Field, File, Form, Header, NinjaAPI, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from campaigns.models import OPEN_STATES, InspectionPoint, ProblemCategory, Ticket
@@ -213,7 +213,7 @@ def requests_create(
     data: Form[RequestIn],
     media: File[UploadedFile] = None,  # type: ignore[assignment]
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, list[dict]]:
+) -> Status:
     who = require_write(request)
     category = _categories(request).filter(pk=data.service_code).first()
     if category is None:
@@ -236,6 +236,9 @@ def requests_create(
         raise ApiError(
             400, "place_unknown", _("请给出 point_id，或 500 米内有点位的 lat/long，或 street_id 和 address_string。")
         )
-    status, detail = tickets.log_ticket(request, who, values, MultiValueDict({"photos": [media] if media else []}))
+    logged = tickets.log_ticket(request, who, values, MultiValueDict({"photos": [media] if media else []}))
+    detail = logged.value
     notice = _("已登记，台账编号 %(number)s。") % {"number": detail["number"]}
-    return status, [{"service_request_id": detail["number"], "service_notice": notice, "account_id": None}]
+    return Status(
+        logged.status_code, [{"service_request_id": detail["number"], "service_notice": notice, "account_id": None}]
+    )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Header, Query, Router, Schema
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
@@ -201,7 +201,7 @@ def _district_for(who: Caller, code: str) -> OrgUnit:
     return district
 
 
-def log_ticket(request: HttpRequest, who: Caller, values: dict, files: Any) -> tuple[int, dict]:
+def log_ticket(request: HttpRequest, who: Caller, values: dict, files: Any) -> Status:
     """Log a problem as the token's account, through the 登记问题 page's form and verb: 201 and
     the new ticket, or 200 and the ticket its submission key made before."""
     district = _district_for(who, values["district"])
@@ -219,7 +219,7 @@ def log_ticket(request: HttpRequest, who: Caller, values: dict, files: Any) -> t
     try:
         submission_check(form.submission_key, who.user, SubmissionKind.TICKET_LOG)
     except SubmissionRepeated as repeated:  # sent before: its ticket, and nothing new
-        return 200, ticket_detail_of(who, Ticket.objects.get(pk=repeated.first.object_id))
+        return Status(200, ticket_detail_of(who, Ticket.objects.get(pk=repeated.first.object_id)))
     except SubmissionRefused as refused:
         raise ApiError(409, "idempotency_key_used", refused.message) from None
     if not form.is_valid():
@@ -241,14 +241,14 @@ def log_ticket(request: HttpRequest, who: Caller, values: dict, files: Any) -> t
         )
     except SubmissionRepeated as repeated:  # the same key, sent at the same instant, won
         form.photos_rolled_back()
-        return 200, ticket_detail_of(who, Ticket.objects.get(pk=repeated.first.object_id))
+        return Status(200, ticket_detail_of(who, Ticket.objects.get(pk=repeated.first.object_id)))
     except SubmissionRefused as refused:
         form.photos_rolled_back()
         raise ApiError(409, "idempotency_key_used", refused.message) from None
     except workflow.WorkflowError:
         form.photos_rolled_back()
         raise
-    return 201, ticket_detail_of(who, ticket)
+    return Status(201, ticket_detail_of(who, ticket))
 
 
 @router.post("/", response={201: TicketDetail, 200: TicketDetail, **WRITE}, summary="登记问题（幂等）")
@@ -257,7 +257,7 @@ def ticket_create(
     data: Form[TicketIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict]:
+) -> Status:
     who = require_write(request)
     values = data.dict()
     values["submission"] = idempotency_key or data.submission
