@@ -177,6 +177,14 @@ def private(view: Any) -> Any:
     return wrapped
 
 
+# Ids are 64-bit: a longer number is no id, and must not reach the database.
+MAX_ID = 2**63 - 1
+
+
+def Id(default: Any = ..., **kwargs: Any) -> Any:  # noqa: N802 (reads like the Field it is)
+    return Field(default, ge=1, le=MAX_ID, **kwargs)
+
+
 class PageParams(Schema):
     limit: int = Field(settings.API_PAGE_DEFAULT, ge=1, le=settings.API_PAGE_MAX, description="每页条数")
     offset: int = Field(0, ge=0, le=1_000_000, description="跳过的条数")

@@ -9,18 +9,32 @@ nearest point within 500 m of lat/long) or a street (`street_id`) with `address_
 import datetime
 import hashlib
 import math
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Header, NinjaAPI, Query, Schema, Status
+from ninja import Field, File, Form, Header, NinjaAPI, Path, Query, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from campaigns.models import OPEN_STATES, InspectionPoint, ProblemCategory, Ticket
 
 from . import tickets
-from .common import ERRORS, ApiError, Error, Open311Key, TokenAuth, TokenThrottle, caller, install_errors, require_write
+from .common import (
+    ERRORS,
+    MAX_ID,
+    ApiError,
+    Error,
+    Id,
+    Open311Key,
+    TokenAuth,
+    TokenThrottle,
+    caller,
+    install_errors,
+    require_write,
+)
 
 api = NinjaAPI(
     title="创卫台账 Open311 GeoReport v2",
@@ -99,7 +113,7 @@ def services(request: HttpRequest) -> list[dict]:
 
 
 @api.get("/services/{service_code}.json", response={200: ServiceDefinition, **ERRORS}, summary="服务定义")
-def service_definition(request: HttpRequest, service_code: int) -> dict:
+def service_definition(request: HttpRequest, service_code: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict:
     if not _categories(request).filter(pk=service_code).exists():
         raise Http404(_("没有这个问题类别，或您无权查看。"))
     return {"service_code": str(service_code), "attributes": []}
@@ -134,11 +148,19 @@ def _request_row(ticket: Ticket) -> dict:
 
 class RequestQuery(Schema):
     service_request_id: str | None = Field(None, max_length=500, description="逗号分隔的台账编号")
-    service_code: int | None = Field(None, ge=1)
+    service_code: int | None = Id(None)
     status: str | None = Field(None, pattern="^(open|closed)$")
     start_date: datetime.datetime | None = None
     end_date: datetime.datetime | None = None
     limit: int = Field(50, ge=1, le=100)
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def within_the_ledger(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        # Year 1 or 9999 would overflow when moved to UTC; the ledger's dates are this century's.
+        if value is not None and not 2000 <= value.year <= 2099:
+            raise ValueError("2000–2099")
+        return value
 
 
 @api.get("/requests.json", response={200: list[ServiceRequest], **ERRORS}, summary="服务请求（工单）")
@@ -170,13 +192,13 @@ def request_detail(request: HttpRequest, service_request_id: str) -> list[dict]:
 
 
 class RequestIn(Schema):
-    service_code: int = Field(..., ge=1)
+    service_code: int = Id(...)
     description: str = Field(..., max_length=2000)
     lat: float | None = Field(None, ge=-90, le=90)
     long: float | None = Field(None, ge=-180, le=180)
     address_string: str | None = Field(None, max_length=200)
-    point_id: int | None = Field(None, ge=1, description="扩展：点位编号")
-    street_id: int | None = Field(None, ge=1, description="扩展：街道/乡镇编号（手写地点时）")
+    point_id: int | None = Id(None, description="扩展：点位编号")
+    street_id: int | None = Id(None, description="扩展：街道/乡镇编号（手写地点时）")
     api_key: str | None = None
 
 

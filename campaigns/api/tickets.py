@@ -3,14 +3,14 @@ a problem as an integration, and the acts the token's account may do — each th
 form and verb as the pages (campaigns/forms, campaigns/workflow)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django import forms
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Header, Query, Router, Schema, Status
+from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
@@ -33,7 +33,20 @@ from campaigns.reference import choices_version, running_campaign
 from campaigns.services.submissions import is_submission_key, submission_check
 from security.audit import audit_record
 
-from .common import ERRORS, ApiError, Caller, Error, PageParams, caller, conditional, page_of, private, require_write
+from .common import (
+    ERRORS,
+    MAX_ID,
+    ApiError,
+    Caller,
+    Error,
+    Id,
+    PageParams,
+    caller,
+    conditional,
+    page_of,
+    private,
+    require_write,
+)
 from .schemas import EventOut, TicketDetail, TicketPage
 
 router = Router(tags=["tickets"])
@@ -45,24 +58,24 @@ class TicketFilters(Schema):
     """The ticket list's filters (campaigns/filters.py), as on the 问题台账 page."""
 
     q: str | None = Field(None, max_length=100, description="台账编号开头或描述中的文字")
-    district: int | None = Field(None, ge=1, description="区（编号）")
+    district: int | None = Id(None, description="区（编号）")
     state: str | None = Field(None, description="open（未办结）或一个状态")
     overdue: bool | None = None
     flag: str | None = Field(None, description="sign_late / yellow_card / supervised")
     mine: bool | None = None
-    street: int | None = Field(None, ge=1)
-    area: int | None = Field(None, ge=1)
-    category: int | None = Field(None, ge=1)
-    responsible_unit: int | None = Field(None, ge=1)
-    work_group: int | None = Field(None, ge=1)
+    street: int | None = Id(None)
+    area: int | None = Id(None)
+    category: int | None = Id(None)
+    responsible_unit: int | None = Id(None)
+    work_group: int | None = Id(None)
     found_from: str | None = Field(None, description="YYYY-MM-DD")
     found_to: str | None = None
     closed_from: str | None = None
     closed_to: str | None = None
     returned: bool | None = None
     reopened: bool | None = None
-    checklist_item: int | None = Field(None, ge=1)
-    point: int | None = Field(None, ge=1)
+    checklist_item: int | None = Id(None)
+    point: int | None = Id(None)
     sort: str | None = Field(None, description="reported_at / -reported_at / deadline / number / closed_at …")
 
 
@@ -125,7 +138,8 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters], paging: Que
         data.pop(name, None)
     ticket_filter = TicketFilter(data or None, queryset=Ticket.objects.visible_to(who.scope), scope=who.scope)
     if ticket_filter.is_bound and not ticket_filter.is_valid():
-        raise _form_refusal(ticket_filter.form)
+        refusal = _form_refusal(ticket_filter.form)
+        raise ApiError(422, "invalid_filter", refusal.message)
     ids, count, following = page_of(ticket_filter.qs.values_list("id", flat=True), paging)
     rows = {t.pk: t for t in Ticket.objects.for_rows().filter(pk__in=ids)}
     today = timezone.localdate()
@@ -181,16 +195,16 @@ class TicketIn(Schema):
     """What the 登记问题 page asks, by id."""
 
     district: str = Field(..., max_length=16, description="区代码，例如 TX")
-    category: int = Field(..., ge=1, description="问题类别（编号）")
+    category: int = Id(..., description="问题类别（编号）")
     description: str = Field(..., max_length=2000)
-    point: int | None = Field(None, ge=1, description="点位（编号）；不填时写 place 和 street")
+    point: int | None = Id(None, description="点位（编号）；不填时写 place 和 street")
     place: str | None = Field(None, max_length=200)
-    street: int | None = Field(None, ge=1)
-    responsible_unit: int | None = Field(None, ge=1, description="直接交办给的责任单位")
+    street: int | None = Id(None)
+    responsible_unit: int | None = Id(None, description="直接交办给的责任单位")
     responsible_person: str | None = Field(None, max_length=50)
     deadline: str | None = Field(None, description="整改时限 YYYY-MM-DD")
     deadline_workdays: int | None = Field(None, ge=1, le=60)
-    checklist_item: int | None = Field(None, ge=1)
+    checklist_item: int | None = Id(None)
     submission: str | None = Field(None, max_length=64, description="一次性提交编号（也可放在 Idempotency-Key 头里）")
 
 
@@ -284,14 +298,14 @@ class ReopenIn(ReasonIn):
 
 
 class AssignIn(Schema):
-    responsible_unit: int = Field(..., ge=1)
+    responsible_unit: int = Id(...)
     responsible_person: str | None = Field(None, max_length=50)
     responsible_phone: str | None = Field(None, max_length=30)
     deadline: str | None = Field(None, description="YYYY-MM-DD；或 deadline_workdays")
     deadline_workdays: int | None = Field(None, ge=1, le=60)
-    work_group: int | None = Field(None, ge=1)
-    checklist_item: int | None = Field(None, ge=1)
-    co_units: list[int] | None = None
+    work_group: int | None = Id(None)
+    checklist_item: int | None = Id(None)
+    co_units: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = None
     note: str | None = Field(None, max_length=1000)
 
 
@@ -446,7 +460,7 @@ PHOTO = {200: None, **ERRORS}
 
 
 @photos_router.get("/{pk}", response=PHOTO, summary="照片原图")
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, pk: Annotated[int, Path(ge=1, le=MAX_ID)]) -> HttpResponse:
     found = _photo_for(request, pk)
     # The full picture is evidence leaving the ledger, as on the pages.
     audit_record(
@@ -460,7 +474,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @photos_router.get("/{pk}/thumb", response=PHOTO, summary="照片缩略图")
-def photo_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_thumb(request: HttpRequest, pk: Annotated[int, Path(ge=1, le=MAX_ID)]) -> HttpResponse:
     found = _photo_for(request, pk)
     if not found.thumbnail:
         return _serve(found.image, found.content_type)
