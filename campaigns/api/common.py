@@ -128,8 +128,8 @@ def install_errors(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, invalid)
 
     def http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, HttpError)
-        return _error(api, request, exc.status_code, getattr(exc, "code", "error"), exc.message)
+        status, message = getattr(exc, "status_code", 400), getattr(exc, "message", str(exc))
+        return _error(api, request, status, getattr(exc, "code", "error"), message)
 
     api.add_exception_handler(HttpError, http_error)
 

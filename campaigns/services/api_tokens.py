@@ -21,7 +21,8 @@ from security.audit import audit_record
 from ..access import scope_for
 from ..models import ApiScope, ApiToken, AuditKind, OrgUnit
 
-TOKEN_MARK = "ctl"
+# The mark at the start of every token (a scanner for leaked keys can look for it), not a secret.
+TOKEN_MARK = "ctl"  # nosec B105
 # Writing last_used_at on every call would make each read a write; a minute is close enough.
 TOUCH_EVERY = timedelta(minutes=1)
 
