@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import ApiScope, ApiToken, AuditEvent, AuditKind, Ticket, TicketState
@@ -252,3 +253,13 @@ def test_the_schema_and_the_docs_page(client, tx):
     login(client, tx.leader)
     page = client.get(reverse("campaigns:api-docs"))
     assert page.status_code == 200 and b"vendor/swagger-ui/swagger-ui-bundle.js" in page.content
+
+
+def test_a_platform_posts_without_a_session_or_csrf_cookie(tx):
+    """The token is the proof: no cookie rides along, so there is nothing for CSRF to protect."""
+    secret = issue(tx.staff, tx.unit, ApiScope.WRITE)
+    platform = Client(enforce_csrf_checks=True)
+    answer = platform.post(
+        "/api/v1/tickets/", _log_form(tx), HTTP_IDEMPOTENCY_KEY="csrf-free-000000000001", **bearer(secret)
+    )
+    assert answer.status_code == 201, answer.content
