@@ -1,6 +1,7 @@
 """The API (issue 19): 铁西区's admin issues tokens to the city's 运管服 platform, which reads
 the ledger, logs problems and does what its account's role allows — and nothing more."""
 
+import datetime
 import hashlib
 
 import pytest
@@ -263,3 +264,23 @@ def test_a_platform_posts_without_a_session_or_csrf_cookie(tx):
         "/api/v1/tickets/", _log_form(tx), HTTP_IDEMPOTENCY_KEY="csrf-free-000000000001", **bearer(secret)
     )
     assert answer.status_code == 201, answer.content
+
+
+def test_the_unit_hands_back_a_wrongly_assigned_ticket_and_asks_for_time_on_another(client, tx):
+    wrong = tx.assigned(signed=False)
+    mine = tx.assigned()
+    unit = issue(tx.unit_liaison, tx.unit, ApiScope.WRITE)
+    declined = client.post(
+        f"/api/v1/tickets/{wrong.number}/decline",
+        {"reason": "公厕归区环卫处", "suggested_unit": tx.department2.pk},
+        **bearer(unit),
+    )
+    assert declined.status_code == 200, declined.content
+    assert declined.json()["state"] == "reported"
+    asked = client.post(
+        f"/api/v1/tickets/{mine.number}/ext-request",
+        {"reason": "材料未到", "until": (mine.deadline + datetime.timedelta(days=7)).isoformat()},
+        **bearer(unit),
+    )
+    assert asked.status_code == 200, asked.content
+    assert asked.json()["events"][-1]["action"] == "ext_request"

@@ -57,6 +57,15 @@ ROUTES = {
         data=lambda s: {"responsible_unit": s["unit"], "deadline_workdays": 3},
     ),
     "api-v1:act_sign": Route("POST", "/api/v1/tickets/{number}/sign", (403, 409), data=lambda s: {}),
+    "api-v1:act_decline": Route(
+        "POST", "/api/v1/tickets/{number}/decline", (403, 409), data=lambda s: {"reason": "不归我们"}
+    ),
+    "api-v1:act_request_extension": Route(
+        "POST",
+        "/api/v1/tickets/{number}/ext-request",
+        (403, 409),
+        data=lambda s: {"reason": "材料未到", "until": "2026-12-20"},
+    ),
     "api-v1:act_submit_fix": Route(
         "POST",
         "/api/v1/tickets/{number}/submit-fix",

@@ -309,6 +309,14 @@ class AssignIn(Schema):
     note: str | None = Field(None, max_length=1000)
 
 
+class DeclineIn(ReasonIn):
+    suggested_unit: int | None = Id(None, description="认为应由哪个单位负责")
+
+
+class ExtensionIn(ReasonIn):
+    until: str = Field(..., description="申请延期至 YYYY-MM-DD")
+
+
 Perform = Callable[[Any, forms.Form, Any], None]
 
 
@@ -352,6 +360,18 @@ def _reopen(ticket: Any, form: forms.Form, user: Any) -> None:
     workflow.ticket_reopen(ticket=ticket, actor=user, reason=data["reason"], deadline=data["deadline"])
 
 
+def _decline(ticket: Any, form: forms.Form, user: Any) -> None:
+    data = form.cleaned_data
+    workflow.ticket_decline(ticket=ticket, actor=user, reason=data["reason"], suggested_unit=data.get("suggested_unit"))
+
+
+def _request_extension(ticket: Any, form: Any, user: Any) -> None:
+    data = form.cleaned_data
+    workflow.ticket_request_extension(
+        ticket=ticket, actor=user, until=data["until"], reason=data["reason"], photos=form.kept_photos
+    )
+
+
 def _void(ticket: Any, form: forms.Form, user: Any) -> None:
     workflow.ticket_void(ticket=ticket, actor=user, reason=form.cleaned_data["reason"])
 
@@ -392,6 +412,21 @@ def act_assign(request: HttpRequest, number: str, data: Form[AssignIn]) -> dict:
 @router.post("/{number}/sign", response=ACT, summary="签收")
 def act_sign(request: HttpRequest, number: str, data: Form[NoteIn]) -> dict:
     return run_act(request, number, TicketAction.SIGN, data.dict(), _sign)
+
+
+@router.post("/{number}/decline", response=ACT, summary="退单（不归本单位）")
+def act_decline(request: HttpRequest, number: str, data: Form[DeclineIn]) -> dict:
+    return run_act(request, number, TicketAction.DECLINE, data.dict(), _decline)
+
+
+@router.post("/{number}/ext-request", response=ACT, summary="申请延期")
+def act_request_extension(
+    request: HttpRequest,
+    number: str,
+    data: Form[ExtensionIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict:
+    return run_act(request, number, TicketAction.REQUEST_EXTENSION, data.dict(), _request_extension)
 
 
 @router.post("/{number}/submit-fix", response=ACT, summary="提交整改（附整改后照片）")
