@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    api_tokens,
     binder,
     boards,
     checklists,
@@ -261,4 +262,9 @@ urlpatterns = [
     path("board/<str:code>/duplicates/", duplicates.duplicate_queue_page, name="duplicates"),
     path("duplicates/<int:pk>/merge/", duplicates.duplicate_merge, name="duplicate-merge"),
     path("duplicates/<int:pk>/keep/", duplicates.duplicate_keep, name="duplicate-keep"),
+    # Issue 19: the API's tokens (issued, listed, revoked by admins) and its docs page.
+    path("api-tokens/", api_tokens.api_token_list, name="api-tokens"),
+    path("api-tokens/new/", api_tokens.api_token_new, name="api-token-new"),
+    path("api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api-token-revoke"),
+    path("api-docs/", api_tokens.api_docs, name="api-docs"),
 ]

@@ -533,6 +533,13 @@ QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 
 # --- Ledger rules ---------------------------------------------------------------------
 TICKETS_PER_PAGE = 25
+
+# --- The API (/api/v1/, campaigns/api/) ----------------------------------------------------
+# Calls per token per minute; one over is answered 429 with Retry-After.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 120)
+# Rows per page of a list: `limit` defaults to the first and may not exceed the second.
+API_PAGE_DEFAULT = 25
+API_PAGE_MAX = 100
 DEFAULT_DEADLINE_DAYS = 3
 
 # Logs: one JSON object per line with the request id (LOG_FORMAT=json, the default in

@@ -24,6 +24,8 @@ from .access_world import (
 # ---------------------------------------------------------------------------------------
 
 LOGIN = "302 → /accounts/login/"
+# Routes answered by tokens, not sessions: tests/test_api_access.py walks them.
+API_PREFIXES = ("api/v1/", "api/open311/")
 ADMIN_LOGIN = "302 → /admin/login/"
 POST_ONLY = 405
 SKIP = None
@@ -446,6 +448,13 @@ RULES = {
     "campaigns:setup-map": form(ADMINS, post=400, code="code"),  # an empty POST: no source chosen
     # The point sits in the first street, whose 网格员 is `staff`; an empty POST has no reading.
     "campaigns:point-locate": form(ADMINS | STREET, post=400, pk="point"),
+    # --- issue 19: api ---
+    # Tokens are issued and revoked by district and city admins; a token of another district
+    # does not exist for a district's admin. The docs page shows no district data.
+    "campaigns:api-tokens": page(ADMINS, outsider=403),
+    "campaigns:api-token-new": form(ADMINS, post=400, outsider=403),
+    "campaigns:api-token-revoke": action(ADMINS, 302, pk="api_token"),
+    "campaigns:api-docs": page(EVERYONE | set(DUTY_HOLDERS), system=True),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

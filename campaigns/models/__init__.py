@@ -1,3 +1,4 @@
+from .api import ApiScope, ApiToken
 from .assessment import (
     AssessmentMethod,
     CheckResult,
@@ -93,6 +94,8 @@ __all__ = [
     "DuplicateBasis",
     "DuplicateDecision",
     "DuplicateSuggestion",
+    "ApiScope",
+    "ApiToken",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

@@ -116,6 +116,8 @@ class AuditKind(models.TextChoices):
     SSO_REFUSED = "sso_refused", _("统一身份认证被拒")
     SSO_LINK = "sso_link", _("统一身份认证关联")
     TICKET_MERGE = "ticket_merge", _("合并重复问题")
+    API_TOKEN_CREATE = "api_token_create", _("创建接口令牌")
+    API_TOKEN_REVOKE = "api_token_revoke", _("吊销接口令牌")
 
 
 class AuditQuerySet(models.QuerySet):
