@@ -149,12 +149,14 @@ def test_the_after_photo_is_taken_over_the_faint_before_photo(browser, live_serv
     page.goto(f"{live_server.url}/tickets/{ticket.number}/")
     page.get_by_role("button", name="对照整改前照片拍摄").click()
     page.locator(".same-angle video").wait_for()
-    page.wait_for_function("document.querySelector('.same-angle video').videoWidth > 0")
+    page.wait_for_function("() => document.querySelector('.same-angle video').videoWidth > 0")
     opacity = page.locator(".same-angle-ghost").evaluate("el => getComputedStyle(el).opacity")
     assert float(opacity) == pytest.approx(0.35)
     shot(page, "evidence-same-angle-camera-phone.png")
     page.get_by_role("button", name="拍照").click()
-    page.wait_for_function("document.querySelector('#act-submit_fix input[type=file][name=photos]').files.length === 1")
+    page.wait_for_function(
+        "() => document.querySelector('#act-submit_fix input[type=file][name=photos]').files.length === 1"
+    )
     page.locator("#act-submit_fix textarea[name=note]").fill("已清理，对照原角度拍摄")
     page.locator("#act-submit_fix button[type=submit]").click()
     page.wait_for_load_state()
