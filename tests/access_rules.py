@@ -422,6 +422,12 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 18: offline ---
+    # The worker and the manifest carry no data: anyone, signed in or not, gets them.
+    "campaigns:service-worker": public(),
+    "campaigns:manifest": public(),
+    # The device's offline pack: a district member's own; someone in no district has none.
+    "campaigns:offline-pack": page(EVERYONE, outsider=404),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

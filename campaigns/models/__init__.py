@@ -67,6 +67,7 @@ from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     CLOCK_STATES,
     OPEN_STATES,
+    CaptureSource,
     LedgerSequence,
     PhotoKind,
     Ticket,
@@ -159,6 +160,7 @@ __all__ = [
     "LedgerSequence",
     "Membership",
     "OrgUnit",
+    "CaptureSource",
     "PhotoKind",
     "PointImport",
     "ProblemListImport",

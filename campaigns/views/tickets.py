@@ -39,10 +39,17 @@ from campaigns.models import (
     TicketAction,
     TicketEvent,
 )
-from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
+from campaigns.once import (
+    SUBMISSION_FIELD,
+    SubmissionRefused,
+    SubmissionRepeated,
+    submission_answer,
+    submission_repeat,
+)
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors.chain import chain_shown
+from campaigns.services.submissions import is_submission_key, submission_check, submission_claim, submission_once
 from infra.fragments import cached_fragment
 
 
@@ -216,6 +223,10 @@ ACTION_FIELDS = "partials/action_fields.html"
 # units, lines and tasks, which setup changes without a ticket write) are rendered each time.
 KEPT_FORMS = frozenset(action for action, form in ACTION_FORMS.items() if not getattr(form, "needs_ticket", False))
 # Which of them send photos (the <form> needs multipart), known from the class without building one.
+# Acts done in the street, which a phone without signal queues to send later (static/js/offline.js).
+OFFLINE_ACTS = frozenset(
+    {TicketAction.SUBMIT_FIX, TicketAction.SUBMIT_PART, TicketAction.RECHECK_KEPT, TicketAction.RECHECK_RELAPSED}
+)
 MULTIPART_FORMS = frozenset(
     action
     for action in KEPT_FORMS
@@ -263,6 +274,7 @@ def _render_detail(
                 # The form that failed stays open; otherwise the main act.
                 "open": bound[0] == action if bound else action == main,
                 "failed": bool(form is not None and bound and bound[0] == action and form.errors),
+                "offline": action in OFFLINE_ACTS,
             }
         )
     kept = [item["action"] for item in action_forms if item["form"] is None]
@@ -387,15 +399,41 @@ def ticket_sign(request, number):
     return run_act(request, number, TicketAction.SIGN, perform)
 
 
+def _fix_key(request: HttpRequest) -> str:
+    """The one-time key a fix sent from the offline queue carries (a page without JavaScript
+    sends none: the ticket's state already refuses a second fix, but the queue should hear
+    "done", not "refused", when it resends one whose answer the network lost)."""
+    key = request.POST.get(SUBMISSION_FIELD, "")
+    return key if is_submission_key(key) else ""
+
+
 @login_required
 @require_POST
 def ticket_submit_fix(request, number):
+    key = _fix_key(request)
+    kind = SubmissionKind.TICKET_FIX
+    try:
+        if key:
+            submission_check(key, request.user, kind)
+    except SubmissionRepeated as repeated:
+        return submission_answer(request, repeated)
+    except SubmissionRefused:
+        key = ""  # someone else's key: the fix is judged on its own, and claims nothing
+
     def perform(ticket, form):
+        # Inside the act's transaction: the key commits with the fix, or not at all.
+        if key:
+            url = reverse("campaigns:ticket-detail", args=[number])
+            submission_claim(key=key, user=request.user, kind=kind, object_id=getattr(ticket, "pk", None), url=url)
         workflow.ticket_submit_fix(
             ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    return run_act(request, number, TicketAction.SUBMIT_FIX, perform)
+    try:
+        with submission_once(key or None, request.user, kind):
+            return run_act(request, number, TicketAction.SUBMIT_FIX, perform)
+    except SubmissionRepeated as repeated:  # the same fix, sent at the same instant, won
+        return submission_answer(request, repeated)
 
 
 @login_required
