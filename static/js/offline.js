@@ -104,21 +104,38 @@
     });
   }
 
+  // The notes are written into the form as the photo is picked (time at once, place when the
+  // phone has it), so a form sent online or kept offline carries them without waiting.
+  function writeNotes(input, files, pickedAt, coords) {
+    var form = input.form;
+    if (!form) return;
+    form.querySelectorAll('input[name="photo_capture"]').forEach(function (old) { old.remove(); });
+    files.forEach(function (file) {
+      // A photo just taken with the camera is as old as its file; one from the album keeps
+      // the file's own time. The server prefers the photo's EXIF to either.
+      var note = { t: file.lastModified || pickedAt };
+      if (coords) {
+        note.lat = coords.latitude;
+        note.lon = coords.longitude;
+        note.acc = coords.accuracy;
+      }
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "photo_capture";
+      hidden.value = JSON.stringify(note);
+      form.appendChild(hidden);
+    });
+  }
+
   function noteCaptures(input) {
     var files = Array.prototype.slice.call(input.files || []);
     var pickedAt = Date.now();
-    input.ledgerCaptures = position().then(function (coords) {
-      return files.map(function (file) {
-        // A photo just taken with the camera is as old as its file; one from the album keeps
-        // the file's own time. The server prefers the photo's EXIF to either.
-        var note = { t: file.lastModified || pickedAt };
-        if (coords) {
-          note.lat = coords.latitude;
-          note.lon = coords.longitude;
-          note.acc = coords.accuracy;
-        }
-        return JSON.stringify(note);
-      });
+    var pick = {};
+    input.ledgerPick = pick;
+    writeNotes(input, files, pickedAt, null);
+    if (!files.length) return;
+    position().then(function (coords) {
+      if (coords && input.ledgerPick === pick) writeNotes(input, files, pickedAt, coords);
     });
   }
 
@@ -127,22 +144,10 @@
     if (input && input.matches && input.matches('input[type="file"][data-shrink-photos]')) noteCaptures(input);
   });
 
-  // The notes go into the form in the files' order (ledger.js shrinks photos but keeps the order).
-  function writeCaptures(form) {
-    form.querySelectorAll('input[name="photo_capture"]').forEach(function (old) { old.remove(); });
-    var inputs = Array.prototype.slice.call(form.querySelectorAll('input[type="file"][data-shrink-photos]'));
-    return Promise.all(inputs.map(function (input) {
-      return Promise.all([input.ledgerShrinking, input.ledgerCaptures]).then(function (parts) {
-        var notes = parts[1] || [];
-        if (!input.files || notes.length !== input.files.length) return;
-        notes.forEach(function (note) {
-          var hidden = document.createElement("input");
-          hidden.type = "hidden";
-          hidden.name = "photo_capture";
-          hidden.value = note;
-          input.insertAdjacentElement("afterend", hidden);
-        });
-      });
+  // Photos still being shrunk by ledger.js are waited for before a form is kept.
+  function shrunk(form) {
+    return Promise.all(Array.prototype.map.call(form.querySelectorAll('input[type="file"]'), function (input) {
+      return input.ledgerShrinking;
     }));
   }
 
@@ -167,10 +172,13 @@
     fields.push(["submission", newKey()]);
     var day = form.getAttribute("data-offline-day");
     if (day && !data.has("day")) fields.push(["day", day]);
+    // What the person wrote, so they can tell one kept form from the next.
+    var written = form.querySelector("textarea");
+    var gist = written && written.value.trim() ? "：" + written.value.trim().slice(0, 24) : "";
     return queuePut({
       owner: bar.getAttribute("data-user"),
       kind: form.getAttribute("data-offline-kind"),
-      label: form.getAttribute("data-offline-label") || document.title,
+      label: (form.getAttribute("data-offline-label") || document.title) + gist,
       url: form.action || window.location.href,
       fields: fields,
       created: Date.now(),
@@ -185,7 +193,7 @@
     form.querySelectorAll("[data-preview-for]").forEach(function (box) {
       box.querySelectorAll("figure:not(.kept)").forEach(function (figure) { figure.remove(); });
     });
-    form.querySelectorAll('input[type="file"]').forEach(function (input) { input.ledgerCaptures = null; });
+    form.querySelectorAll('input[type="file"]').forEach(function (input) { input.ledgerPick = null; });
     var note = form.querySelector(".offline-saved");
     if (!note) {
       note = document.createElement("p");
@@ -201,29 +209,13 @@
     var form = event.target;
     if (form.hasAttribute("data-offline-logout")) return logout(event, form);
     if (!form.hasAttribute("data-offline-kind") || !bar) return;
-    if (navigator.onLine) {
-      // Online: the form goes as it would without this file, with the photos' notes added.
-      if (form.ledgerCapturesWritten) { form.ledgerCapturesWritten = false; return; }
-      var noted = Array.prototype.some.call(form.querySelectorAll('input[type="file"]'), function (input) {
-        return input.ledgerCaptures;
-      });
-      if (!noted) return;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      var submitter = event.submitter;
-      writeCaptures(form).then(function () {
-        form.ledgerCapturesWritten = true;
-        if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
-        else form.submit();
-      });
-      return;
-    }
+    if (navigator.onLine) return; // sent as it would be without this file, the photos' notes with it
     // Offline: kept on the device (ledger.js's own handler is not told: nothing is sent now).
     event.preventDefault();
     event.stopImmediatePropagation();
     if (form.ledgerQueuing) return;
     form.ledgerQueuing = true;
-    writeCaptures(form)
+    shrunk(form)
       .then(function () { return enqueue(form); })
       .then(function () { afterQueued(form); })
       .catch(function () { /* nothing kept: the form stays as typed */ })
@@ -234,12 +226,21 @@
   function reasonFrom(html, status) {
     try {
       var page = new DOMParser().parseFromString(html, "text/html");
+      var nodes;
+      var summary = page.querySelector(".error-summary");
+      if (summary) {
+        // The form's own errors, then each field's; not the summary's "please check" line.
+        nodes = Array.prototype.slice.call(summary.querySelectorAll(":scope > p"));
+        var fields = Array.prototype.slice.call(summary.querySelectorAll(".error-links li"));
+        if (fields.length) nodes = nodes.slice(0, -1).concat(fields);
+      } else {
+        nodes = Array.prototype.slice.call(page.querySelectorAll(".errorlist li, p.error, .messages .message-error"));
+      }
       var parts = [];
-      page.querySelectorAll(".error-summary p, .error-links li, .errorlist li, p.error, .messages .message-error")
-        .forEach(function (node) {
-          var line = node.textContent.replace(/\s+/g, " ").trim();
-          if (line && parts.indexOf(line) < 0) parts.push(line);
-        });
+      nodes.forEach(function (node) {
+        var line = node.textContent.replace(/\s+/g, " ").trim();
+        if (line && parts.indexOf(line) < 0) parts.push(line);
+      });
       if (parts.length) return parts.join("；");
       var heading = page.querySelector("main h1");
       if (heading && status >= 400) return heading.textContent.trim() + " — " + text("status", { status: status });
