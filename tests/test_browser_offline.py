@@ -17,7 +17,9 @@ from django.utils import timezone
 from campaigns.models import CaptureSource, Ticket, TicketAction, TicketEvent, TicketPhoto, TicketState
 
 from .factories import jpeg_bytes
-from .test_browser import PHONE, SHOTS, browser, open_as  # noqa: F401  (the browser fixture)
+from .test_browser import PHONE, SHOTS, browser, open_as
+
+__all__ = ["browser"]  # the module-scoped fixture, shared with test_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
