@@ -380,30 +380,37 @@
     }
     if (stateNote) parts.push(stateNote);
     line.textContent = parts.join(" ");
+    if (packAt) bar.setAttribute("data-pack-at", String(packAt));
     line.hidden = !parts.length;
     var queueShown = !bar.querySelector("[data-offline-queue]").hidden;
+    bar.querySelector("[data-offline-send]").hidden = !navigator.onLine;
     bar.hidden = !parts.length && !queueShown;
     document.documentElement.classList.toggle("is-offline", !navigator.onLine);
   }
 
-  // The pack, and the street pages it names (the tickets waiting for this person), kept by the
-  // worker as they pass through it.
+  // The worker fetches the pack and keeps the street pages it names (the tickets waiting for
+  // this person); the page hears back when, to show the copy's age.
   function refreshPack() {
-    var url = bar.getAttribute("data-pack");
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (pack) {
-        if (!pack) return null;
-        packAt = Date.parse(pack.generated_at) || Date.now();
-        var pages = [];
-        (pack.tasks || []).forEach(function (list) {
-          list.tickets.forEach(function (ticket) { if (pages.indexOf(ticket.url) < 0) pages.push(ticket.url); });
+    if (!("serviceWorker" in navigator)) return Promise.resolve();
+    return navigator.serviceWorker.ready
+      .then(function (registration) {
+        return new Promise(function (resolve) {
+          function answer(event) {
+            if (!event.data || event.data.type !== "refreshed") return;
+            navigator.serviceWorker.removeEventListener("message", answer);
+            resolve(event.data.generatedAt);
+          }
+          navigator.serviceWorker.addEventListener("message", answer);
+          navigator.serviceWorker.startMessages();
+          registration.active.postMessage({ type: "refresh" });
+          window.setTimeout(resolve, 120000, null);
         });
-        return metaSet("packAt", packAt).then(function () {
-          return pages.slice(0, 60).reduce(function (chain, page) {
-            return chain.then(function () { return fetch(page, { credentials: "same-origin" }).catch(function () {}); });
-          }, Promise.resolve());
-        });
+      })
+      .then(function (generatedAt) {
+        var at = generatedAt && Date.parse(generatedAt);
+        if (!at) return null;
+        packAt = at;
+        return metaSet("packAt", packAt);
       })
       .catch(function () { return null; })
       .then(refreshBar);

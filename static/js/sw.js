@@ -33,20 +33,47 @@ function keepPage(request, response) {
   return caches.open(PAGES_CACHE).then(function (cache) { return cache.put(request, copy); });
 }
 
+// The pack, then the street pages and the page of every ticket waiting for this person, kept
+// one after another (a phone on a weak signal is not asked for eighty pages at once). A page
+// that fails is simply not kept. Answers the pack's time, or null.
+function refresh() {
+  var pack = new Request(CONFIG.pack, { credentials: "same-origin" });
+  return fetch(pack)
+    .then(function (response) {
+      if (!keepable(response)) return null;
+      return keepPage(pack, response).then(function () { return response.json(); });
+    })
+    .then(function (data) {
+      if (!data) return null;
+      var pages = CONFIG.warm.slice();
+      (data.tasks || []).forEach(function (list) {
+        list.tickets.forEach(function (ticket) { if (pages.indexOf(ticket.url) < 0) pages.push(ticket.url); });
+      });
+      return pages.slice(0, 80).reduce(function (chain, path) {
+        return chain.then(function () {
+          var request = new Request(path, { credentials: "same-origin" });
+          return fetch(request).then(function (response) { return keepPage(request, response); })
+            .catch(function () { return null; });
+        });
+      }, Promise.resolve()).then(function () { return data.generated_at; });
+    })
+    .catch(function () { return null; });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(STATIC_CACHE)
       .then(function (cache) { return cache.addAll(CONFIG.static); })
-      .then(function () {
-        // The person's own pages, if they are signed in: one that fails is simply not kept.
-        return Promise.all(CONFIG.warm.map(function (path) {
-          var request = new Request(path, { credentials: "same-origin" });
-          return fetch(request).then(function (response) { return keepPage(request, response); })
-            .catch(function () { return null; });
-        }));
-      })
       .then(function () { return self.skipWaiting(); })
   );
+});
+
+// offline.js asks for a refresh when its copy is old; the answer says how old it is now.
+self.addEventListener("message", function (event) {
+  if (!event.data || event.data.type !== "refresh") return;
+  event.waitUntil(refresh().then(function (generatedAt) {
+    if (event.source) event.source.postMessage({ type: "refreshed", generatedAt: generatedAt });
+  }));
 });
 
 self.addEventListener("activate", function (event) {
