@@ -293,3 +293,16 @@ def test_only_street_acts_are_offered_offline_on_the_ticket_page(client, tx):
     supervisor_page = login(client, tx.supervisor).get(reverse("campaigns:ticket-detail", args=[ticket.number]))
     assert b'data-offline-kind="return"' not in supervisor_page.content
     assert b'data-offline-kind="void"' not in supervisor_page.content
+
+
+def test_the_offline_pack_costs_the_same_for_many_tasks_as_for_one(client, tx, django_assert_max_num_queries):
+    client = login(client, tx.unit_liaison)
+    tx.assigned()
+    client.get(reverse("campaigns:offline-pack"))  # the session and the scope, kept after the first
+    with django_assert_max_num_queries(12) as one:
+        client.get(reverse("campaigns:offline-pack"))
+    for _ in range(4):
+        tx.assigned()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        pack = client.get(reverse("campaigns:offline-pack")).json()
+    assert sum(len(tasks["tickets"]) for tasks in pack["tasks"]) == 5
