@@ -9,6 +9,7 @@ import json
 import uuid
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -18,6 +19,7 @@ from campaigns.models import (
     InspectionPoint,
     OrgUnit,
     PhotoKind,
+    Recheck,
     Ticket,
     TicketAction,
     TicketEvent,
@@ -185,6 +187,25 @@ def test_a_fix_key_is_its_senders_own(client, tx):
 
     assert response.status_code == 409
     assert TicketEvent.objects.filter(ticket=ticket, action=TicketAction.SUBMIT_FIX).count() == 1
+
+
+def test_a_recheck_sent_twice_from_the_queue_is_one_recheck(client, tx):
+    """小王 rechecks the market a week after 销号, in the basement; her queue sends it twice."""
+    ticket = tx.closed()
+    url = reverse("campaigns:ticket-recheck-kept", args=[ticket.number])
+    data = {"note": "保持良好", "submission": queue_key()}
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7), tick=False):
+        client = login(client, tx.staff)
+        first, again = client.post(url, data), client.post(url, data)
+
+    assert first.status_code == again.status_code == 302
+    assert again.url == reverse("campaigns:ticket-detail", args=[ticket.number])
+    assert TicketEvent.objects.filter(ticket=ticket, action=TicketAction.RECHECK_KEPT).count() == 1
+    assert list(Recheck.objects.filter(ticket=ticket).order_by("due_on").values_list("result", flat=True)) == [
+        "kept",
+        "",
+        "",
+    ]
 
 
 # --- the offline pack ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='submissionkey',
             name='kind',
-            field=models.CharField(choices=[('ticket-log', '登记问题'), ('ticket-fix', '提交整改'), ('checklist-update', '任务进展'), ('notice-draft', '起草通报'), ('monthly-summary', '月度情况专报'), ('campaign', '创建活动'), ('unit', '添加单位'), ('work-group', '添加工作组'), ('person', '添加人员'), ('account', '新建账号'), ('round', '新建检查轮次'), ('round-point', '点位检查结果'), ('rectification', '整改报告')], help_text='编号只在这种表单上有效。', max_length=20, verbose_name='表单'),
+            field=models.CharField(choices=[('ticket-log', '登记问题'), ('ticket-act', '提交整改、协办或复查'), ('checklist-update', '任务进展'), ('notice-draft', '起草通报'), ('monthly-summary', '月度情况专报'), ('campaign', '创建活动'), ('unit', '添加单位'), ('work-group', '添加工作组'), ('person', '添加人员'), ('account', '新建账号'), ('round', '新建检查轮次'), ('round-point', '点位检查结果'), ('rectification', '整改报告')], help_text='编号只在这种表单上有效。', max_length=20, verbose_name='表单'),
         ),
         migrations.RunPython(exif_was_the_only_source, migrations.RunPython.noop, elidable=True),
     ]

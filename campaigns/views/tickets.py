@@ -399,41 +399,49 @@ def ticket_sign(request, number):
     return run_act(request, number, TicketAction.SIGN, perform)
 
 
-def _fix_key(request: HttpRequest) -> str:
-    """The one-time key a fix sent from the offline queue carries (a page without JavaScript
-    sends none: the ticket's state already refuses a second fix, but the queue should hear
-    "done", not "refused", when it resends one whose answer the network lost)."""
+def _act_key(request: HttpRequest) -> str:
     key = request.POST.get(SUBMISSION_FIELD, "")
     return key if is_submission_key(key) else ""
 
 
-@login_required
-@require_POST
-def ticket_submit_fix(request, number):
-    key = _fix_key(request)
-    kind = SubmissionKind.TICKET_FIX
+def run_act_once(request, number, action, perform):
+    """run_act for an act done in the street, which the offline queue may send twice (its
+    answer lost in a tunnel). The queue's one-time key is claimed with the act, and a resend
+    is answered with the ticket's page, as done, not refused. A page without JavaScript sends
+    no key: the ticket's state alone refuses a second act. These acts send photos, so run_act
+    runs them in one transaction, the claim with them."""
+    key = _act_key(request)
+    kind = SubmissionKind.TICKET_ACT
     try:
         if key:
             submission_check(key, request.user, kind)
     except SubmissionRepeated as repeated:
         return submission_answer(request, repeated)
     except SubmissionRefused:
-        key = ""  # someone else's key: the fix is judged on its own, and claims nothing
+        key = ""  # someone else's key: the act is judged on its own, and claims nothing
 
-    def perform(ticket, form):
-        # Inside the act's transaction: the key commits with the fix, or not at all.
+    def once(ticket, form):
         if key:
             url = reverse("campaigns:ticket-detail", args=[number])
             submission_claim(key=key, user=request.user, kind=kind, object_id=getattr(ticket, "pk", None), url=url)
+        perform(ticket, form)
+
+    try:
+        with submission_once(key or None, request.user, kind):
+            return run_act(request, number, action, once)
+    except SubmissionRepeated as repeated:  # the same act, sent at the same instant, won
+        return submission_answer(request, repeated)
+
+
+@login_required
+@require_POST
+def ticket_submit_fix(request, number):
+    def perform(ticket, form):
         workflow.ticket_submit_fix(
             ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    try:
-        with submission_once(key or None, request.user, kind):
-            return run_act(request, number, TicketAction.SUBMIT_FIX, perform)
-    except SubmissionRepeated as repeated:  # the same fix, sent at the same instant, won
-        return submission_answer(request, repeated)
+    return run_act_once(request, number, TicketAction.SUBMIT_FIX, perform)
 
 
 @login_required
