@@ -217,9 +217,9 @@
     form.ledgerQueuing = true;
     shrunk(form)
       .then(function () { return enqueue(form); })
-      .then(function () { afterQueued(form); })
+      .then(function () { return drawQueue().then(function () { afterQueued(form); }); })
       .catch(function () { /* nothing kept: the form stays as typed */ })
-      .then(function () { form.ledgerQueuing = false; return drawQueue(); });
+      .then(function () { form.ledgerQueuing = false; });
   }, true);
 
   // The server's reason, from the page it sent back: the form's error summary and field errors.
