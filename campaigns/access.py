@@ -7,21 +7,24 @@ district did not enrol.
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from infra.request_memo import memo_get_many, memo_set
 
 from . import policy
 from .models import (
+    ApiToken,
     Campaign,
     ChecklistItem,
+    DuplicateSuggestion,
     InspectionPoint,
     InspectionRound,
     Membership,
@@ -128,6 +131,17 @@ def default_district(user: AnyUser) -> OrgUnit | None:
     return min(mine, key=lambda d: (d.order, d.pk)) if mine else visible_districts(user).first()
 
 
+def undecided_duplicates(ticket: object) -> QuerySet[DuplicateSuggestion]:
+    """Suggestions about `ticket` (a pk or an OuterRef) still waiting, both tickets still open
+    (a ticket closed or merged meanwhile leaves nothing to decide)."""
+    return DuplicateSuggestion.objects.filter(
+        Q(ticket=ticket) | Q(candidate=ticket),
+        decision="",
+        ticket__state__in=policy.OPEN_STATES,
+        candidate__state__in=policy.OPEN_STATES,
+    )
+
+
 def ticket_queryset_for_detail() -> TicketQuerySet:
     # No joins: authorising and deciding the buttons need only the ticket's own columns; what
     # the page shows is rendered once per ticket version and loads its relations then.
@@ -189,6 +203,10 @@ def get_ticket_for_user(
     if for_action is not None:
         # An act only authorises here; its verb locks and reads the whole row itself.
         queryset = queryset.only(*ACT_COLUMNS)
+    else:
+        # Whether a 疑似重复 waits for a supervisor, in the same query (the page shows its
+        # pairs to supervisors only when one does).
+        queryset = queryset.annotate(duplicate_waiting=Exists(undecided_duplicates(OuterRef("pk"))))
     found = list(queryset[:1])
     ticket = found[0] if found else None
     if ticket is None:
@@ -522,3 +540,75 @@ def get_binder_campaign_for_user(user: AnyUser, campaign_id: int | str) -> Campa
     campaign = get_campaign_for_user(user, campaign_id)
     require_district_role(user, campaign.district_id, PAPERWORK_READERS, "迎检资料只对本区督导、管理员和领导开放。")
     return campaign
+
+
+def get_duplicate_queue_district(user: AnyUser, code: str) -> OrgUnit:
+    """A district whose 疑似重复 queue this person decides: its supervisors and admins (and a
+    city office's admins); another district is a 404, anyone else of the district a 403."""
+    district = get_district_for_user(user, code)
+    require_district_role(user, district.pk, MANAGER_ROLES, "疑似重复只由本区督导和管理员判断。")
+    return district
+
+
+def get_duplicate_suggestion_for_user(user: AnyUser, pk: int) -> DuplicateSuggestion:
+    """A 疑似重复 suggestion to decide, fetched and authorised in one step (as the queue)."""
+    scope = scope_for(user)
+    found = (
+        DuplicateSuggestion.objects.select_related("ticket", "candidate")
+        .filter(pk=pk, district_id__in=scope.district_ids)
+        .first()
+    )
+    if found is None:
+        raise Http404("没有这条疑似重复提示，或您无权查看。")
+    require_district_role(user, found.district_id, MANAGER_ROLES, "疑似重复只由本区督导和管理员判断。")
+    return found
+
+
+# --- the API: a token reaches what its owner reaches, within the districts it was issued for --
+
+
+def token_scope(token: ApiToken) -> Scope:
+    """The owner's reach (the same scope_for as the pages), narrowed to the token's districts:
+    one access layer, so a token can never do what its owner could not."""
+    owner = token.owner
+    reach = scope_for(owner)
+    issued = frozenset(token.districts.values_list("id", flat=True))
+    kept = reach.district_ids & issued
+    return replace(
+        reach,
+        district_ids=kept,
+        roles_by_district={d: roles for d, roles in reach.roles_by_district.items() if d in kept},
+    )
+
+
+def token_admin_district_ids(user: AnyUser) -> frozenset[int]:
+    """The districts whose tokens this person issues and revokes: those they administer (a
+    city office's admin administers every district of the city)."""
+    scope = scope_for(user)
+    return frozenset(d for d in scope.district_ids if scope.has_role(d, {Role.ADMIN}))
+
+
+def require_token_admin(user: AnyUser) -> frozenset[int]:
+    district_ids = token_admin_district_ids(user)
+    if not district_ids:
+        raise PermissionDenied("只有区、市创卫办管理员可以管理接口令牌。")
+    return district_ids
+
+
+def visible_api_tokens(user: AnyUser) -> QuerySet[ApiToken]:
+    """Tokens all of whose districts this person administers."""
+    district_ids = token_admin_district_ids(user)
+    elsewhere = OrgUnit.objects.filter(kind=UnitKind.DISTRICT).exclude(pk__in=district_ids)
+    return ApiToken.objects.filter(districts__in=district_ids).exclude(districts__in=elsewhere).distinct()
+
+
+def get_api_token_for_admin(user: AnyUser, pk: int | str) -> ApiToken:
+    """A token to revoke: one reaching none of this person's districts does not exist for them
+    (404); one they see but do not administer every district of is a 403."""
+    scope = scope_for(user)
+    token = ApiToken.objects.select_related("owner").filter(pk=pk, districts__in=scope.district_ids).first()
+    if token is None:
+        raise Http404("没有这个接口令牌，或您无权查看。")
+    if not visible_api_tokens(user).filter(pk=token.pk).exists():
+        raise PermissionDenied("只有令牌所涉各区的管理员可以吊销它。")
+    return token

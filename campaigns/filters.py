@@ -150,9 +150,10 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = []
 
-    def __init__(self, data=None, *args, user, **kwargs):
+    def __init__(self, data=None, *args, user=None, scope=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.scope = scope = scope_for(user)
+        # A page gives the person; the API gives its token's reach (campaigns.access.token_scope).
+        self.scope = scope = scope if scope is not None else scope_for(user)
         district_ids = scope.district_ids
         f = self.filters
         f["district"].queryset = OrgUnit.objects.filter(pk__in=district_ids).order_by("order", "id")

@@ -69,6 +69,10 @@ class TicketAction(TextChoices):
     RECHECK_RELAPSED = "recheck_relapse", _("复查：反弹")
     SUPERVISE = "supervise", _("挂牌督办")
     VOID = "void", _("撤销")
+    # 重复问题合并: the duplicate is closed (已撤销) with a link to the ticket kept, which
+    # records what it took in; neither is counted twice.
+    MERGE = "merge", _("合并为重复问题")
+    MERGE_IN = "merge_in", _("并入重复问题")
 
 
 MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -230,6 +234,9 @@ class Transition:
     style: str = "secondary"
     # Managers may do a unit's act for it (a unit that phoned in its 签收).
     on_behalf: bool = True
+    # Acts taken elsewhere than the ticket's own buttons (合并 pairs two tickets, from a
+    # 疑似重复 suggestion): never listed by actions_for.
+    button: bool = True
 
 
 _S = TicketState
@@ -273,6 +280,12 @@ ALLOWED_TRANSITIONS: dict[str, Transition] = {
         _WORKING | {_S.REPORTED, _S.SUBMITTED, _S.ON_HOLD}, None, Actor.MANAGERS, _("挂牌督办"), "danger"
     ),
     TicketAction.VOID: Transition(frozenset({_S.REPORTED}), _S.VOIDED, Actor.MANAGERS, _("撤销"), "danger"),
+    # Only open tickets merge, at any step of the chain: the duplicate leaves the ledger as 已撤销
+    # (so no figure counts it) and the kept ticket stays where it is.
+    TicketAction.MERGE: Transition(
+        frozenset(OPEN_STATES), _S.VOIDED, Actor.MANAGERS, _("合并为重复问题"), "warning", button=False
+    ),
+    TicketAction.MERGE_IN: Transition(frozenset(OPEN_STATES), None, Actor.MANAGERS, _("并入重复问题"), button=False),
 }
 
 
@@ -396,6 +409,32 @@ def actions_for(ticket: TicketLike, scope: Scope, user_id: int | None) -> list[s
         for action, transition in ALLOWED_TRANSITIONS.items()
         if ticket.state in transition.sources
         and transition.actor != Actor.SYSTEM
+        and transition.button
         and role_allows(action, ticket, scope)
         and _blocker(action, ticket, scope, user_id) is None
     ]
+
+
+# --- a point's place, taken from a phone standing at it ---------------------------------------
+
+# A phone that knows its place no better than this cannot tell a market's east gate from the
+# next street's; its reading is refused rather than stored.
+LOCATION_ACCURACY_LIMIT_M = 100
+
+
+class PointLike(Protocol):
+    """What the locating rule reads of an inspection point."""
+
+    district_id: int
+    street_id: int | None
+    unit_id: int
+
+
+def may_locate_point(scope: Scope, point: PointLike) -> bool:
+    """The staff of the point's street (or of the community it sits in) stand at it on their
+    rounds; the district's admins keep every point. Supervisors and leaders do not move points."""
+    if scope.has_role(point.district_id, {Role.ADMIN}):
+        return True
+    if not scope.has_role(point.district_id, {Role.STAFF}):
+        return False
+    return point.unit_id in scope.unit_ids or (point.street_id is not None and point.street_id in scope.street_ids)

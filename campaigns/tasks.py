@@ -13,6 +13,7 @@ from security.audit import audit_purge
 
 from .models import Heartbeat
 from .selectors.board import count_board_kpis as count_kpis
+from .services.duplicates import find_duplicates
 from .services.monthly import generate_monthly_summary
 from .services.notifications import deliver_one, resend_due_deliveries
 from .services.outbox import drain_outbox
@@ -26,6 +27,7 @@ __all__ = [
     "count_board_kpis",
     "deliver_one",
     "drain_outbox",
+    "find_duplicates",
     "generate_monthly_summary",
     "generate_rectification_report",
     "make_photo_thumbnail",

@@ -1,15 +1,18 @@
 from django.urls import path
 
 from .views import (
+    api_tokens,
     binder,
     boards,
     checklists,
     closing,
     dispatch,
     documents,
+    duplicates,
     hold,
     holidays,
     inspect,
+    maps,
     naming,
     notifications,
     offline,
@@ -122,6 +125,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/scoring/", checklists.scoring_sheet, name="scoring-sheet"),
     path("campaigns/<int:campaign_id>/scoring/export.xlsx", checklists.scoring_export, name="scoring-export"),
     path("campaigns/<int:campaign_id>/scoring/<str:area_code>/", checklists.scoring_sheet, name="scoring-area"),
+    path("board/<str:code>/map/", maps.district_map, name="map"),
+    path("board/<str:code>/map/data.json", maps.district_map_data, name="map-data"),
+    path("points/<int:pk>/locate/", maps.point_locate_page, name="point-locate"),
     path("board/<str:code>/points/", points.point_list, name="points"),
     path("board/<str:code>/points/new/", points.point_create, name="point-create"),
     path("board/<str:code>/points/stickers/", points.point_stickers, name="point-stickers"),
@@ -245,6 +251,7 @@ urlpatterns = [
         name="setup-person-role-remove",
     ),
     path("setup/<str:code>/documents/", setup_documents.document_settings_page, name="setup-documents"),
+    path("setup/<str:code>/map/", maps.map_settings_page, name="setup-map"),
     path("setup/<str:code>/groups/", setup.groups_page, name="setup-groups"),
     path("setup/<str:code>/groups/new/", setup.group_new, name="setup-group-new"),
     path("setup/<str:code>/groups/<int:pk>/", setup.group_edit, name="setup-group"),
@@ -256,4 +263,13 @@ urlpatterns = [
         setup_levels.level_remove,
         name="setup-level-remove",
     ),
+    # 疑似重复 (issue 19): the district's queue and the two answers to a suggestion.
+    path("board/<str:code>/duplicates/", duplicates.duplicate_queue_page, name="duplicates"),
+    path("duplicates/<int:pk>/merge/", duplicates.duplicate_merge, name="duplicate-merge"),
+    path("duplicates/<int:pk>/keep/", duplicates.duplicate_keep, name="duplicate-keep"),
+    # Issue 19: the API's tokens (issued, listed, revoked by admins) and its docs page.
+    path("api-tokens/", api_tokens.api_token_list, name="api-tokens"),
+    path("api-tokens/new/", api_tokens.api_token_new, name="api-token-new"),
+    path("api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api-token-revoke"),
+    path("api-docs/", api_tokens.api_docs, name="api-docs"),
 ]

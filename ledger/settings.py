@@ -139,6 +139,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # CAS single sign-on keeps its service tickets (for the CAS server's single logout).
+    "django_cas_ng",
     "campaigns",
     # seed_demo (make run) and seed_scale (make bench): development and benchmark data only.
     "devdata",
@@ -323,6 +325,87 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "campaigns:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Single sign-on (统一身份认证): OIDC and/or CAS, each on when its settings are given ------
+# A login through either only finds an existing account (a mapping row, or the same username
+# when SSO_MATCH_USERNAME is on); it never creates an account or grants a role.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "").strip()
+_OIDC_ENDPOINTS = {
+    name: os.environ.get(name, "").strip()
+    for name in (
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+        "OIDC_OP_JWKS_ENDPOINT",
+    )
+}
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID or OIDC_RP_CLIENT_SECRET or OIDC_OP_DISCOVERY_URL or any(_OIDC_ENDPOINTS.values())
+)
+if OIDC_ENABLED:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OIDC single sign-on is half configured: set both OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET "
+            "(the client registered with the identity service), or neither."
+        )
+    _missing = [name for name, value in _OIDC_ENDPOINTS.items() if not value]
+    if not OIDC_OP_DISCOVERY_URL and _missing:
+        raise ImproperlyConfigured(
+            "OIDC single sign-on needs the provider's addresses: OIDC_OP_DISCOVERY_URL (its "
+            f".well-known/openid-configuration), or every one of {', '.join(_OIDC_ENDPOINTS)}; missing: "
+            f"{', '.join(_missing)}."
+        )
+    for _name, _value in (("OIDC_OP_DISCOVERY_URL", OIDC_OP_DISCOVERY_URL), *_OIDC_ENDPOINTS.items()):
+        if _value and urlsplit(_value).scheme not in ("http", "https"):
+            raise ImproperlyConfigured(f"{_name}={_value!r} is not an http(s) address.")
+# Set endpoints win; the discovery document fills the blank ones (security/sso_backends.py).
+OIDC_OP_AUTHORIZATION_ENDPOINT = _OIDC_ENDPOINTS["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+OIDC_OP_TOKEN_ENDPOINT = _OIDC_ENDPOINTS["OIDC_OP_TOKEN_ENDPOINT"]
+OIDC_OP_USER_ENDPOINT = _OIDC_ENDPOINTS["OIDC_OP_USER_ENDPOINT"]
+OIDC_OP_JWKS_ENDPOINT = _OIDC_ENDPOINTS["OIDC_OP_JWKS_ENDPOINT"]
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+# The claim compared with a ledger username when SSO_MATCH_USERNAME is on.
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/refused/"
+
+_cas_server = os.environ.get("CAS_SERVER_URL", "").strip()
+# python-cas joins "login" and "serviceValidate" onto it: the trailing slash keeps the path.
+CAS_SERVER_URL = f"{_cas_server.rstrip('/')}/" if _cas_server else ""
+CAS_ENABLED = bool(CAS_SERVER_URL)
+if CAS_ENABLED and urlsplit(CAS_SERVER_URL).scheme not in ("http", "https"):
+    raise ImproperlyConfigured(
+        f"CAS_SERVER_URL={_cas_server!r} is not an http(s) address; write it like https://cas.example.gov.cn/cas."
+    )
+CAS_VERSION = os.environ.get("CAS_VERSION", "3")
+if CAS_VERSION not in ("1", "2", "3"):
+    raise ImproperlyConfigured(f"CAS_VERSION={CAS_VERSION!r}: use 1, 2 or 3.")
+CAS_CREATE_USER = False
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_IGNORE_REFERER = True
+CAS_REDIRECT_URL = "/"
+CAS_VERIFY_SSL_CERTIFICATE = env_bool("CAS_VERIFY_SSL", True)
+
+SSO_MATCH_USERNAME = env_bool("SSO_MATCH_USERNAME", False)
+# Password login only for the security and audit admins, who must still get in when the
+# identity service is down; everyone else signs in through it.
+SSO_ONLY = env_bool("SSO_ONLY", False)
+if SSO_ONLY and not (OIDC_ENABLED or CAS_ENABLED):
+    raise ImproperlyConfigured("SSO_ONLY=1 needs a single sign-on service: set the OIDC_* settings or CAS_SERVER_URL.")
+# Before axes: a refused identity carries no username for axes to count, and a person's
+# lock is checked by the SSO backends themselves.
+AUTHENTICATION_BACKENDS = [
+    *(["security.sso_backends.OIDCBackend"] if OIDC_ENABLED else []),
+    *(["security.sso_backends.CASBackend"] if CAS_ENABLED else []),
+    *AUTHENTICATION_BACKENDS,
+]
+
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("zh-hant", _("繁體中文")), ("en", _("English"))]
@@ -450,6 +533,13 @@ QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 
 # --- Ledger rules ---------------------------------------------------------------------
 TICKETS_PER_PAGE = 25
+
+# --- The API (/api/v1/, campaigns/api/) ----------------------------------------------------
+# Calls per token per minute; one over is answered 429 with Retry-After.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 120)
+# Rows per page of a list: `limit` defaults to the first and may not exceed the second.
+API_PAGE_DEFAULT = 25
+API_PAGE_MAX = 100
 DEFAULT_DEADLINE_DAYS = 3
 
 # Logs: one JSON object per line with the request id (LOG_FORMAT=json, the default in

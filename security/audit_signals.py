@@ -24,9 +24,15 @@ from security.middleware import session_start
 POWER_FIELDS = ("is_active", "is_staff", "is_superuser")
 
 
+# The backends that sign a person in through the identity service (统一身份认证).
+SSO_BACKENDS = {"security.sso_backends.OIDCBackend": "oidc", "security.sso_backends.CASBackend": "cas"}
+
+
 def on_login(sender, request, user, **kwargs):
     session_start(request, user)
-    audit_record(AuditKind.LOGIN, request=request, user=user)
+    # login() names the backend that let the person in: the auditor sees which door it was.
+    sso = SSO_BACKENDS.get(getattr(user, "backend", ""))
+    audit_record(AuditKind.LOGIN, request=request, user=user, **({"sso": sso} if sso else {}))
 
 
 def on_logout(sender, request, user, **kwargs):
@@ -37,6 +43,8 @@ def on_logout(sender, request, user, **kwargs):
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    if "username" not in (credentials or {}):
+        return  # a single sign-on refusal: security.sso audited it, with its reason
     username = (credentials or {}).get("username", "") or ""
     user = get_user_model().objects.filter(username=username).first() if username else None
     locked = bool(getattr(request, "axes_locked_out", False))

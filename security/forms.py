@@ -1,12 +1,17 @@
 """The security admin's forms and the second factor's token form."""
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.models import Duty, OrgUnit, Role
+from campaigns.models import AuditKind, Duty, OrgUnit, Role, SsoProvider
 from campaigns.once import OneSubmissionForm
+from security.audit import audit_record
+from security.sso import may_use_password
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -88,3 +93,39 @@ class TokenForm(forms.Form):
         if not token.isdigit() or len(token) != 6:
             raise forms.ValidationError(_("动态口令是 6 位数字。"))
         return token
+
+
+class SsoLinkForm(forms.Form):
+    provider = forms.ChoiceField(label=gettext_lazy("认证方式"), choices=SsoProvider.choices)
+    subject = forms.CharField(
+        label=gettext_lazy("统一身份认证账号"),
+        max_length=255,
+        help_text=gettext_lazy("统一身份认证返回的用户标识：OIDC 的 sub，或 CAS 的用户名。"),
+    )
+    username = forms.CharField(label=gettext_lazy("本系统账号"), max_length=150)
+
+
+class SsoOnlyAuthenticationForm(AuthenticationForm):
+    """Under SSO_ONLY, anyone but the security and audit admins is sent to the SSO button
+    before the password is even checked (so it is neither counted nor confirmed)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and settings.SSO_ONLY:
+            user = get_user_model().objects.filter(username=username).first()
+            if not may_use_password(user):
+                audit_record(
+                    AuditKind.LOGIN_FAILED,
+                    request=self.request,
+                    user=user,
+                    username=username,
+                    success=False,
+                    reason="sso_only",
+                )
+                raise forms.ValidationError(
+                    _(
+                        "本系统已启用统一身份认证，请点击“统一身份认证登录”按钮登录；只有安全管理员和审计管理员可以使用密码登录。"
+                    ),
+                    code="sso_only",
+                )
+        return super().clean()

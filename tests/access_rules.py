@@ -24,6 +24,8 @@ from .access_world import (
 # ---------------------------------------------------------------------------------------
 
 LOGIN = "302 → /accounts/login/"
+# Routes answered by tokens, not sessions: tests/test_api_access.py walks them.
+API_PREFIXES = ("api/v1/", "api/open311/")
 ADMIN_LOGIN = "302 → /admin/login/"
 POST_ONLY = 405
 SKIP = None
@@ -422,6 +424,37 @@ RULES = {
     "campaigns:setup-level-remove": action(
         ADMINS, 302, code="code", pk="campaign", level_id=const(999999), mixed=("pk",)
     ),
+    # --- issue 19: sso ---
+    # The single sign-on doors are public; the matrix's world configures no identity service,
+    # so each is 404 for everyone (tests/test_sso*.py walk them configured).
+    "sso-oidc-login": public(404),
+    "sso-oidc-callback": public(404),
+    "sso-cas-login": public(404, post=404),
+    "sso-refused": public(403),  # the refusal page, with nothing refused: the general reason
+    # Tying identities to accounts: the security admin for anyone, a district's admins for its people.
+    "security-sso-links": form(SECURITY, post=200, system=True),  # an empty form: what is missing
+    "security-sso-link-remove": action(SECURITY, 404, system=True, anonymous_get=405, pk=const(999999)),
+    "district-sso-links": form(ADMINS, post=200, code="code"),
+    "district-sso-link-remove": action(ADMINS, 404, code="code", pk=const(999999), anonymous_get=405),
+    # --- issue 19: duplicates ---
+    # 疑似重复 are the district's supervisors' and admins' to decide; leaders and staff 403.
+    "campaigns:duplicates": page(MANAGERS, code="code"),
+    "campaigns:duplicate-merge": action(MANAGERS, 400, pk="suggestion"),  # no `keep`: nothing merged
+    "campaigns:duplicate-keep": action(MANAGERS, 302, pk="suggestion"),
+    # --- issue 18: map ---
+    # The map and its data: every member of the district, leaders included (they read it).
+    "campaigns:map": page(EVERYONE, code="code"),
+    "campaigns:map-data": page(EVERYONE, code="code"),
+    "campaigns:setup-map": form(ADMINS, post=400, code="code"),  # an empty POST: no source chosen
+    # The point sits in the first street, whose 网格员 is `staff`; an empty POST has no reading.
+    "campaigns:point-locate": form(ADMINS | STREET, post=400, pk="point"),
+    # --- issue 19: api ---
+    # Tokens are issued and revoked by district and city admins; a token of another district
+    # does not exist for a district's admin. The docs page shows no district data.
+    "campaigns:api-tokens": page(ADMINS, outsider=403),
+    "campaigns:api-token-new": form(ADMINS, post=400, outsider=403),
+    "campaigns:api-token-revoke": action(ADMINS, 302, pk="api_token"),
+    "campaigns:api-docs": page(EVERYONE | set(DUTY_HOLDERS), system=True),
     # --- issue 18: offline ---
     # The worker and the manifest carry no data: anyone, signed in or not, gets them.
     "campaigns:service-worker": public(),

@@ -32,6 +32,8 @@ from campaigns.models import (
     DailyReport,
     Delivery,
     DeliveryStatus,
+    DuplicateBasis,
+    DuplicateSuggestion,
     Duty,
     InspectionPoint,
     Membership,
@@ -53,6 +55,7 @@ from campaigns.models import (
     UnitWebhook,
     WorkGroup,
 )
+from campaigns.services.api_tokens import api_token_create
 from campaigns.services.checklist import checklist_item_update
 from campaigns.services.checklist_import import checklist_import_upload, template_workbook
 from campaigns.services.daily_reports import daily_report_submit
@@ -150,6 +153,8 @@ class Side:
     round_point: int  # that round's one sampled point
     report_round: int  # a 市督查 round over this district with one finding, for its 整改报告
     rectification_report: int  # that round's 整改报告, written
+    suggestion: int  # 疑似重复: the 协办 ticket looks like the reported one (same point, category)
+    api_token: int  # a read token of the district's leader (issue 19)
 
 
 @dataclass
@@ -362,6 +367,9 @@ def build_side(d, users, client):
     report = rectification_report_generate(
         rectification_report_request(inspection_round=report_round, district=d.unit, actor=d.admin)
     )
+    suggestion = DuplicateSuggestion.objects.create(
+        district=d.unit, ticket=helped, candidate=reported, basis=DuplicateBasis.SAME_POINT
+    )
     numbers = (reported.number, assigned.number, rectifying.number, submitted.number, closed.number, helped.number)
     numbers += (finding.ticket.number,)
     return Side(
@@ -406,6 +414,10 @@ def build_side(d, users, client):
         round_point=round_point.pk,
         report_round=report_round.pk,
         rectification_report=report.pk,
+        suggestion=suggestion.pk,
+        api_token=api_token_create(
+            name=f"{d.unit.name}运管服", owner=d.leader, districts=[d.unit], scope="read", created_by=d.admin
+        )[0].pk,
     )
 
 

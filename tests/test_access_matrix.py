@@ -37,6 +37,7 @@ from campaigns.models import Ticket
 
 from .access_rules import (
     ADMIN_LOGIN,
+    API_PREFIXES,
     LOGIN,
     POST_ONLY,
     RULES,
@@ -109,7 +110,10 @@ def url_entries():
 
 ENTRIES = url_entries()
 ADMIN_ENTRIES = [e for e in ENTRIES if e.route.startswith("admin/")]
-APP_ENTRIES = [e for e in ENTRIES if not e.route.startswith("admin/")]
+# The API answers tokens, not sessions: its routes are walked by tests/test_api_access.py, which
+# checks it has a row for every one of them (API_PREFIXES names what it owns).
+API_ENTRIES = [e for e in ENTRIES if e.route.startswith(API_PREFIXES)]
+APP_ENTRIES = [e for e in ENTRIES if not e.route.startswith(("admin/", *API_PREFIXES))]
 # A name may be defined twice (the ledger's login page before Django's): reverse() and the
 # resolver use the first, which is the one that answers.
 APP_NAMES = sorted({e.key for e in APP_ENTRIES})

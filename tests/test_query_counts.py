@@ -213,8 +213,9 @@ def test_the_close_out_post_costs_a_fixed_handful_of_queries(client, tx, django_
     # levels, the ticket's update, the event, the outbox row, the two tally cells the ticket
     # moves between, the day's count of closes, the audit row, the 复查 it plans (one insert) (and the savepoint around
     # them that this test's own transaction makes of the act's); the form takes a site photo,
-    # so the ticket is authorised first and the photos and the act share one more savepoint
-    with django_assert_max_num_queries(15):
+    # so the ticket is authorised first and the photos and the act share one more savepoint;
+    # and the fix's after-photos, for their 照片证据核验 flags (a flagged fix needs a reason)
+    with django_assert_max_num_queries(16):
         response = client.post(reverse("campaigns:ticket-close-out", args=[tickets[1].number]), {"note": "核验通过"})
     assert response.status_code == 302
     assert Ticket.objects.get(pk=tickets[1].pk).state == TicketState.CLOSED

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,3 +163,15 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_accounts_never_reach_production(settings):
+    """Published demo passwords are default accounts; production (neither DEMO nor DEBUG) refuses them."""
+    from django.contrib.auth import get_user_model
+
+    settings.DEBUG = settings.DEMO = settings.DEVELOPMENT = False
+    settings.TESTING = False
+    with pytest.raises(CommandError, match="不能装入生产环境"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.filter(username="tx_staff").exists()

@@ -1,3 +1,4 @@
+from .api import ApiScope, ApiToken
 from .assessment import (
     AssessmentMethod,
     CheckResult,
@@ -44,6 +45,8 @@ from .checklist import (
     ImportStatus,
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
+from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
+from .maps import CoordinateSystem, MapSettings, TileSource
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -60,7 +63,16 @@ from .points import PointImport
 from .problem_list import ProblemListImport
 from .reports import DailyReport, MonthlySummary, Notice, ReportingDuty, ReportSchedule, SummaryStatus
 from .round_reports import RectificationReport
-from .security import AccountProfile, AuditEvent, AuditKind, Duty, PasswordHistory, SecondFactorPolicy
+from .security import (
+    AccountProfile,
+    AuditEvent,
+    AuditKind,
+    Duty,
+    PasswordHistory,
+    SecondFactorPolicy,
+    SsoLink,
+    SsoProvider,
+)
 from .setup import SetupImport, SetupImportKind
 from .standard_import import StandardImport, StandardImportKind
 from .submissions import SubmissionKey, SubmissionKind
@@ -80,6 +92,11 @@ from .ticket import (
 )
 
 __all__ = [
+    "DuplicateBasis",
+    "DuplicateDecision",
+    "DuplicateSuggestion",
+    "ApiScope",
+    "ApiToken",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",
@@ -121,6 +138,8 @@ __all__ = [
     "OutboxItem",
     "PasswordHistory",
     "SecondFactorPolicy",
+    "SsoLink",
+    "SsoProvider",
     "SetupImport",
     "SetupImportKind",
     "StandardImport",
@@ -158,6 +177,9 @@ __all__ = [
     "CampaignStatus",
     "InspectionPoint",
     "LedgerSequence",
+    "MapSettings",
+    "CoordinateSystem",
+    "TileSource",
     "Membership",
     "OrgUnit",
     "CaptureSource",

@@ -128,6 +128,23 @@ class Campaign(models.Model):
         _("反弹几次提议挂牌督办"), default=2, help_text=_("同一点位在下面的天数内反弹达到这个次数，提议挂牌督办。")
     )
     relapse_window_days = models.PositiveSmallIntegerField(_("反弹统计天数"), default=90)
+    # 疑似重复: a new ticket of the same category at the same point, or this close, within
+    # these days of an open one is shown to supervisors to merge or keep.
+    duplicate_radius_m = models.PositiveSmallIntegerField(
+        _("疑似重复距离（米）"), default=50, help_text=_("两处点位都有坐标时，相距不超过这么多米视为同一地点。")
+    )
+    duplicate_days = models.PositiveSmallIntegerField(
+        _("疑似重复天数"),
+        default=7,
+        help_text=_("新登记的问题与这么多天内登记、仍未销号的同类问题比对；填 0 不比对。"),
+    )
+    # 照片证据核验: an after-photo taken farther than this from the ticket's point is flagged. A
+    # phone's fix in a street of tall buildings wanders 30–80 m; 200 m still tells another street.
+    photo_distance_m = models.PositiveIntegerField(
+        _("整改照片距点位上限（米）"),
+        default=200,
+        help_text=_("整改后照片的拍摄位置离点位超过这个距离时提示核验人员。"),
+    )
     # 综合排名 weights (percent points per KPI); the default is one district's published rule.
     kpi_weights = models.JSONField(_("综合排名权重"), default=default_kpi_weights, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -261,6 +278,12 @@ class InspectionPoint(models.Model):
     )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Set when someone stood at the point and took its place from their phone (WGS-84, like
+    # the coordinates); a place typed in or imported leaves them empty.
+    location_accuracy = models.PositiveIntegerField(
+        _("定位精度（米）"), null=True, blank=True, editable=False, help_text=_("手机定位时报告的精度半径。")
+    )
+    located_at = models.DateTimeField(_("现场定位时间"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

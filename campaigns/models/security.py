@@ -113,6 +113,11 @@ class AuditKind(models.TextChoices):
     EXPORT = "export", _("导出")
     DOWNLOAD = "download", _("下载")
     CLOSE_OUT = "close_out", _("核验销号")
+    SSO_REFUSED = "sso_refused", _("统一身份认证被拒")
+    SSO_LINK = "sso_link", _("统一身份认证关联")
+    TICKET_MERGE = "ticket_merge", _("合并重复问题")
+    API_TOKEN_CREATE = "api_token_create", _("创建接口令牌")
+    API_TOKEN_REVOKE = "api_token_revoke", _("吊销接口令牌")
 
 
 class AuditQuerySet(models.QuerySet):
@@ -182,3 +187,46 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only; only the retention purge removes old rows.")
+
+
+class SsoProvider(models.TextChoices):
+    """The government network's unified identity service (统一身份认证), by protocol."""
+
+    OIDC = "oidc", _("OIDC")
+    CAS = "cas", _("CAS")
+
+
+class SsoLink(models.Model):
+    """One identity of the unified identity service, tied to one existing ledger account.
+
+    Made by a security admin or a district admin, never by a login: single sign-on only ever
+    finds an account, it neither creates one nor grants a role.
+    """
+
+    provider = models.CharField(_("认证方式"), max_length=8, choices=SsoProvider.choices)
+    subject = models.CharField(
+        _("统一身份认证账号"),
+        max_length=255,
+        help_text=_("统一身份认证返回的用户标识：OIDC 的 sub，或 CAS 的用户名。"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("本系统账号"), on_delete=models.CASCADE, related_name="sso_links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关联人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("关联时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("统一身份认证关联")
+        verbose_name_plural = _("统一身份认证关联")
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="sso_link_identity")]
+        indexes = [models.Index(fields=["user"], name="sso_link_user")]
+
+    def __str__(self):
+        return f"{self.get_provider_display()}:{self.subject} → {self.user}"

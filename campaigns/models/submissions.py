@@ -28,6 +28,7 @@ class SubmissionKind(models.TextChoices):
     ROUND = "round", _("新建检查轮次")
     ROUND_POINT = "round-point", _("点位检查结果")
     RECTIFICATION_REPORT = "rectification", _("整改报告")
+    API_TOKEN = "api-token", _("创建接口令牌")
 
 
 class SubmissionKey(models.Model):

@@ -171,6 +171,17 @@ class Ticket(models.Model):
     # The earliest 复查 of the last 销号 still to be done (kept with the Recheck rows), so a
     # page learns whether one is due without reading them.
     next_recheck_on = models.DateField(_("下次复查日期"), null=True, blank=True)
+    # 重复问题合并: the ticket this one was merged into (it is then 已撤销, and the kept ticket
+    # shows it among its sources). Indexed apart below: very few tickets have one.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        db_index=False,
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = TicketQuerySet.as_manager()
@@ -212,11 +223,30 @@ class Ticket(models.Model):
                 condition=models.Q(state="submitted"),
                 name="ticket_waiting_review",
             ),
+            # The map: open problems per point with their state and deadline, from the index
+            # alone (a district of 400,000 tickets has tens of thousands open) …
+            models.Index(
+                fields=["district", "point"],
+                include=["state", "deadline"],
+                condition=models.Q(state__in=sorted(OPEN_STATES)),
+                name="ticket_map_open",
+            ),
+            # … and the heat view: problems found per point over a period.
+            models.Index(fields=["district", "reported_at"], include=["point", "state"], name="ticket_map_heat"),
             # 黄牌 and 挂牌督办 are rare: the board finds them without reading the open tickets.
             models.Index(fields=["district"], condition=models.Q(yellow_card_at__isnull=False), name="ticket_yellow"),
             models.Index(
                 fields=["district"], condition=models.Q(supervised_at__isnull=False), name="ticket_supervised"
             ),
+            # 疑似重复: a district's open tickets of one category found since a day, whatever the
+            # size of the ledger (campaigns/services/duplicates.py).
+            models.Index(
+                fields=["district", "category", "reported_at"],
+                include=["point", "place"],
+                condition=models.Q(state__in=sorted(OPEN_STATES)),
+                name="ticket_open_category",
+            ),
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="ticket_merged"),
         ]
 
     # Not a column: the newest link of the ticket's event chain, on a ticket the workflow has
@@ -461,6 +491,25 @@ class TicketPhoto(models.Model):
     location_accuracy = models.PositiveIntegerField(
         _("定位精度（米）"), null=True, blank=True, help_text=_("手机定位给出的误差半径；照片自带的定位没有这一项。")
     )
+    # Evidence (照片证据核验): the stored file's SHA-256 goes into the event that took the photo,
+    # so verify_ledger proves the file was not swapped; the perceptual hash finds a photo used
+    # again (resized or re-encoded), looked up by its four 16-bit bands (see photo_evidence.py).
+    sha256 = models.CharField(_("文件校验值"), max_length=64, blank=True, help_text=_("保存的原始文件的 SHA-256。"))
+    phash = models.CharField(_("感知哈希"), max_length=16, blank=True, help_text=_("64 位感知哈希（十六进制）。"))
+    phash_b0 = models.PositiveIntegerField(_("感知哈希第1段"), null=True, blank=True)
+    phash_b1 = models.PositiveIntegerField(_("感知哈希第2段"), null=True, blank=True)
+    phash_b2 = models.PositiveIntegerField(_("感知哈希第3段"), null=True, blank=True)
+    phash_b3 = models.PositiveIntegerField(_("感知哈希第4段"), null=True, blank=True)
+    reused_of = models.ForeignKey(
+        "self",
+        verbose_name=_("疑似重复使用的照片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("与这张整改后照片几乎相同的更早照片。"),
+    )
+    evidence_checked_at = models.DateTimeField(_("查重时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("照片")
@@ -469,6 +518,8 @@ class TicketPhoto(models.Model):
         indexes = [
             models.Index(fields=["ticket", "kind"], name="photo_ticket_kind"),
             models.Index(fields=["uploaded_by", "ticket"], name="photo_pending"),
+            *(models.Index(fields=[f"phash_b{band}"], name=f"photo_phash_b{band}") for band in range(4)),
+            models.Index(fields=["reused_of"], name="photo_reused", condition=models.Q(reused_of__isnull=False)),
         ]
 
     def __str__(self):

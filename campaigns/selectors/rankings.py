@@ -8,7 +8,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import OPEN_STATES, Campaign, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
+from campaigns.models import (
+    OPEN_STATES,
+    Campaign,
+    OrgUnit,
+    PhotoKind,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketPhoto,
+    TicketState,
+)
 
 from .common import day_start
 from .daily_reports import report_compliance
@@ -29,6 +39,10 @@ RANKING_RULES = [
     _("日报按时率 = 按时报送 ÷ 应报次数（只对需要报日报的单位计算）。"),
     _("综合得分 = 销号率 × 60% + 日报按时率 × 40%（不报日报的单位按销号率计） − 逾期件数 × 2 − 退回次数 × 1。"),
     _("加权综合指数 = Σ 权重 × 指标 ÷ Σ 权重 × 100，权重见表下（本活动设定）；某项指标期内无可计数时不计其权重。"),
+    _(
+        "疑似重复使用照片 = 期内发现的问题中，整改后照片与本区更早的照片几乎相同"
+        "（感知哈希相差不超过 3 位）的件数；只作提示，不计入得分。"
+    ),
     _("红榜取排名前 3 位，黑榜取排名后 3 位。"),
 ]
 LIST_SIZE = 3
@@ -45,6 +59,7 @@ class RankRow:
     compliance: float | None
     rank: int = 0
     sign_late: int = 0  # 超时未签收 now: shown beside the score, not part of it
+    reused_photos: int = 0  # 疑似重复使用照片: shown beside the score, not part of it
     kpis: KpiCounts = field(default_factory=KpiCounts)
     weights: dict[str, Any] | None = None
 
@@ -95,7 +110,18 @@ def _group(
         if row[field] is not None
     }
     returns = dict(events.values_list(f"ticket__{field}").annotate(n=Count("id")).values_list(f"ticket__{field}", "n"))
+    for unit_id, reused in _reused_photos(tickets, field).items():
+        if unit_id in counts:
+            counts[unit_id]["reused_photos"] = reused
     return counts, returns
+
+
+def _reused_photos(tickets: QuerySet[Ticket], field: str) -> dict[int, int]:
+    """Tickets per street or unit with an after-photo found to repeat an earlier photo (read
+    from the partial index of flagged photos)."""
+    flagged = TicketPhoto.objects.filter(ticket__in=tickets, kind=PhotoKind.AFTER, reused_of__isnull=False)
+    rows = flagged.values_list(f"ticket__{field}").annotate(n=Count("ticket", distinct=True))
+    return {unit_id: n for unit_id, n in rows.values_list(f"ticket__{field}", "n") if unit_id is not None}
 
 
 def rankings(
@@ -134,6 +160,7 @@ def rankings(
                 returns=returns.get(unit_id, 0),
                 compliance=compliance.get(unit_id),
                 sign_late=row["sign_late"],
+                reused_photos=row.get("reused_photos", 0),
                 kpis=kpis.get(unit_id, KpiCounts()),
                 weights=weights,
             )

@@ -27,6 +27,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from campaigns.models import CaptureSource, Ticket, TicketEvent, TicketPhoto
 from campaigns.queue import enqueue_on_commit
+
+from .photo_evidence import phash_fields, phash_of, photo_caption, photo_reuse_check, sha256_of, upright, watermark
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -478,6 +481,7 @@ def _capture_fields(exif: Capture, device: Capture | None) -> dict[str, Any]:
 
 
 def _thumbnail(uploaded: File | IO[bytes]) -> ContentFile:
+    """A plain list-size copy (checklist evidence: a document, not a photo of a place)."""
     uploaded.seek(0)
     with Image.open(uploaded) as opened:
         opened.draft("RGB", (settings.PHOTO_THUMB_SIZE * 2, settings.PHOTO_THUMB_SIZE * 2))
@@ -490,6 +494,23 @@ def _thumbnail(uploaded: File | IO[bytes]) -> ContentFile:
         image.save(out, "JPEG", quality=80, optimize=True)
     uploaded.seek(0)
     return ContentFile(out.getvalue())
+
+
+def _display_copy(uploaded: File | IO[bytes], caption: str) -> tuple[ContentFile, str]:
+    """(the watermarked list-size copy, the perceptual hash): one decode for both."""
+    uploaded.seek(0)
+    with Image.open(uploaded) as opened:
+        opened.draft("RGB", (settings.PHOTO_THUMB_SIZE * 2, settings.PHOTO_THUMB_SIZE * 2))
+        image = upright(opened)
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        phash = phash_of(image)
+        image.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE))
+        image = watermark(image, caption)  # a new image: no comment, EXIF or XMP carried over
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80, optimize=True)
+    uploaded.seek(0)
+    return ContentFile(out.getvalue()), phash
 
 
 def photo_store(
@@ -521,6 +542,7 @@ def photo_store(
         uploaded_by=user,
         content_type=content_type,
         size=len(clean),
+        sha256=sha256_of(clean),
         original_name=(getattr(uploaded, "name", "") or "")[:200],
         **_capture_fields(capture, device),
     )
@@ -534,15 +556,36 @@ def photo_store(
 
 
 def photo_thumbnail_create(photo_id: int) -> bool:
-    """Make a photo's list-size copy if it has none yet (safe to run twice)."""
-    photo = TicketPhoto.objects.filter(pk=photo_id).first()
+    """Make a photo's list-size copy if it has none yet (safe to run twice): watermarked with
+    when and where it was taken and its ledger number; the perceptual hash comes from the
+    same decode, and an after-photo is then looked up among the district's earlier photos."""
+    photo = TicketPhoto.objects.filter(pk=photo_id).select_related("ticket").first()
     if photo is None or photo.thumbnail:
         return False
     with photo.image.open("rb") as handle:
-        thumb = _thumbnail(handle)
+        thumb, phash = _display_copy(handle, photo_caption(photo))
     photo.thumbnail.save("thumb.jpg", thumb, save=False)
-    TicketPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    TicketPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name, **phash_fields(phash))
+    photo_reuse_check(photo.pk)
     return True
+
+
+def photos_mark_again(photos: Iterable[TicketPhoto]) -> None:
+    """Photos kept from a failed form got their display copy before they had a ledger number:
+    make it again once they are claimed (the old copy goes after the commit)."""
+    stale = {photo.pk: photo.thumbnail.name for photo in photos if photo.thumbnail}
+    if not stale:
+        return
+    TicketPhoto.objects.filter(pk__in=stale).update(thumbnail="")
+    storage = TicketPhoto._meta.get_field("thumbnail").storage
+
+    def delete_old() -> None:
+        for name in stale.values():
+            storage.delete(name)
+
+    transaction.on_commit(delete_old)
+    for photo_id in stale:
+        enqueue_on_commit(make_photo_thumbnail, photo_id)
 
 
 @shared_task(name="campaigns.tasks.make_photo_thumbnail")

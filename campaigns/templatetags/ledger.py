@@ -37,7 +37,19 @@ def state_badge(ticket):
         )
     if ticket.reopen_count:
         parts.append(format_html('<span class="badge warn">{}</span>', _("反弹 %(n)s 次") % {"n": ticket.reopen_count}))
+    if ticket.merged_into_id:
+        parts.append(format_html('<span class="badge muted">{}</span>', _("已合并")))
+    elif getattr(ticket, "suspected_duplicate", False):  # set by the list for supervisors
+        parts.append(format_html('<span class="badge warn">{}</span>', _("疑似重复")))
     return mark_safe(" ".join(parts))  # nosec B308, B703 # joins format_html pieces
+
+
+@register.simple_tag
+def source_label(ticket):
+    """Where a problem came from: the round that found it, else logged on patrol."""
+    if ticket.inspection_round_id:
+        return ticket.inspection_round.name
+    return _("巡查登记")
 
 
 @register.simple_tag

@@ -49,6 +49,8 @@ from campaigns.once import (
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors.chain import chain_shown
+from campaigns.selectors.duplicates import duplicate_sources, duplicate_suggestions, suspected_ids
+from campaigns.selectors.evidence import photo_checks
 from campaigns.services.submissions import is_submission_key, submission_check, submission_claim, submission_once
 from infra.fragments import cached_fragment
 
@@ -65,6 +67,11 @@ class CountedPaginator(Paginator):
         return super().count if self.known_count is None else self.known_count
 
 
+def _manages_any(request: HttpRequest) -> bool:
+    scope = scope_for(request.user)
+    return any(scope.can_manage(district_id) for district_id in scope.district_ids)
+
+
 def _ticket_list_body(request: HttpRequest) -> SafeString:
     tickets = visible_tickets(request.user)
     ticket_filter = TicketFilter(request.GET or None, queryset=tickets, user=request.user)
@@ -77,6 +84,9 @@ def _ticket_list_body(request: HttpRequest) -> SafeString:
     ids = list(page.object_list)
     rows = {ticket.pk: ticket for ticket in Ticket.objects.for_rows().filter(pk__in=ids)}
     page.object_list = [rows[pk] for pk in ids if pk in rows]
+    if _manages_any(request):  # 疑似重复 is the supervisors' to decide: marked for them only
+        for pk in suspected_ids(rows):
+            rows[pk].suspected_duplicate = True
     query = request.GET.copy()
     query.pop("page", None)
     return render_to_string(
@@ -102,6 +112,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         request.GET.urlencode(),
         sorted(scope.unit_ids) if request.GET.get("mine") else "",
         timezone.localdate(),  # overdue counts from today
+        "dup" if _manages_any(request) else "",
     )
     body = cached_fragment("ticket-list", parts, scope.district_ids, lambda: _ticket_list_body(request))
     return render(request, "campaigns/ticket_list.html", {"list_body": body})
@@ -199,7 +210,7 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
 def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
     """What the ticket page shows of the ticket: its facts, photos and timeline."""
     load_ticket_relations(ticket)
-    photos = list(ticket.photos.all().order_by("uploaded_at", "id"))
+    photos = list(ticket.photos.all().select_related("reused_of__ticket").order_by("uploaded_at", "id"))
     photos_by_event: dict[int, list] = {}
     for photo in photos:
         photos_by_event.setdefault(photo.event_id, []).append(photo)
@@ -210,6 +221,7 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
         **chain_shown(ticket),
         "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+        "photo_checks": photo_checks(ticket, photos),
         "events": events,
         "phone": phone,
     }
@@ -217,6 +229,7 @@ def _ticket_shown(ticket: Ticket, phone: str) -> dict[str, object]:
 
 FACTS = "partials/ticket_facts.html"
 TIMELINE = "partials/ticket_timeline.html"
+SOURCES = "partials/ticket_sources.html"
 ACTION_FIELDS = "partials/action_fields.html"
 # An empty form of these acts reads nothing but the day: it is the same for everyone and kept
 # with the ticket's page. Forms built from the ticket (交办, 改派, 退单 … offer the district's
@@ -287,13 +300,15 @@ def _render_detail(
     # of the acts this person may do are kept as one versioned entry (the CSRF token around
     # each form is the person's own and rendered each time).
     def shown() -> tuple[SafeString, SafeString, dict[str, SafeString]]:
-        context = {"ticket": ticket, **_ticket_shown(ticket, phone)}
+        context: dict[str, object] = {"ticket": ticket, **_ticket_shown(ticket, phone)}
+        context["sources"] = duplicate_sources(ticket, context["events"])
         fields = {action: empty_fields(action) for action in kept}
-        return render_to_string(FACTS, context), render_to_string(TIMELINE, context), fields  # SafeStrings already
+        facts = render_to_string(FACTS, context) + render_to_string(SOURCES, context)  # SafeStrings already
+        return facts, render_to_string(TIMELINE, context), fields
 
     # Overdue days and a form's suggested deadline count from today.
     parts = [ticket.number, phone, timezone.localdate(), *kept]
-    facts, timeline, kept_fields = cached_fragment("ticket-page", parts, [ticket.district_id], shown)
+    facts, timeline, kept_fields = cached_fragment("ticket-page-v2", parts, [ticket.district_id], shown)
     for item in action_forms:
         if item["form"] is not None:
             item["fields"] = _action_fields(item["action"], item["form"])
@@ -307,6 +322,10 @@ def _render_detail(
             "facts": facts,
             "timeline": timeline,
             "action_forms": action_forms,
+            # The pairs to decide, with their forms (the person's own CSRF token): supervisors only.
+            "suggestions": duplicate_suggestions(ticket)
+            if getattr(ticket, "duplicate_waiting", False) and scope.can_manage(ticket.district_id)
+            else [],
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
             and scope.can_manage(ticket.district_id),

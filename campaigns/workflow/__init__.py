@@ -9,6 +9,7 @@ from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, Transition, Transitio
 from .closing import ticket_recheck, ticket_review, ticket_submit_part, ticket_waive_part
 from .core import TicketNotFound, TicketRef, actions_for, refusal, role_allows
 from .dispatch import ticket_decline, ticket_reassign, ticket_urge
+from .duplicates import duplicate_keep_both, ticket_merge
 from .findings import finding_deadline, finding_record
 from .hold import (
     holds_resume_due,
@@ -45,6 +46,7 @@ __all__ = [
     "TransitionRefused",
     "WorkflowError",
     "actions_for",
+    "duplicate_keep_both",
     "escalation_run",
     "finding_deadline",
     "finding_record",
@@ -64,6 +66,7 @@ __all__ = [
     "ticket_close_out",
     "ticket_decline",
     "ticket_log",
+    "ticket_merge",
     "ticket_reassign",
     "ticket_recheck",
     "ticket_reopen",

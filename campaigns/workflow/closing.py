@@ -28,6 +28,7 @@ from ..models import (
     UnitKind,
 )
 from ..policy import ReviewLevel, TransitionRefused, current_level
+from ..selectors.evidence import flags_text, ticket_flags
 from ..services.supervision import supervision_propose
 from .core import TicketRef, act, claim_photos, require, transition
 
@@ -38,6 +39,17 @@ def level_photos(level: ReviewLevel, photos: Sequence[TicketPhoto]) -> None:
         raise TransitionRefused(_("“%(level)s”须上传现场核验照片。") % {"level": level.label})
 
 
+def evidence_reason_required(ticket: Ticket, note: str) -> list[str]:
+    """The flags of the fix being passed; passing a flagged fix needs the verifier's reason
+    (the flags never block it on their own)."""
+    flags = ticket_flags(ticket)
+    if flags and not note.strip():
+        raise TransitionRefused(
+            _("整改照片存在疑点（%(flags)s），通过核验须在意见中写明理由。") % {"flags": flags_text(flags)}
+        )
+    return flags
+
+
 def ticket_review(
     *, ticket: Ticket | TicketRef, actor: User, note: str = "", photos: Sequence[TicketPhoto] = ()
 ) -> Ticket:
@@ -45,9 +57,12 @@ def ticket_review(
     with act(ticket, TicketAction.REVIEW, actor) as ticket:
         level = current_level(ticket)
         level_photos(level, photos)
+        flags = evidence_reason_required(ticket, note)
         ticket.review_level += 1
         ticket.reviewed_by = [*ticket.reviewed_by, actor.pk]
-        details = {"level": str(level.label), "level_number": ticket.review_level}
+        details: dict[str, object] = {"level": str(level.label), "level_number": ticket.review_level}
+        if flags:
+            details["evidence_flags"] = flags
         event = transition(
             ticket,
             TicketAction.REVIEW,
@@ -55,6 +70,7 @@ def ticket_review(
             fields=["review_level", "reviewed_by"],
             note=note.strip(),
             details=details,
+            photos=photos,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.REVIEW, actor=actor)
     return ticket
@@ -102,7 +118,9 @@ def ticket_submit_part(
         if not photos:
             raise TransitionRefused(_("提交协办部分至少需要一张照片。"))
         part = _own_part(ticket, actor, unit)
-        event = transition(ticket, TicketAction.SUBMIT_PART, actor, note=note.strip(), details={"unit": part.unit.name})
+        event = transition(
+            ticket, TicketAction.SUBMIT_PART, actor, note=note.strip(), details={"unit": part.unit.name}, photos=photos
+        )
         part.part_note = note.strip()
         part.part_event = event
         part.part_submitted_at = event.at
@@ -210,6 +228,7 @@ def ticket_recheck(
 
 __all__ = [
     "co_units_set",
+    "evidence_reason_required",
     "level_photos",
     "rechecks_plan",
     "ticket_recheck",

@@ -23,6 +23,7 @@ from ..models import OrgUnit, Ticket, TicketEvent, TicketPhoto
 from ..models.ticket import chain_link
 from ..policy import ALLOWED_TRANSITIONS, ActionForbidden, TransitionRefused, WorkflowError
 from ..services.outbox import outbox_add_ticket_event
+from ..services.photos import photos_mark_again
 from ..services.tally import tally_follows
 
 T = TypeVar("T")
@@ -141,13 +142,14 @@ def transition(
     note: str = "",
     details: Mapping[str, object] | None = None,
     at: datetime | None = None,
+    photos: Sequence[TicketPhoto] = (),
 ) -> TicketEvent:
     """Move the ticket to the act's target state (acts without one leave it where it is), save
     it with the `fields` the act changed, and record the event."""
     from_state = ticket.state
     ticket.state = ALLOWED_TRANSITIONS[action].target or ticket.state
     ticket.save(update_fields=["state", *fields, "updated_at"])
-    return record(ticket, action, actor, from_state, note=note, details=details, at=at)
+    return record(ticket, action, actor, from_state, note=note, details=details, at=at, photos=photos)
 
 
 def record(
@@ -159,8 +161,15 @@ def record(
     note: str = "",
     details: Mapping[str, object] | None = None,
     at: datetime | None = None,
+    photos: Sequence[TicketPhoto] = (),
 ) -> TicketEvent:
-    """Write the act's event, chained to the ticket's previous one, and what it owes."""
+    """Write the act's event, chained to the ticket's previous one, and what it owes.
+
+    The SHA-256 of each photo the act takes is part of the event (`files`), so the chain also
+    proves the stored files were not swapped (verify_ledger reads them again)."""
+    details = dict(details or {})
+    if photos:
+        details["files"] = {str(photo.pk): photo.sha256 for photo in photos}
     event = TicketEvent(
         ticket=ticket,
         action=action,
@@ -169,7 +178,7 @@ def record(
         from_state=from_state,
         to_state=ticket.state,
         note=note,
-        details=details or {},
+        details=details,
     )
     event.chain_hash = chain_link(event, previous=ticket.chain_head)
     event.save()
@@ -191,6 +200,9 @@ def claim_photos(photos: Sequence[TicketPhoto], *, ticket: Ticket, event: Ticket
     )
     if claimed != len(ids):
         raise TransitionRefused(_("有照片已失效或不属于您，请重新选择照片。"))
+    # Their display copy carries the ledger number, and an after-photo is looked up among the
+    # district's earlier photos, once the claim commits.
+    photos_mark_again(TicketPhoto.objects.filter(pk__in=ids).exclude(thumbnail="").only("id", "thumbnail"))
     return claimed
 
 

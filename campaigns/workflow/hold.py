@@ -54,6 +54,7 @@ def ticket_request_extension(
             fields=["extension_requested_until"],
             note=reason.strip(),
             details=details,
+            photos=photos,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.EVIDENCE, actor=actor)
     return ticket
@@ -140,6 +141,7 @@ def ticket_hold(
             fields=["hold_until", "extension_requested_until"],
             note=reason.strip(),
             details=details,
+            photos=photos,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.EVIDENCE, actor=actor)
     return ticket

@@ -41,12 +41,14 @@ from ..models import (
     WorkGroupKind,
 )
 from ..policy import ActionForbidden, TransitionRefused, WorkflowError, current_level
+from ..queue import enqueue_on_commit
 from ..reference import choices_version, kept
+from ..services.duplicates import find_duplicates
 from ..services.ledger_numbers import ledger_number_next
 from ..services.submissions import submission_claim, submission_once
 from ..services.tally import tally_follows
 from ..workdays import add_working_days
-from .closing import co_units_set, level_photos, rechecks_plan
+from .closing import co_units_set, evidence_reason_required, level_photos, rechecks_plan
 from .core import TicketRef, act, claim_photos, record, require, transition
 
 
@@ -234,7 +236,9 @@ def ticket_log(
                     object_id=ticket.pk,
                     url=reverse("campaigns:ticket-detail", args=[ticket.number]),
                 )
-            event = record(ticket, TicketAction.LOG, actor, "", at=reported_at)
+            event = record(
+                ticket, TicketAction.LOG, actor, "", at=reported_at, photos=() if callable(photos) else photos
+            )
             if callable(photos):
                 # Stored now, on the new ticket and inside this transaction: they commit with it or
                 # not at all.
@@ -247,6 +251,9 @@ def ticket_log(
                 if scope.is_responsible_for(assignment["unit"]):
                     # The unit's own staff logged it to their unit: they have it in hand.
                     apply_sign(ticket, actor, note=_("本单位登记，直接签收"), at=reported_at)
+            # Every source logs through here, so every new problem is compared (after commit,
+            # so a slow comparison never holds the staffer's phone).
+            enqueue_on_commit(find_duplicates, ticket.pk)
     return ticket
 
 
@@ -328,6 +335,7 @@ def ticket_submit_fix(*, ticket: Ticket | TicketRef, actor: User, note: str, pho
             actor,
             fields=["fix_submitted_at", "fix_submitted_by", "review_level", "reviewed_by"],
             note=note.strip(),
+            photos=photos,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.AFTER, actor=actor)
     return ticket
@@ -357,13 +365,14 @@ def ticket_close_out(
     with act(ticket, TicketAction.CLOSE_OUT, actor, on_refusal=refused) as ticket:
         level = current_level(ticket)
         level_photos(level, photos)
+        flags = evidence_reason_required(ticket, note)
         ticket.closed_at = timezone.now()
         ticket.closed_by = actor
         ticket.reviewed_by = [*ticket.reviewed_by, actor.pk]
         closed_on = timezone.localdate(ticket.closed_at)
         offsets = ticket.campaign.recheck_offsets
         ticket.next_recheck_on = closed_on + timedelta(days=min(offsets)) if offsets else None
-        details: dict[str, object] = {}
+        details: dict[str, object] = {"evidence_flags": flags} if flags else {}
         if len(ticket.chain_rules.review_levels) > 1:
             details["level"] = str(level.label)
         event = transition(
@@ -373,6 +382,7 @@ def ticket_close_out(
             fields=["closed_at", "closed_by", "reviewed_by", "next_recheck_on"],
             note=note.strip(),
             details=details,
+            photos=photos,
         )
         claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.REVIEW, actor=actor)
         rechecks_plan(ticket, closed_on)

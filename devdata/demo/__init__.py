@@ -8,6 +8,7 @@ the workflow would have written it, so every ticket's state matches its timeline
 import datetime
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -262,7 +263,8 @@ def _build_district(spec, city, rng, password, photos, log):
     # Inspection points of the standard's point types.
     types = point_types_ensure()
     points = []
-    for street_name, type_prefix, name, address, department in spec.points:
+    street_order = list(dict.fromkeys(row[0] for row in spec.points))
+    for index, (street_name, type_prefix, name, address, department) in enumerate(spec.points):
         point_type = next((t for t in types if t.name.startswith(type_prefix) or type_prefix in t.name), types[0])
         street = streets[street_name]
         point = InspectionPoint.objects.filter(unit=street, name=name).first()
@@ -274,6 +276,7 @@ def _build_district(spec, city, rng, password, photos, log):
                 address=address,
                 responsible_department=departments.get(department),
             )
+            point.latitude, point.longitude = demo_place(spec.code, street_order.index(street_name), index)
             point.full_clean()
             point.save()
         points.append(point)
@@ -364,3 +367,17 @@ DEMO_LOGINS = [
     ("security_admin", "安全管理员：账号、角色、解锁、动态口令（不看台账）"),
     ("audit_admin", "审计管理员：只读安全审计日志（不看台账）"),
 ]
+
+
+# Where the demo's points stand on the map: each street a block of its own a kilometre or so
+# from the next, around the district's centre (WGS-84). Illustrative, not surveyed places.
+DEMO_CENTRES = {"TX": (Decimal("43.1580"), Decimal("124.3380")), "TD": (Decimal("43.1700"), Decimal("124.3950"))}
+
+
+def demo_place(code: str, street: int, index: int) -> tuple[Decimal | None, Decimal | None]:
+    centre = DEMO_CENTRES.get(code)
+    if centre is None:
+        return None, None
+    lat = centre[0] + Decimal("0.011") * (street // 3) + Decimal("0.0016") * (index % 5)
+    lng = centre[1] + Decimal("0.014") * (street % 3) + Decimal("0.0021") * (index // 5 % 4)
+    return lat.quantize(Decimal("0.000001")), lng.quantize(Decimal("0.000001"))

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaigns.models import AccountProfile, AuditKind
 from security.accounts import lock_ends_at
 from security.audit import audit_record
-from security.forms import TokenForm
+from security.forms import SsoOnlyAuthenticationForm, TokenForm
 from security.middleware import PASSWORD_KEY, SECOND_FACTOR_KEY
 from security.second_factor import totp_device_pending, totp_qr_svg
 
@@ -46,6 +46,7 @@ def locked_out(request, response=None, credentials=None, *args, **kwargs):
             "locked": locked
             % {"n": settings.AXES_FAILURE_LIMIT, "minutes": minutes, "until": _local_minute(ends) if ends else ""},
             "next": request.POST.get("next", ""),
+            **_sso_context(),
         },
         status=403,
     )
@@ -87,9 +88,15 @@ def remember_language(response, language):
 CHOSEN_LANGUAGE_KEY = "chosen_language"
 
 
+def _sso_context():
+    return {"sso_oidc": settings.OIDC_ENABLED, "sso_cas": settings.CAS_ENABLED, "sso_only": settings.SSO_ONLY}
+
+
 class LoginView(auth_views.LoginView):
+    authentication_form = SsoOnlyAuthenticationForm
+
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **_policy_context()}
+        return {**super().get_context_data(**kwargs), **_policy_context(), **_sso_context()}
 
     def form_valid(self, form):
         chosen = self.request.session.get(CHOSEN_LANGUAGE_KEY, "")
