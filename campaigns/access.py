@@ -562,6 +562,8 @@ def get_duplicate_suggestion_for_user(user: AnyUser, pk: int) -> DuplicateSugges
         raise Http404("没有这条疑似重复提示，或您无权查看。")
     require_district_role(user, found.district_id, MANAGER_ROLES, "疑似重复只由本区督导和管理员判断。")
     return found
+
+
 # --- the API: a token reaches what its owner reaches, within the districts it was issued for --
 
 

@@ -15,6 +15,7 @@ from .views import (
     maps,
     naming,
     notifications,
+    offline,
     photos,
     points,
     problem_list,
@@ -64,6 +65,10 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/binder/", binder.binder_page, name="binder"),
     path("campaigns/<int:campaign_id>/binder.zip", binder.binder_zip, name="binder-zip"),
     path("my/", boards.my_tasks_page, name="my-tasks"),
+    # Working without signal: the worker's scope is the whole site, so it lives at the root.
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/pack.json", offline.offline_pack_view, name="offline-pack"),
     path("ping/", boards.ping, name="ping"),
     path("tickets/", tickets.ticket_list, name="ticket-list"),
     path("tickets/new/", tickets.ticket_log, name="ticket-log"),

@@ -9,6 +9,7 @@ from security.views import accounts, admins, sso
 urlpatterns = [
     # Before Django's own account URLs: the same names, with the ledger's password policy.
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password_change/done/",

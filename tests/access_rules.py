@@ -455,6 +455,12 @@ RULES = {
     "campaigns:api-token-new": form(ADMINS, post=400, outsider=403),
     "campaigns:api-token-revoke": action(ADMINS, 302, pk="api_token"),
     "campaigns:api-docs": page(EVERYONE | set(DUTY_HOLDERS), system=True),
+    # --- issue 18: offline ---
+    # The worker and the manifest carry no data: anyone, signed in or not, gets them.
+    "campaigns:service-worker": public(),
+    "campaigns:manifest": public(),
+    # The device's offline pack: a district member's own; someone in no district has none.
+    "campaigns:offline-pack": page(EVERYONE, outsider=404),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

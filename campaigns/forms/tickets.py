@@ -29,7 +29,7 @@ from campaigns.models import (
 )
 from campaigns.once import OneSubmissionForm
 from campaigns.reference import by_pk, choices_version
-from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
+from campaigns.services.photos import Capture, device_capture, photo_inspect, photo_store, photos_pending_for
 from campaigns.workdays import add_working_days, calendar_note
 
 # Which calendar a count of working days uses, read only when a form is shown: a form that is
@@ -39,6 +39,9 @@ calendar_note_lazy = lazy(calendar_note, str)
 # The camera opens straight away on a phone (the photo picker offers the album beside it), and
 # ledger.js shrinks big photos before they are sent over a slow mobile connection.
 CAMERA_ATTRS = {"accept": "image/*", "capture": "environment", "data-shrink-photos": ""}
+# One per file, in the files' order: when and where the phone says each photo was taken
+# (static/js/offline.js writes them; a page without JavaScript sends none).
+CAPTURE_FIELD = "photo_capture"
 
 
 def checklist_choices(queryset):
@@ -77,17 +80,26 @@ class PhotoFormMixin:
             self.fields["photos"].widget.attrs["aria-required"] = "true"
         self.kept_photos = photos_pending_for(user, self.data.getlist("kept_photos")) if self.is_bound else []
         self._good_files = []
+        self._device_captures: dict[int, Capture] = {}
+
+    def _captures_for(self, files):
+        notes = self.data.getlist(CAPTURE_FIELD) if hasattr(self.data, "getlist") else []
+        if len(notes) != len(files):
+            return [None] * len(files)  # which note is whose is unknown: none is used
+        return [device_capture(note) for note in notes]
 
     def clean_photos(self):
         files = self.files.getlist("photos") if self.files else []
         errors = []
-        for uploaded in files:
+        for uploaded, capture in zip(files, self._captures_for(files), strict=True):
             try:
                 photo_inspect(uploaded)
             except ValidationError as exc:
                 errors.extend(exc.messages)
             else:
                 self._good_files.append(uploaded)
+                if capture is not None:
+                    self._device_captures[id(uploaded)] = capture
         total = len(self._good_files) + len(self.kept_photos)
         if total > settings.PHOTOS_PER_TICKET_MAX:
             errors.append(_("一次最多上传 %(n)s 张照片。") % {"n": settings.PHOTOS_PER_TICKET_MAX})
@@ -106,7 +118,14 @@ class PhotoFormMixin:
         self._stored_now = []
         for uploaded in self._good_files:
             self._stored_now.append(
-                photo_store(uploaded, user=self.user, kind=self.photo_kind, ticket=ticket, event=event)
+                photo_store(
+                    uploaded,
+                    user=self.user,
+                    kind=self.photo_kind,
+                    ticket=ticket,
+                    event=event,
+                    device=self._device_captures.get(id(uploaded)),
+                )
             )
         self._stored_files, self._good_files = self._good_files, []
         self.kept_photos.extend(self._stored_now)

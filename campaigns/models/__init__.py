@@ -79,6 +79,7 @@ from .submissions import SubmissionKey, SubmissionKind
 from .ticket import (
     CLOCK_STATES,
     OPEN_STATES,
+    CaptureSource,
     LedgerSequence,
     PhotoKind,
     Ticket,
@@ -181,6 +182,7 @@ __all__ = [
     "TileSource",
     "Membership",
     "OrgUnit",
+    "CaptureSource",
     "PhotoKind",
     "PointImport",
     "ProblemListImport",

@@ -16,6 +16,7 @@ class SubmissionKind(models.TextChoices):
     """Which form a key was sent with: a key answers only on the form it came from."""
 
     TICKET_LOG = "ticket-log", _("登记问题")
+    TICKET_ACT = "ticket-act", _("提交整改、协办或复查")
     CHECKLIST_UPDATE = "checklist-update", _("任务进展")
     NOTICE_DRAFT = "notice-draft", _("起草通报")
     MONTHLY_SUMMARY = "monthly-summary", _("月度情况专报")

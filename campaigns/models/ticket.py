@@ -427,6 +427,15 @@ class PhotoKind(models.TextChoices):
     EVIDENCE = "evidence", _("延期/挂账依据")
 
 
+class CaptureSource(models.TextChoices):
+    """Where a photo's time or place came from: the photo's own EXIF is trusted first; the
+    phone's clock and position, noted by the page when the photo was taken (offline, it may
+    be sent hours later), second."""
+
+    EXIF = "exif", _("照片自带")
+    DEVICE = "device", _("手机拍摄时记录")
+
+
 def photo_upload_to(instance, filename):
     now = timezone.localtime()
     return f"photos/{now:%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
@@ -472,6 +481,15 @@ class TicketPhoto(models.Model):
     )
     longitude = models.DecimalField(
         _("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("照片自带的定位。")
+    )
+    taken_at_source = models.CharField(
+        _("拍摄时间来源"), max_length=8, choices=CaptureSource.choices, blank=True, help_text=_("为空表示不知道。")
+    )
+    location_source = models.CharField(
+        _("拍摄位置来源"), max_length=8, choices=CaptureSource.choices, blank=True, help_text=_("为空表示不知道。")
+    )
+    location_accuracy = models.PositiveIntegerField(
+        _("定位精度（米）"), null=True, blank=True, help_text=_("手机定位给出的误差半径；照片自带的定位没有这一项。")
     )
     # Evidence (照片证据核验): the stored file's SHA-256 goes into the event that took the photo,
     # so verify_ledger proves the file was not swapped; the perceptual hash finds a photo used

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns import workflow
 from campaigns.models import TicketAction
-from campaigns.views.tickets import run_act
+from campaigns.views.tickets import run_act, run_act_once
 
 
 @login_required
@@ -28,7 +28,7 @@ def ticket_submit_part(request: HttpRequest, number: str) -> HttpResponse:
             ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    return run_act(request, number, TicketAction.SUBMIT_PART, perform)
+    return run_act_once(request, number, TicketAction.SUBMIT_PART, perform)
 
 
 @login_required
@@ -54,7 +54,7 @@ def ticket_recheck_kept(request: HttpRequest, number: str) -> HttpResponse:
             photos=form.kept_photos,
         )
 
-    return run_act(request, number, TicketAction.RECHECK_KEPT, perform)
+    return run_act_once(request, number, TicketAction.RECHECK_KEPT, perform)
 
 
 @login_required
@@ -65,4 +65,4 @@ def ticket_recheck_relapse(request: HttpRequest, number: str) -> HttpResponse:
             ticket=ticket, actor=request.user, kept=False, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    return run_act(request, number, TicketAction.RECHECK_RELAPSED, perform)
+    return run_act_once(request, number, TicketAction.RECHECK_RELAPSED, perform)

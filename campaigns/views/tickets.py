@@ -39,12 +39,19 @@ from campaigns.models import (
     TicketAction,
     TicketEvent,
 )
-from campaigns.once import SubmissionRefused, SubmissionRepeated, submission_answer, submission_repeat
+from campaigns.once import (
+    SUBMISSION_FIELD,
+    SubmissionRefused,
+    SubmissionRepeated,
+    submission_answer,
+    submission_repeat,
+)
 from campaigns.privacy import phone_for
 from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors.chain import chain_shown
 from campaigns.selectors.duplicates import duplicate_sources, duplicate_suggestions, suspected_ids
 from campaigns.selectors.evidence import photo_checks
+from campaigns.services.submissions import is_submission_key, submission_check, submission_claim, submission_once
 from infra.fragments import cached_fragment
 
 
@@ -229,6 +236,10 @@ ACTION_FIELDS = "partials/action_fields.html"
 # units, lines and tasks, which setup changes without a ticket write) are rendered each time.
 KEPT_FORMS = frozenset(action for action, form in ACTION_FORMS.items() if not getattr(form, "needs_ticket", False))
 # Which of them send photos (the <form> needs multipart), known from the class without building one.
+# Acts done in the street, which a phone without signal queues to send later (static/js/offline.js).
+OFFLINE_ACTS = frozenset(
+    {TicketAction.SUBMIT_FIX, TicketAction.SUBMIT_PART, TicketAction.RECHECK_KEPT, TicketAction.RECHECK_RELAPSED}
+)
 MULTIPART_FORMS = frozenset(
     action
     for action in KEPT_FORMS
@@ -276,6 +287,7 @@ def _render_detail(
                 # The form that failed stays open; otherwise the main act.
                 "open": bound[0] == action if bound else action == main,
                 "failed": bool(form is not None and bound and bound[0] == action and form.errors),
+                "offline": action in OFFLINE_ACTS,
             }
         )
     kept = [item["action"] for item in action_forms if item["form"] is None]
@@ -406,6 +418,40 @@ def ticket_sign(request, number):
     return run_act(request, number, TicketAction.SIGN, perform)
 
 
+def _act_key(request: HttpRequest) -> str:
+    key = request.POST.get(SUBMISSION_FIELD, "")
+    return key if is_submission_key(key) else ""
+
+
+def run_act_once(request, number, action, perform):
+    """run_act for an act done in the street, which the offline queue may send twice (its
+    answer lost in a tunnel). The queue's one-time key is claimed with the act, and a resend
+    is answered with the ticket's page, as done, not refused. A page without JavaScript sends
+    no key: the ticket's state alone refuses a second act. These acts send photos, so run_act
+    runs them in one transaction, the claim with them."""
+    key = _act_key(request)
+    kind = SubmissionKind.TICKET_ACT
+    try:
+        if key:
+            submission_check(key, request.user, kind)
+    except SubmissionRepeated as repeated:
+        return submission_answer(request, repeated)
+    except SubmissionRefused:
+        key = ""  # someone else's key: the act is judged on its own, and claims nothing
+
+    def once(ticket, form):
+        if key:
+            url = reverse("campaigns:ticket-detail", args=[number])
+            submission_claim(key=key, user=request.user, kind=kind, object_id=getattr(ticket, "pk", None), url=url)
+        perform(ticket, form)
+
+    try:
+        with submission_once(key or None, request.user, kind):
+            return run_act(request, number, action, once)
+    except SubmissionRepeated as repeated:  # the same act, sent at the same instant, won
+        return submission_answer(request, repeated)
+
+
 @login_required
 @require_POST
 def ticket_submit_fix(request, number):
@@ -414,7 +460,7 @@ def ticket_submit_fix(request, number):
             ticket=ticket, actor=request.user, note=form.cleaned_data["note"], photos=form.kept_photos
         )
 
-    return run_act(request, number, TicketAction.SUBMIT_FIX, perform)
+    return run_act_once(request, number, TicketAction.SUBMIT_FIX, perform)
 
 
 @login_required

@@ -111,6 +111,18 @@ class LoginView(auth_views.LoginView):
         return remember_language(response, language or settings.LANGUAGE_CODE)
 
 
+class LogoutView(auth_views.LogoutView):
+    """Logging out also empties the device: a shared phone must not show the next person the
+    last one's pages, offline pack or unsent queue. Browsers that honour Clear-Site-Data drop
+    the site's caches, IndexedDB and service worker; static/js/offline.js clears them itself
+    before it sends the logout, for the others."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
 @require_POST
 def language_set(request):
     """Switch the interface language; for a signed-in person it is remembered with the account."""
