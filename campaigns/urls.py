@@ -9,6 +9,7 @@ from .views import (
     documents,
     hold,
     holidays,
+    hotline,
     inspect,
     naming,
     notifications,
@@ -250,5 +251,16 @@ urlpatterns = [
         "setup/<str:code>/campaign/<int:pk>/levels/<int:level_id>/remove/",
         setup_levels.level_remove,
         name="setup-level-remove",
+    ),
+    # --- the 12345 hotline (issue 19) ---
+    path("integrations/12345/<str:code>/orders/", hotline.hotline_push, name="hotline-push"),
+    path("board/<str:code>/hotline/", hotline.hotline_page, name="hotline"),
+    path("board/<str:code>/hotline/template/", hotline.hotline_template_view, name="hotline-template"),
+    path("board/<str:code>/hotline/import/", hotline.hotline_import, name="hotline-import"),
+    path("board/<str:code>/hotline/import/<int:import_id>/", hotline.hotline_import_show, name="hotline-import-show"),
+    path(
+        "board/<str:code>/hotline/import/<int:import_id>/confirm/",
+        hotline.hotline_import_confirm_view,
+        name="hotline-import-confirm",
     ),
 ]

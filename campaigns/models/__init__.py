@@ -44,6 +44,15 @@ from .checklist import (
     ImportStatus,
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
+from .hotline import (
+    HotlineCategory,
+    HotlineImport,
+    HotlineOrder,
+    HotlineSettings,
+    HotlineSource,
+    HotlineStreet,
+    VisitResult,
+)
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -79,6 +88,13 @@ from .ticket import (
 )
 
 __all__ = [
+    "HotlineCategory",
+    "HotlineImport",
+    "HotlineOrder",
+    "HotlineSettings",
+    "HotlineSource",
+    "HotlineStreet",
+    "VisitResult",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

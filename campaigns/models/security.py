@@ -113,6 +113,7 @@ class AuditKind(models.TextChoices):
     EXPORT = "export", _("导出")
     DOWNLOAD = "download", _("下载")
     CLOSE_OUT = "close_out", _("核验销号")
+    INTEGRATION = "integration", _("外部系统对接")
 
 
 class AuditQuerySet(models.QuerySet):
