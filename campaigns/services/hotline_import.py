@@ -73,9 +73,10 @@ def hotline_import_check(sheet: SheetRows, settings: HotlineSettings) -> ImportP
             row.error("order_no", _("工单号与第 %(row)s 行重复。") % {"row": seen[data.order_no]})
         seen.setdefault(data.order_no, number)
         order = known.get(data.order_no)
-        if order is None and not data.errors:
+        if order is None:  # a new 工单 must map; every problem of the row is named at once
             category, street = mappings.check(data)
-            row.note = f"{category.name if category else ''} · {street.name if street else ''}"
+            if category is not None and street is not None:
+                row.note = f"{category.name} · {street.name}"
         for key, message in data.errors.items():
             if key not in row.errors:  # an empty required cell is said once, by start_row
                 row.error(key, message)
