@@ -494,6 +494,7 @@ class HotlineStreetInline(HotlineInline):
 class HotlineSettingsAdmin(DistrictScopedAdmin):
     """12345热线对接: each change is in the security audit log (secrets never written there)."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["district", "enabled", "campaign", "outbound_url"]
     list_select_related = ["district", "campaign"]
     inlines = [HotlineCategoryInline, HotlineStreetInline]

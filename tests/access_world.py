@@ -33,6 +33,7 @@ from campaigns.models import (
     Delivery,
     DeliveryStatus,
     Duty,
+    HotlineSettings,
     InspectionPoint,
     Membership,
     Notification,
@@ -57,6 +58,7 @@ from campaigns.services.checklist import checklist_item_update
 from campaigns.services.checklist_import import checklist_import_upload, template_workbook
 from campaigns.services.daily_reports import daily_report_submit
 from campaigns.services.holiday_schedule import holiday_import_upload
+from campaigns.services.hotline_import import hotline_import_upload, hotline_template
 from campaigns.services.monthly import summary_generate, summary_request
 from campaigns.services.notifications import Message, notify
 from campaigns.services.people import people_import_upload
@@ -150,6 +152,7 @@ class Side:
     round_point: int  # that round's one sampled point
     report_round: int  # a 市督查 round over this district with one finding, for its 整改报告
     rectification_report: int  # that round's 整改报告, written
+    hotline_import: int  # a 12345 export with no rows (refused at upload: confirm goes back)
 
 
 @dataclass
@@ -272,6 +275,10 @@ def build_side(d, users, client):
     record, _preview = checklist_import_upload(
         campaign=d.campaign, actor=d.admin, uploaded=SimpleUploadedFile("清单.xlsx", template_workbook(d.campaign))
     )
+    hotline = HotlineSettings.objects.create(district=d.unit, enabled=True, campaign=d.campaign)
+    hotline_record, _preview = hotline_import_upload(
+        district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("12345.xlsx", hotline_template())
+    )
     point_record, _preview = point_import_upload(
         district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("点位.xlsx", points_template(d.unit))
     )
@@ -335,6 +342,7 @@ def build_side(d, users, client):
         ReportSchedule: ReportSchedule.objects.get(campaign=d.campaign).pk,
         ReportingDuty: duty.pk,
         UnitWebhook: UnitWebhook.objects.get(unit=d.department).pk,
+        HotlineSettings: hotline.pk,
         DailyReport: DailyReport.objects.get(duty=duty).pk,
         Delivery: delivery.pk,
         get_user_model(): d.staff.pk,
@@ -406,6 +414,7 @@ def build_side(d, users, client):
         round_point=round_point.pk,
         report_round=report_round.pk,
         rectification_report=report.pk,
+        hotline_import=hotline_record.pk,
     )
 
 
