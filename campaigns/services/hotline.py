@@ -182,9 +182,8 @@ def push_replayed(settings: HotlineSettings, signature: str) -> bool:
 
 def due_on(settings: HotlineSettings, data: OrderData) -> datetime.date:
     """The hotline's 办理期限: its 办理时限 in working days from the day of the call."""
-    assert data.called_at is not None  # a checked 工单 has one
-    days = data.time_limit_days or settings.default_days
-    return add_working_days(timezone.localdate(data.called_at), days)
+    called = timezone.localdate(data.called_at) if data.called_at else timezone.localdate()
+    return add_working_days(called, data.time_limit_days or settings.default_days)
 
 
 # --- what goes back to the hotline ------------------------------------------------------------

@@ -102,6 +102,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
             # Outside the cached board: only those who may open these pages see the links.
             "points_link": scope.has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
             "can_set_up": scope.has_role(district.pk, {Role.ADMIN}),
+            "hotline_link": scope.has_role(district.pk, MANAGER_ROLES),
         },
     )
 

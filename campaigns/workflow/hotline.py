@@ -77,8 +77,8 @@ def hotline_order_receive(*, settings: HotlineSettings, raw: Mapping[str, Any], 
 def _create(
     settings: HotlineSettings, data: OrderData, category: ProblemCategory, street: OrgUnit, source: str
 ) -> HotlineOrder:
-    assert data.called_at is not None  # checked by order_data
     now = timezone.now()
+    called_at = data.called_at or now  # a checked 工单 has its own
     due = due_on(settings, data)
     ticket = ticket_log(
         actor=hotline_user(),
@@ -88,7 +88,7 @@ def _create(
         photos=(),
         street=street,
         place=data.address or street.name,
-        reported_at=min(data.called_at, now),
+        reported_at=min(called_at, now),
         # A 工单 imported late may be past its 办理期限 already: the ledger's deadline cannot be
         # in the past, the order keeps the hotline's own date.
         assignment={"unit": street, "deadline": max(due, timezone.localdate())},
@@ -98,7 +98,7 @@ def _create(
         district_id=settings.district_id,
         order_no=data.order_no,
         ticket=ticket,
-        called_at=data.called_at,
+        called_at=called_at,
         kind=data.kind,
         content=data.content,
         street_name=data.street,
