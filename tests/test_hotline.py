@@ -454,3 +454,46 @@ def test_the_import_pages_are_the_district_admins(client, tx, td, hotline):
     client.force_login(tx.admin)
     assert client.get(url).status_code == 200
     assert client.get(reverse("campaigns:hotline-template", args=["TX"])).status_code == 200
+
+
+# --- the settings page in the admin -----------------------------------------------------------
+
+
+def test_the_district_admin_sets_up_the_link_audited_and_scoped(client, tx, td):
+    tx.admin.is_staff = True
+    tx.admin.save()
+    client.force_login(tx.admin)
+    form = {
+        "district": tx.unit.pk,
+        "enabled": "on",
+        "campaign": tx.campaign.pk,
+        "default_category": "",
+        "default_days": 5,
+        "inbound_secret": "push-secret-agreed-with-the-hotline",
+        "outbound_url": "https://12345.example.gov.cn/ledger/events",
+        "outbound_secret": "reply-secret",
+        "categories-TOTAL_FORMS": 1,
+        "categories-INITIAL_FORMS": 0,
+        "categories-0-hotline_name": "垃圾清运",
+        "categories-0-category": tx.category.pk,
+        "streets-TOTAL_FORMS": 1,
+        "streets-INITIAL_FORMS": 0,
+        "streets-0-hotline_name": "第一街道办事处",
+        "streets-0-street": tx.street.pk,
+    }
+    # Another district's category is not on offer: the form comes back and nothing is saved.
+    refused = client.post(
+        reverse("admin:campaigns_hotlinesettings_add"), {**form, "categories-0-category": td.category.pk}
+    )
+    assert refused.status_code == 200 and not HotlineSettings.objects.exists()
+    saved = client.post(reverse("admin:campaigns_hotlinesettings_add"), form)
+    assert saved.status_code == 302
+    link = HotlineSettings.objects.get()
+    assert link.categories.get().category == tx.category and link.streets.get().street == tx.street
+    audit = AuditEvent.objects.get(kind=AuditKind.SETTINGS_CHANGE, target="12345热线对接")
+    assert audit.user == tx.admin and audit.district_id == tx.unit.pk
+    assert "hotlinecategory" in audit.details["changed"] and "reply-secret" not in json.dumps(audit.details)
+    # A new robot's signing secret is generated and shown on its admin page.
+    webhook = UnitWebhook.objects.create(unit=tx.department, name="执法局群", url="https://example.com/hook")
+    page = client.get(reverse("admin:campaigns_unitwebhook_change", args=[webhook.pk]))
+    assert webhook.signing_secret in page.content.decode()
