@@ -13,14 +13,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from security.audit import audit_record
+
 from .access import scope_for
 from .models import (
     OPEN_STATES,
     AssessmentArea,
+    AuditKind,
     Campaign,
     ClosingLevel,
     DailyReport,
     Delivery,
+    HotlineCategory,
+    HotlineSettings,
+    HotlineStreet,
     InspectionPoint,
     Membership,
     OrgUnit,
@@ -457,6 +463,67 @@ class UnitWebhookAdmin(DistrictScopedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "unit", "flavor", "is_active"]
     list_select_related = ["unit"]
+    fields = ["unit", "name", "flavor", "url", "secret", "signing_secret", "is_active"]
+
+
+class HotlineInline(ScopedInlinePermissions, admin.TabularInline):
+    """A mapping row: its choices are the admin's own districts' categories or streets."""
+
+    extra = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser:
+            ids = admin_district_ids(request.user)
+            if db_field.related_model is ProblemCategory:
+                field.queryset = field.queryset.filter(campaign__district_id__in=ids, is_active=True)
+            elif db_field.related_model is OrgUnit:
+                field.queryset = field.queryset.filter(district_id__in=ids)
+        return field
+
+
+class HotlineCategoryInline(HotlineInline):
+    model = HotlineCategory
+
+
+class HotlineStreetInline(HotlineInline):
+    model = HotlineStreet
+
+
+@admin.register(HotlineSettings)
+class HotlineSettingsAdmin(DistrictScopedAdmin):
+    """12345热线对接: each change is in the security audit log (secrets never written there)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["district", "enabled", "campaign", "outbound_url"]
+    list_select_related = ["district", "campaign"]
+    inlines = [HotlineCategoryInline, HotlineStreetInline]
+    fields = [
+        "district",
+        "enabled",
+        "campaign",
+        "default_category",
+        "default_days",
+        "inbound_secret",
+        "outbound_url",
+        "outbound_secret",
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = list(form.changed_data)
+        for formset in formsets:
+            if formset.has_changed():
+                changed.append(formset.model._meta.model_name)
+        audit_record(
+            AuditKind.SETTINGS_CHANGE,
+            request=request,
+            district=form.instance.district_id,
+            target="12345热线对接",
+            model="campaigns.hotlinesettings",
+            changed=changed,
+            created=not change,
+        )
 
 
 @admin.register(DailyReport)

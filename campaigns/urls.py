@@ -11,6 +11,7 @@ from .views import (
     duplicates,
     hold,
     holidays,
+    hotline,
     inspect,
     maps,
     naming,
@@ -272,4 +273,15 @@ urlpatterns = [
     path("api-tokens/new/", api_tokens.api_token_new, name="api-token-new"),
     path("api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api-token-revoke"),
     path("api-docs/", api_tokens.api_docs, name="api-docs"),
+    # --- the 12345 hotline (issue 19) ---
+    path("integrations/12345/<str:code>/orders/", hotline.hotline_push, name="hotline-push"),
+    path("board/<str:code>/hotline/", hotline.hotline_page, name="hotline"),
+    path("board/<str:code>/hotline/template/", hotline.hotline_template_view, name="hotline-template"),
+    path("board/<str:code>/hotline/import/", hotline.hotline_import, name="hotline-import"),
+    path("board/<str:code>/hotline/import/<int:import_id>/", hotline.hotline_import_show, name="hotline-import-show"),
+    path(
+        "board/<str:code>/hotline/import/<int:import_id>/confirm/",
+        hotline.hotline_import_confirm_view,
+        name="hotline-import-confirm",
+    ),
 ]

@@ -461,6 +461,18 @@ RULES = {
     "campaigns:manifest": public(),
     # The device's offline pack: a district member's own; someone in no district has none.
     "campaigns:offline-pack": page(EVERYONE, outsider=404),
+    # --- issue 19: hotline ---
+    # The hotline's push: no session, its signature is the credential; unsigned is 401 for anyone.
+    "campaigns:hotline-push": public(POST_ONLY, post=401, code="code"),
+    "campaigns:hotline": page(MANAGERS, code="code"),
+    "campaigns:hotline-template": page(ADMINS, code="code"),
+    "campaigns:hotline-import": form(ADMINS, post=400, code="code"),
+    "campaigns:hotline-import-show": page(
+        ADMINS, code="code", import_id="hotline_import", mixed=("import_id",), get_writes=True
+    ),
+    "campaigns:hotline-import-confirm": action(
+        ADMINS, 302, code="code", import_id="hotline_import", mixed=("import_id",)
+    ),
 }
 
 # Under admin/, patterns come in families (see test_admin_access for the rule of each).

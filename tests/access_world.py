@@ -35,6 +35,7 @@ from campaigns.models import (
     DuplicateBasis,
     DuplicateSuggestion,
     Duty,
+    HotlineSettings,
     InspectionPoint,
     Membership,
     Notification,
@@ -60,6 +61,7 @@ from campaigns.services.checklist import checklist_item_update
 from campaigns.services.checklist_import import checklist_import_upload, template_workbook
 from campaigns.services.daily_reports import daily_report_submit
 from campaigns.services.holiday_schedule import holiday_import_upload
+from campaigns.services.hotline_import import hotline_import_upload, hotline_template
 from campaigns.services.monthly import summary_generate, summary_request
 from campaigns.services.notifications import Message, notify
 from campaigns.services.people import people_import_upload
@@ -155,6 +157,7 @@ class Side:
     rectification_report: int  # that round's 整改报告, written
     suggestion: int  # 疑似重复: the 协办 ticket looks like the reported one (same point, category)
     api_token: int  # a read token of the district's leader (issue 19)
+    hotline_import: int  # a 12345 export with no rows (refused at upload: confirm goes back)
 
 
 @dataclass
@@ -277,6 +280,10 @@ def build_side(d, users, client):
     record, _preview = checklist_import_upload(
         campaign=d.campaign, actor=d.admin, uploaded=SimpleUploadedFile("清单.xlsx", template_workbook(d.campaign))
     )
+    hotline = HotlineSettings.objects.create(district=d.unit, enabled=True, campaign=d.campaign)
+    hotline_record, _preview = hotline_import_upload(
+        district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("12345.xlsx", hotline_template())
+    )
     point_record, _preview = point_import_upload(
         district=d.unit, actor=d.admin, uploaded=SimpleUploadedFile("点位.xlsx", points_template(d.unit))
     )
@@ -340,6 +347,7 @@ def build_side(d, users, client):
         ReportSchedule: ReportSchedule.objects.get(campaign=d.campaign).pk,
         ReportingDuty: duty.pk,
         UnitWebhook: UnitWebhook.objects.get(unit=d.department).pk,
+        HotlineSettings: hotline.pk,
         DailyReport: DailyReport.objects.get(duty=duty).pk,
         Delivery: delivery.pk,
         get_user_model(): d.staff.pk,
@@ -418,6 +426,7 @@ def build_side(d, users, client):
         api_token=api_token_create(
             name=f"{d.unit.name}运管服", owner=d.leader, districts=[d.unit], scope="read", created_by=d.admin
         )[0].pk,
+        hotline_import=hotline_record.pk,
     )
 
 

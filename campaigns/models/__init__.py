@@ -47,6 +47,15 @@ from .checklist import (
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
 from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
 from .maps import CoordinateSystem, MapSettings, TileSource
+from .hotline import (
+    HotlineCategory,
+    HotlineImport,
+    HotlineOrder,
+    HotlineSettings,
+    HotlineSource,
+    HotlineStreet,
+    VisitResult,
+)
 from .notifications import (
     Delivery,
     DeliveryChannel,
@@ -97,6 +106,13 @@ __all__ = [
     "DuplicateSuggestion",
     "ApiScope",
     "ApiToken",
+    "HotlineCategory",
+    "HotlineImport",
+    "HotlineOrder",
+    "HotlineSettings",
+    "HotlineSource",
+    "HotlineStreet",
+    "VisitResult",
     "AssessmentMethod",
     "CheckResult",
     "FindingOutcome",

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from infra.signing import new_secret
+
 from .org import OrgUnit
 
 
@@ -29,6 +31,7 @@ class NotificationKind(models.TextChoices):
     TICKET_SUPERVISED = "ticket_supervised", _("挂牌督办")
     SUPERVISION_PROPOSED = "supervision_proposed", _("拟挂牌督办")
     SECURITY_ALERT = "security_alert", _("安全告警")
+    HOTLINE_EVENT = "hotline_event", _("12345热线回传")
 
 
 class Notification(models.Model):
@@ -80,6 +83,12 @@ class UnitWebhook(models.Model):
     secret = models.CharField(
         _("加签密钥"), max_length=200, blank=True, help_text=_("钉钉“加签”安全设置的密钥，可留空。")
     )
+    signing_secret = models.CharField(
+        _("签名密钥"),
+        max_length=100,
+        default=new_secret,
+        help_text=_("每条外发消息都带 X-Ledger-Timestamp 和 X-Ledger-Signature 头，接收方用这个密钥核对。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -93,6 +102,7 @@ class UnitWebhook(models.Model):
 class DeliveryChannel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     WEBHOOK = "webhook", _("群机器人")
+    HOTLINE = "hotline", _("12345热线")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -118,6 +118,7 @@ class AuditKind(models.TextChoices):
     TICKET_MERGE = "ticket_merge", _("合并重复问题")
     API_TOKEN_CREATE = "api_token_create", _("创建接口令牌")
     API_TOKEN_REVOKE = "api_token_revoke", _("吊销接口令牌")
+    INTEGRATION = "integration", _("外部系统对接")
 
 
 class AuditQuerySet(models.QuerySet):

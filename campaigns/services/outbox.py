@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.models import NotificationKind, OutboxItem, Role, Ticket, TicketAction, TicketEvent, TicketState
 from campaigns.queue import enqueue_once_on_commit
+from campaigns.services.hotline import hotline_deliveries, hotline_owes
 from campaigns.services.notifications import Message, deliveries_send, notify
 from campaigns.services.reminders import district_people, unit_people
 
@@ -64,7 +65,12 @@ CHAIN_TITLES: dict[str, Promise] = {
 
 
 def owes_message(event: TicketEvent) -> bool:
-    """Whether this event tells anyone (and so owes the outbox a row)."""
+    """Whether this event tells anyone (and so owes the outbox a row): people, or the 12345
+    hotline when the ticket is one of its 工单."""
+    return tells_people(event) or hotline_owes(event)
+
+
+def tells_people(event: TicketEvent) -> bool:
     if event.action not in TELLING_ACTS:
         return False
     # Logged straight into 整改中: the assignment that follows tells the unit.
@@ -159,11 +165,15 @@ def _dispatch_message(
     return _("黄牌：%(n)s 严重逾期，拟通报") % {"n": n}, [*unit_members, *head, *supervisors], units
 
 
-HANDLERS = {TICKET_EVENT: lambda ref_id: notify(ticket_event_message(_event(ref_id)))}
+def ticket_event_send(ref_id: int) -> list[int]:
+    event = TicketEvent.objects.select_related("ticket__responsible_unit", "ticket__district").get(pk=ref_id)
+    deliveries = hotline_deliveries(event)
+    if tells_people(event):
+        deliveries.extend(notify(ticket_event_message(event)))
+    return deliveries
 
 
-def _event(ref_id: int) -> TicketEvent:
-    return TicketEvent.objects.select_related("ticket__responsible_unit").get(pk=ref_id)
+HANDLERS = {TICKET_EVENT: ticket_event_send}
 
 
 def outbox_drain(limit: int = 200) -> list[int]:

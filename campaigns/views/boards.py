@@ -103,6 +103,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
             "points_link": scope.has_role(district.pk, MANAGER_ROLES | {Role.LEADER}),
             "can_set_up": scope.has_role(district.pk, {Role.ADMIN}),
             "duplicates_link": scope.can_manage(district.pk),
+            "hotline_link": scope.has_role(district.pk, MANAGER_ROLES),
         },
     )
 

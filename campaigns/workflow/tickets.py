@@ -165,6 +165,7 @@ def ticket_log(
     checklist_item: ChecklistItem | None = None,
     submission_key: str | None = None,
     inspection_round: InspectionRound | None = None,
+    integration: bool = False,
 ) -> Ticket:
     """Log a problem found on patrol: a new ledger line with a number that is never reused.
 
@@ -176,10 +177,14 @@ def ticket_log(
     key) is written with the ticket: the same form sent again raises SubmissionRepeated with
     this ticket instead of logging a second one (campaigns/services/submissions.py).
     `photos` may be a callable that stores them (ticket=, event=) inside the transaction.
+
+    `integration`: logged by an outside system as its own actor (the 12345 hotline): its
+    authority was checked at the door (a signed push, an admin's import), and its evidence is
+    the system's record (the hotline 工单), not a photo.
     """
     scope = scope_for(actor)
     district = campaign.district
-    if not scope.can_log(district.pk):
+    if not integration and not scope.can_log(district.pk):
         raise ActionForbidden(_("您的角色不能在本区登记问题。"))
     require(description, _("请填写问题描述。"))
     if point is None and not (place or "").strip():
@@ -194,7 +199,7 @@ def ticket_log(
     if category.campaign_id != campaign.pk:
         raise TransitionRefused(_("问题类别不属于本活动。"))
     _validate_checklist_item(checklist_item, campaign.pk, category.area_id)
-    if not photos and inspection_round is None:
+    if not photos and inspection_round is None and not integration:
         raise TransitionRefused(_("请至少拍一张问题照片。"))
     if finder_group is None:
         # Credit the find to the reporter's finder group, so groups can be compared.
@@ -243,7 +248,7 @@ def ticket_log(
                 # Stored now, on the new ticket and inside this transaction: they commit with it or
                 # not at all.
                 photos = photos(ticket=ticket, event=event)
-                if not photos and inspection_round is None:
+                if not photos and inspection_round is None and not integration:
                     raise TransitionRefused(_("请至少拍一张问题照片。"))
             claim_photos(photos, ticket=ticket, event=event, kind=PhotoKind.BEFORE, actor=actor)
             if assignment is not None:

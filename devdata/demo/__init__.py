@@ -38,6 +38,7 @@ from campaigns.services.tally import tally_rebuild
 
 from .checklist import build_demo_checklist
 from .history import PhotoBank, generate_tickets
+from .hotline import build_demo_hotline
 from .paperwork import build_demo_paperwork
 from .places import (
     TD_DEPARTMENTS,
@@ -345,6 +346,7 @@ def seed_demo(*, password=DEMO_PASSWORD, seed=20261122, log=print):
     # The standard and the city's band first: the rounds draw their sample by its quotas.
     build_demo_standard(Campaign.objects.filter(district__in=districts))
     build_demo_problem_list(log=log)
+    build_demo_hotline(log=log)
     build_demo_rounds(photos=photos, log=log)
     # The demo's history is written directly, not through the verbs: recount the rollup.
     tally_rebuild([district.pk for district in districts])

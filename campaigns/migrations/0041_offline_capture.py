@@ -13,7 +13,7 @@ def exif_was_the_only_source(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0038_api_tokens'),
+        ('campaigns', '0040_api_tokens'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0041_sso_links'),
+        ('campaigns', '0036_sso_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0037_map'),
+        ('campaigns', '0039_map'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0040_duplicates'),
+        ('campaigns', '0037_duplicates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

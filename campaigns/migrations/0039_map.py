@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0036_photo_evidence"),
+        ("campaigns", "0038_photo_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
