@@ -46,7 +46,6 @@ from .checklist import (
 )
 from .documents import DateStyle, DocumentKind, DocumentNumber, DocumentSettings
 from .duplicates import DuplicateBasis, DuplicateDecision, DuplicateSuggestion
-from .maps import CoordinateSystem, MapSettings, TileSource
 from .hotline import (
     HotlineCategory,
     HotlineImport,
@@ -56,6 +55,7 @@ from .hotline import (
     HotlineStreet,
     VisitResult,
 )
+from .maps import CoordinateSystem, MapSettings, TileSource
 from .notifications import (
     Delivery,
     DeliveryChannel,
