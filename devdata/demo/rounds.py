@@ -392,17 +392,11 @@ def _reopen(ticket, recheck, actor, moment, photos):
 
 
 def _recheck_photo(ticket, actor, moment, photos):
-    full, thumb, size = photos.pick(PhotoKind.RECHECK)
     return TicketPhoto.objects.create(
         ticket=ticket,
         kind=PhotoKind.RECHECK,
-        image=full,
-        thumbnail=thumb,
-        width=640,
-        height=480,
-        size=size,
-        content_type="image/jpeg",
-        original_name="demo.jpg",
         uploaded_by=actor,
         uploaded_at=moment,
+        **photos.fields(PhotoKind.RECHECK),
+        **photos.taken(ticket.point, moment),
     )

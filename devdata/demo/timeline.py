@@ -6,6 +6,7 @@ each act here copies the fields and event details its verb in campaigns/workflow
 
 import datetime
 import io
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -14,6 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from campaigns.models import (
+    CaptureSource,
     OrgUnit,
     PhotoKind,
     Recheck,
@@ -26,6 +28,7 @@ from campaigns.models import (
     TicketState,
 )
 from campaigns.services.ledger_numbers import ledger_number_next
+from campaigns.services.photo_evidence import phash_fields, phash_of, photo_reuse_check, sha256_of
 from campaigns.workdays import add_working_days, working_days_between
 from campaigns.workflow.ladder import YELLOW_CARD_STEP, steps_due
 
@@ -34,42 +37,71 @@ REVIEW_NOTE = "专班现场复核，整改到位，报创卫办销号。"
 
 
 class PhotoBank:
-    """A few small generated pictures, stored once and shared by every demo ticket."""
+    """A picture of its own for every demo photo, with the fingerprints an upload gets.
+
+    The photo evidence check (照片证据核验) compares each after-photo with the district's
+    earlier photos: pictures shared between demo tickets would all read as 疑似重复使用照片.
+    Drawn small (320×240), each costs a few milliseconds.
+    """
+
+    PALETTE = {
+        PhotoKind.BEFORE: [(120, 98, 80), (96, 104, 90), (130, 110, 72)],
+        PhotoKind.AFTER: [(92, 150, 110), (80, 140, 150), (120, 160, 100)],
+    }
 
     def __init__(self, rng):
         self.rng = rng
-        self._bank = {PhotoKind.BEFORE: [], PhotoKind.AFTER: []}
+        self.made = 0
 
-    def _make(self, kind, index):
-        palette = {
-            PhotoKind.BEFORE: [(120, 98, 80), (96, 104, 90), (130, 110, 72)],
-            PhotoKind.AFTER: [(92, 150, 110), (80, 140, 150), (120, 160, 100)],
-        }
-        base = palette[kind][index % 3]
-        image = Image.new("RGB", (640, 480), base)
+    def _scene(self, base):
+        image = Image.new("RGB", (320, 240), base)
         draw = ImageDraw.Draw(image)
-        for _ in range(14):
-            x, y = self.rng.randrange(640), self.rng.randrange(480)
-            w, h = self.rng.randrange(30, 180), self.rng.randrange(20, 120)
-            shade = tuple(max(0, min(255, c + self.rng.randrange(-50, 50))) for c in base)
-            draw.rectangle([x, y, x + w, y + h], fill=shade)
-        draw.rectangle([0, 420, 640, 480], fill=(30, 30, 30))
-        draw.text((16, 440), f"DEMO {kind.upper()} {index + 1}", fill=(255, 255, 255))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=70)
-        full = default_storage.save(f"photos/demo/{kind}-{index + 1}.jpg", ContentFile(out.getvalue()))
-        image.thumbnail((320, 320))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=70)
-        thumb = default_storage.save(f"thumbs/demo/{kind}-{index + 1}.jpg", ContentFile(out.getvalue()))
-        return full, thumb, len(out.getvalue())
+        for _ in range(10):
+            x, y = self.rng.randrange(320), self.rng.randrange(240)
+            w, h = self.rng.randrange(15, 120), self.rng.randrange(10, 80)
+            shade = tuple(max(0, min(255, c + self.rng.randrange(-70, 70))) for c in base)
+            shape = draw.ellipse if self.rng.random() < 0.5 else draw.rectangle
+            shape([x, y, x + w, y + h], fill=shade)
+        draw.rectangle([0, 210, 320, 240], fill=(30, 30, 30))
+        return image, draw
 
-    def pick(self, kind):
-        # Parts, rechecks and review photos show the place fixed: the after-pictures serve.
+    def fields(self, kind):
+        """TicketPhoto fields of a new picture: its file, size and fingerprints."""
+        # Parts, rechecks and review photos show the place fixed: after-pictures.
         kind = PhotoKind.BEFORE if kind == PhotoKind.BEFORE else PhotoKind.AFTER
-        if not self._bank[kind]:
-            self._bank[kind] = [self._make(kind, i) for i in range(3)]
-        return self.rng.choice(self._bank[kind])
+        self.made += 1
+        image, draw = self._scene(self.PALETTE[kind][self.made % 3])
+        draw.text((8, 220), f"DEMO {kind.upper()} {self.made}", fill=(255, 255, 255))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=70)
+        data = out.getvalue()
+        name = default_storage.save(f"photos/demo/{kind}-{self.made}.jpg", ContentFile(data))
+        with Image.open(io.BytesIO(data)) as stored:
+            fingerprint = phash_fields(phash_of(stored))
+        return {
+            "image": name,
+            "thumbnail": name,  # already thumbnail-sized
+            "width": 320,
+            "height": 240,
+            "size": len(data),
+            "content_type": "image/jpeg",
+            "original_name": "demo.jpg",
+            "sha256": sha256_of(data),
+            **fingerprint,
+        }
+
+    def taken(self, point, at):
+        """Where and when a phone took it: at the act, a few metres from the point."""
+        taken = {"taken_at": at, "taken_at_source": CaptureSource.DEVICE}
+        if point is not None and point.latitude is not None and point.longitude is not None:
+            # ~1e-5 degrees is a metre: within 30 m, as a phone's fix in a street is.
+            taken.update(
+                latitude=point.latitude + Decimal(self.rng.randint(-25, 25)) / Decimal(100000),
+                longitude=point.longitude + Decimal(self.rng.randint(-25, 25)) / Decimal(100000),
+                location_source=CaptureSource.DEVICE,
+                location_accuracy=self.rng.randint(5, 25),
+            )
+        return taken
 
 
 def at_most(moment, now):
@@ -122,21 +154,17 @@ class HistoryWriter:
         )
         self.ticket.state = to_state
         if photo_kind:
-            full, thumb, size = self.photos.pick(photo_kind)
-            TicketPhoto.objects.create(
+            photo = TicketPhoto.objects.create(
                 ticket=self.ticket,
                 event=event,
                 kind=photo_kind,
-                image=full,
-                thumbnail=thumb,
-                width=640,
-                height=480,
-                size=size,
-                content_type="image/jpeg",
-                original_name="demo.jpg",
                 uploaded_by=actor,
                 uploaded_at=at,
+                **self.photos.fields(photo_kind),
+                **self.photos.taken(self.ticket.point, at),
             )
+            if photo_kind == PhotoKind.AFTER:
+                photo_reuse_check(photo.pk)  # as the upload's task does: 照片证据核验
         return event
 
     # 交办 and its corrections (workflow/tickets.py, workflow/dispatch.py)
