@@ -239,15 +239,21 @@ def test_demo_ledger_chains_verify(demo):
 
 
 def test_every_demo_photo_is_its_own_picture_checked_and_found_clean(demo):
-    """照片证据核验 on the demo: each after-photo is fingerprinted and checked, none repeats an
-    earlier picture, each was taken at its act near its point, and its file is on record."""
+    """照片证据核验 on the demo: each after-photo is fingerprinted and checked, each was taken at
+    its act near its point, its file is on record, and only the story's re-sent picture (an
+    earlier fix's, smaller and saved anew) repeats another."""
     after = TicketPhoto.objects.filter(kind=PhotoKind.AFTER, ticket__isnull=False)
     assert after.count() > 100 and not after.filter(Q(phash="") | Q(evidence_checked_at=None)).exists()
-    assert not TicketPhoto.objects.filter(reused_of__isnull=False).exists()
+    again = TicketPhoto.objects.get(reused_of__isnull=False)
+    assert again.ticket.state == TicketState.SUBMITTED and again.ticket.district.code == "TX"
+    assert again.reused_of.ticket_id != again.ticket_id and again.sha256 != again.reused_of.sha256
+    assert [check.flags for check in photo_checks(again.ticket, [again])] == [["reused"]]
     assert TicketPhoto.objects.values("sha256").distinct().count() == TicketPhoto.objects.count()
-    for ticket in Ticket.objects.filter(district__code="TX", point__latitude__isnull=False).exclude(
-        state__in=[TicketState.REPORTED, TicketState.ASSIGNED, TicketState.RECTIFYING]
-    )[:40]:
+    for ticket in (
+        Ticket.objects.filter(district__code="TX", point__latitude__isnull=False)
+        .exclude(state__in=[TicketState.REPORTED, TicketState.ASSIGNED, TicketState.RECTIFYING])
+        .exclude(pk=again.ticket_id)[:40]
+    ):
         photos = list(ticket.photos.select_related("reused_of"))
         assert all(check.flags == [] for check in photo_checks(ticket, photos)), ticket.number
     for district in OrgUnit.objects.filter(kind=UnitKind.DISTRICT):

@@ -11,7 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import PhotoKind, Supervision, TicketAction, TicketState
+from campaigns.models import PhotoKind, Supervision, TicketAction, TicketPhoto, TicketState
 from campaigns.services.system_actor import system_user
 from campaigns.workflow.tickets import sign_due
 
@@ -228,10 +228,34 @@ def _recheck_stories(s):
     h.ticket.save()
 
 
+def _evidence_stories(s):
+    # 照片证据核验: 区执法局 sends an earlier fix's picture again, smaller and saved anew; it
+    # waits in 待核验 with 疑似重复使用照片 and both pictures side by side.
+    earlier = (
+        TicketPhoto.objects.filter(ticket__district=s.district, kind=PhotoKind.AFTER, ticket__point__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is None:
+        return
+    h = s.new(4, "垃圾收集点周边散落垃圾未及时清运，有异味。", "垃圾暴露", hero=True)
+    s.assign(h, 4, s.enforcement, s.day(2))
+    h.sign(s.unit, s.at(4, 14))
+    h.submit_fix(s.unit, s.at(0, 8), "已清理完毕，恢复整洁。", again=earlier)
+    h.ticket.save()
+
+
 def write_chain_stories(**context):
     """Write the stories; returns how many tickets they added."""
     stories = _Stories(**context)
-    for write in (_dispatch_stories, _extension_stories, _co_unit_stories, _pressure_stories, _recheck_stories):
+    for write in (
+        _dispatch_stories,
+        _extension_stories,
+        _co_unit_stories,
+        _pressure_stories,
+        _recheck_stories,
+        _evidence_stories,
+    ):
         with transaction.atomic():
             write(stories)
     return stories.count

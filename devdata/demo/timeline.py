@@ -72,8 +72,11 @@ class PhotoBank:
         self.made += 1
         image, draw = self._scene(self.PALETTE[kind][self.made % 3])
         draw.text((8, 220), f"DEMO {kind.upper()} {self.made}", fill=(255, 255, 255))
+        return self._stored(image, kind)
+
+    def _stored(self, image, kind, quality=70):
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=70)
+        image.save(out, "JPEG", quality=quality)
         data = out.getvalue()
         name = default_storage.save(f"photos/demo/{kind}-{self.made}.jpg", ContentFile(data))
         with Image.open(io.BytesIO(data)) as stored:
@@ -81,14 +84,21 @@ class PhotoBank:
         return {
             "image": name,
             "thumbnail": name,  # already thumbnail-sized
-            "width": 320,
-            "height": 240,
+            "width": image.width,
+            "height": image.height,
             "size": len(data),
             "content_type": "image/jpeg",
             "original_name": "demo.jpg",
             "sha256": sha256_of(data),
             **fingerprint,
         }
+
+    def again(self, photo):
+        """An earlier photo sent once more, as a unit does with last month's picture: smaller,
+        saved again — a different file that 照片证据核验 still knows."""
+        with photo.image.open("rb") as handle, Image.open(handle) as earlier:
+            image = earlier.convert("RGB").resize((288, 216))
+        return self._stored(image, PhotoKind.AFTER, quality=60)
 
     def taken(self, point, at):
         """Where and when a phone took it: at the act, a few metres from the point."""
@@ -137,7 +147,7 @@ class HistoryWriter:
         self.photos = photos
         self.last_at = ticket.reported_at
 
-    def event(self, action, actor, at, to_state=None, note="", details=None, photo_kind=None):
+    def event(self, action, actor, at, to_state=None, note="", details=None, photo_kind=None, again=None):
         # Events are read in time order: none may come before the one it follows.
         at = max(at, self.last_at)
         self.last_at = at
@@ -160,7 +170,7 @@ class HistoryWriter:
                 kind=photo_kind,
                 uploaded_by=actor,
                 uploaded_at=at,
-                **self.photos.fields(photo_kind),
+                **(self.photos.again(again) if again is not None else self.photos.fields(photo_kind)),
                 **self.photos.taken(self.ticket.point, at),
             )
             if photo_kind == PhotoKind.AFTER:
@@ -255,9 +265,16 @@ class HistoryWriter:
         )
         return event
 
-    def submit_fix(self, actor, at, note):
+    def submit_fix(self, actor, at, note, again=None):
+        """提交整改 with a new after-photo, or (`again`) an earlier photo sent once more."""
         event = self.event(
-            TicketAction.SUBMIT_FIX, actor, at, TicketState.SUBMITTED, note=note, photo_kind=PhotoKind.AFTER
+            TicketAction.SUBMIT_FIX,
+            actor,
+            at,
+            TicketState.SUBMITTED,
+            note=note,
+            photo_kind=PhotoKind.AFTER,
+            again=again,
         )
         self.ticket.fix_submitted_at, self.ticket.fix_submitted_by = event.at, actor
         self.ticket.review_level, self.ticket.reviewed_by = 0, []
