@@ -157,6 +157,10 @@ def test_a_pushed_order_becomes_one_ticket_and_a_second_push_updates_it(client, 
     same = push(client, hotline, order(content="小区门口垃圾堆放多日，已有异味"))
     assert same.status_code == 200 and same.json()["changed"] == []
     assert Ticket.objects.count() == 1
+    # The supervisor reads where it came from on the ticket's page: the hotline and its 工单号.
+    client.force_login(tx.supervisor)
+    page = client.get(reverse("campaigns:ticket-detail", args=[ticket.number])).content.decode()
+    assert "12345热线 · 工单号 12345-20261204-0001" in page
 
 
 def test_chinese_keys_and_the_default_deadline(client, tx, hotline):

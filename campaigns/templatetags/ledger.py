@@ -2,6 +2,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django import template
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from campaigns.models import CLOCK_STATES, OPEN_STATES, TicketState
 from campaigns.privacy import mask_phone as masked_phone
+from campaigns.services.system_actor import HOTLINE_USERNAME
 from infra import dates
 
 register = template.Library()
@@ -46,10 +48,24 @@ def state_badge(ticket):
 
 @register.simple_tag
 def source_label(ticket):
-    """Where a problem came from: the round that found it, else logged on patrol."""
+    """Where a problem came from: the round that found it, the hotline's 工单, else patrol."""
     if ticket.inspection_round_id:
         return ticket.inspection_round.name
+    if order_no := hotline_order(ticket):
+        return _("12345热线 · 工单号 %(no)s") % {"no": order_no}
     return _("巡查登记")
+
+
+@register.simple_tag
+def hotline_order(ticket):
+    """The hotline's 工单号 of a ticket it pushed, else "". Only the hotline's own actor logs
+    such tickets, so the order is looked up for those alone (one query, on theirs only)."""
+    if ticket.reported_by.get_username() != HOTLINE_USERNAME:
+        return ""
+    try:
+        return ticket.hotline.order_no
+    except ObjectDoesNotExist:
+        return ""
 
 
 @register.simple_tag
