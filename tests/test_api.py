@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from campaigns.models import ApiScope, ApiToken, AuditEvent, AuditKind, Ticket, TicketState
+from campaigns import workflow
+from campaigns.models import ApiScope, ApiToken, AuditEvent, AuditKind, ClosingLevel, Role, Ticket, TicketState
 from campaigns.services.api_tokens import api_token_create
 
 from .conftest import login
@@ -284,3 +285,54 @@ def test_the_unit_hands_back_a_wrongly_assigned_ticket_and_asks_for_time_on_anot
     )
     assert asked.status_code == 200, asked.content
     assert asked.json()["events"][-1]["action"] == "ext_request"
+
+
+def test_the_supervisor_presses_moves_and_answers_through_the_api_and_a_two_level_close(client, tx):
+    """The city platform acts as 铁西区's supervisor: 改派 to the right unit, 催办, an answer to
+    each 延期 request, and 复核 where the campaign closes in two levels (专班复核 → 创卫办销号)."""
+    supervisor = issue(tx.supervisor, tx.unit, ApiScope.WRITE)
+    admin = issue(tx.admin, tx.unit, ApiScope.WRITE, name="市运管服平台（销号）")
+    unit = issue(tx.unit_liaison, tx.unit, ApiScope.WRITE, name="执法局对接")
+    wrong = tx.assigned()
+    moved = client.post(
+        f"/api/v1/tickets/{wrong.number}/reassign",
+        {"responsible_unit": tx.department2.pk, "deadline_workdays": 3, "reason": "属环卫职责"},
+        **bearer(supervisor),
+    )
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["events"][-1]["action"] == "reassign"
+    assert Ticket.objects.get(pk=wrong.pk).responsible_unit == tx.department2
+    # The unit may not press itself; the supervisor may, and must say what for.
+    slow = tx.assigned()
+    assert client.post(f"/api/v1/tickets/{slow.number}/urge", {"note": "快"}, **bearer(unit)).status_code == 403
+    blank = client.post(f"/api/v1/tickets/{slow.number}/urge", {"note": ""}, **bearer(supervisor))
+    assert blank.status_code in (400, 422) and set(blank.json()) == {"detail", "code"}
+    urged = client.post(f"/api/v1/tickets/{slow.number}/urge", {"note": "请本周内完成"}, **bearer(supervisor))
+    assert urged.status_code == 200 and urged.json()["events"][-1]["action"] == "urge"
+    # Two requests for time: one granted, one refused.
+    later = (slow.deadline + datetime.timedelta(days=7)).isoformat()
+    asked = client.post(
+        f"/api/v1/tickets/{slow.number}/ext-request", {"reason": "材料未到", "until": later}, **bearer(unit)
+    )
+    assert asked.status_code == 200, asked.content
+    granted = client.post(f"/api/v1/tickets/{slow.number}/ext-approve", {"note": "同意"}, **bearer(supervisor))
+    assert granted.status_code == 200, granted.content
+    assert Ticket.objects.get(pk=slow.pk).deadline.isoformat() == later
+    other = tx.assigned()
+    workflow.ticket_request_extension(
+        ticket=other, actor=tx.unit_liaison, until=other.deadline + datetime.timedelta(days=30), reason="天冷"
+    )
+    refused = client.post(f"/api/v1/tickets/{other.number}/ext-reject", {"reason": "理由不足"}, **bearer(supervisor))
+    assert refused.status_code == 200, refused.content
+    other.refresh_from_db()
+    assert other.extension_requested_until is None and other.extensions_used == 0
+    # 复核 then 销号: the supervisor's level first, the admin's last.
+    ClosingLevel.objects.create(campaign=tx.campaign, order=1, name="专班复核", role=Role.SUPERVISOR)
+    ClosingLevel.objects.create(campaign=tx.campaign, order=2, name="创卫办销号", role=Role.ADMIN)
+    fixed = tx.submitted()
+    early = client.post(f"/api/v1/tickets/{fixed.number}/close-out", {"note": "通过"}, **bearer(admin))
+    assert early.status_code in (403, 409) and set(early.json()) == {"detail", "code"}
+    reviewed = client.post(f"/api/v1/tickets/{fixed.number}/review", {"note": "专班复核通过"}, **bearer(supervisor))
+    assert reviewed.status_code == 200, reviewed.content
+    closed = client.post(f"/api/v1/tickets/{fixed.number}/close-out", {"note": "核验通过"}, **bearer(admin))
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"

@@ -78,6 +78,22 @@ ROUTES = {
         "POST", "/api/v1/tickets/{closed}/reopen", data=lambda s: {"reason": "反弹", "deadline": "2026-12-10"}
     ),
     "api-v1:act_void": Route("POST", "/api/v1/tickets/{number}/void", data=lambda s: {"reason": "重复"}),
+    # A ticket just logged is not yet 交办: 改派, 催办, the answers to a 延期 and 复核 are refused
+    # by its state (409) or by the form (400), never by the scope.
+    "api-v1:act_reassign": Route(
+        "POST",
+        "/api/v1/tickets/{number}/reassign",
+        (400, 409),
+        data=lambda s: {"responsible_unit": s["unit"], "deadline_workdays": 3, "reason": "职责调整"},
+    ),
+    "api-v1:act_urge": Route("POST", "/api/v1/tickets/{number}/urge", (400, 409), data=lambda s: {"note": "抓紧"}),
+    "api-v1:act_approve_extension": Route(
+        "POST", "/api/v1/tickets/{number}/ext-approve", (400, 409), data=lambda s: {"note": "同意"}
+    ),
+    "api-v1:act_reject_extension": Route(
+        "POST", "/api/v1/tickets/{number}/ext-reject", (400, 409), data=lambda s: {"reason": "理由不足"}
+    ),
+    "api-v1:act_review": Route("POST", "/api/v1/tickets/{number}/review", (400, 409), data=lambda s: {"note": "好"}),
     "api-v1:photo": Route("GET", "/api/v1/photos/{photo}"),
     "api-v1:photo_thumb": Route("GET", "/api/v1/photos/{photo}/thumb"),
     "api-v1:points": Route("GET", "/api/v1/points?district={code}", scoped=False),

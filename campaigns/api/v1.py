@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import reference, tickets
+from . import acts, reference, tickets
 from .common import TokenAuth, TokenThrottle, install_errors
 
 api = NinjaAPI(
@@ -20,5 +20,6 @@ api = NinjaAPI(
 )
 install_errors(api)
 api.add_router("/tickets", tickets.router)
+api.add_router("/tickets", acts.router)  # the acts on one ticket, beside it in the schema
 api.add_router("/photos", tickets.photos_router)
 api.add_router("/", reference.router)
