@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
 from campaigns import workflow
-from campaigns.models import LedgerSequence, OrgUnit, Ticket, TicketEvent, UnitKind
+from campaigns.models import LedgerSequence, OrgUnit, PhotoKind, Ticket, TicketEvent, TicketPhoto, UnitKind
+from campaigns.services.ledger_chain import files_verify, ledger_verify
 from campaigns.services.tally import tally_check
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +17,14 @@ def test_a_small_province_is_consistent(tmp_path):
     assert OrgUnit.objects.filter(kind=UnitKind.DISTRICT).count() == 10
     assert Ticket.objects.count() == 1500
     assert tally_check() == {}
-    from campaigns.services.ledger_chain import ledger_verify
-
     for district in OrgUnit.objects.filter(kind=UnitKind.DISTRICT):
         checked, broken = ledger_verify(district)
         assert broken is None and checked > 0
+        # The photo files are the ones on record, and each after-photo was checked when it came.
+        files, swapped = files_verify(district)
+        assert files > 0 and swapped == []
+    after = TicketPhoto.objects.filter(kind=PhotoKind.AFTER)
+    assert after.exists() and not after.filter(Q(phash="") | Q(evidence_checked_at=None)).exists()
     chains = {}
     for ticket_id, action, from_state, to_state in TicketEvent.objects.order_by("ticket_id", "at", "id").values_list(
         "ticket_id", "action", "from_state", "to_state"

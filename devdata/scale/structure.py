@@ -1,6 +1,7 @@
 """Cities, districts, units, people, campaigns, checklists and reporting duties for the bench."""
 
 import datetime
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -53,7 +54,7 @@ def _photo_files():
         out = io.BytesIO()
         Image.new("RGB", (320, 240), color).save(out, "JPEG", quality=60)
         name = default_storage.save(f"photos/scale/{index}.jpg", ContentFile(out.getvalue()))
-        files.append((name, len(out.getvalue())))
+        files.append((name, len(out.getvalue()), hashlib.sha256(out.getvalue()).hexdigest()))
     return files
 
 

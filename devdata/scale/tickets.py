@@ -13,6 +13,7 @@ from campaigns.models import (
     TicketPhoto,
 )
 from campaigns.models.ticket import event_hash
+from campaigns.services.photo_evidence import phash_bands
 
 from .constants import DESCRIPTIONS, DISTRICT_WEIGHTS, NOW_SLACK
 from .copy import CopyWriter, _next_id, _reset_sequences
@@ -27,6 +28,15 @@ class EventRow:
     def __init__(self, ticket_id, action, actor_id, at, from_state, to_state, note, details):
         self.ticket_id, self.action, self.actor_id, self.at = ticket_id, action, actor_id, at
         self.from_state, self.to_state, self.note, self.details = from_state, to_state, note, details
+
+
+def _evidence(rng, sha256, checked_at):
+    """A photo's capture sources and fingerprints (照片证据核验): the shared file's SHA-256, and
+    a perceptual hash of its own, so the reuse lookup by hash bands meets the spread of a real
+    ledger (a few candidates a band) rather than one file every ticket shares. An after-photo
+    was checked when it came (`checked_at`); a before-photo is never checked."""
+    phash = f"{rng.getrandbits(64):016x}"
+    return ("device", "", None, sha256, phash, *phash_bands(phash), None, checked_at)
 
 
 def month_starts(today, count=12):
@@ -157,6 +167,7 @@ def generate_tickets(worlds, total, rng, log):
                     reported,  # taken_at: on the spot
                     None,
                     None,
+                    *_evidence(rng, files[0][2], None),
                 )
             ]
             photo_id += 1
@@ -230,6 +241,7 @@ def generate_tickets(worlds, total, rng, log):
                                 moment,
                                 None,
                                 None,
+                                *_evidence(rng, files[1][2], moment),
                             )
                         )
                         event_id += 1
@@ -325,6 +337,7 @@ def generate_tickets(worlds, total, rng, log):
                     0,  # review_level
                     "[]",  # reviewed_by
                     None,  # next_recheck_on
+                    None,  # merged_into
                     event_rows[-1][4],
                 )
             )
