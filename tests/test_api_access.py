@@ -8,8 +8,10 @@ and never changes a td row.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from campaigns.models import ApiScope, ApiToken, Ticket
 from campaigns.services.api_tokens import api_token_create, api_token_revoke
@@ -45,6 +47,10 @@ def _log(side):
     }
 
 
+def a_week_on():
+    return (timezone.localdate() + timedelta(days=7)).isoformat()
+
+
 ROUTES = {
     "api-v1:openapi-json": Route("GET", "/api/v1/openapi.json", scoped=False, public=True),
     "api-v1:api-root": Route("GET", "/api/v1/", scoped=False, public=True, public_status=(404,), plain=True),
@@ -75,7 +81,9 @@ ROUTES = {
     "api-v1:act_close_out": Route("POST", "/api/v1/tickets/{number}/close-out", (409,), data=lambda s: {"note": "好"}),
     "api-v1:act_return": Route("POST", "/api/v1/tickets/{number}/return", (409,), data=lambda s: {"reason": "不合格"}),
     "api-v1:act_reopen": Route(
-        "POST", "/api/v1/tickets/{closed}/reopen", data=lambda s: {"reason": "反弹", "deadline": "2026-12-10"}
+        "POST",
+        "/api/v1/tickets/{closed}/reopen",
+        data=lambda s: {"reason": "反弹", "deadline": a_week_on()},
     ),
     "api-v1:act_void": Route("POST", "/api/v1/tickets/{number}/void", data=lambda s: {"reason": "重复"}),
     # A ticket just logged is not yet 交办: 改派, 催办, the answers to a 延期 and 复核 are refused

@@ -42,6 +42,7 @@ from campaigns.workdays import add_working_days
 from campaigns.workflow.hotline import hotline_import_confirm
 from infra.signing import signed_headers
 
+from .conftest import BEIJING
 from .factories import pending_photo
 from .test_webhooks import message
 
@@ -105,6 +106,14 @@ def readme_verify():
     namespace = {}
     exec(block, namespace)  # noqa: S102 - the README's own snippet, tested as documentation
     return namespace["verify"]
+
+
+@pytest.fixture(autouse=True)
+def _friday():
+    """The hotline's 工单 are dated Friday 2026-12-04 (the call at 09:30, a deadline counted in
+    working days from it): the stories happen that morning, whatever the process clock."""
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, 0, tzinfo=BEIJING), tick=True):
+        yield
 
 
 def order(number="12345-20261204-0001", **more):

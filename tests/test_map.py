@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import (
     AuditEvent,
@@ -20,7 +21,7 @@ from campaigns.models import (
 from campaigns.selectors.map import MAP_POINT_CAP, tile_origin
 from infra.geo import outside_china, wgs84_to_gcj02
 
-from .conftest import SUITE_NOW, login
+from .conftest import login
 from .factories import UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ class TestFilters:
         tx.assigned()  # deadline in three days
         tx.assigned(point=alley)
         tx.log(point=alley)
-        with time_machine.travel(SUITE_NOW + datetime.timedelta(days=10), tick=False):
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=10), tick=False):
             login(client, tx.supervisor)
             found = by_name(map_data(client))
             assert found[tx.point.name]["properties"]["mark"] == "overdue"
@@ -185,7 +186,7 @@ class TestFilters:
 
     def test_the_heat_view_counts_the_period_in_every_state(self, client, tx):
         place(tx.point, *MARKET)
-        with time_machine.travel(SUITE_NOW - datetime.timedelta(days=200), tick=False):
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=200), tick=False):
             tx.closed()  # long before the default period
         tx.closed()
         tx.log()

@@ -11,6 +11,7 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,7 +26,7 @@ from campaigns.selectors.evidence import distance_m, photo_checks, ticket_flags
 from campaigns.selectors.rankings import rankings
 from campaigns.services.photo_evidence import PLAIN, REUSE_MAX_BITS, hamming, phash_bands, photo_caption
 from campaigns.services.photos import photo_store
-from tests.conftest import login
+from tests.conftest import BEIJING, login
 from tests.factories import photo_upload
 from tests.photo_scenes import jpeg, scene
 
@@ -33,6 +34,8 @@ from tests.photo_scenes import jpeg, scene
 POINT = (Decimal("43.166500"), Decimal("124.350000"))
 NEARBY = (Decimal("43.166800"), Decimal("124.350300"))  # about 40 m away
 ACROSS_TOWN = (Decimal("43.175000"), Decimal("124.350000"))  # about 945 m north
+
+FRIDAY_TEN = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=BEIJING)
 
 
 def stored(user, data, kind=PhotoKind.AFTER):
@@ -204,18 +207,19 @@ def test_an_after_photo_taken_before_the_assignment_is_flagged(market, django_ca
     """The clock stands at 2026-12-04 10:00; the 交办 is now. A photo taken at 09:00 shows the
     place before the unit had the problem."""
     commit = django_capture_on_commit_callbacks
-    early = fixed(
-        market,
-        assigned_ticket(market, jpeg(scene(70)), commit),
-        jpeg(scene(71), taken="2026:12:04 09:00:00", place=NEARBY),
-        commit,
-    )
-    later = fixed(
-        market,
-        assigned_ticket(market, jpeg(scene(72)), commit),
-        jpeg(scene(73), taken="2026:12:04 11:30:00", place=NEARBY),
-        commit,
-    )
+    with time_machine.travel(FRIDAY_TEN, tick=False):  # the photos' EXIF times are that morning's
+        early = fixed(
+            market,
+            assigned_ticket(market, jpeg(scene(70)), commit),
+            jpeg(scene(71), taken="2026:12:04 09:00:00", place=NEARBY),
+            commit,
+        )
+        later = fixed(
+            market,
+            assigned_ticket(market, jpeg(scene(72)), commit),
+            jpeg(scene(73), taken="2026:12:04 11:30:00", place=NEARBY),
+            commit,
+        )
     assert ticket_flags(early) == ["early"]
     assert ticket_flags(later) == []
 
