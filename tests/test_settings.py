@@ -165,6 +165,32 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_collectstatic_builds_the_production_manifest(tmp_path):
+    """Production serves static files through WhiteNoise's manifest storage, which refuses a
+    file that names one not shipped (a vendored stylesheet's source map did): collectstatic,
+    as a deploy runs it, must finish."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "ledger.example.gov.cn",
+            "LEDGER_VAR_DIR": str(tmp_path),
+            "STATIC_ROOT": str(tmp_path / "static"),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
 @pytest.mark.django_db
 def test_demo_accounts_never_reach_production(settings):
     """Published demo passwords are default accounts; production (neither DEMO nor DEBUG) refuses them."""
