@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from infra.request_memo import memo_get_many, memo_set
@@ -203,10 +203,6 @@ def get_ticket_for_user(
     if for_action is not None:
         # An act only authorises here; its verb locks and reads the whole row itself.
         queryset = queryset.only(*ACT_COLUMNS)
-    else:
-        # Whether a 疑似重复 waits for a supervisor, in the same query (the page shows its
-        # pairs to supervisors only when one does).
-        queryset = queryset.annotate(duplicate_waiting=Exists(undecided_duplicates(OuterRef("pk"))))
     found = list(queryset[:1])
     ticket = found[0] if found else None
     if ticket is None:

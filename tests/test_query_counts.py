@@ -88,7 +88,9 @@ def test_ticket_detail_query_count(client, tx, django_assert_max_num_queries):
             ticket=ticket, actor=tx.unit_liaison, note="再改", photos=[pending_photo(tx.unit_liaison, PhotoKind.AFTER)]
         )
     warm(client, url)
-    with django_assert_max_num_queries(10):
+    # 11: a supervisor on an open ticket is also asked the 疑似重复 pairs waiting for them (one
+    # query, instead of a subquery in every ticket's fetch, which cost every page 1.7 ms at 1M).
+    with django_assert_max_num_queries(11):
         assert count_queries(client, url) == small
 
 

@@ -31,6 +31,7 @@ from campaigns.filters import TicketFilter
 from campaigns.forms.acts import ACTION_FORMS, action_form, form_reads_ticket
 from campaigns.forms.tickets import TicketLogForm
 from campaigns.models import (
+    OPEN_STATES,
     InspectionPoint,
     Membership,
     PhotoKind,
@@ -322,9 +323,10 @@ def _render_detail(
             "facts": facts,
             "timeline": timeline,
             "action_forms": action_forms,
-            # The pairs to decide, with their forms (the person's own CSRF token): supervisors only.
+            # The pairs to decide, with their forms (the person's own CSRF token): supervisors
+            # only, and only while the ticket is open (a closed one has nothing left to decide).
             "suggestions": duplicate_suggestions(ticket)
-            if getattr(ticket, "duplicate_waiting", False) and scope.can_manage(ticket.district_id)
+            if ticket.state in OPEN_STATES and scope.can_manage(ticket.district_id)
             else [],
             "four_eyes_blocked": ticket.state == "submitted"
             and ticket.fix_submitted_by_id == request.user.pk
