@@ -152,7 +152,7 @@ class TicketFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user=None, scope=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        # A page gives the person; the API gives its token's reach (campaigns.access.token_scope).
+        # A page gives the person; the API gives its token's reach (campaigns.access.tokens.token_scope).
         self.scope = scope = scope if scope is not None else scope_for(user)
         district_ids = scope.district_ids
         f = self.filters

@@ -20,7 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.security import APIKeyQuery, HttpBearer
 from ninja.throttling import BaseThrottle
 
-from campaigns.access import token_scope
+from campaigns.access.tokens import token_scope
 from campaigns.models import ApiToken
 from campaigns.policy import ActionForbidden, Scope, WorkflowError
 from campaigns.services.api_tokens import api_token_find

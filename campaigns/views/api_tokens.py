@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaigns.access import get_api_token_for_admin, require_token_admin, visible_api_tokens
+from campaigns.access.tokens import get_api_token_for_admin, require_token_admin, visible_api_tokens
 from campaigns.forms.api_tokens import ApiTokenForm
 from campaigns.models import SubmissionKind
 from campaigns.once import SubmissionRefused, SubmissionRepeated, create_once, submission_answer, submission_repeat
