@@ -29,7 +29,8 @@ from campaigns.models import (
 )
 from campaigns.once import OneSubmissionForm
 from campaigns.reference import by_pk, choices_version
-from campaigns.services.photos import Capture, device_capture, photo_inspect, photo_store, photos_pending_for
+from campaigns.services.photo_capture import Capture, device_capture
+from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
 from campaigns.workdays import add_working_days, calendar_note
 
 # Which calendar a count of working days uses, read only when a form is shown: a form that is

@@ -10,13 +10,11 @@ file, not a decode.
 
 import datetime
 import io
-import json
 import math
 import re
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, SupportsFloat
 from zoneinfo import ZoneInfo
@@ -33,9 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from campaigns.models import CaptureSource, Ticket, TicketEvent, TicketPhoto
+from campaigns.models import Ticket, TicketEvent, TicketPhoto
 from campaigns.queue import enqueue_on_commit
 
+from .photo_capture import MICRODEGREE, Capture, capture_fields
 from .photo_evidence import phash_fields, phash_of, photo_caption, photo_reuse_check, sha256_of, upright, watermark
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -93,21 +92,10 @@ EXIF_ORIENTATION = 0x0112
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 DATETIME_ORIGINAL = 0x9003
-MICRODEGREE = Decimal("0.000001")
 
 
 class PhotoStructureError(ValueError):
     """The file could not be walked segment by segment (it still opened as a picture)."""
-
-
-@dataclass(frozen=True)
-class Capture:
-    """What the app keeps from a photo's metadata."""
-
-    taken_at: datetime.datetime | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-    accuracy: int | None = None  # metres, from the phone's position only
 
 
 def _exif_text(value: object) -> str:
@@ -398,88 +386,6 @@ def photo_scrub(data: bytes, content_type: str) -> tuple[bytes, Capture]:
         return _reencode(data)
 
 
-# --- what the phone noted when the photo was taken ------------------------------------------
-
-# A photo queued offline may be sent days later, but not after its form's key is forgotten.
-DEVICE_TAKEN_MAX_AGE = datetime.timedelta(days=30)
-# Phones' clocks drift; a photo "taken" further ahead than this is a wrong clock, not a photo.
-DEVICE_CLOCK_SLACK = datetime.timedelta(minutes=10)
-DEVICE_ACCURACY_MAX = 100_000  # metres: anything coarser is not a position
-
-
-def _device_taken_at(value: object, now: datetime.datetime) -> datetime.datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    try:
-        moment = datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    if not now - DEVICE_TAKEN_MAX_AGE <= moment <= now + DEVICE_CLOCK_SLACK:
-        return None
-    return moment
-
-
-def _device_place(data: Mapping[str, Any]) -> tuple[Decimal | None, Decimal | None, int | None]:
-    def number(value: object) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return None
-        return float(value)
-
-    latitude, longitude, accuracy = number(data.get("lat")), number(data.get("lon")), number(data.get("acc"))
-    if latitude is None or longitude is None:
-        return None, None, None
-    if abs(latitude) > 90 or abs(longitude) > 180 or (latitude == 0 and longitude == 0):
-        return None, None, None
-    if accuracy is not None and not 0 <= accuracy <= DEVICE_ACCURACY_MAX:
-        return None, None, None
-    return (
-        Decimal(latitude).quantize(MICRODEGREE),
-        Decimal(longitude).quantize(MICRODEGREE),
-        None if accuracy is None else math.ceil(accuracy),
-    )
-
-
-def device_capture(value: str, now: datetime.datetime | None = None) -> Capture:
-    """What the page noted when a photo was taken: `{"t": ms since 1970, "lat", "lon", "acc"}`
-    (the file's time and navigator.geolocation). Anything unreadable or implausible is simply
-    unknown: the photo is still taken."""
-    try:
-        data = json.loads(value[:500])
-    except (TypeError, ValueError):
-        return Capture()
-    if not isinstance(data, dict):
-        return Capture()
-    latitude, longitude, accuracy = _device_place(data)
-    return Capture(
-        taken_at=_device_taken_at(data.get("t"), now or timezone.now()),
-        latitude=latitude,
-        longitude=longitude,
-        accuracy=accuracy,
-    )
-
-
-def _capture_fields(exif: Capture, device: Capture | None) -> dict[str, Any]:
-    """The photo's own EXIF first (the camera wrote it), the phone's note second."""
-    device = device or Capture()
-    fields: dict[str, Any] = {"taken_at": None, "taken_at_source": "", "location_accuracy": None}
-    if exif.taken_at is not None:
-        fields.update(taken_at=exif.taken_at, taken_at_source=CaptureSource.EXIF)
-    elif device.taken_at is not None:
-        fields.update(taken_at=device.taken_at, taken_at_source=CaptureSource.DEVICE)
-    if exif.latitude is not None and exif.longitude is not None:
-        fields.update(latitude=exif.latitude, longitude=exif.longitude, location_source=CaptureSource.EXIF)
-    elif device.latitude is not None and device.longitude is not None:
-        fields.update(
-            latitude=device.latitude,
-            longitude=device.longitude,
-            location_source=CaptureSource.DEVICE,
-            location_accuracy=device.accuracy,
-        )
-    else:
-        fields.update(latitude=None, longitude=None, location_source="")
-    return fields
-
-
 def _thumbnail(uploaded: File | IO[bytes]) -> ContentFile:
     """A plain list-size copy (checklist evidence: a document, not a photo of a place)."""
     uploaded.seek(0)
@@ -544,7 +450,7 @@ def photo_store(
         size=len(clean),
         sha256=sha256_of(clean),
         original_name=(getattr(uploaded, "name", "") or "")[:200],
-        **_capture_fields(capture, device),
+        **capture_fields(capture, device),
     )
     name = f"photo.{photo.extension}"
     # Named, so that the ImageField reads width and height from it (an unnamed file counts as none).
