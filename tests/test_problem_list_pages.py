@@ -11,7 +11,6 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -212,24 +211,6 @@ def test_the_upload_page_keeps_its_history_to_the_persons_offices(client, tx, td
     assert [record.office for record in page.context["history"]] == [tx.unit]
     assert "区自查" not in page.content.decode()
     assert HEADER[1] in page.content.decode()  # the columns are explained on the page
-
-
-def test_the_demo_imports_the_provinces_list_once(db, tmp_path):
-    def seed():
-        out = tmp_path / "out.txt"
-        with open(out, "w") as handle:
-            call_command("seed_demo", stdout=handle)
-        return out.read_text()
-
-    assert "导入“省暗访督查 2026 年第 4 期”问题清单 6 个问题" in seed()
-    made = InspectionRound.objects.get(name="省暗访督查 2026 年第 4 期")
-    record = ProblemListImport.objects.get(inspection_round=made)
-    tickets = Ticket.objects.filter(inspection_round=made)
-    assert (record.status, record.uploaded_by.username, tickets.count()) == ("done", "tx_admin", 6)
-    assert tickets.filter(responsible_unit__isnull=False).count() == 4
-    assert sum(ticket.photos.count() for ticket in tickets) == 3
-    assert "跳过问题清单" in seed()
-    assert Ticket.objects.filter(inspection_round=made).count() == 6
 
 
 @pytest.mark.parametrize("value", ["１２", "99999999999999999999999", "-1", "1 OR 1=1", "%00"])

@@ -19,14 +19,20 @@ from campaigns.access import scope_for
 from campaigns.models import (
     AssessmentArea,
     ClosingLevel,
+    FindingOutcome,
     HotlineOrder,
     InspectionPoint,
+    InspectionRound,
     OrgUnit,
     PhotoKind,
     ProblemCategory,
+    ProblemListImport,
     Recheck,
     RecheckResult,
     Role,
+    RoundKind,
+    RoundPoint,
+    RoundStatus,
     Supervision,
     Ticket,
     TicketAction,
@@ -39,12 +45,14 @@ from campaigns.models import (
     WorkGroupKind,
 )
 from campaigns.selectors.evidence import photo_checks
+from campaigns.selectors.rounds import inspector_rounds, recheck_rate
 from campaigns.selectors.tasks import my_tasks
 from campaigns.services.ledger_chain import files_verify
 from campaigns.services.standard import load_standard
 from devdata.demo import DEMO_LOGINS, DEMO_PASSWORD
 from devdata.demo.places import TD_POINTS, TX_POINTS
 from devdata.demo.problems import PROBLEMS
+from devdata.demo.rounds import ROUND_NAME
 
 from .conftest import BEIJING
 
@@ -262,10 +270,43 @@ def test_every_demo_photo_is_its_own_picture_checked_and_found_clean(demo):
 
 
 def test_seed_is_idempotent(demo, tmp_path):
-    before = {model: model.objects.count() for model in (OrgUnit, Ticket, TicketEvent, WorkGroup, InspectionPoint)}
+    kept = (OrgUnit, Ticket, TicketEvent, WorkGroup, InspectionPoint, InspectionRound, RoundPoint, ProblemListImport)
+    before = {model: model.objects.count() for model in kept}
     call_command("seed_demo", stdout=open(tmp_path / "again.txt", "w"))
     after = {model: model.objects.count() for model in before}
     assert before == after
+    assert "跳过问题清单" in (tmp_path / "again.txt").read_text()  # the province's list is not imported twice
+
+
+def test_the_demo_has_a_finished_city_round_with_findings_and_its_recheck_under_way(demo):
+    original = InspectionRound.objects.get(name=ROUND_NAME)
+    assert (original.status, original.level, original.sample_seed) == (RoundStatus.FINISHED, "city", "sp20263")
+    findings = list(original.findings.select_related("ticket"))
+    assert len(findings) == 12  # the standard asks enough at the demo's points for a dozen
+    states = [finding.ticket.state for finding in findings]
+    assert states.count(TicketState.CLOSED) >= 5 and states.count(TicketState.RECTIFYING) >= 2
+    assert all(finding.ticket.inspection_round_id == original.pk for finding in findings)
+
+    recheck = InspectionRound.objects.get(rechecks=original)
+    assert (recheck.kind, recheck.status) == (RoundKind.RECHECK, RoundStatus.INSPECTING)
+    rate = recheck_rate(recheck, [original.districts.get().pk])
+    assert rate.relapsed == 1 and rate.rechecked < rate.to_recheck  # under way: some points still to go
+    relapsed = original.findings.get(outcome=FindingOutcome.RELAPSED)
+    assert relapsed.ticket.state == TicketState.RECTIFYING and relapsed.outcome_photos.count() == 1
+    staff = User.objects.get(username="tx_staff")
+    waiting = [rp for entry in inspector_rounds(staff) for rp in entry.mine + entry.unassigned if not rp.inspected_at]
+    assert waiting and all(rp.inspection_round_id == recheck.pk for rp in waiting)
+    assert RoundPoint.objects.filter(inspection_round=recheck, inspected_at__isnull=False).exists()
+
+
+def test_the_demo_imports_the_provinces_list(demo):
+    assert "导入“省暗访督查 2026 年第 4 期”问题清单 6 个问题" in demo
+    made = InspectionRound.objects.get(name="省暗访督查 2026 年第 4 期")
+    record = ProblemListImport.objects.get(inspection_round=made)
+    tickets = Ticket.objects.filter(inspection_round=made)
+    assert (record.status, record.uploaded_by.username, tickets.count()) == ("done", "tx_admin", 6)
+    assert tickets.filter(responsible_unit__isnull=False).count() == 4
+    assert sum(ticket.photos.count() for ticket in tickets) == 3
 
 
 def test_demo_roles_reach_the_right_places(demo):
