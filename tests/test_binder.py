@@ -16,6 +16,7 @@ from campaigns.services.checklist import checklist_item_update
 
 from .assessment_world import build_standard, city_round, fixed, found
 from .factories import jpeg_bytes
+from .test_sheet_headers import assert_list_sheet
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -113,10 +114,14 @@ def test_the_zip_has_a_folder_per_aspect_and_article_an_index_and_a_ledger(clien
     assert cell.data_type == "s"
     rates = list(index["资料齐全率"].iter_rows(values_only=True))
     assert rates[-5][:4] == ("合计", 3, 2, 66.7)
+    # List sheets, as every sheet the ledger writes: the header frozen, filters over the table.
+    assert_list_sheet(index["资料索引"], 1, len(rows) - 1)
+    assert_list_sheet(index["资料齐全率"], 1, len(rates) - 6)  # the aspects; 合计 and the rules below
 
     ledger = load_workbook(io.BytesIO(archive.read(f"{root}/3 市容环境卫生/台账-市容环境卫生.xlsx")))
     ledger_rows = list(ledger.active.iter_rows(values_only=True))
     assert ledger_rows[0][0] == "台账编号" and len(ledger_rows) == 2  # the 3.1.1 finding
+    assert_list_sheet(ledger.active, 1, 1)
     assert AuditEvent.objects.filter(kind=AuditKind.EXPORT, target=f"{root}.zip").exists()
 
 

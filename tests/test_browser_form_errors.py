@@ -4,7 +4,8 @@ The unit's liaison taps 确认提交整改 without an after-photo. The page come
 top, with the error a screen and more below: she thinks nothing happened. Now the list of
 errors at the top of that form is on the screen, the cursor is on the first field in trouble
 (or on the list, when no field is), and the address is the ticket's again, not the act's
-/submit-fix/. Every act of the ticket page, the 登记问题 form and the daily report, at each width.
+/submit-fix/. Every act of the ticket page, the 登记问题 form, the daily report and the inspector's
+point form (我的检查), at each width.
 
 Each form is made to fail the way a person makes it fail: a required photo left out, a date
 already past, a reason left empty on an old phone that does not check required fields (the
@@ -20,8 +21,10 @@ from django.utils import timezone
 
 from campaigns import workflow
 from campaigns.forms.acts import ACTION_FORMS
-from campaigns.models import ClosingLevel, DailyReport, Recheck, Role, Ticket
+from campaigns.models import ClosingLevel, DailyReport, Recheck, Role, RoundCheck, RoundPoint, Ticket
+from campaigns.services.rounds import round_point_add
 
+from .rounds_world import MARKET, SmallStandard, make_round, point_type
 from .test_browser import SHOTS, browser, open_as
 from .test_phone_pages import TOUCH, WIDTHS, phone
 
@@ -286,3 +289,48 @@ def test_the_log_form_and_the_daily_report_bring_their_errors_into_view(browser,
     page.context.close()
     assert not problems, "\n".join(problems)
     assert not DailyReport.objects.exists() and Ticket.objects.count() == 1
+
+
+def test_the_inspectors_point_form_brings_the_missing_photo_into_view(browser, live_server, tx, city_admin):  # noqa: F811
+    """张伟 scores the market for 市督查第 3 期 on his phone: fourteen 项, and he taps 不达标 on
+    the last and forgets its photo. The page comes back with that row's camera button on the
+    screen and focused, its message under it; failing the first 项 instead, the list of errors
+    at the top of the form is on the screen too."""
+    standard = SmallStandard()
+    standard.adopt(tx)
+    market, article = point_type(MARKET), standard.clutter.article
+    for n in range(11):  # a market is checked on a dozen 项 and more
+        SmallStandard._item(article, f"3.2.{n + 1}", f"市场检查项目 {n + 1}", [market], "", 10 + n)
+    last = SmallStandard._item(article, "3.9.9", "市场内无积存垃圾", [market], "", 99)
+    inspection_round = make_round([tx], city_admin, [tx.staff], standard=standard.standard)
+    round_point = round_point_add(inspection_round=inspection_round, point=tx.point)
+    RoundPoint.objects.filter(pk=round_point.pk).update(inspector=tx.staff)
+    url = f"{live_server.url}/inspect/points/{round_point.pk}/"
+    problems = []
+    for width in WIDTHS:
+        page = open_as(browser, live_server, tx.staff, phone(width), **TOUCH)
+        for item in (last, standard.bins):
+            page.goto(url)
+            row = page.locator("fieldset.check-row", has_text=item.requirement)
+            row.locator("label.seg-fail").click()
+            with page.expect_navigation():
+                page.click("button:has-text('提交本点位结果')")
+            where = page.evaluate(WHERE_JS)
+            name = f"{width}px {item.code}"
+            page.screenshot(path=SHOTS / f"form-error-{width}-inspect-{item.code}.png")
+            if where is None or where["path"] != f"/inspect/points/{round_point.pk}/":
+                problems.append(f"{name}: came back as {where}")
+                continue
+            if page.evaluate("document.activeElement.id") != f"id_i{item.pk}-photos":
+                problems.append(f"{name}: the focus is on {page.evaluate('document.activeElement.id')!r}")
+            message = row.locator(".photo-picker .error").bounding_box()
+            top, bottom = where["focused"]  # scrolled to the screen's foot: within a sub-pixel of it
+            if not (in_view((top, bottom - 1), where["height"]) and 0 <= message["y"] < where["height"]):
+                problems.append(f"{name}: the camera button or its message is off the screen: {where}")
+            if item == standard.bins and not in_view(where["summary"], where["height"]):
+                problems.append(f"{name}: the list of errors is off the screen: {where}")
+            if f"{item.code} 现场照片：不达标请至少拍一张照片。" not in where["summaryText"]:
+                problems.append(f"{name}: the list says {where['summaryText']!r}")
+        page.context.close()
+    assert not problems, "\n".join(problems)
+    assert not RoundCheck.objects.exists()

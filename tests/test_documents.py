@@ -2,9 +2,12 @@
 .docx in the GB/T 9704 layout, opened with python-docx and read part by part."""
 
 import datetime
+import io
 import re
+import zipfile
 from urllib.parse import unquote
 
+import docx
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -268,3 +271,88 @@ def test_a_reader_of_english_pages_still_gets_the_document_in_chinese(client, tx
     assert document.paragraphs[0].text == "铁西区创建国家卫生城市工作领导小组办公室"
     assert paragraph_with(document, "〔").text == f"铁西创卫办〔{timezone.localdate().year}〕　号"
     assert paragraph_with(document, "一、红榜") and paragraph_with(document, "各街道（乡镇）、区直各有关部门：")
+
+
+# --- every document, part by part --------------------------------------------------------------
+
+
+def every_document(client, tx):
+    """The four documents of 铁西区, as its admin downloads them: a 通报 issued from the rankings, a
+    督办单, a monthly 专报 issued, and the 整改报告 of this month's problems."""
+    tx.closed(unit=tx.department)
+    tx.assigned(unit=tx.department2)
+    notice = draft_notice(client, tx)
+    client.post(reverse("campaigns:notice-issue", args=[notice.pk]))
+    listed = tx.assigned()
+    workflow.ticket_supervise(
+        ticket=listed,
+        actor=tx.supervisor,
+        document_number="",
+        supervising_unit="铁西区创卫办",
+        leader="李副区长",
+        deadline=timezone.localdate() + datetime.timedelta(days=10),
+        reason="反复出现",
+    )
+    today = timezone.localdate()
+    summary = summary_generate(summary_request(district=tx.unit, month=today.replace(day=1), actor=tx.admin))
+    client.post(reverse("campaigns:summary-issue", args=[summary.pk]))
+    return {
+        "notice": client.get(reverse("campaigns:notice-docx", args=[notice.pk])),
+        "supervision": client.get(reverse("campaigns:ticket-supervision-docx", args=[listed.number])),
+        "summary": client.get(reverse("campaigns:summary-docx", args=[summary.pk])),
+        "rectification": client.get(
+            reverse("campaigns:rectification-report", args=["TX"]),
+            {"found_from": today.replace(day=1).isoformat(), "found_to": today.isoformat()},
+        ),
+    }
+
+
+def package(content):
+    with zipfile.ZipFile(io.BytesIO(content)) as docx_zip:
+        return {name: docx_zip.read(name) for name in docx_zip.namelist()}
+
+
+def test_each_document_has_the_standards_parts_and_names_its_fonts_without_embedding_them(client, tx, office):
+    """王丽, 铁西区's admin, downloads all four: each opens with the red 版头, its 文号 over a red
+    line, the title in 小标宋, the body in 仿宋 三号 under 黑体 headings, signed and dated in
+    Chinese numerals, and ends with the 版记 (印发机关 and 印发日期); fonts are named, none is
+    embedded, and the note for machines without them is in the document's properties."""
+    year, today = timezone.localdate().year, timezone.localdate()
+    numbers = {"notice": 1, "supervision": 2, "summary": 3, "rectification": None}  # a report is numbered by hand
+    for kind, response in every_document(client, tx).items():
+        assert response.status_code == 200, kind
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        document = docx.Document(io.BytesIO(content))
+        head = document.paragraphs[0]
+        assert head.text == MARK and colour(head) == "FF0000", kind
+        assert east_asian_font(head) == "方正小标宋简体", kind
+        number = paragraph_with(document, "〔")
+        assert number.text == f"铁西创卫办〔{year}〕" + (f"{numbers[kind]}号" if numbers[kind] else "　号"), kind
+        assert bottom_rule(number)[0] == "FF0000", kind
+        title = document.paragraphs[[p.text for p in document.paragraphs].index(number.text) + 1 :]
+        title = next(p for p in title if p.text.strip())
+        assert east_asian_font(title) == "方正小标宋简体" and size_pt(title) == 22, (kind, title.text)
+        body = [p for p in document.paragraphs if p.style.name == "公文正文" and p.text.strip()]
+        assert body and all("仿宋" in east_asian_font(p) and size_pt(p) == 16 for p in body), kind
+        headings = [p for p in document.paragraphs if p.style.name == "公文一级标题"]
+        assert headings and all(east_asian_font(p) == "黑体" for p in headings), kind
+        assert paragraph_with(document, chinese_date(today)).text == chinese_date(today), kind
+        record = " ".join(cell.text for row in document.tables[-1].rows for cell in row.cells)
+        assert "铁西区创卫办" in record and f"{today.year}年{today.month}月{today.day}日印发" in record, kind
+        assert "抄送：区委办公室，区政府办公室。" in record, kind
+        assert "仿宋_GB2312" in document.core_properties.comments, kind
+        parts = package(content)
+        assert not [name for name in parts if name.startswith("word/fonts/") or name.endswith(".odttf")], kind
+        assert b"embedTrueTypeFonts" not in parts["word/settings.xml"], kind
+        assert b"w:embedRegular" not in parts["word/fontTable.xml"], kind
+
+
+def test_an_office_that_dates_in_figures_gets_its_documents_dated_so(client, tx, office):
+    """王丽 sets 铁西区's documents to follow GB/T 9704-2012 7.3.5.1 to the letter: every 成文日期
+    in figures (2026年12月4日), none in Chinese numerals."""
+    DocumentSettings.objects.filter(pk=office.pk).update(date_style="arabic")
+    today = timezone.localdate()
+    for kind, response in every_document(client, tx).items():
+        lines = texts(open_docx(response))
+        assert f"{today.year}年{today.month}月{today.day}日" in lines, kind
+        assert not any(CHINESE_DATE.fullmatch(line) for line in lines), kind

@@ -206,6 +206,58 @@ def test_a_failure_without_a_photo_comes_back_with_everything_kept(client, tx, s
     assert kept.pk in RoundFinding.objects.get(item=standard.bins).ticket.photos.values_list("pk", flat=True)
 
 
+def test_a_missing_photo_is_named_at_the_top_and_its_camera_button_takes_the_focus(client, tx, standard, city_round):
+    """张伟 marks 3.1.1 and 8.1.1 不达标 and photographs neither: the list at the top of the form
+    names both, each linked to its row's camera, and the first one is focused (even without
+    scripts); the form is marked for ledger.js to bring it into view on a phone."""
+    market = round_point_add(inspection_round=city_round, point=tx.point)
+    client.force_login(tx.staff)
+    answer = client.post(
+        reverse("campaigns:inspect-point", args=[market.pk]), score_form(standard, fail=("bins", "rats"))
+    )
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    assert re.search(r'<form [^>]*class="inspect-form"[^>]* data-failed-form>', html)
+    summary = html[html.index('class="alert alert-error error-summary"') : html.index("</ul>")]
+    assert "autofocus" not in summary.split(">")[0]  # a field takes the focus, not the list
+    bins, rats = f"id_i{standard.bins.pk}-photos", f"id_i{standard.rats.pk}-photos"
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
+        (bins, "3.1.1 现场照片：不达标请至少拍一张照片。"),
+        (rats, "8.1.1 现场照片：不达标请至少拍一张照片。"),
+    ]
+    first = re.search(rf'<input [^>]*id="{bins}"[^>]*>', html).group(0)
+    second = re.search(rf'<input [^>]*id="{rats}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in first and "autofocus" in first
+    assert 'aria-invalid="true"' in second and "autofocus" not in second
+    assert html.count('class="check-row has-error"') == 2
+    assert not RoundCheck.objects.exists()
+
+
+def test_a_recheck_without_its_photo_names_the_problem_by_its_serial(client, tx, city_admin, standard, city_round):
+    market = round_point_add(inspection_round=city_round, point=tx.point)
+    client.force_login(tx.staff)
+    data = score_form(standard, fail=("bins",))
+    data[f"i{standard.bins.pk}-photos"] = [photo_upload()]
+    client.post(reverse("campaigns:inspect-point", args=[market.pk]), data)
+    finding = RoundFinding.objects.get()
+    round_finish(inspection_round=city_round)
+    client.force_login(city_admin)
+    client.post(reverse("campaigns:round-recheck", args=[city_round.pk]), {"submission": form_key()})
+    point = RoundPoint.objects.get(inspection_round__rechecks=city_round)
+
+    client.force_login(tx.staff)
+    answer = client.post(
+        reverse("campaigns:inspect-point", args=[point.pk]),
+        {"submission": form_key(), f"f{finding.pk}-result": "not_fixed", f"f{finding.pk}-note": "仍有满溢"},
+    )
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    field = f"id_f{finding.pk}-photos"
+    assert f'<a href="#{field}">序号 {finding.serial} 现场照片：未整改或反弹请拍一张现场照片。</a>' in html
+    assert "autofocus" in re.search(rf'<input [^>]*id="{field}"[^>]*>', html).group(0)
+    assert "仍有满溢" in html
+
+
 def test_outsiders_cannot_open_a_point(client, tx, td, city_round):
     market = round_point_add(inspection_round=city_round, point=tx.point)
     url = reverse("campaigns:inspect-point", args=[market.pk])

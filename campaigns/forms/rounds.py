@@ -250,8 +250,9 @@ class PointRowsForm(OneSubmissionForm, forms.Form):
             widget=forms.Textarea(attrs={"rows": 2}),
             disabled=locked is not None,
         )
+        # Named after its row ("8.1.1 现场照片"): the list of errors above the form links to it.
         self.fields[f"{key}-photos"] = MultiplePhotoField(
-            label=_("现场照片"), widget=MultiplePhotoInput(attrs=CAMERA_ATTRS)
+            label=f"{self.row_name(obj)} {_('现场照片')}", widget=MultiplePhotoInput(attrs=CAMERA_ATTRS)
         )
         self.rows.append(
             {"key": key, "object": obj, "locked": locked, "photos": RowPhotos(self, key), "choice": choice}
@@ -266,9 +267,15 @@ class PointRowsForm(OneSubmissionForm, forms.Form):
             value = data.get(row["choice"])
             if value in self.photos_needed_for and row["photos"].count == 0 and not row["photos"].errors:
                 row["photos"].errors.append(str(self.photo_message))
-            if row["photos"].errors:
-                self.add_error(None, _("有照片需要处理，请看标红的项。"))
+            # On the row's photo field too: listed at the top of the form, linked to the row's
+            # camera button, which takes the focus (a phone shows a row or two of a long list).
+            for error in row["photos"].errors:
+                self.add_error(row["photos"].field_name, error)
         return data
+
+    def row_name(self, obj) -> str:
+        """How a row is named in the list of errors."""
+        return str(obj)
 
     @property
     def open_rows(self) -> int:
@@ -319,6 +326,9 @@ class PointScoreForm(PointRowsForm):
                 locked=locked,
             )
 
+    def row_name(self, obj) -> str:
+        return obj.code
+
     def scores(self):
         """(item, result, note, photos) of each row that may still change."""
         for row in self.rows:
@@ -347,6 +357,9 @@ class RecheckForm(PointRowsForm):
                 note=finding.outcome_note if mine else "",
                 required=False,
             )
+
+    def row_name(self, obj) -> str:
+        return str(_("序号 %(n)s")) % {"n": obj.serial}
 
     def clean(self):
         data = super().clean()

@@ -29,7 +29,7 @@ from campaigns.selectors.binder import (
     linked_tickets,
 )
 from infra.cells import xlsx_append
-from infra.xlsx_stream import save_with_rows
+from infra.xlsx_stream import list_sheet, save_with_rows
 from infra.zip_stream import CHUNK, Member
 
 from .ticket_rows import TICKET_COLUMNS, ticket_header, ticket_rows
@@ -105,7 +105,9 @@ def binder_index(binder: Binder, root: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("资料索引")
     _set_widths(sheet, [width for _label, width in INDEX_COLUMNS])
+    list_sheet(sheet, columns=len(INDEX_COLUMNS))  # a list sheet like every other (frozen header, filters)
     xlsx_append(sheet, [label for label, _width in INDEX_COLUMNS])
+    rows = 0
     for aspect in binder.aspects:
         folder = _aspect_folder(aspect)
         for article in aspect.articles:
@@ -129,8 +131,11 @@ def binder_index(binder: Binder, root: str) -> bytes:
                         f"{root}/{folder}/{_article_folder(article.code, article.text)}",
                     ],
                 )
+                rows += 1
+    list_sheet(sheet, columns=len(INDEX_COLUMNS), last_row=1 + rows)
     rates = workbook.create_sheet("资料齐全率")
     _set_widths(rates, [24, 14, 14, 14])
+    list_sheet(rates, columns=4, last_row=1 + len(binder.aspects))  # the 合计 row stays under the table
     xlsx_append(rates, ["方面", "需查阅资料的项", "有佐证的项", "资料齐全率（%）"])
     for aspect in binder.aspects:
         xlsx_append(rates, [f"{aspect.aspect.code} {aspect.aspect.name}", aspect.needed, aspect.complete, aspect.rate])
@@ -147,6 +152,7 @@ def _ledger(binder: Binder, aspect: BinderAspect) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("台账"))
     _set_widths(sheet, [width for _label, width in TICKET_COLUMNS])
+    list_sheet(sheet, columns=len(TICKET_COLUMNS))  # save_with_rows stretches the filter over the rows
     xlsx_append(sheet, ticket_header())
     with tempfile.TemporaryFile() as handle:
         save_with_rows(workbook, sheet, ticket_rows(tickets), handle, columns=len(TICKET_COLUMNS))
