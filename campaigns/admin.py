@@ -235,7 +235,7 @@ class UserAdmin(BaseUserAdmin):
             self.message_user(
                 request,
                 gettext(
-                    "账号“%(username)s”担任%(duty)s，其密码不能在这里设置：只能由安全管理员在“账号管理”里重置，"
+                    "账号“%(username)s”担任%(duty)s，其密码不能在这里设置：只能由安全管理员在“账号与角色”里重置，"
                     "新密码只发到本人邮箱（三权分立）。"
                 )
                 % {"username": user.get_username(), "duty": Duty(duty).label},
