@@ -5,12 +5,15 @@ the admin can never strike a line off the ledger behind the timeline's back.
 """
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from security.audit import audit_record
@@ -18,12 +21,14 @@ from security.audit import audit_record
 from .access import scope_for
 from .models import (
     OPEN_STATES,
+    AccountProfile,
     AssessmentArea,
     AuditKind,
     Campaign,
     ClosingLevel,
     DailyReport,
     Delivery,
+    Duty,
     HotlineCategory,
     HotlineSettings,
     HotlineStreet,
@@ -202,10 +207,42 @@ for _model in ("auth.Group", "otp_totp.TOTPDevice", "axes.AccessAttempt", "axes.
         pass
 
 
+def _anothers_duty(request, user):
+    """The system duty (安全/审计/系统管理员) of an account that is not the admin's own, or ""."""
+    if user is None or user.pk == request.user.pk:
+        return ""
+    return AccountProfile.objects.filter(user=user).exclude(duty=Duty.NONE).values_list("duty", flat=True).first() or ""
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if _anothers_duty(request, obj):
+            # Where the holder's passwords are mailed: changed on the security admin's page,
+            # which tells the old address (三权分立), never quietly here.
+            fields.append("email")
+        return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        duty = _anothers_duty(request, user)
+        if duty:
+            # Whoever set it would know another duty holder's password and could sign in as them.
+            self.message_user(
+                request,
+                gettext(
+                    "账号“%(username)s”担任%(duty)s，其密码不能在这里设置：只能由安全管理员在“账号与角色”里重置，"
+                    "新密码只发到本人邮箱（三权分立）。"
+                )
+                % {"username": user.get_username(), "duty": Duty(duty).label},
+                level=messages.ERROR,
+            )
+            return redirect("admin:auth_user_change", user.pk)
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(OrgUnit)

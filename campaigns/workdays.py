@@ -19,6 +19,7 @@ forms and the reminders all count working days, and it needs nothing but the cal
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -191,12 +192,26 @@ def calendar_label(day: datetime.date) -> str:
     return year_calendar(day.year).label
 
 
+def basis_of(calendars: Iterable[YearCalendar]) -> str:
+    """“工作日依据：…”, naming each year's source, in the reader's language."""
+    return _("工作日依据：%(sources)s") % {"sources": "；".join(calendar.label for calendar in calendars)}
+
+
+def period_calendars(start: datetime.date, end: datetime.date) -> tuple[YearCalendar, ...]:
+    """The calendars of every year [start, end] spans (a KPI's period, a ranking's, a month)."""
+    return tuple(year_calendar(year) for year in range(start.year, max(start.year, end.year) + 1))
+
+
+def calendar_basis(start: datetime.date, end: datetime.date) -> str:
+    """Which sources a count of working days over [start, end] uses, one per year it spans."""
+    return basis_of(period_calendars(start, end))
+
+
 def calendar_note(today: datetime.date | None = None) -> str:
     """Which sources a count of working days from today uses (next year's too from October,
     since 60 working days reach into it)."""
     today = today or timezone.localdate()
-    years = [today.year] + ([today.year + 1] if today.month >= 10 else [])
-    return _("工作日依据：%(sources)s") % {"sources": "；".join(year_calendar(year).label for year in years)}
+    return calendar_basis(today, datetime.date(today.year + 1, 1, 1) if today.month >= 10 else today)
 
 
 def is_working_day(day: datetime.date) -> bool:

@@ -227,6 +227,8 @@ class TestImport:
         assert "从 Excel 导入：2027节假日.xlsx" in HolidaySchedule.objects.get().source_note
         record.refresh_from_db()
         assert record.status == ImportStatus.DONE and record.rows_added == 3
+        audit = AuditEvent.objects.get(kind=AuditKind.SETTINGS_CHANGE, target__contains="2027")
+        assert audit.user == city_admin and audit.details["how"] == "import" and audit.details["holidays"] == 11
         # Confirmed twice (a double click): the first did the work.
         again = client.post(reverse("campaigns:holiday-import-confirm", args=[2027, record.pk]))
         assert again.status_code == 302 and HolidayDay.objects.count() == 12

@@ -22,6 +22,7 @@ from campaigns.services.problem_list_read import (
     photos_archive,
 )
 from campaigns.services.xlsx_import import read_upload
+from campaigns.workdays import calendar_note
 
 ROUND_KINDS = [
     (RoundKind.SUPERVISION.value, RoundKind.SUPERVISION.label),
@@ -90,6 +91,8 @@ class ProblemListForm(forms.Form):
         self.offices = {office.pk: office for office in offices}
         self.fields["office"].queryset = OrgUnit.objects.filter(pk__in=self.offices).order_by("-kind", "order", "id")
         self.fields["inspection_round"].queryset = problem_list_rounds(*offices).order_by("-starts_on", "-id")
+        days = self.fields["deadline_working_days"]
+        days.help_text = f"{days.help_text} {calendar_note()}"
         self.sheet = None
 
     def clean_pasted(self):

@@ -27,6 +27,7 @@ from campaigns.once import OneSubmissionForm
 from campaigns.policy import WORKER_ROLES
 from campaigns.selectors.rounds import running_campaigns
 from campaigns.services.photos import photo_inspect, photo_store, photos_pending_for
+from campaigns.workdays import calendar_note
 
 User = get_user_model()
 
@@ -78,6 +79,8 @@ class RoundForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.scope = scope = scope_for(user)
+        days = self.fields["deadline_working_days"]
+        days.help_text = f"{days.help_text} {calendar_note(self.instance.letter_date)}"
         managed = [d for d in scope.district_ids if scope.can_manage(d)]
         self.fields["districts"].queryset = OrgUnit.objects.filter(pk__in=managed, kind=UnitKind.DISTRICT).order_by(
             "order", "id"

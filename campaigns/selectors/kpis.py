@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import CLOCK_STATES, DEFAULT_KPI_WEIGHTS, OrgUnit, Ticket, TicketAction, TicketEvent, TicketState
-from campaigns.workdays import WorkCalendar
+from campaigns.workdays import WorkCalendar, YearCalendar, period_calendars
 
 from .common import day_start
 
@@ -169,6 +169,9 @@ class KpiPanel:
     rows: list[tuple[Kpi, str]] = field(default_factory=list)
     composite: float | None = None
     counted_at: datetime.datetime = field(default_factory=timezone.now)
+    # The holiday schedules the period's working days were counted on, kept with the figures
+    # (the panel is cached) so the page names the ones these numbers used.
+    calendars: tuple[YearCalendar, ...] = ()
 
     @property
     def terms(self) -> list[tuple[Promise, Any, bool]]:
@@ -317,4 +320,5 @@ def kpi_panel(
         weights=weights,
         rows=counts.shown(),
         composite=counts.composite(weights),
+        calendars=period_calendars(start, end),
     )

@@ -12,7 +12,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import IO, Any, TypedDict
+from typing import IO, Any, NotRequired, TypedDict
 
 from celery import shared_task
 from django.conf import settings
@@ -44,6 +44,7 @@ from campaigns.selectors.checklist import checklist_area_scores
 from campaigns.selectors.common import Median, day_start, median_days, median_supported, time_to_close
 from campaigns.selectors.daily_reports import report_compliance
 from campaigns.selectors.kpis import kpi_panel
+from campaigns.workdays import calendar_basis
 from infra.cells import xlsx_append, xlsx_cell
 from infra.dates import month_label
 from infra.xlsx_stream import list_sheet, save_with_rows
@@ -113,6 +114,9 @@ class SummaryFigures(TypedDict):
     trend: list[list[str | int]]  # [ISO day, found, closed]
     kpis: list[KpiRow]  # the field's KPIs over the month (selectors/kpis.py)
     composite: float | None  # weighted as the campaign decided
+    # Which holiday schedule the month's working days were counted on (平均处置时长, 日报);
+    # summaries made before it was kept do not say.
+    calendar_basis: NotRequired[str]
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -331,6 +335,7 @@ def summary_figures(
             for kpi, value in kpis.rows
         ],
         "composite": kpis.composite,
+        "calendar_basis": calendar_basis(first, following - datetime.timedelta(days=1)),
     }
 
 
@@ -411,6 +416,8 @@ def write_workbook(
         for row in figures["kpis"]:
             xlsx_append(sheet, [row["name"], row["value"], row["formula"]])
         xlsx_append(sheet, [str(_("加权综合指数")), figures.get("composite")])
+        if figures.get("calendar_basis"):
+            xlsx_append(sheet, [figures["calendar_basis"]])
 
     sheet = workbook.create_sheet(_("按类别"))
     for letter, width in zip("ABCDEFGH", (16, 30, 8, 8, 8, 8, 10), strict=False):

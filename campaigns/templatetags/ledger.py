@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from campaigns.models import CLOCK_STATES, OPEN_STATES, TicketState
 from campaigns.privacy import mask_phone as masked_phone
 from campaigns.services.system_actor import HOTLINE_USERNAME
+from campaigns.workdays import basis_of, calendar_basis, calendar_note
 from infra import dates
 
 register = template.Library()
@@ -124,6 +125,18 @@ def ticket_url(number):
 
 def photo_thumb_url(pk):
     return _url_prefixes()[1].replace("/0/", f"/{pk}/")
+
+
+@register.simple_tag
+def workday_basis(start=None, end=None, calendars=()):
+    """“工作日依据：…” for a page that counts working days: the calendars a figure was counted
+    on when it kept them (the board's KPI panel), else over [start, end] when both are given
+    (a ranking's period), else forward from `start` or today (deadlines to come)."""
+    if calendars:
+        return basis_of(calendars)
+    if start is not None and end is not None:
+        return calendar_basis(start, end)
+    return calendar_note(start)
 
 
 @register.filter
