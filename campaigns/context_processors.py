@@ -23,9 +23,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
 
-    def flags() -> dict[str, bool]:
+    def flags() -> dict[str, Any]:
         scope = scope_for(user)
-        return {
+        shown = {
             "can_log": any(scope.can_log(d) for d in scope.district_ids),
             "has_units": bool(scope.unit_ids),
             "has_tasks": bool(scope.unit_ids) or any(scope.can_manage(d) for d in scope.district_ids),
@@ -34,6 +34,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             # On the team of a round still open: a cache read (selectors/rounds.py), not a query.
             "inspects": any(scope.can_log(d) for d in scope.district_ids) and is_inspector_now(user),
         }
+        # The navigation's markup follows from these flags alone: base.html keeps it per key.
+        return shown | {"key": "".join("1" if value else "0" for value in shown.values())}
 
     def calendar_missing() -> str:
         # Asked only by the admins' banner in base.html.
@@ -44,10 +46,35 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     duty = session.get(DUTY_KEY, "") if session is not None else ""
     return {
         "nav": SimpleLazyObject(flags),
+        "nav_section": nav_section(request.path),
         "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
         "nav_duty": duty,
         "nav_calendar_missing": SimpleLazyObject(calendar_missing),
     }
+
+
+# Which entry of the main navigation a page belongs to: some are one address, the others
+# every address that contains theirs (the board's, every address under /board/).
+EXACT_SECTIONS = {"/tickets/": "list", "/my/": "my", "/reports/": "reports", "/checklist/mine/": "checklist-mine"}
+SECTIONS = (
+    ("inspect", ("/inspect/",)),
+    ("rounds", ("/rounds/",)),
+    ("checklist", ("/checklist/", "/scoring/")),
+    ("standards", ("/standards/",)),
+    ("holidays", ("/holidays/",)),
+    ("api-tokens", ("/api-tokens/",)),
+    ("security-accounts", ("/security/accounts/",)),
+    ("security-audit", ("/security/audit/",)),
+)
+
+
+def nav_section(path: str) -> str:
+    """The entry of the main navigation the page at `path` belongs to ("" for none)."""
+    if path in EXACT_SECTIONS:
+        return EXACT_SECTIONS[path]
+    if path.startswith("/board/"):
+        return "board"
+    return next((section for section, parts in SECTIONS if any(part in path for part in parts)), "")
 
 
 def unread_count(user: AbstractBaseUser) -> int:

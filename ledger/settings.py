@@ -238,6 +238,14 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+# The main navigation's markup, one entry per language, flags and page section (base.html): the
+# same for everyone it is kept for and only ever changed by a deploy, so each process keeps its
+# own copy rather than asking Redis on every page.
+CACHES["navigation"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "navigation",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 CELERY_TASK_IGNORE_RESULT = True
 # One queue name per deployment; a test can give its own worker a private queue.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
