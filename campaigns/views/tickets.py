@@ -358,8 +358,9 @@ def run_act(request, number, action, perform):
     if form.is_valid():
         target = ticket or workflow.TicketRef(number, scope_for(request.user).district_ids)
         try:
-            if with_photos:
-                # The after-photos and the act commit together: one transaction, not two.
+            if with_photos and request.FILES:
+                # The after-photos and the act commit together: one transaction, not two. (Photos
+                # kept from an earlier try are stored already: the act alone is one transaction.)
                 with transaction.atomic():
                     form.keep_photos()
                     perform(target, form)

@@ -88,15 +88,16 @@ def lock(ticket: Ticket | TicketRef) -> Ticket:
         .annotate(chain_head=Subquery(head))
         .order_by()
     )
+    # get(), not first(): a unique key needs no ORDER BY, and building one is a tenth of an act.
     if isinstance(ticket, TicketRef):
-        found = locked.filter(number=ticket.number, district_id__in=ticket.district_ids).first()
-        if found is None:
-            raise TicketNotFound(_("没有这张工单，或您无权查看。"))
-        return found
-    found = locked.filter(pk=ticket.pk).first()
-    if found is None:
-        raise Ticket.DoesNotExist(f"ticket {ticket.pk} is gone")
-    return found
+        try:
+            return locked.get(number=ticket.number, district_id__in=ticket.district_ids)
+        except Ticket.DoesNotExist:
+            raise TicketNotFound(_("没有这张工单，或您无权查看。")) from None
+    try:
+        return locked.get(pk=ticket.pk)
+    except Ticket.DoesNotExist:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} is gone") from None
 
 
 @contextmanager
