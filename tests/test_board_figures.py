@@ -184,3 +184,25 @@ def test_city_overview_query_count_is_constant(client, city, city_admin, django_
     cache.clear()
     with django_assert_max_num_queries(6 + 4 * 14):
         client.get(reverse("campaigns:city"))
+
+
+def test_the_city_counts_overdue_and_the_chain_marks_as_the_district_board_does(tx, city):
+    """The city overview builds only a district's headline (no per-street rows): its overdue,
+    超时未签收, 黄牌 and 挂牌督办 totals are the board's, counted without grouping."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from campaigns.models import Ticket
+    from campaigns.selectors.board import board_build
+
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        late = [tx.assigned(street=street) for street in (tx.street, tx.street2)]
+        Ticket.objects.filter(pk__in=[t.pk for t in late]).update(deadline=F("deadline") - datetime.timedelta(days=10))
+        unsigned = tx.assigned(signed=False)
+        Ticket.objects.filter(pk=unsigned.pk).update(sign_due_at=timezone.now() - datetime.timedelta(hours=1))
+        Ticket.objects.filter(pk=late[0].pk).update(yellow_card_at=timezone.now(), supervised_at=timezone.now())
+        tx.assigned()  # on time
+        board, headline = board_build(tx.unit), board_build(tx.unit, rows=False)
+    expected = {"overdue": 2, "sign_late": 1, "yellow_cards": 1, "supervised": 1, "open": 4}
+    assert {name: board.figures[name] for name in expected} == expected
+    assert headline.figures == board.figures and headline.by_street == []

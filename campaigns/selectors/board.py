@@ -161,13 +161,15 @@ def median_hours_in_days(histogram: list[tuple[int, int]]) -> float | None:
 CHAIN_MARKS = ("sign_late", "yellow_cards", "supervised")
 
 
-def _open_marks(tickets: QuerySet[Ticket], today: datetime.date) -> list[tuple[Any, ...]]:
-    """Per street, unit and area: overdue, 超时未签收, 黄牌 and 挂牌督办 — one query of four
-    parts, each read from its own index (the overdue part from the index alone).
+def _open_marks(tickets: QuerySet[Ticket], today: datetime.date, *, by_cell: bool = True) -> list[tuple[Any, ...]]:
+    """Per street, unit and area (or, without `by_cell`, for the district as a whole, as the
+    city overview asks: no grouping of tens of thousands of rows): overdue, 超时未签收, 黄牌 and
+    挂牌督办 — one query of four parts, each read from its own index (the overdue part from the
+    index alone).
 
     The dispatch, escalation and 复查 acts write the fields; the board only counts them.
     """
-    cell = ("street_id", "responsible_unit_id", "area_id")
+    cell = ("street_id", "responsible_unit_id", "area_id") if by_cell else ()
 
     def part(mark: int, marked: QuerySet[Ticket]) -> QuerySet[Any, Any]:
         return marked.annotate(mark=Value(mark)).values("mark", *cell).annotate(n=Count("*")).order_by()
@@ -287,12 +289,12 @@ def board_build(district: OrgUnit, *, rows: bool = True) -> Board:
                 row.open += count
             elif state == TicketState.CLOSED:
                 row.closed += count
-    for street_id, unit_id, area_id, count, *chain in _open_marks(tickets, today):
+    for *place, count, sign_late, yellow_cards, supervised in _open_marks(tickets, today, by_cell=rows):
         figures["overdue"] += count
-        marks = dict(zip(CHAIN_MARKS, chain, strict=True))
+        marks = dict(zip(CHAIN_MARKS, (sign_late, yellow_cards, supervised), strict=True))
         for name, marked in marks.items():
             figures[name] += marked
-        for row in cell_rows(street_id, unit_id, area_id):
+        for row in cell_rows(*place) if place else ():
             row.overdue += count
             row.sign_late += marks["sign_late"]
     figures["open"] = sum(figures[state] for state in OPEN_STATES)
