@@ -29,10 +29,12 @@ from openpyxl import Workbook
 from campaigns.models import (
     Campaign,
     CampaignStatus,
+    CheckResult,
     FindingOutcome,
     InspectionRound,
     OrgUnit,
     RectificationReport,
+    RoundCheck,
     RoundFinding,
     RoundPoint,
     TicketState,
@@ -183,6 +185,11 @@ def test_the_assessment_cycle_with_the_demo_logins(browser, live_server, tmp_pat
     scored = list(RoundFinding.objects.filter(inspection_round=inspection_round).select_related("ticket"))
     assert len(scored) == 2 and {f.ticket.inspection_round_id for f in scored} == {inspection_round.pk}
     assert all(f.ticket.photos.count() == 1 and f.ticket.deadline for f in scored)
+    # One tap on the failing 项, one on submit: every other 项 at the point stood as 达标.
+    for finding in scored:
+        checks = RoundCheck.objects.filter(round_point__inspection_round=inspection_round, item__isnull=False)
+        results = list(checks.filter(round_point__point=finding.ticket.point).values_list("result", flat=True))
+        assert results.count(CheckResult.FAIL) == 1 and set(results) <= {CheckResult.FAIL, CheckResult.PASS}
 
     # 3. The city's 问题清单 arrives with the letter: city_admin imports it for both districts.
     workbook, archive = problem_list_files(tmp_path)

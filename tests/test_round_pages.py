@@ -198,6 +198,21 @@ def test_the_inspector_scores_a_point_on_the_phone_and_its_failures_become_ticke
     assert RoundFinding.objects.count() == 1 and TicketPhoto.objects.filter(ticket__isnull=False).count() == 1
 
 
+def test_not_applicable_is_recorded_without_a_ticket(client, tx, standard, city_round):
+    """At the market the stalls are closed for rebuilding: the 网格员 marks 乱堆乱放 不适用, the
+    bins 不达标 and the rats 达标. One ticket; the 不适用 is kept as such, never a pass or a failure."""
+    market = round_point_add(inspection_round=city_round, point=tx.point)
+    client.force_login(tx.staff)
+    data = score_form(standard, fail=("bins",))
+    data[f"i{standard.clutter.pk}-result"] = "na"
+    data[f"i{standard.bins.pk}-photos"] = [photo_upload()]
+    assert client.post(reverse("campaigns:inspect-point", args=[market.pk]), data).status_code == 302
+    results = dict(RoundCheck.objects.filter(round_point=market).values_list("item__code", "result"))
+    assert results == {"3.1.1": "fail", "3.1.2": "na", "8.1.1": "pass"}
+    assert [finding.item for finding in RoundFinding.objects.all()] == [standard.bins]
+    assert not RoundCheck.objects.get(round_point=market, item=standard.clutter).ticket_id
+
+
 def test_a_failure_without_a_photo_comes_back_with_everything_kept(client, tx, standard, city_round):
     market = round_point_add(inspection_round=city_round, point=tx.point)
     client.force_login(tx.staff)
