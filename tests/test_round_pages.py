@@ -18,6 +18,7 @@ from campaigns.models import (
     RoundLevel,
     RoundPoint,
     RoundStatus,
+    Standard,
     TicketPhoto,
 )
 from campaigns.services.rounds import round_draw, round_finish, round_point_add
@@ -76,16 +77,19 @@ def test_a_district_admin_makes_a_round_once_however_often_the_form_is_sent(clie
 
 
 def test_a_new_round_offers_the_standard_its_districts_campaigns_are_scored_on(client, tx, td, city_admin, standard):
-    """铁西区 and 铁东区 are scored on the small standard: a round of either, or of both, offers it
-    first; once 铁东区 moves to the national standard, a round of both offers the current one."""
+    """铁西区 and 铁东区 are scored on the small standard (an older version, no longer current): a
+    round of either, or of both, offers it first; once 铁东区 moves to the national standard, a
+    round of both offers the current one."""
+    Standard.objects.filter(pk=standard.standard.pk).update(is_current=False)
+    national = standard_default()
     client.force_login(tx.admin)
     assert client.get(reverse("campaigns:round-new")).context["form"].initial["standard"] == standard.standard.pk
     client.force_login(city_admin)
     assert client.get(reverse("campaigns:round-new")).context["form"].initial["standard"] == standard.standard.pk
-    td.campaign.standard = standard_default()
+    td.campaign.standard = national
     td.campaign.save(update_fields=["standard"])
     offered = client.get(reverse("campaigns:round-new")).context["form"].initial["standard"]
-    assert offered == standard_default().pk != standard.standard.pk
+    assert offered == national.pk != standard.standard.pk
 
 
 def test_a_district_admin_may_not_make_a_city_round_nor_reach_another_district(client, tx, td, standard):

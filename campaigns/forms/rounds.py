@@ -112,7 +112,8 @@ class RoundForm(forms.ModelForm):
         shared = {campaign.standard_id for campaign in running_campaigns(district_ids).values()}
         if len(shared) == 1 and None not in shared:
             return shared.pop()
-        current = Standard.objects.filter(is_current=True).order_by("id").values_list("pk", flat=True)
+        # As services.standard.standard_default chooses, without installing anything from a form.
+        current = Standard.objects.filter(is_current=True).order_by("-created_at", "-id").values_list("pk", flat=True)
         return current.filter(scope=StandardScope.CITY).first() or current.first()
 
     def clean(self):
