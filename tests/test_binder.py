@@ -169,3 +169,17 @@ def test_the_page_costs_the_same_queries_for_more_evidence(client, tx, binder_wo
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.context["binder"].aspects[0].rate == 100  # 3.2.2 is proved now
+
+
+def test_the_board_links_the_binder_and_its_zip_for_those_who_may_open_them(client, tx, binder_world):
+    """The leader finds 迎检资料 and its .zip on the board; the 网格员 and the unit's liaison read the
+    same board without links they would be refused."""
+    urls = [reverse("campaigns:binder", args=[tx.campaign.pk]), reverse("campaigns:binder-zip", args=[tx.campaign.pk])]
+    board = reverse("campaigns:board", args=["TX"])
+    client.force_login(tx.leader)
+    html = client.get(board).content.decode()
+    assert all(url in html for url in urls) and "迎检模拟" in html
+    for who in (tx.staff, tx.unit_liaison):
+        client.force_login(who)
+        html = client.get(board).content.decode()
+        assert "迎检模拟" in html and not any(url in html for url in urls)

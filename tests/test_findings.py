@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import workflow
@@ -84,3 +85,23 @@ def test_a_patrol_log_still_needs_a_photo(tx):
         workflow.ticket_log(
             actor=tx.staff, campaign=tx.campaign, category=tx.category, description="无照片", point=tx.point, photos=[]
         )
+
+
+def test_the_ticket_page_names_the_round_as_its_source(client, tx, city_round):
+    """The district's supervisor opens a finding's ticket: 来源 is the round and its letter."""
+    city_round.letter_number = "四创卫办督〔2026〕3号"
+    city_round.save(update_fields=["letter_number"])
+    finding = workflow.finding_record(
+        inspection_round=city_round,
+        actor=tx.supervisor,
+        campaign=tx.campaign,
+        category=tx.category,
+        description="农贸市场西侧垃圾桶满溢",
+        point=tx.point,
+        photos=[pending_photo(tx.supervisor)],
+    )
+    patrol = tx.log()
+    client.force_login(tx.supervisor)
+    page = client.get(reverse("campaigns:ticket-detail", args=[finding.ticket.number])).content.decode()
+    assert "<dt>来源</dt><dd>市督查第 3 期 · 四创卫办督〔2026〕3号</dd>" in page
+    assert "<dt>来源</dt>" not in client.get(reverse("campaigns:ticket-detail", args=[patrol.number])).content.decode()

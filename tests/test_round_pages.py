@@ -18,9 +18,11 @@ from campaigns.models import (
     RoundLevel,
     RoundPoint,
     RoundStatus,
+    Standard,
     TicketPhoto,
 )
 from campaigns.services.rounds import round_draw, round_finish, round_point_add
+from campaigns.services.standard import standard_default
 
 from .factories import form_key, jpeg_bytes, pending_photo, photo_upload
 from .rounds_world import ALLEY, MARKET, SmallStandard, make_round, more_points
@@ -72,6 +74,22 @@ def test_a_district_admin_makes_a_round_once_however_often_the_form_is_sent(clie
     assert first.url == again.url == reverse("campaigns:round-points", args=[made.pk])
     assert (made.created_by, list(made.team.all()), list(made.campaigns.all())) == (tx.admin, [tx.staff], [tx.campaign])
     assert re.fullmatch(r"[0-9a-f]{8}", made.sample_seed)
+
+
+def test_a_new_round_offers_the_standard_its_districts_campaigns_are_scored_on(client, tx, td, city_admin, standard):
+    """铁西区 and 铁东区 are scored on the small standard (an older version, no longer current): a
+    round of either, or of both, offers it first; once 铁东区 moves to the national standard, a
+    round of both offers the current one."""
+    Standard.objects.filter(pk=standard.standard.pk).update(is_current=False)
+    national = standard_default()
+    client.force_login(tx.admin)
+    assert client.get(reverse("campaigns:round-new")).context["form"].initial["standard"] == standard.standard.pk
+    client.force_login(city_admin)
+    assert client.get(reverse("campaigns:round-new")).context["form"].initial["standard"] == standard.standard.pk
+    td.campaign.standard = national
+    td.campaign.save(update_fields=["standard"])
+    offered = client.get(reverse("campaigns:round-new")).context["form"].initial["standard"]
+    assert offered == national.pk != standard.standard.pk
 
 
 def test_a_district_admin_may_not_make_a_city_round_nor_reach_another_district(client, tx, td, standard):
@@ -182,6 +200,21 @@ def test_the_inspector_scores_a_point_on_the_phone_and_its_failures_become_ticke
     again = client.post(url, data)
     assert again.status_code == 302 and again.url == url
     assert RoundFinding.objects.count() == 1 and TicketPhoto.objects.filter(ticket__isnull=False).count() == 1
+
+
+def test_not_applicable_is_recorded_without_a_ticket(client, tx, standard, city_round):
+    """At the market the stalls are closed for rebuilding: the 网格员 marks 乱堆乱放 不适用, the
+    bins 不达标 and the rats 达标. One ticket; the 不适用 is kept as such, never a pass or a failure."""
+    market = round_point_add(inspection_round=city_round, point=tx.point)
+    client.force_login(tx.staff)
+    data = score_form(standard, fail=("bins",))
+    data[f"i{standard.clutter.pk}-result"] = "na"
+    data[f"i{standard.bins.pk}-photos"] = [photo_upload()]
+    assert client.post(reverse("campaigns:inspect-point", args=[market.pk]), data).status_code == 302
+    results = dict(RoundCheck.objects.filter(round_point=market).values_list("item__code", "result"))
+    assert results == {"3.1.1": "fail", "3.1.2": "na", "8.1.1": "pass"}
+    assert [finding.item for finding in RoundFinding.objects.all()] == [standard.bins]
+    assert not RoundCheck.objects.get(round_point=market, item=standard.clutter).ticket_id
 
 
 def test_a_failure_without_a_photo_comes_back_with_everything_kept(client, tx, standard, city_round):

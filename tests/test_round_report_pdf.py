@@ -1,5 +1,6 @@
 """A round's 整改报告 as LibreOffice prints it: converted headless to PDF, its pages hold the head,
-the counts and each problem with its photos, about two problems a page.
+the counts and each problem with its photos (pdfimages finds each on the page of its problem), about
+four problems a page.
 
 Needs Debian's libreoffice-writer (soffice) and poppler-utils (pdfinfo, pdftotext), which
 .ci/run installs; skipped where they are missing. The PDF is kept in test-artifacts/ to look at.
@@ -7,6 +8,7 @@ Needs Debian's libreoffice-writer (soffice) and poppler-utils (pdfinfo, pdftotex
 
 import io
 import shutil
+import subprocess  # nosec B404 # poppler's pdfimages, on a file the test wrote
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from .factories import photo_upload
 from .test_document_pdf import PDFINFO, PDFTOTEXT, SOFFICE, _convert
 
 pytestmark = pytest.mark.django_db
+PDFIMAGES = shutil.which("pdfimages")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -39,8 +42,16 @@ def scene(n, after=False):
     return out.getvalue()
 
 
+def pdf_images(pdf):
+    """(page, dots per inch) of every picture LibreOffice placed in the PDF, as pdfimages lists them."""
+    listing = subprocess.run([PDFIMAGES, "-list", str(pdf)], check=True, capture_output=True, text=True).stdout  # nosec B603
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    return [(int(row[0]), int(row[12])) for row in rows if row[2] == "image"]
+
+
 @pytest.mark.skipif(
-    not (SOFFICE and PDFINFO and PDFTOTEXT), reason="needs soffice (libreoffice-writer) and poppler-utils"
+    not (SOFFICE and PDFINFO and PDFTOTEXT and PDFIMAGES),
+    reason="needs soffice (libreoffice-writer) and poppler-utils",
 )
 def test_six_problems_print_four_a_page_with_their_photos(tx, city_admin, tmp_path):
     DocumentSettings.objects.create(
@@ -86,3 +97,14 @@ def test_six_problems_print_four_a_page_with_their_photos(tx, city_admin, tmp_pa
         assert text in every
     closing = next(page for page in texts if "三、下一步工作" in page)
     assert "—1—" in first and "印发" in closing
+    # The photos are in place: six before and four after, each on a page of the problems' table
+    # (LibreOffice's PDF keeps them at its 300 dpi for print; the 1200 px copies carry that).
+    images = pdf_images(tmp_path / "notice.pdf")
+    assert len(images) == 10 and all(dpi >= 290 for _page, dpi in images)
+    # Rows never break over pages: each page holds the photos of exactly the problems printed on it.
+    expected = {
+        number: sum(2 if n < 4 else 1 for n, text in enumerate(descriptions) if text in page)
+        for number, page in enumerate(texts, start=1)
+    }
+    placed = {number: sum(1 for page, _dpi in images if page == number) for number in expected}
+    assert placed == expected

@@ -278,6 +278,22 @@ def test_a_recheck_round_goes_back_to_the_points_of_the_findings(tx, city_admin,
         recheck_round_create(original=recheck, actor=city_admin, district_ids=[tx.unit.pk])
 
 
+def test_a_recheck_is_planned_for_after_the_rounds_deadline(tx, city_admin, finished_round):
+    """The letter gave five working days: a 复查 asked for at once starts the day after them;
+    one asked for once they have passed starts that day."""
+    original, _findings = finished_round
+    deadline = add_working_days(original.letter_date, 5)
+    assert deadline > timezone.localdate()
+    early = recheck_round_create(original=original, actor=city_admin, district_ids=[tx.unit.pk])
+    assert (early.starts_on, early.ends_on) == (
+        deadline + datetime.timedelta(days=1),
+        deadline + datetime.timedelta(days=8),
+    )
+    late_day = deadline + datetime.timedelta(days=3)
+    late = recheck_round_create(original=original, actor=city_admin, district_ids=[tx.unit.pk], today=late_day)
+    assert late.starts_on == late_day
+
+
 def test_a_recheck_is_only_for_a_finished_round(tx, city_admin, standard, city_round):
     score(market_point(city_round, tx), tx.staff, standard)
     with pytest.raises(RoundRefused, match="结束后"):

@@ -18,6 +18,8 @@ from campaigns import workflow
 from campaigns.access import scope_for
 from campaigns.models import (
     AssessmentArea,
+    Campaign,
+    CampaignStatus,
     ClosingLevel,
     FindingOutcome,
     HotlineOrder,
@@ -29,10 +31,12 @@ from campaigns.models import (
     ProblemListImport,
     Recheck,
     RecheckResult,
+    RectificationReport,
     Role,
     RoundKind,
     RoundPoint,
     RoundStatus,
+    SummaryStatus,
     Supervision,
     Ticket,
     TicketAction,
@@ -44,6 +48,7 @@ from campaigns.models import (
     WorkGroup,
     WorkGroupKind,
 )
+from campaigns.selectors.binder import binder_for
 from campaigns.selectors.evidence import photo_checks
 from campaigns.selectors.rounds import inspector_rounds, recheck_rate
 from campaigns.selectors.tasks import my_tasks
@@ -232,6 +237,23 @@ def test_the_board_and_rankings_show_figures(demo, client):
     assert re.search(r"平均处置时长 +[0-9.]+ ", board) and re.search(r"加权综合指数 +[0-9.]+", board)
     rankings = re.sub(r"<[^>]+>|\s+", " ", client.get("/board/TX/rankings/").content.decode())
     assert "准确派遣率" in rankings and len(re.findall(r"[0-9.]+%", rankings)) > 50
+
+
+def test_the_demos_assessment_paperwork_is_half_done(demo, client):
+    """The issue's demo: the binder about half full, the finished 市督查 round answered with a
+    整改报告, and 迎检模拟 on the board with its gates at risk."""
+    tx = OrgUnit.objects.get(kind=UnitKind.DISTRICT, code="TX")
+    campaign = Campaign.objects.get(district=tx, status=CampaignStatus.RUNNING)
+    binder = binder_for(campaign)
+    assert binder.needed >= 20 and 35 <= binder.rate <= 65
+    finished = InspectionRound.objects.get(name=ROUND_NAME, districts=tx)
+    assert finished.status == RoundStatus.FINISHED
+    report = RectificationReport.objects.get(inspection_round=finished, district=tx)
+    assert report.status == SummaryStatus.DONE and report.finding_count == finished.findings.count()
+    client.force_login(User.objects.get(username="tx_leader"))
+    board = re.sub(r"<[^>]+>|\s+", " ", client.get("/board/TX/").content.decode())
+    assert re.search(r"迎检模拟.*预计得分 +[0-9.]+ +/ +[0-9.]+", board)
+    assert "预计结论：不达标（必备条件）" in board
 
 
 def test_the_rollup_agrees(demo):

@@ -135,6 +135,21 @@ class TestRoundTrip:
         assert made.is_current and not national.is_current  # chosen as the current one
         assert standard_default() == made
 
+    def test_a_township_standard_is_its_own_current_one_beside_the_citys(self, keeper, national):
+        """平西乡 needs the 国家卫生乡镇标准: imported as its own standard for 乡镇 and made current, it
+        is what a township's campaign starts from, while cities keep the national one."""
+        content = exported(keeper, national)
+        response = upload(
+            keeper, national, content, version="2021版", name="国家卫生乡镇标准", scope="town", make_current="on"
+        )
+        assert response.status_code == 200
+        confirm(keeper, national, StandardImport.objects.get())
+        township = Standard.objects.get(name="国家卫生乡镇标准")
+        assert (township.scope, township.is_current) == ("town", True)
+        national.refresh_from_db()
+        assert national.is_current and standard_default() == national
+        assert standard_default("town") == township
+
 
 def national_article(standard, code):
     return StandardItem.objects.filter(article__aspect__standard=standard, article__code=code).first().article.text

@@ -21,6 +21,7 @@ from campaigns.models import (
     RoundLevel,
     RoundStatus,
     Standard,
+    StandardScope,
     UnitKind,
 )
 from campaigns.once import OneSubmissionForm
@@ -97,10 +98,8 @@ class RoundForm(forms.ModelForm):
             ]
         self.fields["standard"].queryset = Standard.objects.order_by("-is_current", "name", "-version")
         self.fields["standard"].required = True
-        if not self.instance.pk:
-            current = Standard.objects.filter(is_current=True).order_by("id").first()
-            if current is not None and not self.initial.get("standard"):
-                self.initial["standard"] = current.pk
+        if not self.instance.pk and not self.initial.get("standard"):
+            self.initial["standard"] = self._standard_offered(managed)
         cities = OrgUnit.objects.filter(pk__in=managed).values("parent_id")
         self.fields["team"].queryset = (
             User.objects.filter(is_active=True, memberships__role__in=WORKER_ROLES, memberships__unit__is_active=True)
@@ -108,6 +107,17 @@ class RoundForm(forms.ModelForm):
             .distinct()
             .order_by("first_name", "username")
         )
+
+    @staticmethod
+    def _standard_offered(district_ids):
+        """The standard the districts' running campaigns are scored on when they share one (the
+        round then scores what their boards forecast); else the current one for cities."""
+        shared = {campaign.standard_id for campaign in running_campaigns(district_ids).values()}
+        if len(shared) == 1 and None not in shared:
+            return shared.pop()
+        # As services.standard.standard_default chooses, without installing anything from a form.
+        current = Standard.objects.filter(is_current=True).order_by("-created_at", "-id").values_list("pk", flat=True)
+        return current.filter(scope=StandardScope.CITY).first() or current.first()
 
     def clean(self):
         data = super().clean()

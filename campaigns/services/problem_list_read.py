@@ -130,8 +130,11 @@ def template_workbook() -> bytes:
     return template_bytes(LAYOUT, [example], guide=[GuideSection(notes)])
 
 
-# The pasted box: how much text it takes (the same cap as a workbook's text).
-PASTED_MAX_CHARS = MAX_TEXT_CHARS
+# The pasted box: how much text it takes. Within a workbook's text cap, and small enough that a
+# box filled to one character past it, in Chinese (3 bytes a character), is still inside the request
+# size Django reads (DATA_UPLOAD_MAX_MEMORY_SIZE, 5 MB): the person is told why, in Chinese, and
+# keeps the text, instead of meeting Django's bare "Bad Request (400)". A letter's table is far smaller.
+PASTED_MAX_CHARS = min(MAX_TEXT_CHARS, 1_000_000)
 PIPES = re.compile(r"\s*[│|┃]\s*")
 SPACES = re.compile(r"(?: {2,}|\u3000+|\t)")
 RULE_LINE = re.compile(r"^[\s\-─━—=+|│┃┼]+$")

@@ -38,8 +38,9 @@ from campaigns.models import (
 from campaigns.policy import WorkflowError
 from campaigns.selectors.rounds import running_campaigns
 from campaigns.signals import inspector_key
+from campaigns.workdays import add_working_days
 
-RECHECK_DAYS = 7  # a 复查 round's first plan: a week from today, edited on its page
+RECHECK_DAYS = 7  # a 复查 round's first plan: a week from its start, edited on its page
 
 
 class RoundRefused(WorkflowError):
@@ -307,8 +308,13 @@ def recheck_round_create(
     *, original: InspectionRound, actor: User, district_ids: Sequence[int], today: date | None = None
 ) -> InspectionRound:
     """A 复查 round over a finished round: the same districts, team and standard, and as its
-    points the points of the original findings. Dates, letter and team are edited after."""
+    points the points of the original findings. It is planned for after the original's 整改时限
+    (the letter's date + its working days), or from today once that has passed. Dates, letter
+    and team are edited after."""
     today = today or timezone.localdate()
+    starts = today
+    if original.letter_date:
+        starts = max(today, add_working_days(original.letter_date, original.deadline_working_days) + timedelta(days=1))
     if original.kind == RoundKind.RECHECK:
         raise RoundRefused(_("复查轮次不能再发起复查；请对原轮次发起。"))
     if original.status != RoundStatus.FINISHED:
@@ -322,8 +328,8 @@ def recheck_round_create(
             kind=RoundKind.RECHECK,
             level=original.level,
             name=_("%(name)s复查") % {"name": original.name},
-            starts_on=today,
-            ends_on=today + timedelta(days=RECHECK_DAYS),
+            starts_on=starts,
+            ends_on=starts + timedelta(days=RECHECK_DAYS),
             deadline_working_days=original.deadline_working_days,
             rechecks=original,
             created_by=actor,

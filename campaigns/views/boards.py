@@ -10,8 +10,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.access import MANAGER_ROLES, default_district, get_district_for_user, scope_for, visible_districts
+from campaigns.access import (
+    MANAGER_ROLES,
+    PAPERWORK_READERS,
+    default_district,
+    get_district_for_user,
+    scope_for,
+    visible_districts,
+)
 from campaigns.models import OrgUnit, Role
+from campaigns.reference import choices_version, running_campaign
 from campaigns.selectors import Board, board_for_district, city_overview, my_tasks
 from campaigns.selectors.board import BOARD_CACHE_SECONDS, board_kpis
 from campaigns.selectors.common import month_start, week_start
@@ -104,6 +112,12 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
             "can_set_up": scope.has_role(district.pk, {Role.ADMIN}),
             "duplicates_link": scope.can_manage(district.pk),
             "hotline_link": scope.has_role(district.pk, MANAGER_ROLES),
+            # The 迎检资料 binder and its .zip: the office and its leaders (access.get_binder_campaign_for_user).
+            "binder_campaign": (
+                running_campaign(district, choices_version())
+                if scope.has_role(district.pk, PAPERWORK_READERS)
+                else None
+            ),
         },
     )
 
