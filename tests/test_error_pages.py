@@ -114,3 +114,14 @@ def test_a_page_listing_url_patterns_fails_the_test_that_gets_it(settings, tx):
     ledger_client.force_login(tx.staff)
     with pytest.raises(pytest.fail.Exception, match="listing the URL patterns"):
         ledger_client.get("/nowhere/")
+
+
+def test_a_paste_too_big_for_the_server_gets_our_page_in_chinese(client, tx):
+    """Over Django's request limit (5 MB) a form is refused before any view runs: the page says
+    so in the product's words and look, not Django's bare English "Bad Request"."""
+    client.force_login(tx.staff)
+    response = client.post("/tickets/new/", {"description": "垃圾" * 1_500_000})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "无法处理这次提交" in html and "创卫台账" in html and "ledger.css" in html
+    assert "Bad Request" not in html
