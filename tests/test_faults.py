@@ -54,7 +54,9 @@ def redis_down(settings):
         app._pool = None
         app.amqp._producer_pool = None
 
-    settings.CACHES = {"default": {"BACKEND": "infra.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS}}
+    # Only the shared cache dies: each process's own (CACHES["navigation"]) has no server.
+    kept = settings.CACHES
+    settings.CACHES = {**kept, "default": {"BACKEND": "infra.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS}}
     use_broker(
         broker_url=DEAD_REDIS,
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2},
@@ -64,7 +66,7 @@ def redis_down(settings):
     class Switch:
         @staticmethod
         def back():
-            settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+            settings.CACHES = {**kept, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
             use_broker(**{**saved, "task_always_eager": True})
 
     yield Switch

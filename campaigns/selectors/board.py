@@ -204,7 +204,10 @@ def board_kpis(
     weighed = hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:16]
     key = f"board-kpis:{district.pk}:{today.isoformat()}:{weighed}"
     panel = None if recount else cache.get(key)
-    if not isinstance(panel, KpiPanel):
+    # Ten minutes by the ledger's clock, not only by the entry's lifetime in Redis (which keeps
+    # its own clock): a panel counted longer ago is counted again.
+    kept_for = datetime.timedelta(seconds=KPI_CACHE_SECONDS)
+    if not isinstance(panel, KpiPanel) or timezone.now() - panel.counted_at >= kept_for:
         panel = kpi_panel(district, start, today, weights)
         cache.set(key, panel, KPI_CACHE_SECONDS)
     return panel
