@@ -145,8 +145,8 @@ def test_what_a_person_typed_goes_in_as_text_and_line_breaks_make_paragraphs(cli
     assert not any("红榜" in line for line in body)  # empty sections leave no heading
 
 
-def test_the_supervision_sheet_takes_the_next_number_and_reaches_whoever_sees_the_ticket(client, tx, td, office):
-    ticket = tx.assigned()
+def supervise(tx, ticket):
+    """挂牌督办 by 铁西区's supervisor: ten days, for a problem that keeps coming back."""
     workflow.ticket_supervise(
         ticket=ticket,
         actor=tx.supervisor,
@@ -156,6 +156,11 @@ def test_the_supervision_sheet_takes_the_next_number_and_reaches_whoever_sees_th
         deadline=timezone.localdate() + datetime.timedelta(days=10),
         reason="反复出现",
     )
+
+
+def test_the_supervision_sheet_takes_the_next_number_and_reaches_whoever_sees_the_ticket(client, tx, td, office):
+    ticket = tx.assigned()
+    supervise(tx, ticket)
     year = timezone.localdate().year
     client.force_login(tx.unit_liaison)
     page = client.get(reverse("campaigns:ticket-supervision", args=[ticket.number])).content.decode()
@@ -284,15 +289,7 @@ def every_document(client, tx):
     notice = draft_notice(client, tx)
     client.post(reverse("campaigns:notice-issue", args=[notice.pk]))
     listed = tx.assigned()
-    workflow.ticket_supervise(
-        ticket=listed,
-        actor=tx.supervisor,
-        document_number="",
-        supervising_unit="铁西区创卫办",
-        leader="李副区长",
-        deadline=timezone.localdate() + datetime.timedelta(days=10),
-        reason="反复出现",
-    )
+    supervise(tx, listed)
     today = timezone.localdate()
     summary = summary_generate(summary_request(district=tx.unit, month=today.replace(day=1), actor=tx.admin))
     client.post(reverse("campaigns:summary-issue", args=[summary.pk]))

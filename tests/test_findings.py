@@ -35,12 +35,17 @@ def city_round(tx, city_admin):
     return inspection_round
 
 
+def record(tx, inspection_round, **facts):
+    """A finding of the round in 铁西区, recorded by its supervisor in the campaign's first category."""
+    return workflow.finding_record(
+        inspection_round=inspection_round, actor=tx.supervisor, campaign=tx.campaign, category=tx.category, **facts
+    )
+
+
 def test_a_failed_check_becomes_a_ticket_tagged_with_its_round(tx, city_round):
-    finding = workflow.finding_record(
-        inspection_round=city_round,
-        actor=tx.supervisor,
-        campaign=tx.campaign,
-        category=tx.category,
+    finding = record(
+        tx,
+        city_round,
         description="农贸市场西侧垃圾桶满溢",
         point=tx.point,
         photos=[pending_photo(tx.supervisor)],
@@ -54,11 +59,9 @@ def test_a_problem_list_row_may_come_without_photos_and_straight_to_its_unit(tx,
     # Ten working days after Monday 30 November (whatever today is: the letter's date counts).
     assert workflow.finding_deadline(city_round, timezone.localdate()) == datetime.date(2026, 12, 14)
     deadline = timezone.localdate() + datetime.timedelta(days=14)
-    finding = workflow.finding_record(
-        inspection_round=city_round,
-        actor=tx.supervisor,
-        campaign=tx.campaign,
-        category=tx.category,
+    finding = record(
+        tx,
+        city_round,
         description="北沟社区楼道堆物",
         street=tx.street,
         place="北沟社区 3 号楼",
@@ -67,11 +70,9 @@ def test_a_problem_list_row_may_come_without_photos_and_straight_to_its_unit(tx,
     )
     assert finding.serial == 17
     assert (finding.ticket.state, finding.ticket.deadline) == (TicketState.ASSIGNED, deadline)
-    second = workflow.finding_record(
-        inspection_round=city_round,
-        actor=tx.supervisor,
-        campaign=tx.campaign,
-        category=tx.category,
+    second = record(
+        tx,
+        city_round,
         description="北沟社区 5 号楼堆物",
         street=tx.street,
         place="北沟社区 5 号楼",
@@ -91,11 +92,9 @@ def test_the_ticket_page_names_the_round_as_its_source(client, tx, city_round):
     """The district's supervisor opens a finding's ticket: 来源 is the round and its letter."""
     city_round.letter_number = "四创卫办督〔2026〕3号"
     city_round.save(update_fields=["letter_number"])
-    finding = workflow.finding_record(
-        inspection_round=city_round,
-        actor=tx.supervisor,
-        campaign=tx.campaign,
-        category=tx.category,
+    finding = record(
+        tx,
+        city_round,
         description="农贸市场西侧垃圾桶满溢",
         point=tx.point,
         photos=[pending_photo(tx.supervisor)],
