@@ -266,13 +266,18 @@ def test_a_missing_photo_is_named_at_the_top_and_its_camera_button_takes_the_foc
     assert not RoundCheck.objects.exists()
 
 
-def test_a_recheck_without_its_photo_names_the_problem_by_its_serial(client, tx, city_admin, standard, city_round):
+def bins_failed_at_the_market(client, tx, standard, city_round):
+    """网格员 scores the market 不达标 on its bins, with a photo: the round's one finding."""
     market = round_point_add(inspection_round=city_round, point=tx.point)
     client.force_login(tx.staff)
     data = score_form(standard, fail=("bins",))
     data[f"i{standard.bins.pk}-photos"] = [photo_upload()]
     client.post(reverse("campaigns:inspect-point", args=[market.pk]), data)
-    finding = RoundFinding.objects.get()
+    return RoundFinding.objects.get()
+
+
+def test_a_recheck_without_its_photo_names_the_problem_by_its_serial(client, tx, city_admin, standard, city_round):
+    finding = bins_failed_at_the_market(client, tx, standard, city_round)
     round_finish(inspection_round=city_round)
     client.force_login(city_admin)
     client.post(reverse("campaigns:round-recheck", args=[city_round.pk]), {"submission": form_key()})
@@ -302,12 +307,7 @@ def test_outsiders_cannot_open_a_point(client, tx, td, city_round):
 
 
 def test_the_recheck_page_reopens_a_closed_problem_found_again(client, tx, city_admin, standard, city_round):
-    market = round_point_add(inspection_round=city_round, point=tx.point)
-    client.force_login(tx.staff)
-    data = score_form(standard, fail=("bins",))
-    data[f"i{standard.bins.pk}-photos"] = [photo_upload()]
-    client.post(reverse("campaigns:inspect-point", args=[market.pk]), data)
-    finding = RoundFinding.objects.get()
+    finding = bins_failed_at_the_market(client, tx, standard, city_round)
     ticket = workflow.ticket_submit_fix(
         ticket=finding.ticket, actor=tx.unit_liaison, note="已清理", photos=[pending_photo(tx.unit_liaison)]
     )
